@@ -1,0 +1,261 @@
+"""The one activity model every reader produces, and its column schema.
+
+The schema is data, declared once here and used by the readers, by :func:`validate` and by the
+README. Every timestamp is timezone-aware UTC; the local offset, where the file gives one, is
+kept in :attr:`ActivityMeta.utc_offset_s`. Column names carry their units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from finishline.errors import EmptyActivityError
+
+
+class Column(NamedTuple):
+    """One declared column: its name, pandas dtype, unit and meaning."""
+
+    name: str
+    dtype: str
+    unit: str
+    meaning: str
+
+
+#: Sample (per-record) columns. The index is ``timestamp`` (datetime64, UTC).
+SAMPLE_COLUMNS: tuple[Column, ...] = (
+    Column("elapsed_s", "float64", "s", "seconds since the first sample of the activity"),
+    Column("distance_m", "float64", "m", "cumulative distance as recorded by the device"),
+    Column("speed_mps", "float64", "m/s", "instantaneous speed (enhanced speed preferred)"),
+    Column("lat_deg", "float64", "deg", "WGS84 latitude"),
+    Column("lon_deg", "float64", "deg", "WGS84 longitude"),
+    Column("altitude_m", "float64", "m", "altitude (enhanced altitude preferred)"),
+    Column("heart_rate_bpm", "float64", "1/min", "heart rate"),
+    Column("cadence_spm", "float64", "steps/min", "cadence in steps per minute (both legs)"),
+    Column("power_w", "float64", "W", "running power"),
+    Column("temperature_c", "float64", "degC", "ambient/device temperature"),
+)
+
+#: Lap columns, one row per lap in file order.
+LAP_COLUMNS: tuple[Column, ...] = (
+    Column("start_time", "datetime64[ns, UTC]", "UTC", "lap start"),
+    Column("elapsed_s", "float64", "s", "total elapsed time of the lap"),
+    Column("timer_s", "float64", "s", "timer (moving) time of the lap, pauses excluded"),
+    Column("distance_m", "float64", "m", "lap distance"),
+    Column("avg_speed_mps", "float64", "m/s", "device's average speed"),
+    Column("max_speed_mps", "float64", "m/s", "device's maximum speed"),
+    Column("avg_hr_bpm", "float64", "1/min", "average heart rate"),
+    Column("max_hr_bpm", "float64", "1/min", "maximum heart rate"),
+    Column("avg_cadence_spm", "float64", "steps/min", "average cadence"),
+    Column("ascent_m", "float64", "m", "total ascent"),
+    Column("descent_m", "float64", "m", "total descent"),
+    Column("trigger", "object", "", "what closed the lap: manual, distance, time, session_end..."),
+    Column("session_index", "int64", "", "index of the session (leg) the lap belongs to"),
+)
+
+#: Session columns: one row per session (one per leg in a multisport file).
+SESSION_COLUMNS: tuple[Column, ...] = (
+    Column("start_time", "datetime64[ns, UTC]", "UTC", "session start"),
+    Column("sport", "object", "", "sport, lower-case (running, cycling, ...)"),
+    Column("sub_sport", "object", "", "sub-sport (road, trail, treadmill, ...)"),
+    Column("elapsed_s", "float64", "s", "device total elapsed time"),
+    Column("timer_s", "float64", "s", "device total timer time (pauses excluded)"),
+    Column("distance_m", "float64", "m", "device total distance"),
+    Column("avg_speed_mps", "float64", "m/s", "device average speed"),
+    Column("avg_hr_bpm", "float64", "1/min", "average heart rate"),
+    Column("max_hr_bpm", "float64", "1/min", "maximum heart rate"),
+    Column("avg_cadence_spm", "float64", "steps/min", "average cadence"),
+    Column("ascent_m", "float64", "m", "total ascent"),
+    Column("descent_m", "float64", "m", "total descent"),
+)
+
+#: Event columns: timer start/stop and other events, in time order.
+EVENT_COLUMNS: tuple[Column, ...] = (
+    Column("timestamp", "datetime64[ns, UTC]", "UTC", "when the event happened"),
+    Column("event", "object", "", "what: timer, lap, session, ..."),
+    Column("event_type", "object", "", "start, stop, stop_all, marker, ..."),
+)
+
+SCHEMA: dict[str, tuple[Column, ...]] = {
+    "samples": SAMPLE_COLUMNS,
+    "laps": LAP_COLUMNS,
+    "sessions": SESSION_COLUMNS,
+    "events": EVENT_COLUMNS,
+}
+
+
+@dataclass
+class ActivityMeta:
+    """What the file says about the activity as a whole.
+
+    Attributes
+    ----------
+    source_path
+        Path of the file read (``None`` for an in-memory source).
+    format
+        ``"fit"``, ``"gpx"`` or ``"tcx"``.
+    sport, sub_sport
+        Lower-case names (``"running"``, ``"treadmill"``); ``None`` where the file is silent.
+    device
+        Manufacturer/product or creator string.
+    start_time
+        First sample time (tz-aware UTC).
+    utc_offset_s
+        Local time minus UTC in seconds, where the file gives it (FIT ``activity.local_timestamp``);
+        ``None`` otherwise.
+    is_course
+        True for a route/course with no times (a GPX ``rte``).
+    n_files
+        Number of FIT files chained in the source (1 for a plain file).
+    warnings
+        Recoverable oddities found while reading (truncation, CRC, dropped records).
+    units
+        Units of extra sample columns that are not in :data:`SAMPLE_COLUMNS`.
+    """
+
+    source_path: str | None = None
+    format: str = ""
+    sport: str | None = None
+    sub_sport: str | None = None
+    device: str | None = None
+    start_time: pd.Timestamp | None = None
+    utc_offset_s: int | None = None
+    is_course: bool = False
+    n_files: int = 1
+    warnings: list[str] = field(default_factory=list)
+    units: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def start_time_local(self) -> pd.Timestamp | None:
+        """Start time in the recorded local time zone (a fixed offset), if known."""
+        if self.start_time is None or self.utc_offset_s is None:
+            return None
+        from datetime import timedelta, timezone
+
+        return self.start_time.tz_convert(timezone(timedelta(seconds=self.utc_offset_s)))
+
+
+@dataclass
+class Activity:
+    """One recorded activity: samples, laps, sessions, events and meta.
+
+    Build it with :func:`make_activity`, which enforces the schema.
+    """
+
+    samples: pd.DataFrame
+    laps: pd.DataFrame
+    sessions: pd.DataFrame
+    events: pd.DataFrame
+    meta: ActivityMeta
+
+    def __repr__(self) -> str:
+        m = self.meta
+        return (
+            f"Activity(format={m.format!r}, sport={m.sport!r}, start={m.start_time}, "
+            f"n_samples={len(self.samples)}, laps={len(self.laps)}, sessions={len(self.sessions)})"
+        )
+
+
+def empty_frame(kind: str) -> pd.DataFrame:
+    """An empty DataFrame with the declared columns and dtypes of ``kind``."""
+    cols = SCHEMA[kind]
+    frame = pd.DataFrame({c.name: pd.Series(dtype=c.dtype) for c in cols})
+    if kind == "samples":
+        frame.index = pd.DatetimeIndex([], tz="UTC", name="timestamp")
+    return frame
+
+
+def conform(frame: pd.DataFrame | None, kind: str) -> pd.DataFrame:
+    """Return ``frame`` with every declared column of ``kind`` present and cast.
+
+    Missing declared columns are added as all-NaN (or empty) columns; extra columns are kept
+    after the declared ones. For samples, the index must be tz-aware timestamps: it is converted
+    to UTC, sorted, and duplicate timestamps keep their first row.
+    """
+    if frame is None:
+        return empty_frame(kind)
+    out = frame.copy()
+    declared = SCHEMA[kind]
+    for col in declared:
+        if col.name not in out.columns:
+            if col.dtype.startswith("datetime"):
+                out[col.name] = pd.Series(pd.NaT, index=out.index, dtype=col.dtype)
+            elif col.dtype == "int64":
+                out[col.name] = 0
+            elif col.dtype == "object":
+                out[col.name] = pd.Series(None, index=out.index, dtype="object")
+            else:
+                out[col.name] = np.nan
+        elif col.dtype == "float64":
+            out[col.name] = pd.to_numeric(out[col.name], errors="coerce").astype("float64")
+        elif col.dtype.startswith("datetime"):
+            out[col.name] = pd.to_datetime(out[col.name], utc=True)
+    names = [c.name for c in declared]
+    out = out[names + [c for c in out.columns if c not in names]]
+    if kind == "samples":
+        idx = out.index
+        if not isinstance(idx, pd.DatetimeIndex):
+            idx = pd.DatetimeIndex(idx)
+        idx = idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
+        out.index = idx.rename("timestamp")
+        if not out.index.is_monotonic_increasing:
+            out = out.sort_index(kind="stable")
+        if out.index.has_duplicates:
+            out = out[~out.index.duplicated(keep="first")]
+    return out
+
+
+def make_activity(
+    samples: pd.DataFrame | None,
+    meta: ActivityMeta,
+    laps: pd.DataFrame | None = None,
+    sessions: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
+    *,
+    require_samples: bool = True,
+) -> Activity:
+    """Build an :class:`Activity`, enforcing the schema on every table.
+
+    ``elapsed_s`` is (re)computed from the sample index so that it always means seconds since
+    the first sample. Raises :class:`EmptyActivityError` when there are no samples and
+    ``require_samples`` is true.
+    """
+    samples = conform(samples, "samples")
+    if require_samples and samples.empty:
+        raise EmptyActivityError("the activity holds no samples", meta.source_path)
+    if not samples.empty:
+        t = samples.index.asi8  # ns since epoch
+        samples["elapsed_s"] = (t - t[0]) / 1e9
+        if meta.start_time is None:
+            meta.start_time = samples.index[0]
+    return Activity(
+        samples=samples,
+        laps=conform(laps, "laps"),
+        sessions=conform(sessions, "sessions"),
+        events=conform(events, "events"),
+        meta=meta,
+    )
+
+
+def schema_markdown() -> str:
+    """The schema as Markdown tables (used to write the README section)."""
+    lines: list[str] = []
+    for kind, cols in SCHEMA.items():
+        lines += [f"**{kind}**", "", "| column | dtype | unit | meaning |", "|---|---|---|---|"]
+        lines += [f"| `{c.name}` | {c.dtype} | {c.unit} | {c.meaning} |" for c in cols]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert numpy/pandas scalars to plain JSON values (NaN -> None)."""
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value

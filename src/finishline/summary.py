@@ -1,0 +1,102 @@
+"""Whole-activity summary figures computed from the samples (not copied from device totals).
+
+Computing from samples makes the summary the same for FIT, GPX and TCX, and lets the tests
+compare it against the device's own session totals as an independent truth.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from finishline.activity import Activity, to_jsonable
+
+#: A gap between samples longer than this (s) counts as a pause when the file has no timer
+#: events (auto-pause on most watches stops recording).
+PAUSE_GAP_S = 10.0
+
+
+def timer_seconds(activity: Activity) -> float:
+    """Timer (moving) time in s: device session totals, else timer events, else sample gaps."""
+    sessions = activity.sessions
+    if not sessions.empty and sessions["timer_s"].notna().any():
+        return float(sessions["timer_s"].sum())
+    from_events = timer_from_events(activity.events)
+    if from_events is not None:
+        return from_events
+    t = activity.samples["elapsed_s"].to_numpy()
+    if t.size < 2:
+        return 0.0
+    dt = np.diff(t)
+    return float(dt[dt <= PAUSE_GAP_S].sum())
+
+
+def timer_from_events(events: pd.DataFrame) -> float | None:
+    """Sum of running intervals between timer start and stop events (s), or ``None``."""
+    if events.empty:
+        return None
+    timer = events[events["event"] == "timer"]
+    if timer.empty:
+        return None
+    total = 0.0
+    started: pd.Timestamp | None = None
+    for ts, kind in zip(timer["timestamp"], timer["event_type"], strict=True):
+        if kind == "start" and started is None:
+            started = ts
+        elif kind in ("stop", "stop_all", "stop_disable", "stop_disable_all") and started is not None:
+            total += (ts - started).total_seconds()
+            started = None
+    if started is not None:
+        return None  # no closing stop: cannot tell the end from events alone
+    return total if total > 0 else None
+
+
+def ascent_m(altitude_m: np.ndarray, threshold_m: float = 2.0) -> float:
+    """Total ascent (m) with a hysteresis of ``threshold_m`` to ignore altimeter noise."""
+    alt = altitude_m[np.isfinite(altitude_m)]
+    if alt.size < 2:
+        return float("nan")
+    total = 0.0
+    ref = alt[0]
+    for value in alt[1:]:  # hysteresis is inherently sequential; runs once per activity
+        if value - ref >= threshold_m:
+            total += value - ref
+            ref = value
+        elif ref - value >= threshold_m:
+            ref = value
+    return total
+
+
+def summarize(activity: Activity) -> dict[str, Any]:
+    """The summary figures of one activity.
+
+    Returns
+    -------
+    dict
+        ``sport``, ``start_time`` (ISO UTC), ``start_time_local`` (ISO with offset, or None),
+        ``elapsed_s``, ``timer_s``, ``distance_m``, ``avg_hr``, ``max_hr`` (bpm), ``ascent_m``,
+        ``n_samples``.
+    """
+    s = activity.samples
+    m = activity.meta
+    dist = s["distance_m"].to_numpy(dtype=float)
+    finite = dist[np.isfinite(dist)]
+    distance = float(finite.max() - finite[0]) if finite.size else float("nan")
+    hr = s["heart_rate_bpm"].to_numpy(dtype=float)
+    hr = hr[np.isfinite(hr) & (hr > 0)]
+    local = m.start_time_local
+    out = {
+        "sport": m.sport,
+        "start_time": m.start_time.isoformat() if m.start_time is not None else None,
+        "start_time_local": local.isoformat() if local is not None else None,
+        "elapsed_s": float(s["elapsed_s"].iloc[-1]) if len(s) else 0.0,
+        "timer_s": timer_seconds(activity),
+        "distance_m": distance,
+        "avg_hr": float(hr.mean()) if hr.size else None,
+        "max_hr": float(hr.max()) if hr.size else None,
+        "ascent_m": ascent_m(s["altitude_m"].to_numpy(dtype=float)),
+        "n_samples": len(s),
+    }
+    return {k: to_jsonable(v) for k, v in out.items()}

@@ -1,0 +1,21 @@
+"""The CLI turns bad input into one line and exit code 2."""
+
+from __future__ import annotations
+
+from finishline.cli import main
+
+
+def test_missing_file_is_one_line_exit_2(tmp_path, capsys):
+    code = main(["summary", str(tmp_path / "nope.fit")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "nope.fit" in err
+
+
+def test_unknown_format_is_one_line_exit_2(tmp_path, capsys):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello, not an activity")
+    code = main(["summary", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "not a FIT, GPX or TCX file" in err and "Traceback" not in err
