@@ -110,6 +110,9 @@ class ActivityMeta:
         True for a route/course with no times (a GPX ``rte``).
     n_files
         Number of FIT files chained in the source (1 for a plain file).
+    distance_source
+        ``"device"`` when ``distance_m`` comes from the file, ``"positions"`` when the reader
+        computed it from GPS positions (great-circle), ``None`` when there is no distance.
     warnings
         Recoverable oddities found while reading (truncation, CRC, dropped records).
     units
@@ -125,6 +128,7 @@ class ActivityMeta:
     utc_offset_s: int | None = None
     is_course: bool = False
     n_files: int = 1
+    distance_source: str | None = None
     warnings: list[str] = field(default_factory=list)
     units: dict[str, str] = field(default_factory=dict)
 
@@ -201,6 +205,10 @@ def conform(frame: pd.DataFrame | None, kind: str) -> pd.DataFrame:
             idx = pd.DatetimeIndex(idx)
         idx = idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
         out.index = idx.rename("timestamp")
+        if len(idx) and idx.isna().all():
+            return out  # a course (route with no times): order is the file's order
+        if idx.isna().any():
+            out = out[~idx.isna()]
         if not out.index.is_monotonic_increasing:
             out = out.sort_index(kind="stable")
         if out.index.has_duplicates:
@@ -226,7 +234,7 @@ def make_activity(
     samples = conform(samples, "samples")
     if require_samples and samples.empty:
         raise EmptyActivityError("the activity holds no samples", meta.source_path)
-    if not samples.empty:
+    if not samples.empty and not meta.is_course:
         t = samples.index.asi8  # ns since epoch
         samples["elapsed_s"] = (t - t[0]) / 1e9
         if meta.start_time is None:
@@ -238,6 +246,43 @@ def make_activity(
         events=conform(events, "events"),
         meta=meta,
     )
+
+
+_SPORT_ALIASES = {
+    "run": "running",
+    "running": "running",
+    "trail_running": "running",
+    "treadmill_running": "running",
+    "virtualrun": "running",
+    "trailrun": "running",
+    "biking": "cycling",
+    "bike": "cycling",
+    "ride": "cycling",
+    "cycling": "cycling",
+    "virtualride": "cycling",
+    "walk": "walking",
+    "walking": "walking",
+    "hike": "hiking",
+    "hiking": "hiking",
+    "swim": "swimming",
+    "swimming": "swimming",
+}
+
+
+def normalize_sport(name: object) -> str | None:
+    """Lower-case sport name in FIT's vocabulary (``running``, ``cycling``, ...), or ``None``.
+
+    Accepts FIT enum strings, TCX ``Sport`` attributes (``Running``, ``Biking``, ``Other``) and
+    GPX ``<type>`` text (Strava writes ``running``/``9``; Garmin writes ``running``).
+    """
+    if name is None:
+        return None
+    text = str(name).strip().lower().replace(" ", "_").replace("-", "_")
+    if not text or text in ("other", "generic", "none", "unknown", "all"):
+        return None
+    if text.isdigit():  # Strava's numeric activity types: 9 = run, 1 = ride, 10 = walk
+        return {"9": "running", "1": "cycling", "10": "walking", "11": "hiking"}.get(text)
+    return _SPORT_ALIASES.get(text, text)
 
 
 def schema_markdown() -> str:

@@ -52,7 +52,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
             "ascent_m",
             "n_samples",
         )
-        _write_json({k: summary[k] for k in keys} | {"start_time_local": summary["start_time_local"]}, None)
+        _write_json(
+            {k: summary[k] for k in keys} | {"start_time_local": summary["start_time_local"]}, None
+        )
         return 0
     dist = summary["distance_m"]
     rows = [

@@ -45,7 +45,9 @@ def timer_from_events(events: pd.DataFrame) -> float | None:
     for ts, kind in zip(timer["timestamp"], timer["event_type"], strict=True):
         if kind == "start" and started is None:
             started = ts
-        elif kind in ("stop", "stop_all", "stop_disable", "stop_disable_all") and started is not None:
+        elif (
+            kind in ("stop", "stop_all", "stop_disable", "stop_disable_all") and started is not None
+        ):
             total += (ts - started).total_seconds()
             started = None
     if started is not None:

@@ -1,0 +1,105 @@
+"""The reference FIT engine: fitparse, turned into :class:`~finishline.io.fit_messages.FitMessages`.
+
+This engine is slow (fitparse builds a Python object per field) but it is the reference the
+fast decoder is tested against, and the fallback for anything the fast decoder cannot handle.
+
+Rules that make the table well defined (the fast engine follows the same):
+
+- a field name that occurs more than once in one message (a field and a component expanded into
+  the same name) takes the first value that is not ``None``;
+- ``date_time`` / ``local_date_time`` values become ``datetime64[ns, UTC]`` (local times are
+  stored "as if UTC", like fitparse does); values below ``0x10000000`` (seconds since device
+  power-on, not a date) become ``NaT``;
+- ``_file`` counts ``file_id`` messages seen before (chained files), starting at 0.
+
+Damaged input: a file that ends early keeps every complete message before the break with a
+warning; a CRC mismatch is re-read without the check, with a warning; a broken first header is a
+:class:`~finishline.errors.CorruptFileError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+import pandas as pd
+from fitparse import FitFile
+from fitparse.utils import FitCRCError, FitEOFError, FitHeaderError, FitParseError
+
+from finishline.errors import CorruptFileError
+from finishline.io.fit_messages import FitMessages
+
+_DATE_TYPES = ("date_time", "local_date_time")
+
+
+def _parse(data: bytes, check_crc: bool) -> tuple[list[Any], str | None, Exception | None]:
+    """Parse messages until the end or the first error; return (messages, problem, exc)."""
+    fit = FitFile(io.BytesIO(data), check_crc=check_crc)
+    messages: list[Any] = []
+    try:
+        for message in fit.get_messages():
+            messages.append(message)
+    except FitCRCError as exc:
+        return messages, "crc", exc
+    except FitEOFError as exc:
+        return messages, "eof", exc
+    except FitHeaderError as exc:
+        return messages, "header", exc
+    except (FitParseError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        # fitparse raises assorted errors on corrupt definitions; keep what came before.
+        return messages, "corrupt", exc
+    return messages, None, None
+
+
+def decode(data: bytes, source: str | None = None) -> FitMessages:
+    """Decode FIT bytes with fitparse into one DataFrame per message name.
+
+    Raises
+    ------
+    CorruptFileError
+        The file header is broken or no message could be read at all.
+    """
+    messages, problem, exc = _parse(data, check_crc=True)
+    out = FitMessages(engine="fitparse")
+    if problem == "crc":
+        messages, problem, exc = _parse(data, check_crc=False)
+        out.warnings.append("CRC mismatch: the file may be damaged; read without the check")
+    if problem is not None and not messages:
+        raise CorruptFileError(f"not a readable FIT file ({problem}: {exc})", source)
+    if problem == "eof":
+        out.warnings.append(f"file ends early (truncated after {len(messages)} messages)")
+    elif problem is not None:
+        out.warnings.append(f"decoding stopped after {len(messages)} messages ({problem}: {exc})")
+
+    rows: dict[str, list[dict[str, Any]]] = {}
+    date_cols: dict[str, set[str]] = {}
+    file_index = -1
+    for message in messages:
+        name = message.name
+        if name == "file_id":
+            file_index += 1
+        row: dict[str, Any] = {"_file": max(file_index, 0)}
+        units = out.units.setdefault(name, {})
+        for fd in message.fields:
+            fname = fd.name if fd.name else f"unknown_{fd.def_num}"
+            if row.get(fname) is not None:
+                continue
+            value = fd.value
+            type_name = getattr(getattr(fd, "type", None), "name", None)
+            if type_name in _DATE_TYPES:
+                date_cols.setdefault(name, set()).add(fname)
+                if not isinstance(value, dt.datetime):
+                    value = None
+            row[fname] = value
+            if fd.units and fname not in units:
+                units[fname] = fd.units
+        rows.setdefault(name, []).append(row)
+
+    for name, rlist in rows.items():
+        frame = pd.DataFrame.from_records(rlist)
+        for col in date_cols.get(name, ()):
+            frame[col] = pd.to_datetime(frame[col], utc=True)
+        out.tables[name] = frame
+    out.n_files = max(file_index + 1, 1)
+    return out
