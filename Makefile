@@ -1,9 +1,13 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   analyse a real marathon from sample_runs/ and write an HTML race report
+#   make test   lint and run every test (installs headless Chromium for the browser tests)
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEMO_RUN := sample_runs/TwinCitiesMarathon2014.tcx
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test lint browser clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -13,16 +17,23 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev,bench,parquet,distributed]'
 	touch $(STAMP)
 
-venv: $(STAMP)
-
 demo: $(STAMP)
-	$(BIN)/finishline demo sample_runs/TwinCitiesMarathon2014.tcx --out out/race_report.html
+	$(BIN)/finishline summary $(DEMO_RUN)
+	$(BIN)/finishline splits $(DEMO_RUN)
+	$(BIN)/finishline analyze $(DEMO_RUN) --json out/race.json --html out/race_report.html
+	@echo "race report written: $(CURDIR)/out/race_report.html (open it in a browser; works offline)"
+
+# Debian's chromium for the browser tests (no browser download; needs root or sudo).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest -q
 
 clean:
