@@ -1,0 +1,558 @@
+"""FIT bytes to an :class:`~finishline.activity.Activity`.
+
+Two engines decode FIT bytes into the same :class:`~finishline.io.fit_messages.FitMessages`
+table (the fast numpy decoder and the fitparse reference); :func:`activity_from_messages` turns
+either into an Activity with column operations only, so both engines share one conversion to
+units and one set of rules:
+
+- positions: semicircles x 180 / 2**31 to degrees;
+- cadence: FIT running cadence counts strides per minute of one leg, so foot sports get
+  ``cadence_spm = 2 * (cadence + fractional_cadence)``; other sports keep the raw value in
+  ``cadence_rpm`` (revolutions or strokes per minute) and leave ``cadence_spm`` empty;
+- every other record field (developer fields too) is kept as a float column named in snake case
+  with a unit suffix (``stance_time_ms``, ``form_power_w``), its unit in ``meta.units``.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from finishline.activity import Activity, ActivityMeta, make_activity, normalize_sport
+from finishline.errors import (
+    EmptyActivityError,
+    FinishlineWarning,
+    NotAnActivityError,
+    TruncatedFileWarning,
+)
+from finishline.io.fit_messages import FitMessages
+
+__all__ = ["ENGINES", "activity_from_messages", "decode_fit", "haversine_m", "read_fit"]
+
+ENGINES = ("auto", "fast", "fitparse")
+
+#: Degrees per semicircle: FIT stores angles as int32 where 2**31 semicircles = 180 degrees.
+DEG_PER_SEMICIRCLE = 180.0 / 2**31
+
+#: Mean Earth radius (m), IUGG R1.
+EARTH_RADIUS_M = 6_371_008.8
+
+#: FIT sports whose cadence is counted in strides of one leg.
+FOOT_SPORTS = frozenset({"running", "walking", "hiking", "mountaineering", "snowshoeing"})
+
+#: Record fields that imply running cadence when the sport is unknown (running dynamics).
+_RUNNING_DYNAMICS = ("vertical_oscillation", "stance_time", "step_length", "vertical_ratio")
+
+#: Record fields mapped onto declared sample columns (or consumed by that mapping).
+_MAPPED_RECORD_FIELDS = frozenset(
+    {
+        "_file",
+        "timestamp",
+        "position_lat",
+        "position_long",
+        "enhanced_speed",
+        "speed",
+        "enhanced_altitude",
+        "altitude",
+        "distance",
+        "heart_rate",
+        "cadence",
+        "fractional_cadence",
+        "power",
+        "temperature",
+    }
+)
+
+#: FIT (and common developer) unit strings -> (column suffix, unit recorded in meta.units).
+_UNITS = {
+    "m": ("m", "m"),
+    "meters": ("m", "m"),
+    "mm": ("mm", "mm"),
+    "cm": ("cm", "cm"),
+    "km": ("km", "km"),
+    "s": ("s", "s"),
+    "ms": ("ms", "ms"),
+    "m/s": ("mps", "m/s"),
+    "watts": ("w", "W"),
+    "w": ("w", "W"),
+    "bpm": ("bpm", "1/min"),
+    "rpm": ("rpm", "1/min"),
+    "percent": ("pct", "%"),
+    "%": ("pct", "%"),
+    "c": ("c", "degC"),
+    "kn/m": ("kn_per_m", "kN/m"),
+    "degrees": ("deg", "deg"),
+    "kcal": ("kcal", "kcal"),
+    "j": ("j", "J"),
+}
+
+
+def read_fit(data: bytes, source: str | None = None, engine: str = "auto") -> Activity:
+    """Read FIT bytes into an :class:`Activity`.
+
+    Parameters
+    ----------
+    data
+        The FIT file's bytes (already gunzipped).
+    source
+        The file name, used in messages.
+    engine
+        ``"fast"`` (numpy decoder), ``"fitparse"`` (reference) or ``"auto"`` (fast, falling back
+        to fitparse when the fast decoder is missing or cannot handle the file).
+
+    Raises
+    ------
+    ValueError
+        ``engine`` is not one of :data:`ENGINES`.
+    FinishlineError
+        The bytes are not a readable activity (see :func:`activity_from_messages`).
+    """
+    return activity_from_messages(decode_fit(data, source, engine), source)
+
+
+def decode_fit(data: bytes, source: str | None = None, engine: str = "auto") -> FitMessages:
+    """Decode FIT bytes into :class:`FitMessages` with the chosen engine (see :func:`read_fit`)."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown FIT engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine == "fitparse":
+        from finishline.io import fit_fitparse
+
+        return fit_fitparse.decode(data, source)
+    if engine == "fast":
+        from finishline.io import fit_fast
+
+        return fit_fast.decode(data, source)
+    try:
+        from finishline.io import fit_fast
+    except ModuleNotFoundError as exc:
+        if exc.name != "finishline.io.fit_fast":
+            raise
+    else:
+        try:
+            return fit_fast.decode(data, source)
+        except NotImplementedError:
+            pass
+    from finishline.io import fit_fitparse
+
+    return fit_fitparse.decode(data, source)
+
+
+def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Activity:
+    """Build an :class:`Activity` from decoded FIT message tables.
+
+    Raises
+    ------
+    NotAnActivityError
+        ``file_id.type`` says the file is not an activity (settings, workout, course, ...).
+    EmptyActivityError
+        The activity holds no record with a timestamp.
+    """
+    file_type = _file_type(msgs)
+    if file_type is not None and file_type != "activity":
+        what = "a course (planned route)" if file_type == "course" else f"a {file_type!r} file"
+        raise NotAnActivityError(f"FIT file is {what}, not a recorded activity", source)
+
+    meta = ActivityMeta(source_path=source, format="fit", n_files=max(msgs.n_files, 1))
+    meta.warnings.extend(msgs.warnings)
+    sessions = _sessions(msgs.get("session"))
+    meta.sport, meta.sub_sport = _activity_sport(sessions, msgs.get("sport"))
+    meta.device = _device(msgs.get("file_id"), msgs.get("device_info"))
+    meta.utc_offset_s = _utc_offset_s(msgs.get("activity"))
+
+    records = msgs.get("record")
+    timestamps = _timestamps(records)
+    has_time = np.asarray(timestamps.notna())
+    n_untimed = int((~has_time).sum())
+    if n_untimed and has_time.any():
+        meta.warnings.append(f"dropped {n_untimed} records without a timestamp")
+    if not has_time.any():
+        detail = f" ({n_untimed} records without a timestamp)" if n_untimed else ""
+        _emit(meta.warnings, source)
+        raise EmptyActivityError(f"the FIT activity holds no timestamped records{detail}", source)
+    records = records.loc[has_time]
+    # nanosecond unit: make_activity derives elapsed_s from the index's integer value.
+    times = pd.DatetimeIndex(timestamps[has_time], name="timestamp").as_unit("ns")
+
+    sample_sport = _sport_at(times, sessions, meta.sport)
+    dev_fields = _developer_field_names(msgs.get("field_description"))
+    samples = _samples(records, times, sample_sport, msgs.units.get("record", {}), dev_fields, meta)
+    laps = _laps(msgs.get("lap"), sessions)
+    events = _events(msgs.get("event"))
+    _emit(meta.warnings, source)
+    return make_activity(samples, meta, laps=laps, sessions=sessions, events=events)
+
+
+def haversine_m(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
+    """Great-circle distance (m) between consecutive points; ``NaN``-free input of length n.
+
+    Returns an array of length ``n - 1``.
+
+    References
+    ----------
+    Sinnott, R. W. (1984). Virtues of the haversine. *Sky and Telescope* 68(2), 159.
+    """
+    lat = np.radians(lat_deg)
+    lon = np.radians(lon_deg)
+    dlat = np.diff(lat)
+    dlon = np.diff(lon)
+    a = np.sin(dlat / 2) ** 2 + np.cos(lat[:-1]) * np.cos(lat[1:]) * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def cumulative_distance_m(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
+    """Cumulative great-circle distance (m) along a track; ``NaN`` before the first fix.
+
+    Samples without a position carry the distance of the last fix before them.
+    """
+    ok = np.isfinite(lat_deg) & np.isfinite(lon_deg)
+    out = np.full(lat_deg.shape, np.nan)
+    if not ok.any():
+        return out
+    steps = haversine_m(lat_deg[ok], lon_deg[ok])
+    out[ok] = np.concatenate(([0.0], np.cumsum(steps)))
+    return pd.Series(out).ffill().to_numpy()
+
+
+# -- helpers over message tables ---------------------------------------------------------------
+
+
+def _emit(messages: list[str], source: str | None) -> None:
+    for text in messages:
+        truncated = any(k in text for k in ("ends early", "truncat", "stopped", "end of file"))
+        category = TruncatedFileWarning if truncated else FinishlineWarning
+        warnings.warn(f"{source}: {text}" if source else text, category, stacklevel=4)
+
+
+def _num(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """Column ``name`` as float (NaN where missing or not a number)."""
+    if name not in frame.columns:
+        return np.full(len(frame), np.nan)
+    col = frame[name]
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        return col.to_numpy(dtype=float, na_value=np.nan)
+    return _coerce_float(col)
+
+
+def _coerce_float(col: pd.Series) -> np.ndarray:
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        return np.full(len(col), np.nan)
+    if pd.api.types.is_bool_dtype(col.dtype):
+        return col.astype(float).to_numpy()
+    scalar = col.map(lambda v: v if isinstance(v, (int, float, np.number)) else None)
+    return pd.to_numeric(scalar, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _first(frame: pd.DataFrame, *names: str) -> np.ndarray:
+    """Row-wise first non-NaN value among columns ``names`` (e.g. enhanced_speed, speed)."""
+    out = _num(frame, names[0])
+    for name in names[1:]:
+        missing = np.isnan(out)
+        if not missing.any():
+            break
+        out = np.where(missing, _num(frame, name), out)
+    return out
+
+
+def _text(value: object) -> str | None:
+    """A FIT enum value as lower-case text (unknown enum numbers become ``None``)."""
+    if isinstance(value, str) and value.strip():
+        return value.strip().lower()
+    return None
+
+
+def _file_type(msgs: FitMessages) -> str | None:
+    file_id = msgs.get("file_id")
+    if "type" not in file_id.columns or file_id.empty:
+        return None
+    value = file_id["type"].iloc[0]
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return _text(value) or f"type {value}"
+
+
+def _time_column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name`` as tz-aware UTC nanosecond times (NaT where missing)."""
+    if name not in frame.columns:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+    return pd.to_datetime(frame[name], utc=True, errors="coerce").dt.as_unit("ns")
+
+
+def _timestamps(frame: pd.DataFrame) -> pd.Series:
+    return _time_column(frame, "timestamp")
+
+
+def _utc_offset_s(activity: pd.DataFrame) -> int | None:
+    """Local minus UTC time (s) from the activity message, rounded to 15 min."""
+    if activity.empty or not {"timestamp", "local_timestamp"} <= set(activity.columns):
+        return None
+    utc = pd.to_datetime(activity["timestamp"], utc=True, errors="coerce")
+    local = pd.to_datetime(activity["local_timestamp"], utc=True, errors="coerce")
+    offset = ((local - utc).dt.total_seconds()).dropna()
+    if offset.empty:
+        return None
+    seconds = round(float(offset.iloc[0]) / 900.0) * 900
+    return int(seconds) if abs(seconds) <= 14 * 3600 else None
+
+
+def _device(file_id: pd.DataFrame, device_info: pd.DataFrame) -> str | None:
+    for frame in (file_id, device_info):
+        if frame.empty or "manufacturer" not in frame.columns:
+            continue
+        if frame is device_info and "device_index" in frame.columns:
+            creator = frame[frame["device_index"].astype(str) == "creator"]
+            frame = creator if not creator.empty else frame
+        row = frame.iloc[0]
+        parts = [row.get("manufacturer")]
+        for key in ("garmin_product", "product_name", "product"):
+            value = row.get(key)
+            if value is not None and not (isinstance(value, float) and np.isnan(value)):
+                parts.append(value)
+                break
+        words = [str(p) for p in parts if p is not None and not pd.isna(p)]
+        if words:
+            return " ".join(words)
+    return None
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _activity_sport(
+    sessions: pd.DataFrame | None, sport_msg: pd.DataFrame
+) -> tuple[str | None, str | None]:
+    """Sport and sub-sport of the whole activity: one sport, ``multisport`` or ``None``."""
+    if sessions is not None and not sessions.empty:
+        sports = sessions["sport"].dropna()
+        distinct = [s for s in dict.fromkeys(sports) if s != "transition"]
+        if len(distinct) > 1:
+            return "multisport", None
+        if distinct:
+            subs = sessions.loc[sessions["sport"] == distinct[0], "sub_sport"].dropna()
+            return distinct[0], (subs.iloc[0] if not subs.empty else None)
+    if not sport_msg.empty and "sport" in sport_msg.columns:
+        sport = normalize_sport(_text(sport_msg["sport"].iloc[0]))
+        sub = _text(sport_msg["sub_sport"].iloc[0]) if "sub_sport" in sport_msg.columns else None
+        return sport, (None if sub == "generic" else sub)
+    return None, None
+
+
+def _sport_column(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name not in frame.columns:
+        return pd.Series(None, index=frame.index, dtype="object")
+    return frame[name].map(_text).astype("object")
+
+
+def _foot_cadence(sport: pd.Series, running_cadence_hint: bool) -> np.ndarray:
+    """True where cadence is counted in strides of one leg (foot sports, or unknown sport
+    with running-style data)."""
+    foot = sport.isin(FOOT_SPORTS).to_numpy().copy()
+    if running_cadence_hint:
+        foot |= sport.isna().to_numpy()
+    return foot
+
+
+def _cadence(frame: pd.DataFrame, whole: str, fraction: str, *alt: str) -> np.ndarray:
+    value = _first(frame, whole, *alt)
+    frac = _num(frame, fraction)
+    return value + np.where(np.isnan(frac), 0.0, frac)
+
+
+def _sessions(session: pd.DataFrame) -> pd.DataFrame | None:
+    """Session rows per the schema, sorted by start time (one per leg of a multisport file)."""
+    if session.empty:
+        return None
+    start = _time_column(session, "start_time")
+    if start.isna().any() and "timestamp" in session.columns:
+        end = _timestamps(session)
+        start = start.fillna(end - pd.to_timedelta(_num(session, "total_elapsed_time"), unit="s"))
+    sport = _sport_column(session, "sport").map(normalize_sport).astype("object")
+    sub_sport = _sport_column(session, "sub_sport")
+    sub_sport = sub_sport.where(sub_sport != "generic", None).astype("object")
+    hint = bool(np.isfinite(_num(session, "avg_running_cadence")).any())
+    foot = _foot_cadence(sport, hint)
+    cadence = _cadence(session, "avg_running_cadence", "avg_fractional_cadence", "avg_cadence")
+    out = pd.DataFrame(
+        {
+            "start_time": start.to_numpy(),
+            "sport": sport.to_numpy(),
+            "sub_sport": sub_sport.to_numpy(),
+            "elapsed_s": _num(session, "total_elapsed_time"),
+            "timer_s": _num(session, "total_timer_time"),
+            "distance_m": _num(session, "total_distance"),
+            "avg_speed_mps": _first(session, "enhanced_avg_speed", "avg_speed"),
+            "avg_hr_bpm": _num(session, "avg_heart_rate"),
+            "max_hr_bpm": _num(session, "max_heart_rate"),
+            "avg_cadence_spm": np.where(foot, 2.0 * cadence, np.nan),
+            "avg_cadence_rpm": np.where(foot, np.nan, cadence),
+            "ascent_m": _num(session, "total_ascent"),
+            "descent_m": _num(session, "total_descent"),
+            "end_time": _timestamps(session).to_numpy(),
+        }
+    )
+    out["start_time"] = pd.to_datetime(out["start_time"], utc=True)
+    out["end_time"] = pd.to_datetime(out["end_time"], utc=True)
+    return out.sort_values("start_time", kind="stable", na_position="last").reset_index(drop=True)
+
+
+def _session_index(
+    times: pd.Series | pd.DatetimeIndex, sessions: pd.DataFrame | None
+) -> np.ndarray:
+    """Index of the session each time falls in (the last session started at or before it)."""
+    if sessions is None or sessions.empty or sessions["start_time"].isna().all():
+        return np.zeros(len(times), dtype=np.int64)
+    starts = sessions["start_time"].ffill().bfill().to_numpy(dtype="datetime64[ns]")
+    t = pd.DatetimeIndex(times).tz_convert("UTC").tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    idx = np.searchsorted(starts, t, side="right") - 1
+    return np.clip(idx, 0, len(sessions) - 1).astype(np.int64)
+
+
+def _sport_at(
+    times: pd.DatetimeIndex, sessions: pd.DataFrame | None, sport: str | None
+) -> pd.Series:
+    """Sport of the session each sample falls in (the activity's sport without sessions)."""
+    if sessions is None or sessions.empty:
+        return pd.Series([sport] * len(times), dtype="object")
+    return pd.Series(sessions["sport"].to_numpy()[_session_index(times, sessions)], dtype="object")
+
+
+def _developer_field_names(field_description: pd.DataFrame) -> set[str]:
+    if field_description.empty or "field_name" not in field_description.columns:
+        return set()
+    return {str(v) for v in field_description["field_name"].dropna()}
+
+
+def _snake(text: str) -> str:
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(text).strip())
+    return re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()
+
+
+def extra_column_name(field: str, unit: str | None) -> tuple[str, str | None]:
+    """Snake-case column name with a unit suffix, and the unit to record, for a FIT field.
+
+    ``("stance_time", "ms") -> ("stance_time_ms", "ms")``;
+    ``("Leg Spring Stiffness", "KN/m") -> ("leg_spring_stiffness_kn_per_m", "kN/m")``.
+    """
+    name = _snake(field) or "field"
+    if not unit or not str(unit).strip():
+        return name, None
+    key = str(unit).strip().lower()
+    suffix, recorded = _UNITS.get(key, (None, str(unit).strip()))
+    if suffix is None:
+        suffix = _snake(key.replace("/", " per "))
+    if not suffix:
+        return name, recorded
+    unit_word = _snake(key.replace("/", " per "))
+    if name.endswith("_" + suffix) or name == suffix or name.endswith("_" + unit_word):
+        return name, recorded
+    return f"{name}_{suffix}", recorded
+
+
+def _samples(
+    records: pd.DataFrame,
+    times: pd.DatetimeIndex,
+    sport: pd.Series,
+    units: dict[str, str],
+    dev_fields: set[str],
+    meta: ActivityMeta,
+) -> pd.DataFrame:
+    lat = _num(records, "position_lat") * DEG_PER_SEMICIRCLE
+    lon = _num(records, "position_long") * DEG_PER_SEMICIRCLE
+    bad = ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180))
+    lat[bad] = np.nan
+    lon[bad] = np.nan
+    hint = any(np.isfinite(_num(records, f)).any() for f in _RUNNING_DYNAMICS)
+    foot = _foot_cadence(sport, hint)
+    cadence = _cadence(records, "cadence", "fractional_cadence")
+    columns: dict[str, np.ndarray] = {
+        "distance_m": _num(records, "distance"),
+        "speed_mps": _first(records, "enhanced_speed", "speed"),
+        "lat_deg": lat,
+        "lon_deg": lon,
+        "altitude_m": _first(records, "enhanced_altitude", "altitude"),
+        "heart_rate_bpm": _num(records, "heart_rate"),
+        "cadence_spm": np.where(foot, 2.0 * cadence, np.nan),
+        "power_w": _num(records, "power"),
+        "temperature_c": _num(records, "temperature"),
+    }
+    if np.isfinite(columns["distance_m"]).any():
+        meta.distance_source = "device"
+    elif np.isfinite(lat).any():
+        columns["distance_m"] = cumulative_distance_m(lat, lon)
+        meta.distance_source = "positions"
+    rpm = np.where(foot, np.nan, cadence)
+    if np.isfinite(rpm).any():
+        columns["cadence_rpm"] = rpm
+        meta.units["cadence_rpm"] = "1/min"
+
+    for field in records.columns:
+        if field in _MAPPED_RECORD_FIELDS:
+            continue
+        values = _num(records, field)
+        if not np.isfinite(values).any():
+            continue
+        name, unit = extra_column_name(field, units.get(field))
+        if name in columns and field in dev_fields:
+            name = "dev_" + name
+        while name in columns:
+            name += "_2"
+        columns[name] = values
+        if unit:
+            meta.units[name] = unit
+    return pd.DataFrame(columns, index=times)
+
+
+def _laps(lap: pd.DataFrame, sessions: pd.DataFrame | None) -> pd.DataFrame | None:
+    if lap.empty:
+        return None
+    start = _time_column(lap, "start_time")
+    start = start.fillna(_timestamps(lap) - pd.to_timedelta(_num(lap, "total_elapsed_time"), "s"))
+    session_idx = _session_index(start.fillna(_timestamps(lap)), sessions)
+    lap_sport = _sport_column(lap, "sport").map(normalize_sport).astype("object")
+    if sessions is not None and not sessions.empty:
+        lap_sport = lap_sport.fillna(pd.Series(sessions["sport"].to_numpy()[session_idx]))
+    hint = bool(np.isfinite(_num(lap, "avg_running_cadence")).any())
+    foot = _foot_cadence(lap_sport, hint)
+    cadence = _cadence(lap, "avg_running_cadence", "avg_fractional_cadence", "avg_cadence")
+    trigger = _sport_column(lap, "lap_trigger")
+    return pd.DataFrame(
+        {
+            "start_time": start.to_numpy(),
+            "elapsed_s": _num(lap, "total_elapsed_time"),
+            "timer_s": _num(lap, "total_timer_time"),
+            "distance_m": _num(lap, "total_distance"),
+            "avg_speed_mps": _first(lap, "enhanced_avg_speed", "avg_speed"),
+            "max_speed_mps": _first(lap, "enhanced_max_speed", "max_speed"),
+            "avg_hr_bpm": _num(lap, "avg_heart_rate"),
+            "max_hr_bpm": _num(lap, "max_heart_rate"),
+            "avg_cadence_spm": np.where(foot, 2.0 * cadence, np.nan),
+            "ascent_m": _num(lap, "total_ascent"),
+            "descent_m": _num(lap, "total_descent"),
+            "trigger": trigger.to_numpy(),
+            "session_index": session_idx,
+        }
+    )
+
+
+def _events(event: pd.DataFrame) -> pd.DataFrame | None:
+    if event.empty or "timestamp" not in event.columns:
+        return None
+
+    def label(name: str) -> pd.Series:
+        if name not in event.columns:
+            return pd.Series(None, index=event.index, dtype="object")
+        return event[name].map(lambda v: None if _is_missing(v) else str(v).lower())
+
+    out = pd.DataFrame(
+        {
+            "timestamp": _timestamps(event),
+            "event": label("event"),
+            "event_type": label("event_type"),
+            "data": _num(event, "data"),
+        }
+    )
+    out = out[out["timestamp"].notna()]
+    return out.sort_values("timestamp", kind="stable").reset_index(drop=True)
