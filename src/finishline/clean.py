@@ -1,0 +1,421 @@
+"""From raw samples to the clean 1 Hz "track" every metric works on.
+
+:func:`clean` resamples an :class:`~finishline.activity.Activity` to a regular 1 Hz grid and
+returns one DataFrame (the *track*): GPS spikes removed, distance made monotone (recomputed from
+positions when the file has none), speed derived from distance and smoothed, altitude smoothed
+(harder for GPS altitude than for a barometer), grade and grade-adjusted speed, pauses and
+stillness turned into a ``moving`` flag, and heart-rate artefacts flagged and blanked.
+
+Rules
+-----
+- **Gaps.** A gap between two samples is interpolated when it is at most ``max_interp_gap_s``
+  long (default: 5 s, or 5 x the file's median sampling interval when the device records
+  sparsely, as "smart recording" does: the Twin Cities TCX samples every 7 s). Longer gaps stay
+  gaps: channels are NaN there, distance is held, and the time is not moving.
+- **Pauses.** The timer is stopped between a timer ``stop`` event and the next ``start``. Without
+  events, a gap of more than ``pause_gap_s`` over which the runner covered less than
+  ``stop_speed_mps`` is a pause (auto-pause stops recording).
+- **Stillness.** Smoothed speed below ``stop_speed_mps`` for at least ``still_min_s`` seconds is
+  not moving even with the timer running.
+- **HR artefacts** (``hr_artefact``): values outside 30-230 bpm (dropouts read as 0), values
+  more than 25 bpm from the 21-s running median (spikes), and cadence lock-in: for at least 60 s
+  the HR sits within 3 bpm of the step cadence *and* follows its ups and downs (the spread of
+  HR - cadence is under half the spread of cadence), which an optical sensor does when it locks
+  onto the arm swing. Flagged values are NaN in ``heart_rate_bpm``; the raw value is kept in
+  ``heart_rate_raw_bpm``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from finishline.activity import Activity
+from finishline.errors import AnalysisError
+from finishline.metrics.gap import gap_speed
+
+EARTH_RADIUS_M = 6_371_008.8
+
+#: Timer event types that stop the timer (FIT ``event_type`` names).
+TIMER_STOP_TYPES = ("stop", "stop_all", "stop_disable", "stop_disable_all")
+
+#: Columns of the track, in order.
+TRACK_COLUMNS = (
+    "elapsed_s",
+    "moving",
+    "paused",
+    "in_gap",
+    "distance_m",
+    "speed_mps",
+    "altitude_m",
+    "grade",
+    "gap_speed_mps",
+    "heart_rate_bpm",
+    "heart_rate_raw_bpm",
+    "hr_artefact",
+    "cadence_spm",
+    "stride_length_m",
+    "lat_deg",
+    "lon_deg",
+    "power_w",
+)
+
+
+def haversine_m(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray):
+    """Great-circle distance (m) between points given in degrees (mean Earth radius)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dlmb = np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def gps_spike_mask(
+    lat: np.ndarray, lon: np.ndarray, t_s: np.ndarray, max_speed_mps: float = 12.0
+) -> np.ndarray:
+    """True where a position is a spike: reached and left at an impossible speed.
+
+    A point whose implied speed from the previous valid point *and* to the next valid point both
+    exceed ``max_speed_mps`` is a spike (the track goes out and comes back). Three passes catch
+    short runs of bad points. Points at (0, 0) are treated as missing and flagged too.
+    """
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    spike = (lat == 0) & (lon == 0)
+    for _ in range(3):
+        ok = np.isfinite(lat) & np.isfinite(lon) & ~spike
+        idx = np.flatnonzero(ok)
+        if idx.size < 3:
+            break
+        step = haversine_m(lat[idx[:-1]], lon[idx[:-1]], lat[idx[1:]], lon[idx[1:]])
+        dt = np.maximum(np.diff(t_s[idx]), 1e-3)
+        v = step / dt
+        v_in = np.r_[0.0, v]
+        v_out = np.r_[v, 0.0]
+        bad = (v_in > max_speed_mps) & (v_out > max_speed_mps)
+        if not bad.any():
+            break
+        spike[idx[bad]] = True
+    return spike
+
+
+def distance_from_positions(
+    lat: np.ndarray, lon: np.ndarray, t_s: np.ndarray, max_speed_mps: float = 12.0
+) -> np.ndarray:
+    """Cumulative great-circle distance (m) along valid positions; NaN where no position.
+
+    A step implying more than ``max_speed_mps`` (a jump the spike filter could not resolve)
+    adds nothing.
+    """
+    out = np.full(lat.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+    if ok.size == 0:
+        return out
+    step = haversine_m(lat[ok[:-1]], lon[ok[:-1]], lat[ok[1:]], lon[ok[1:]])
+    dt = np.maximum(np.diff(t_s[ok]), 1e-3)
+    step[step / dt > max_speed_mps] = 0.0
+    out[ok] = np.r_[0.0, np.cumsum(step)]
+    return out
+
+
+def _grid_interp(
+    t_raw: np.ndarray, values: np.ndarray, grid: np.ndarray, max_gap_s: float, hold: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interpolate one channel onto ``grid``; returns (values, allowed).
+
+    ``allowed`` is False for grid points inside a gap of this channel longer than ``max_gap_s``
+    (and outside the channel's range). There the value is NaN, or the last value when ``hold``.
+    """
+    finite = np.isfinite(values)
+    if not finite.any():
+        return np.full(grid.shape, np.nan), np.zeros(grid.shape, bool)
+    tf, vf = t_raw[finite], values[finite]
+    out = np.interp(grid, tf, vf)
+    right = np.searchsorted(tf, grid, side="left")
+    left = np.clip(right - 1, 0, tf.size - 1)
+    right_c = np.clip(right, 0, tf.size - 1)
+    exact = tf[right_c] == grid
+    span = tf[right_c] - tf[left]
+    inside = (grid >= tf[0]) & (grid <= tf[-1])
+    allowed = inside & (exact | (span <= max_gap_s))
+    if hold:
+        out = np.where(allowed | ~inside, out, vf[left])
+        out[grid < tf[0]] = np.nan
+    else:
+        out[~allowed] = np.nan
+    return out, allowed
+
+
+def _runs_at_least(mask: np.ndarray, min_len: int) -> np.ndarray:
+    """Keep only the runs of True in ``mask`` that are at least ``min_len`` long."""
+    if min_len <= 1 or not mask.any():
+        return mask.copy()
+    padded = np.r_[False, mask, False].astype(np.int8)
+    change = np.diff(padded)
+    starts = np.flatnonzero(change == 1)
+    ends = np.flatnonzero(change == -1)
+    keep = (ends - starts) >= min_len
+    out = np.zeros(mask.size + 1, np.int32)
+    np.add.at(out, starts[keep], 1)
+    np.add.at(out, ends[keep], -1)
+    return np.cumsum(out)[:-1] > 0
+
+
+def timer_paused(events: pd.DataFrame, grid_times_ns: np.ndarray) -> np.ndarray:
+    """True on grid points where the timer was stopped (between a stop and the next start)."""
+    paused = np.zeros(grid_times_ns.size, bool)
+    if events.empty:
+        return paused
+    timer = events[events["event"] == "timer"].sort_values("timestamp", kind="stable")
+    if timer.empty:
+        return paused
+    times = pd.DatetimeIndex(timer["timestamp"]).as_unit("ns").asi8
+    stopped_at: int | None = None
+    # a handful of events per file: a plain loop is clearer than a vectorised state machine
+    for ts, kind in zip(times, timer["event_type"].astype(str), strict=True):
+        if kind in TIMER_STOP_TYPES and stopped_at is None:
+            stopped_at = ts
+        elif kind == "start" and stopped_at is not None:
+            paused |= (grid_times_ns >= stopped_at) & (grid_times_ns < ts)
+            stopped_at = None
+    if stopped_at is not None:
+        paused |= grid_times_ns > stopped_at
+    return paused
+
+
+def detect_altitude_source(altitude_m: np.ndarray, has_positions: bool) -> str:
+    """``"barometric"`` or ``"gps"``: GPS altitude is rough at the second scale.
+
+    Without positions the altitude cannot be GPS. Otherwise the median absolute deviation of
+    the 1 Hz altitude from its 15-s running median decides: above 0.3 m it is GPS-like.
+    """
+    if not has_positions:
+        return "barometric"
+    series = pd.Series(altitude_m)
+    rough = (series - series.rolling(15, center=True, min_periods=1).median()).abs().median()
+    return "gps" if np.isfinite(rough) and rough > 0.3 else "barometric"
+
+
+def smooth_altitude(altitude_m: np.ndarray, source: str) -> np.ndarray:
+    """Running median then running mean (centred): 5 s + 10 s barometric, 15 s + 30 s GPS."""
+    med, mean = (15, 30) if source == "gps" else (5, 10)
+    series = pd.Series(altitude_m)
+    out = series.rolling(med, center=True, min_periods=1).median()
+    out = out.rolling(mean, center=True, min_periods=1).mean()
+    return out.where(series.notna()).to_numpy()
+
+
+def grade_from_altitude(
+    distance_m: np.ndarray, altitude_m: np.ndarray, window_m: float = 50.0
+) -> np.ndarray:
+    """Grade (fraction) as altitude change over a ``window_m`` distance window, centred.
+
+    Computed against distance, not time, so a runner standing still does not create a slope.
+    Clipped to +-0.45; 0 where altitude is missing.
+    """
+    ok = np.isfinite(distance_m) & np.isfinite(altitude_m)
+    grade = np.zeros(distance_m.shape)
+    if ok.sum() < 2:
+        return grade
+    d, a = distance_m[ok], altitude_m[ok]
+    d_unique, first = np.unique(d, return_index=True)
+    a_unique = a[first]
+    if d_unique.size < 2:
+        return grade
+    half = window_m / 2
+    lo = np.clip(d - half, d_unique[0], d_unique[-1])
+    hi = np.clip(d + half, d_unique[0], d_unique[-1])
+    run = hi - lo
+    rise = np.interp(hi, d_unique, a_unique) - np.interp(lo, d_unique, a_unique)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g = np.where(run > window_m / 4, rise / run, 0.0)
+    grade[ok] = np.clip(g, -0.45, 0.45)
+    return grade
+
+
+def flag_hr_artefacts(
+    heart_rate_bpm: np.ndarray, cadence_spm: np.ndarray, lock_min_s: int = 60
+) -> np.ndarray:
+    """True where the heart rate is an artefact (see the module rules)."""
+    hr = pd.Series(heart_rate_bpm)
+    cad = pd.Series(cadence_spm)
+    out_of_range = (hr < 30) | (hr > 230)
+    valid = hr.where(~out_of_range)
+    median = valid.rolling(21, center=True, min_periods=5).median()
+    spike = (valid - median).abs() > 25
+    diff = valid - cad
+    close = diff.abs().rolling(30, center=True, min_periods=20).mean() <= 3
+    diff_sd = diff.rolling(30, center=True, min_periods=20).std()
+    cad_sd = cad.rolling(30, center=True, min_periods=20).std()
+    follows = (cad > 100) & close & (cad_sd > 0.5) & (diff_sd < 0.5 * cad_sd)
+    locked = _runs_at_least(follows.to_numpy(bool), lock_min_s)
+    return (out_of_range | spike).to_numpy(bool) | locked
+
+
+def clean(
+    activity: Activity,
+    *,
+    max_interp_gap_s: float | None = None,
+    pause_gap_s: float = 10.0,
+    stop_speed_mps: float = 0.5,
+    still_min_s: int = 10,
+    max_speed_mps: float = 12.0,
+    speed_window_s: int = 5,
+    altitude_source: str = "auto",
+    grade_window_m: float = 50.0,
+    gap_model: str = "strava",
+) -> pd.DataFrame:
+    """Resample and clean an activity into the 1 Hz track.
+
+    Parameters
+    ----------
+    activity
+        The activity (any format).
+    max_interp_gap_s
+        Longest gap (s) interpolated; ``None`` = max(5, 5 x median sampling interval).
+    pause_gap_s
+        A longer gap covered slower than ``stop_speed_mps`` is a pause (when no timer events).
+    stop_speed_mps
+        Below this smoothed speed (m/s) the runner is standing.
+    still_min_s
+        Standing for at least this long (s) is not moving.
+    max_speed_mps
+        Faster implied GPS steps (m/s) are spikes/jumps.
+    speed_window_s
+        Centred running-mean window (s) for speed.
+    altitude_source
+        ``"auto"``, ``"barometric"`` or ``"gps"`` (sets how hard altitude is smoothed).
+    grade_window_m
+        Distance window (m) for grade.
+    gap_model
+        ``"strava"`` or ``"minetti"`` (see :func:`finishline.metrics.gap.gap_factor`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by 1 Hz UTC ``timestamp``, columns :data:`TRACK_COLUMNS`. ``elapsed_s`` counts
+        from the whole second at or before the first sample. Row ``i`` also stands for the
+        interval ``[i, i+1)``: ``moving`` and ``speed_mps`` describe that second.
+        ``df.attrs`` holds ``altitude_source``, ``distance_source``, ``max_interp_gap_s``.
+
+    Raises
+    ------
+    AnalysisError
+        A course without times, or no distance, positions or speed at all.
+    """
+    path = activity.meta.source_path
+    s = activity.samples
+    if activity.meta.is_course:
+        raise AnalysisError("a course (route without times) cannot be analysed as a run", path)
+    if len(s) < 2:
+        raise AnalysisError("fewer than two samples: nothing to analyse", path)
+    t_ns = s.index.as_unit("ns").asi8
+    origin_ns = (t_ns[0] // 1_000_000_000) * 1_000_000_000
+    t_raw = (t_ns - origin_ns) / 1e9
+    n = int(np.floor(t_raw[-1])) + 1
+    grid = np.arange(n, dtype=float)
+    grid_ns = origin_ns + np.arange(n, dtype=np.int64) * 1_000_000_000
+
+    def col(name: str) -> np.ndarray:
+        if name not in s.columns:
+            return np.full(len(s), np.nan)
+        return s[name].to_numpy(dtype=float, copy=True)
+
+    if max_interp_gap_s is None:
+        steps = np.diff(t_raw)
+        max_interp_gap_s = max(5.0, 5.0 * float(np.median(steps[steps > 0]))) if steps.size else 5.0
+
+    lat, lon = col("lat_deg"), col("lon_deg")
+    has_positions = bool((np.isfinite(lat) & np.isfinite(lon)).sum() >= 2)
+    if has_positions:
+        spikes = gps_spike_mask(lat, lon, t_raw, max_speed_mps)
+        lat = np.where(spikes, np.nan, lat)
+        lon = np.where(spikes, np.nan, lon)
+
+    dist_raw = col("distance_m")
+    if np.isfinite(dist_raw).sum() >= 2:
+        distance_source = "device"
+    elif has_positions:
+        dist_raw = distance_from_positions(lat, lon, t_raw, max_speed_mps)
+        distance_source = "positions"
+    elif np.isfinite(col("speed_mps")).sum() >= 2:
+        v = np.nan_to_num(col("speed_mps"))
+        dist_raw = np.r_[0.0, np.cumsum(0.5 * (v[1:] + v[:-1]) * np.diff(t_raw))]
+        distance_source = "speed"
+    else:
+        raise AnalysisError("no distance, positions or speed: splits need distance", path)
+    finite = np.isfinite(dist_raw)
+    dist_raw[finite] = np.maximum.accumulate(dist_raw[finite])
+
+    # sample-level pauses: a long gap barely moving (auto-pause without events)
+    gap_dt = np.diff(t_raw[finite])
+    gap_speed_raw = np.diff(dist_raw[finite]) / np.maximum(gap_dt, 1e-9)
+    pause_gap = (gap_dt > pause_gap_s) & (gap_speed_raw < stop_speed_mps)
+
+    distance, allowed = _grid_interp(t_raw, dist_raw, grid, max_interp_gap_s, hold=True)
+    first_valid = np.flatnonzero(np.isfinite(distance))
+    distance[: first_valid[0]] = distance[first_valid[0]]
+    tf = t_raw[finite]
+    for a, b in zip(tf[:-1][pause_gap], tf[1:][pause_gap], strict=True):
+        allowed &= ~((grid > a) & (grid < b))  # one entry per pause: few iterations
+    in_gap = ~allowed
+
+    step = np.diff(distance)
+    step_ok = allowed[:-1] & allowed[1:]
+    speed_raw = np.where(step_ok, step, np.nan)
+    speed = pd.Series(np.r_[speed_raw, np.nan]).rolling(speed_window_s, center=True, min_periods=1)
+    speed = speed.mean().to_numpy()
+    speed = np.where(np.r_[step_ok, False], np.nan_to_num(speed), 0.0)
+
+    paused = timer_paused(activity.events, grid_ns) | in_gap
+    still = _runs_at_least((speed < stop_speed_mps) & ~paused, still_min_s)
+    moving = ~paused & ~still
+    moving[-1] = False  # the last row closes the track: it stands for no interval
+
+    altitude, _ = _grid_interp(t_raw, col("altitude_m"), grid, max_interp_gap_s)
+    if altitude_source == "auto":
+        altitude_source = detect_altitude_source(altitude, has_positions)
+    altitude = smooth_altitude(altitude, altitude_source)
+    grade = grade_from_altitude(distance, altitude, grade_window_m)
+
+    hr_raw, _ = _grid_interp(t_raw, col("heart_rate_bpm"), grid, max_interp_gap_s)
+    cadence, _ = _grid_interp(t_raw, col("cadence_spm"), grid, max_interp_gap_s)
+    artefact = flag_hr_artefacts(hr_raw, cadence) & np.isfinite(hr_raw)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stride = np.where(cadence >= 60, speed / (cadence / 60.0), np.nan)
+    stride[~moving] = np.nan
+
+    track = pd.DataFrame(
+        {
+            "elapsed_s": grid,
+            "moving": moving,
+            "paused": paused,
+            "in_gap": in_gap,
+            "distance_m": distance,
+            "speed_mps": speed,
+            "altitude_m": altitude,
+            "grade": grade,
+            "gap_speed_mps": gap_speed(speed, grade, gap_model),
+            "heart_rate_bpm": np.where(artefact, np.nan, hr_raw),
+            "heart_rate_raw_bpm": hr_raw,
+            "hr_artefact": artefact,
+            "cadence_spm": cadence,
+            "stride_length_m": stride,
+            "lat_deg": _grid_interp(t_raw, lat, grid, max_interp_gap_s)[0],
+            "lon_deg": _grid_interp(t_raw, lon, grid, max_interp_gap_s)[0],
+            "power_w": _grid_interp(t_raw, col("power_w"), grid, max_interp_gap_s)[0],
+        },
+        index=pd.DatetimeIndex(pd.to_datetime(grid_ns, utc=True), name="timestamp"),
+    )
+    track.attrs.update(
+        altitude_source=altitude_source,
+        distance_source=distance_source,
+        max_interp_gap_s=float(max_interp_gap_s),
+        gap_model=gap_model,
+    )
+    return track
+
+
+def moving_time_s(track: pd.DataFrame) -> float:
+    """Moving time (s): the number of 1-s intervals flagged ``moving``."""
+    return float(track["moving"].sum())
