@@ -1,0 +1,346 @@
+"""The race report: one self-contained HTML file (summary card, figures, splits table).
+
+plotly.js is embedded inline once, so the file opens offline with no CDN, web font or any
+other network request. Stable hooks for tests and scripts:
+
+- each figure sits in ``<section class="fl-figure" data-figure="NAME">``;
+- summary numbers are in elements with ids ``fl-date``, ``fl-distance``, ``fl-elapsed``,
+  ``fl-moving``, ``fl-pace``, ``fl-avg-hr``, ``fl-verdict``, each carrying the raw value in
+  ``data-value`` (metres, seconds, s per unit, bpm);
+- the splits table is ``<table id="fl-splits">``.
+"""
+
+from __future__ import annotations
+
+import html
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from finishline.viz.race import (
+    FAILURE_PACE_RATIO,
+    fatigue_figure,
+    final_mile_figure,
+    heart_rate_figure,
+    pace_elevation_figure,
+    reference_pace,
+    risk_figure,
+    route_figure,
+    splits_figure,
+)
+from finishline.viz.theme import (
+    FONT_FAMILY,
+    METERS_PER_UNIT,
+    Unit,
+    check_unit,
+    format_duration,
+    format_pace,
+    unit_label,
+)
+
+_PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d"]}
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    return getattr(obj, name, default) if not isinstance(obj, dict) else obj.get(name, default)
+
+
+def _first(mapping: dict | None, *keys: str) -> Any:
+    if not mapping:
+        return None
+    for key in keys:
+        value = mapping.get(key)
+        if value is not None and not (isinstance(value, float) and not np.isfinite(value)):
+            return value
+    return None
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if np.isfinite(number) else None
+
+
+def summary_numbers(analysis: Any) -> dict[str, Any]:
+    """The summary card's numbers: from ``analysis.summary`` where given, else from the track.
+
+    Returns
+    -------
+    dict
+        ``start_local`` (Timestamp or None), ``distance_m``, ``elapsed_s``, ``moving_s``,
+        ``pace_s_per_km`` (moving pace), ``avg_hr_bpm``, ``reference_pace_s_per_km``.
+    """
+    summary = _get(analysis, "summary") or {}
+    track: pd.DataFrame = _get(analysis, "track")
+    activity = _get(analysis, "activity")
+    meta = _get(activity, "meta") if activity is not None else None
+    distance = _finite(_first(summary, "distance_m", "total_distance_m"))
+    if distance is None and track is not None and "distance_m" in track:
+        distance = _finite(track["distance_m"].max())
+    elapsed = _finite(_first(summary, "elapsed_s", "total_elapsed_s"))
+    if elapsed is None and track is not None and "elapsed_s" in track and len(track):
+        elapsed = _finite(track["elapsed_s"].iloc[-1] - track["elapsed_s"].iloc[0])
+    moving = _finite(_first(summary, "moving_s", "moving_time_s", "timer_s"))
+    if moving is None and track is not None and "moving" in track:
+        moving = float(track["moving"].sum())
+    avg_hr = _finite(_first(summary, "avg_hr_bpm", "avg_hr", "mean_hr_bpm"))
+    if avg_hr is None and track is not None and "heart_rate_bpm" in track:
+        avg_hr = _finite(track["heart_rate_bpm"].mean())
+    pace = _finite(_first(summary, "pace_s_per_km", "moving_pace_s_per_km"))
+    if pace is None and distance and (moving or elapsed):
+        pace = (moving or elapsed) / distance * 1000.0
+    start = None
+    if meta is not None:
+        start = meta.start_time_local or meta.start_time
+    if start is None and track is not None and len(track):
+        start = track.index[0]
+    ref = _finite(_first(summary, "reference_pace_s_per_km"))
+    final_mile = _get(analysis, "final_mile") or {}
+    if ref is None:
+        ref = _finite(_first(final_mile, "reference_pace_s_per_km"))
+    if ref is None and track is not None:
+        ref = _finite(reference_pace(track))
+    return {
+        "start_local": start,
+        "distance_m": distance,
+        "elapsed_s": elapsed,
+        "moving_s": moving,
+        "pace_s_per_km": pace,
+        "avg_hr_bpm": avg_hr,
+        "reference_pace_s_per_km": ref,
+    }
+
+
+def verdict_text(analysis: Any) -> str:
+    """The verdict in words: the analysis's own verdict, else one built from final-mile facts."""
+    verdict = _get(analysis, "verdict")
+    if isinstance(verdict, str) and verdict.strip():
+        return verdict.strip()
+    final_mile = _get(analysis, "final_mile") or {}
+    ratio = _finite(final_mile.get("pace_ratio"))
+    if ratio is None:
+        return "No final-mile verdict: the run has no usable final mile."
+    slower = 100.0 * (ratio - 1.0)
+    how = f"{abs(slower):.0f} % {'slower' if slower >= 0 else 'faster'} than your 5-20 km pace"
+    walked = final_mile.get("walked") or final_mile.get("stopped")
+    failed = final_mile.get("failed")
+    if failed is None:
+        failed = ratio >= FAILURE_PACE_RATIO or bool(walked)
+    if failed:
+        extra = " with walking or stopping" if walked else ""
+        return f"Final-mile failure: the last mile was {how}{extra}."
+    return f"Final mile held: {how}."
+
+
+def race_figures(analysis: Any, unit: Unit = "km") -> dict[str, go.Figure]:
+    """Every figure of the race report, by name, in display order."""
+    unit = check_unit(unit)
+    track: pd.DataFrame = _get(analysis, "track")
+    numbers = summary_numbers(analysis)
+    ref = numbers["reference_pace_s_per_km"]
+    final_mile = _get(analysis, "final_mile") or {}
+    splits = _get(analysis, "splits_km" if unit == "km" else "splits_mile")
+    decoupling = _get(analysis, "decoupling")
+    onset_m = None
+    summary = _get(analysis, "summary") or {}
+    onset = _first(summary, "decoupling_onset_m")
+    if onset is None and isinstance(decoupling, dict):
+        onset = _first(decoupling, "onset_m")
+        if onset is None and _first(decoupling, "onset_km") is not None:
+            onset = float(decoupling["onset_km"]) * 1000.0
+    if onset is None and _first(summary, "decoupling_onset_km") is not None:
+        onset = float(summary["decoupling_onset_km"]) * 1000.0
+    onset_m = _finite(onset)
+    return {
+        "pace": pace_elevation_figure(track, unit),
+        "splits": splits_figure(splits, unit, reference_pace_s_per_km=ref),
+        "heart": heart_rate_figure(track, unit, decoupling=decoupling, onset_m=onset_m),
+        "final_mile": final_mile_figure(
+            track, unit, final_mile=final_mile, reference_pace_s_per_km=ref
+        ),
+        "risk": risk_figure(
+            _get(analysis, "risk"),
+            final_mile=final_mile,
+            verdict=_get(analysis, "verdict"),
+            unit=unit,
+        ),
+        "fatigue": fatigue_figure(
+            _get(analysis, "fatigue"),
+            onset_km=_finite(_get(analysis, "fatigue_onset_km")),
+            unit=unit,
+        ),
+        "route": route_figure(track, unit),
+    }
+
+
+def splits_table_html(splits: pd.DataFrame | None, unit: Unit = "km") -> str:
+    """The splits as an HTML table (``id="fl-splits"``), one row per split."""
+    if splits is None or splits.empty:
+        return '<p class="fl-note">No splits.</p>'
+    u = unit_label(unit)
+    pace_col = "pace_s_per_km" if unit == "km" else "pace_s_per_mile"
+    gap_scale = METERS_PER_UNIT[unit] / 1000.0
+    header = (
+        f"<tr><th>{u}</th><th>distance ({u})</th><th>time</th><th>pace (/{u})</th>"
+        f"<th>GAP (/{u})</th><th>climb (m)</th><th>descent (m)</th><th>HR (bpm)</th>"
+        "<th>cadence (spm)</th></tr>"
+    )
+
+    def cell(value: Any, fmt: str) -> str:
+        number = _finite(value)
+        return "-" if number is None else format(number, fmt)
+
+    rows = []
+    for rec in splits.to_dict("records"):
+        gap = _finite(rec.get("gap_pace_s_per_km"))
+        partial = bool(rec.get("partial", False))
+        rows.append(
+            f"<tr{' class=fl-partial' if partial else ''}>"
+            f"<td>{int(rec['split'])}{'*' if partial else ''}</td>"
+            f"<td>{cell(rec.get('distance_m', np.nan) / METERS_PER_UNIT[unit], '.2f')}</td>"
+            f"<td>{format_duration(_finite(rec.get('time_s')))}</td>"
+            f"<td>{format_pace(_finite(rec.get(pace_col)))}</td>"
+            f"<td>{format_pace(None if gap is None else gap * gap_scale)}</td>"
+            f"<td>{cell(rec.get('elev_gain_m'), '.0f')}</td>"
+            f"<td>{cell(rec.get('elev_loss_m'), '.0f')}</td>"
+            f"<td>{cell(rec.get('avg_hr_bpm'), '.0f')}</td>"
+            f"<td>{cell(rec.get('avg_cadence_spm'), '.0f')}</td></tr>"
+        )
+    note = (
+        '<p class="fl-note">* partial split</p>' if splits.get("partial", pd.Series()).any() else ""
+    )
+    return (
+        f'<table id="fl-splits"><thead>{header}</thead><tbody>{"".join(rows)}</tbody></table>{note}'
+    )
+
+
+def _stat(ident: str, label: str, text: str, value: Any) -> str:
+    raw = "" if value is None else html.escape(str(value), quote=True)
+    return (
+        f'<div class="fl-stat"><div class="fl-label">{html.escape(label)}</div>'
+        f'<div class="fl-value" id="{ident}" data-value="{raw}">{html.escape(text)}</div></div>'
+    )
+
+
+def _summary_card(analysis: Any, unit: Unit) -> str:
+    n = summary_numbers(analysis)
+    scale = METERS_PER_UNIT[unit]
+    start = n["start_local"]
+    date_text = "-" if start is None else start.strftime("%Y-%m-%d %H:%M")
+    dist = n["distance_m"]
+    pace_unit = None if n["pace_s_per_km"] is None else n["pace_s_per_km"] * scale / 1000.0
+    ref_unit = (
+        None
+        if n["reference_pace_s_per_km"] is None
+        else n["reference_pace_s_per_km"] * scale / 1000.0
+    )
+    verdict = verdict_text(analysis)
+    failed = bool((_get(analysis, "final_mile") or {}).get("failed"))
+    stats = "".join(
+        [
+            _stat("fl-date", "start", date_text, None if start is None else start.isoformat()),
+            _stat(
+                "fl-distance",
+                "distance",
+                "-" if dist is None else f"{dist / scale:.2f} {unit_label(unit)}",
+                dist,
+            ),
+            _stat("fl-elapsed", "time", format_duration(n["elapsed_s"]), n["elapsed_s"]),
+            _stat("fl-moving", "moving time", format_duration(n["moving_s"]), n["moving_s"]),
+            _stat("fl-pace", "moving pace", format_pace(pace_unit, unit), pace_unit),
+            _stat("fl-reference", "5-20 km pace", format_pace(ref_unit, unit), ref_unit),
+            _stat(
+                "fl-avg-hr",
+                "avg heart rate",
+                "-" if n["avg_hr_bpm"] is None else f"{n['avg_hr_bpm']:.0f} bpm",
+                n["avg_hr_bpm"],
+            ),
+        ]
+    )
+    cls = "fl-verdict fl-failed" if failed else "fl-verdict"
+    return (
+        f'<section class="fl-card"><div class="fl-stats">{stats}</div>'
+        f'<p class="{cls}" id="fl-verdict" data-failed="{str(failed).lower()}">'
+        f"{html.escape(verdict)}</p></section>"
+    )
+
+
+_CSS = f"""
+body {{ font-family: {FONT_FAMILY}; color: #222; margin: 0; background: #F6F6F4; }}
+main {{ max-width: 1100px; margin: 0 auto; padding: 16px 20px 40px; }}
+h1 {{ font-size: 22px; margin: 8px 0 4px; }}
+.fl-sub {{ color: #555; margin: 0 0 14px; font-size: 14px; }}
+.fl-card, .fl-figure, .fl-table {{ background: #fff; border: 1px solid #E2E2E2;
+  border-radius: 8px; padding: 12px 16px; margin: 0 0 16px; }}
+.fl-stats {{ display: flex; flex-wrap: wrap; gap: 10px 28px; }}
+.fl-label {{ font-size: 12px; color: #666; text-transform: uppercase; letter-spacing: .04em; }}
+.fl-value {{ font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; }}
+.fl-verdict {{ margin: 12px 0 2px; padding: 8px 12px; border-left: 5px solid #0072B2;
+  background: #EEF5FA; font-size: 16px; }}
+.fl-verdict.fl-failed {{ border-left-color: #D55E00; background: #FBEFE6; }}
+table {{ border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums;
+  font-size: 13px; }}
+th, td {{ padding: 4px 8px; text-align: right; border-bottom: 1px solid #EEE; }}
+th {{ background: #FAFAFA; position: sticky; top: 0; }}
+tr.fl-partial td {{ color: #666; font-style: italic; }}
+.fl-note {{ color: #666; font-size: 12px; }}
+"""
+
+
+def race_report_html(analysis: Any, unit: Unit = "km", title: str | None = None) -> str:
+    """The whole race report as one self-contained HTML string (plotly.js inline, no network).
+
+    Parameters
+    ----------
+    analysis
+        A :class:`finishline.analysis.RaceAnalysis` (or any object with its fields).
+    unit
+        ``"km"`` or ``"mile"`` for every distance and pace.
+    title
+        Page title; default from the source file name.
+    """
+    unit = check_unit(unit)
+    figures = race_figures(analysis, unit)
+    activity = _get(analysis, "activity")
+    meta = _get(activity, "meta") if activity is not None else None
+    source = getattr(meta, "source_path", None) if meta is not None else None
+    name = Path(source).name if source else "race"
+    title = title or f"Race report: {name}"
+    parts = []
+    for i, (key, fig) in enumerate(figures.items()):
+        div = fig.to_html(
+            full_html=False,
+            include_plotlyjs=i == 0,
+            include_mathjax=False,
+            div_id=f"fl-fig-{key}",
+            config=_PLOTLY_CONFIG,
+        )
+        parts.append(f'<section class="fl-figure" data-figure="{key}">{div}</section>')
+    device = getattr(meta, "device", None) if meta is not None else None
+    sub = " | ".join(x for x in (name, device, f"units: {unit_label(unit)}") if x)
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body><main>"
+        f'<h1>{html.escape(title)}</h1><p class="fl-sub">{html.escape(sub)}</p>'
+        f"{_summary_card(analysis, unit)}{''.join(parts)}"
+        f'<section class="fl-table"><h2>Splits</h2>'
+        f"{splits_table_html(_get(analysis, 'splits_km' if unit == 'km' else 'splits_mile'), unit)}"
+        "</section></main></body></html>\n"
+    )
+
+
+def write_race_report(
+    analysis: Any, path: str | PathLike[str], unit: Unit = "km", title: str | None = None
+) -> Path:
+    """Write :func:`race_report_html` to ``path`` (parent folders created); return the path."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(race_report_html(analysis, unit, title), encoding="utf-8")
+    return out
