@@ -1,0 +1,175 @@
+"""One composite fatigue index (0..1) from the components, and the km where fatigue set in.
+
+Each component is mapped to a score in [0, 1] by a documented full-scale value (the change at
+which that component alone counts as fully fatigued), and the index is the weighted mean of
+the scores available in that row (missing components drop out and the weights renormalise,
+so a track without heart rate is still scored on pace, gait and D').
+
+=================  =============================  ===========  =====================================
+component          score                          full scale   why that scale
+=================  =============================  ===========  =====================================
+pace fade          (pace_ratio - 1) / 0.25        25 % slower  final-mile-failure cut-off (sec. 4)
+cardiac            decoupling / 0.10              10 %         twice the 5 % Pa:HR convention
+gait               max(abs(residuals)) / 0.05     5 %          speed-corrected cadence/stride change
+D'                 d_prime_spent                  D' spent     Skiba D'bal exhausted
+glycogen           1 - CHO left / store           store empty  Rapoport wall
+=================  =============================  ===========  =====================================
+
+Weights: pace 0.50, cardiac 0.20, gait 0.10, D' 0.10, glycogen 0.10. Pace carries half the
+weight because it is the outcome the other signals try to explain; a runner with typical
+drift (5 %), glycogen nearly used and no fade scores about 0.3, below the onset threshold.
+Gait is scored on the magnitude of the residual because the direction of a speed-corrected
+change differs between runners (Clermont 2019: "atypical" cadence).
+
+Onset rule: the fatigue onset is the start (km) of the first kilometre beginning at or after
+5 km from which the per-km index stays at or above ``threshold`` (0.4) for at least
+``min_km`` (3) consecutive kilometres; NaN when that never happens. The thresholds are
+conventions chosen here, not fitted: treat the index as a descriptive state, not a
+probability.
+
+References
+----------
+science.md sections 1 (the wall: ~30 km, lasting ~10 km), 2.1-2.3 (components), 4 (25 %
+cut-off) and 5 (mechanistic state). Clermont C. A. et al. (2019) *J Appl Biomech*.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Full-scale value of each component (the change that scores 1).
+PACE_FULL_SCALE = 0.25
+CARDIAC_FULL_SCALE = 0.10
+GAIT_FULL_SCALE = 0.05
+
+#: Weights of the component scores in the composite index.
+WEIGHTS: dict[str, float] = {
+    "score_pace": 0.50,
+    "score_cardiac": 0.20,
+    "score_gait": 0.10,
+    "score_d_prime": 0.10,
+    "score_glycogen": 0.10,
+}
+
+#: Onset rule defaults: index threshold, sustained kilometres, earliest start (km).
+ONSET_THRESHOLD = 0.4
+ONSET_MIN_KM = 3
+ONSET_AFTER_KM = 5.0
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name in frame.columns:
+        return pd.to_numeric(frame[name], errors="coerce").astype("float64")
+    return pd.Series(np.nan, index=frame.index, dtype="float64")
+
+
+def component_scores(frame: pd.DataFrame) -> pd.DataFrame:
+    """Score each fatigue component in [0, 1] (NaN where the component is missing).
+
+    Parameters
+    ----------
+    frame
+        Per-second or per-km state with any of ``pace_ratio``, ``decoupling``,
+        ``cadence_residual``, ``stride_residual``, ``d_prime_spent`` and
+        ``glycogen_used_fraction``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``score_pace``, ``score_cardiac``, ``score_gait``, ``score_d_prime`` and
+        ``score_glycogen``, on the same index. Improvements (faster than the reference,
+        EF above it) score 0, not negative.
+
+    References
+    ----------
+    See the module docstring (full scales and their sources).
+    """
+    gait = pd.concat(
+        [_column(frame, "cadence_residual").abs(), _column(frame, "stride_residual").abs()],
+        axis=1,
+    ).max(axis=1, skipna=True)
+    raw = {
+        "score_pace": (_column(frame, "pace_ratio") - 1.0) / PACE_FULL_SCALE,
+        "score_cardiac": _column(frame, "decoupling") / CARDIAC_FULL_SCALE,
+        "score_gait": gait / GAIT_FULL_SCALE,
+        "score_d_prime": _column(frame, "d_prime_spent"),
+        "score_glycogen": _column(frame, "glycogen_used_fraction"),
+    }
+    return pd.DataFrame({k: v.clip(0.0, 1.0) for k, v in raw.items()}, index=frame.index)
+
+
+def fatigue_index(scores: pd.DataFrame, weights: dict[str, float] | None = None) -> pd.Series:
+    """Weighted mean of the available component scores (0 = fresh, 1 = fully fatigued).
+
+    Parameters
+    ----------
+    scores
+        Output of :func:`component_scores`.
+    weights
+        Score name -> weight; :data:`WEIGHTS` by default. Rows renormalise over the scores
+        they have; a row with none is NaN.
+
+    Returns
+    -------
+    pandas.Series
+        ``fatigue_index`` in [0, 1].
+
+    References
+    ----------
+    See the module docstring.
+    """
+    weights = WEIGHTS if weights is None else weights
+    num = pd.Series(0.0, index=scores.index)
+    den = pd.Series(0.0, index=scores.index)
+    for name, weight in weights.items():
+        if name not in scores.columns:
+            continue
+        s = scores[name]
+        num = num + s.fillna(0.0) * weight
+        den = den + s.notna() * weight
+    return (num / den.where(den > 0)).rename("fatigue_index")
+
+
+def fatigue_onset_km(
+    index_per_km: pd.Series,
+    threshold: float = ONSET_THRESHOLD,
+    min_km: int = ONSET_MIN_KM,
+    after_km: float = ONSET_AFTER_KM,
+) -> float:
+    """Race distance (km) where fatigue set in, by the sustained-threshold rule.
+
+    Parameters
+    ----------
+    index_per_km
+        Composite index indexed by 1-based kilometre (km ``k`` spans ``k-1`` to ``k`` km).
+    threshold
+        Index level that counts as fatigued (default 0.4).
+    min_km
+        The index must stay at or above ``threshold`` for this many consecutive kilometres
+        (default 3); NaN kilometres break the run.
+    after_km
+        Only kilometres starting at or after this distance qualify (default 5 km).
+
+    Returns
+    -------
+    float
+        Start of the first qualifying kilometre (km), e.g. 30.0 when km 31 (30-31 km) begins
+        the run; NaN when fatigue never sets in by this rule.
+
+    References
+    ----------
+    See the module docstring (onset rule); science.md section 1 (wall at ~30 km for ~10 km).
+    """
+    if index_per_km.empty:
+        return float("nan")
+    kms = index_per_km.index.to_numpy(dtype="float64")
+    above = (index_per_km >= threshold).to_numpy()
+    # run[i] = consecutive above-threshold kilometres starting at i (reverse cumulative count).
+    rev = above[::-1].astype("int64")
+    reset = np.cumsum(~above[::-1])
+    counts = pd.Series(rev).groupby(reset).cumsum().to_numpy()[::-1]
+    qualifies = (counts >= min_km) & (kms - 1.0 >= after_km)
+    if not qualifies.any():
+        return float("nan")
+    return float(kms[np.argmax(qualifies)] - 1.0)
