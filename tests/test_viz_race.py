@@ -233,10 +233,11 @@ def test_splits_figure_bars_from_reference(unit: str) -> None:
     assert np.allclose(np.asarray(bar.base, dtype=float), ref)
     pace_col = "pace_s_per_km" if unit == "km" else "pace_s_per_mile"
     assert np.allclose(np.asarray(bar.y) + ref, splits[pace_col])
-    colors = np.asarray(bar.marker.color, dtype=float)
-    # first splits on reference pace: neutral; last split (fade + walk) slower: capped at +15 %
-    assert colors[2] == pytest.approx(1.0, abs=0.01)
-    assert colors[-2] > 1.1
+    colors = list(bar.marker.color)
+    # first splits on reference pace: neutral grey; the faded last full split: vermillion
+    assert colors[2] == "rgb(217, 217, 217)"
+    assert colors[-2] == "rgb(213, 94, 0)"
+    assert fig.data[1].marker.colorbar.ticktext[3] == "ref"
     assert "(" in bar.x[-1], "the partial final split says its distance"
     assert fig.layout.yaxis.range[0] > fig.layout.yaxis.range[1]
 

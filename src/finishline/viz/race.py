@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from finishline.viz.theme import (
@@ -559,18 +560,10 @@ def splits_figure(
             base=ref,
             name="split pace",
             marker={
-                "color": np.clip(ratio, 0.85, 1.15),
-                "colorscale": PACE_RATIO_SCALE,
-                "cmin": 0.85,
-                "cmax": 1.15,
+                # colours mapped here: plotly.js 3 warns on numeric bar colours
+                "color": _ratio_colors(ratio),
                 "line": {"width": 0},
-                "pattern": {"shape": ["/" if p else "" for p in partial]},
-                "colorbar": {
-                    "title": {"text": "vs ref"},
-                    "tickvals": [0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15],
-                    "ticktext": ["-15 %", "-10 %", "-5 %", "ref", "+5 %", "+10 %", "+15 %"],
-                    "thickness": 12,
-                },
+                "opacity": np.where(partial, 0.45, 1.0),
             },
             customdata=customdata,
             hovertemplate=(
@@ -578,6 +571,29 @@ def splits_figure(
                 " (%{customdata[1]} vs ref)<br>HR %{customdata[2]}"
                 f"<br>distance %{{customdata[3]}} {unit_label(unit)}<extra></extra>"
             ),
+        )
+    )
+    # the colour key: an invisible scatter carrying the colour bar
+    fig.add_trace(
+        go.Scatter(
+            x=[labels[0], labels[0]],
+            y=[ref, ref],
+            mode="markers",
+            marker={
+                "color": [RATIO_RANGE[0], RATIO_RANGE[1]],
+                "colorscale": PACE_RATIO_SCALE,
+                "cmin": RATIO_RANGE[0],
+                "cmax": RATIO_RANGE[1],
+                "opacity": 0,
+                "colorbar": {
+                    "title": {"text": "vs ref"},
+                    "tickvals": [0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15],
+                    "ticktext": ["-15 %", "-10 %", "-5 %", "ref", "+5 %", "+10 %", "+15 %"],
+                    "thickness": 12,
+                },
+            },
+            hoverinfo="skip",
+            showlegend=False,
         )
     )
     fig.add_hline(
@@ -595,6 +611,17 @@ def splits_figure(
     )
     fig.update_layout(hovermode="closest", showlegend=False, bargap=0.15)
     return fig
+
+
+#: Pace ratio range of the split colour scale (faster/slower than reference by 15 %).
+RATIO_RANGE = (0.85, 1.15)
+
+
+def _ratio_colors(ratio: np.ndarray) -> list[str]:
+    """Colours of pace ratios on :data:`PACE_RATIO_SCALE`, clipped to :data:`RATIO_RANGE`."""
+    lo, hi = RATIO_RANGE
+    pos = np.clip((np.nan_to_num(ratio, nan=1.0) - lo) / (hi - lo), 0.0, 1.0)
+    return sample_colorscale(PACE_RATIO_SCALE, [float(v) for v in pos], colortype="rgb")
 
 
 _FATIGUE_NON_COMPONENTS = {
