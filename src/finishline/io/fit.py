@@ -172,13 +172,26 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
         detail = f" ({n_untimed} records without a timestamp)" if n_untimed else ""
         _emit(meta.warnings, source)
         raise EmptyActivityError(f"the FIT activity holds no timestamped records{detail}", source)
-    records = records.loc[has_time]
     # nanosecond unit: make_activity derives elapsed_s from the index's integer value.
     times = pd.DatetimeIndex(timestamps[has_time], name="timestamp").as_unit("ns")
+    records = records.loc[has_time]
+    stray = stray_times(times)
+    if stray.any():
+        meta.warnings.append(
+            f"dropped {int(stray.sum())} records whose timestamps lie days away from the rest"
+        )
+        records, times = records.loc[~stray], times[~stray]
 
     sample_sport = _sport_at(times, sessions, meta.sport)
     dev_fields = _developer_field_names(msgs.get("field_description"))
     samples = _samples(records, times, sample_sport, msgs.units.get("record", {}), dev_fields, meta)
+    samples = _merge_same_time(samples)
+    if meta.distance_source == "device":
+        segment = _session_index(samples.index, sessions)
+        if "_file" in records.columns:
+            file_of = pd.Series(_num(records, "_file"), index=times).groupby(level=0).first()
+            segment = segment + 1000 * np.nan_to_num(file_of.to_numpy()).astype(np.int64)
+        samples["distance_m"] = continue_distance_m(samples["distance_m"].to_numpy(), segment)
     laps = _laps(msgs.get("lap"), sessions)
     events = _events(msgs.get("event"))
     _emit(meta.warnings, source)
@@ -200,6 +213,51 @@ def haversine_m(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
     dlon = np.diff(lon)
     a = np.sin(dlat / 2) ** 2 + np.cos(lat[:-1]) * np.cos(lat[1:]) * np.sin(dlon / 2) ** 2
     return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def stray_times(times: pd.DatetimeIndex, gap_s: float = 86_400.0) -> np.ndarray:
+    """True for a few records (fewer than 3 in a row) separated by more than ``gap_s`` seconds
+    from all the others: corrupt timestamps, such as the last record before a decoding error."""
+    if len(times) < 4:
+        return np.zeros(len(times), dtype=bool)
+    order = np.argsort(times.asi8, kind="stable")
+    t = times.asi8[order]
+    block = np.concatenate(([0], np.cumsum(np.diff(t) > gap_s * 1e9)))
+    size = np.bincount(block)
+    if size.size == 1:
+        return np.zeros(len(times), dtype=bool)
+    stray_sorted = size[block] < 3
+    out = np.zeros(len(times), dtype=bool)
+    out[order] = stray_sorted
+    return out
+
+
+def continue_distance_m(distance_m: np.ndarray, segment: np.ndarray) -> np.ndarray:
+    """Make device distance continuous across legs that restart it from zero.
+
+    Multisport devices restart ``distance`` at each leg and a chained file restarts it at each
+    file; a leg (``segment`` value, contiguous runs in time order) whose first distance is below
+    the last distance of the previous leg is shifted up by that last distance.
+    """
+    out = np.asarray(distance_m, dtype=float).copy()
+    if out.size == 0:
+        return out
+    starts = np.flatnonzero(np.concatenate(([True], segment[1:] != segment[:-1])))
+    if starts.size < 2:
+        return out
+    ends = np.append(starts[1:], out.size)
+    offset = 0.0
+    last = np.nan
+    for lo, hi in zip(starts, ends, strict=True):  # one iteration per leg, not per sample
+        leg = out[lo:hi]
+        valid = leg[np.isfinite(leg)]
+        if valid.size == 0:
+            continue
+        if np.isfinite(last) and valid[0] + offset < last:
+            offset = last
+        leg += offset
+        last = float(np.nanmax(leg))
+    return out
 
 
 def cumulative_distance_m(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
@@ -395,6 +453,9 @@ def _sessions(session: pd.DataFrame) -> pd.DataFrame | None:
     )
     out["start_time"] = pd.to_datetime(out["start_time"], utc=True)
     out["end_time"] = pd.to_datetime(out["end_time"], utc=True)
+    # A chained file that repeats a session (the same activity written twice) counts it once,
+    # as the samples keep one record per timestamp.
+    out = out.drop_duplicates(subset=["start_time", "sport", "elapsed_s", "distance_m"])
     return out.sort_values("start_time", kind="stable", na_position="last").reset_index(drop=True)
 
 
@@ -503,6 +564,19 @@ def _samples(
         if unit:
             meta.units[name] = unit
     return pd.DataFrame(columns, index=times)
+
+
+def _merge_same_time(samples: pd.DataFrame) -> pd.DataFrame:
+    """Sort by time and merge records sharing a timestamp (first non-missing value per column).
+
+    Some apps write two records per second (one with speed, one with distance); keeping only
+    the first would lose a channel.
+    """
+    if not samples.index.is_monotonic_increasing:
+        samples = samples.sort_index(kind="stable")
+    if samples.index.has_duplicates:
+        samples = samples.groupby(level=0, sort=False).first()
+    return samples
 
 
 def _laps(lap: pd.DataFrame, sessions: pd.DataFrame | None) -> pd.DataFrame | None:
