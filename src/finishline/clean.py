@@ -184,16 +184,17 @@ def timer_paused(events: pd.DataFrame, grid_times_ns: np.ndarray) -> np.ndarray:
 
 
 def detect_altitude_source(altitude_m: np.ndarray, has_positions: bool) -> str:
-    """``"barometric"`` or ``"gps"``: GPS altitude is rough at the second scale.
+    """``"barometric"`` or ``"gps"``: GPS altitude is rough from one sample to the next.
 
-    Without positions the altitude cannot be GPS. Otherwise the median absolute deviation of
-    the 1 Hz altitude from its 15-s running median decides: above 0.3 m it is GPS-like.
+    Without positions the altitude cannot be GPS. Otherwise the median absolute second
+    difference of the *recorded* samples decides: above 0.5 m it is GPS-like (a Forerunner 620
+    without barometer: 0.8 m; barometric Polar/fenix/Forerunner 920XT files: 0-0.2 m).
     """
-    if not has_positions:
+    alt = np.asarray(altitude_m, dtype=float)
+    alt = alt[np.isfinite(alt)]
+    if not has_positions or alt.size < 3:
         return "barometric"
-    series = pd.Series(altitude_m)
-    rough = (series - series.rolling(15, center=True, min_periods=1).median()).abs().median()
-    return "gps" if np.isfinite(rough) and rough > 0.3 else "barometric"
+    return "gps" if float(np.median(np.abs(np.diff(alt, 2)))) > 0.5 else "barometric"
 
 
 def smooth_altitude(altitude_m: np.ndarray, source: str) -> np.ndarray:
@@ -374,7 +375,7 @@ def clean(
 
     altitude, _ = _grid_interp(t_raw, col("altitude_m"), grid, max_interp_gap_s)
     if altitude_source == "auto":
-        altitude_source = detect_altitude_source(altitude, has_positions)
+        altitude_source = detect_altitude_source(col("altitude_m"), has_positions)
     altitude = smooth_altitude(altitude, altitude_source)
     grade = grade_from_altitude(distance, altitude, grade_window_m)
 

@@ -1,0 +1,159 @@
+"""Efficiency factor and aerobic decoupling (Pa:HR) along a race.
+
+Efficiency factor EF = grade-adjusted speed / heart rate, here in metres per minute per beat
+(``60 * sum(gap_speed) / sum(HR)`` over moving seconds with clean HR, a ratio of means).
+Decoupling Pa:HR = (EF1 - EF2) / EF1 between the first and second halves (by moving time with
+valid HR) of a window; positive means the heart works harder for the same grade-adjusted pace.
+
+For a race the window starts at 5 km (HR lags the start and the first kilometres are often
+crowded), and the *cumulative* curve evaluates the window [5 km, d] for every d.
+
+Onset rule (documented convention, not physiology): decoupling "starts" at the first distance
+``d >= 10 km`` where the cumulative Pa:HR is at least 5 % and stays at least 5 % for every curve
+point over the next 2 km (or to the finish when less remains).
+
+References
+----------
+Friel J. / TrainingPeaks, "Aerobic Decoupling and Efficiency Factor" (Pa:HR, the 5 % rule of
+thumb; science.md 2.3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from finishline.metrics.splits import at_positions, crossing_positions
+
+#: Decoupling threshold (fraction) of the onset rule.
+ONSET_THRESHOLD = 0.05
+#: How long (m) the curve must stay above the threshold.
+ONSET_SUSTAIN_M = 2000.0
+#: Where the race window starts (m).
+WINDOW_START_M = 5000.0
+#: Shortest window (m) for which the curve is reported.
+MIN_WINDOW_M = 5000.0
+
+
+@dataclass
+class Decoupling:
+    """Decoupling of one run.
+
+    Attributes
+    ----------
+    ef_first, ef_second
+        EF (m/min per bpm) of the two halves of [5 km, finish].
+    pa_hr
+        (EF1 - EF2) / EF1 over [5 km, finish] (fraction); NaN without HR.
+    onset_m
+        Distance (m) where decoupling starts by the onset rule; NaN if it never does.
+    curve
+        ``distance_m``, ``pa_hr``, ``ef`` (EF of the last km before the point).
+    window_start_m
+        Start of the window (m); 0 for runs too short for the 5 km start.
+    """
+
+    ef_first: float
+    ef_second: float
+    pa_hr: float
+    onset_m: float
+    curve: pd.DataFrame
+    window_start_m: float
+
+
+def _cumulative(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    hr = track["heart_rate_bpm"].to_numpy(float)
+    gap = track["gap_speed_mps"].to_numpy(float)
+    ok = track["moving"].to_numpy(bool) & np.isfinite(hr) & np.isfinite(gap) & (hr > 0)
+
+    def cum(x: np.ndarray) -> np.ndarray:
+        return np.r_[0.0, np.cumsum(x)[:-1]]
+
+    return cum(np.where(ok, gap, 0.0)), cum(np.where(ok, hr, 0.0)), cum(ok.astype(float))
+
+
+def efficiency_factor(track: pd.DataFrame) -> float:
+    """EF (m/min per bpm) over the whole track; NaN without heart rate."""
+    g, h, _ = _cumulative(track)
+    return float(60.0 * g[-1] / h[-1]) if h[-1] > 0 else float("nan")
+
+
+def pa_hr_between(track: pd.DataFrame, start_m: np.ndarray, end_m: np.ndarray) -> np.ndarray:
+    """Pa:HR (fraction) of windows [start_m, end_m], halves split by valid moving time."""
+    g, h, n = _cumulative(track)
+    dist = track["distance_m"].to_numpy(float)
+    pa = crossing_positions(dist, np.atleast_1d(start_m))
+    pb = crossing_positions(dist, np.atleast_1d(end_m))
+    ga, gb = at_positions(g, pa), at_positions(g, pb)
+    ha, hb = at_positions(h, pa), at_positions(h, pb)
+    na, nb = at_positions(n, pa), at_positions(n, pb)
+    mid = np.clip(np.searchsorted(n, (na + nb) / 2.0), 0, n.size - 1)
+    gm, hm = g[mid], h[mid]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ef1 = (gm - ga) / (hm - ha)
+        ef2 = (gb - gm) / (hb - hm)
+        out = (ef1 - ef2) / ef1
+    return np.where((hm - ha > 0) & (hb - hm > 0), out, np.nan)
+
+
+def onset_distance(curve: pd.DataFrame) -> float:
+    """Distance (m) where the cumulative Pa:HR first crosses and holds the threshold."""
+    d = curve["distance_m"].to_numpy(float)
+    above = curve["pa_hr"].to_numpy(float) >= ONSET_THRESHOLD
+    eligible = d >= WINDOW_START_M + MIN_WINDOW_M
+    for i in np.flatnonzero(above & eligible):  # candidates only: a few dozen at most
+        ahead = (d >= d[i]) & (d <= d[i] + ONSET_SUSTAIN_M)
+        if above[ahead].all():
+            return float(d[i])
+    return float("nan")
+
+
+def decoupling(track: pd.DataFrame, step_m: float = 250.0) -> Decoupling:
+    """Pa:HR over [5 km, finish], the cumulative curve and the onset distance.
+
+    Parameters
+    ----------
+    track
+        Clean 1 Hz track (``distance_m``, ``gap_speed_mps``, ``heart_rate_bpm``, ``moving``).
+    step_m
+        Spacing (m) of the cumulative curve.
+
+    References
+    ----------
+    TrainingPeaks Pa:HR; race convention from 5 km (science.md 2.3).
+    """
+    dist = track["distance_m"].to_numpy(float)
+    total = float(dist[-1])
+    start = WINDOW_START_M if total >= WINDOW_START_M + MIN_WINDOW_M else 0.0
+    g, h, n = _cumulative(track)
+    grid = np.arange(start + MIN_WINDOW_M, total + 1e-9, step_m)
+    if grid.size == 0 or grid[-1] < total:
+        grid = np.r_[grid, total]
+    curve_pa = pa_hr_between(track, np.full(grid.size, start), grid)
+    prev = np.maximum(grid - 1000.0, 0.0)
+    pos_a, pos_b = crossing_positions(dist, prev), crossing_positions(dist, grid)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dh = at_positions(h, pos_b) - at_positions(h, pos_a)
+        ef_km = np.where(
+            dh > 0, 60.0 * (at_positions(g, pos_b) - at_positions(g, pos_a)) / dh, np.nan
+        )
+    curve = pd.DataFrame({"distance_m": grid, "pa_hr": curve_pa, "ef": ef_km})
+
+    pa_end = crossing_positions(dist, np.array([start, total]))
+    na, nb = at_positions(n, pa_end)
+    mid = int(np.clip(np.searchsorted(n, (na + nb) / 2.0), 0, n.size - 1))
+    ga, gb = at_positions(g, pa_end)
+    ha, hb = at_positions(h, pa_end)
+    ef1 = 60.0 * (g[mid] - ga) / (h[mid] - ha) if h[mid] - ha > 0 else float("nan")
+    ef2 = 60.0 * (gb - g[mid]) / (hb - h[mid]) if hb - h[mid] > 0 else float("nan")
+    pa_hr = (ef1 - ef2) / ef1 if np.isfinite(ef1) and np.isfinite(ef2) else float("nan")
+    return Decoupling(
+        ef_first=float(ef1),
+        ef_second=float(ef2),
+        pa_hr=float(pa_hr),
+        onset_m=onset_distance(curve),
+        curve=curve,
+        window_start_m=start,
+    )
