@@ -174,9 +174,10 @@ def glycogen_margin(
     pandas.DataFrame
         ``intensity_u`` (fraction), ``cho_used_kcal`` (cumulative), ``cho_left_kcal``,
         ``fuel_distance_km`` (km the store still lasts at the trailing-10-min intensity and
-        intake; negative once past the wall; inf when intake covers use), ``wall_at_km`` (race position of the projected
-        wall, km) and ``glycogen_margin_km`` (fuel distance minus km still to run). All NaN
-        when there is neither heart rate nor a speed-based intensity.
+        intake; negative once past the wall; inf when intake covers use), ``wall_at_km``
+        (race position of the projected wall, km) and ``glycogen_margin_km`` (fuel distance
+        minus km still to run). All NaN when there is neither heart rate nor a speed-based
+        intensity.
 
     References
     ----------

@@ -1,0 +1,102 @@
+"""fatigue_state end to end: frame shapes, missing channels, and the two real marathons."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from corpus import corpus_path
+from fatigue_tracks import MARATHON_M, fading_race, real_track, synthetic_track
+
+from finishline.errors import EstimateWarning
+from finishline.fatigue import fatigue_state
+
+COMPONENTS = ["pace_ratio", "decoupling", "cadence_residual", "d_prime_min_m", "glycogen_margin_km"]
+
+
+def quiet_state(track, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EstimateWarning)
+        return fatigue_state(track, **kw)
+
+
+def test_frames_cover_the_track():
+    track = fading_race(heart_rate=lambda v, d: 150 + 0 * v, cadence=lambda v, d: 150 + 8 * v)
+    per_second, per_km, _ = quiet_state(track)
+    assert per_second.index.equals(track.index)
+    assert len(per_km) == math.ceil(track["distance_m"].max() / 1000.0)
+    assert list(per_km.index) == list(range(1, len(per_km) + 1))
+    assert per_second["fatigue_index"].between(0, 1).all()
+    assert per_km["fatigue_index"].between(0, 1).all()
+
+
+def test_estimates_are_announced():
+    track = fading_race(heart_rate=lambda v, d: 150 + 0 * v)
+    with pytest.warns(EstimateWarning) as record:
+        _, per_km, _ = fatigue_state(track)
+    messages = " ".join(str(w.message) for w in record)
+    assert "critical speed estimated" in messages and "heart-rate bounds estimated" in messages
+    assert per_km.attrs["critical_speed_mps"] == pytest.approx(
+        (30.0 + 12.195) / (30.0 / 3.5 + 12.195 / (3.5 / 1.3)) / 0.848, rel=1e-3
+    )
+
+
+@pytest.mark.parametrize("drop", [[], ["moving"], ["stride_length_m", "cadence_spm"]])
+def test_missing_channels_give_nan_components_not_errors(drop):
+    track = synthetic_track(((MARATHON_M, 3.4),)).drop(columns=drop)
+    per_second, per_km, onset = quiet_state(track)
+    assert per_km["decoupling"].isna().all()
+    assert per_km["cadence_residual"].isna().all()
+    assert per_km["glycogen_margin_km"].isna().all()
+    assert np.isfinite(per_km["pace_ratio"]).all()
+    assert np.isfinite(per_km["fatigue_index"]).all()
+    assert math.isnan(onset)
+
+
+def test_everything_missing_but_time():
+    track = synthetic_track(((5_000.0, 3.4),))
+    track[["distance_m", "speed_mps", "gap_speed_mps"]] = np.nan
+    per_second, per_km, onset = quiet_state(track)
+    assert per_km.empty and math.isnan(onset)
+    assert per_second["pace_ratio"].isna().all()
+
+
+def test_plain_speed_option_ignores_grade_adjustment():
+    track = synthetic_track(((MARATHON_M, 3.4),))
+    track["gap_speed_mps"] = 3.4 * np.where(np.arange(len(track)) % 600 < 300, 1.1, 0.9)
+    _, graded, _ = quiet_state(track)
+    _, plain, _ = quiet_state(track, grade_adjusted=False)
+    assert graded["pace_ratio"].std() > 0.01
+    np.testing.assert_allclose(plain["pace_ratio"], 1.0, atol=1e-9)
+
+
+MARATHONS = [
+    "fit/polarri__outdoor_marathon_Polar__run_43.1km.fit",
+    "tcx/ggps__TwinCitiesMarathon2014__run_42.6km.tcx",
+]
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("name", MARATHONS)
+def test_real_marathon(name):
+    track = real_track(corpus_path(name))
+    per_second, per_km, onset = quiet_state(track)
+    total_m = float(track["distance_m"].max())
+    assert len(per_km) == math.ceil(total_m / 1000.0)
+    full = per_km[per_km["km_length_m"] > 500]
+    # Every component has data in both files (HR and cadence recorded): finite on every km.
+    for column in COMPONENTS + ["stride_residual", "fatigue_index", "cs_fraction"]:
+        assert np.isfinite(full[column]).all(), column
+    # By construction the reference window averages to the reference (time-weighted speed).
+    ref = per_km.loc[6:20]
+    ratio = (ref["moving_time_s"] * ref["gap_speed_mps"]).sum() / ref["moving_time_s"].sum()
+    assert ratio == pytest.approx(per_km.attrs["reference_speed_mps"], rel=0.02)
+    assert per_km.loc[6:20, "decoupling"].abs().median() < 0.05
+    assert per_km.loc[6:20, "cadence_residual"].abs().median() < 0.02
+    assert np.isnan(onset) or 5.0 <= onset < total_m / 1000.0
+    for km in (20, 30, 40):
+        row = per_km.loc[km, COMPONENTS + ["fatigue_index"]].round(3).to_dict()
+        print(f"{name} km {km}: {row}")
+    print(f"{name}: onset_km={onset}, CS={per_km.attrs['critical_speed_mps']:.2f} m/s")
