@@ -59,6 +59,7 @@ ONSET_AFTER_KM = 5.0
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name`` as float64, or all-NaN when the frame lacks it."""
     if name in frame.columns:
         return pd.to_numeric(frame[name], errors="coerce").astype("float64")
     return pd.Series(np.nan, index=frame.index, dtype="float64")

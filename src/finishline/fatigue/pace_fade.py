@@ -182,6 +182,7 @@ def fade_slope(pace_ratio_per_km: pd.Series, span_km: int = 10) -> pd.Series:
 
 
 def _empty_splits() -> pd.DataFrame:
+    """The :func:`km_splits` frame with no rows (a track without distance)."""
     cols = [
         "distance_end_m",
         "km_length_m",
