@@ -8,6 +8,7 @@ Public face (re-exports only)::
 """
 
 from finishline.activity import Activity, ActivityMeta
+from finishline.analysis import RaceAnalysis, analyze
 from finishline.errors import FinishlineError, FinishlineWarning
 from finishline.io import read, read_bytes
 from finishline.summary import summarize
@@ -19,6 +20,8 @@ __all__ = [
     "ActivityMeta",
     "FinishlineError",
     "FinishlineWarning",
+    "RaceAnalysis",
+    "analyze",
     "read",
     "read_bytes",
     "summarize",

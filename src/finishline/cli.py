@@ -74,6 +74,65 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fmt_pace(seconds_per_unit: float | None) -> str:
+    if seconds_per_unit is None or seconds_per_unit != seconds_per_unit:
+        return "-"
+    s = int(round(seconds_per_unit))
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def cmd_splits(args: argparse.Namespace) -> int:
+    from finishline.analysis import jsonable
+    from finishline.clean import clean
+    from finishline.io import read
+    from finishline.metrics.splits import METRE_PER_MILE, splits
+
+    unit_m = METRE_PER_MILE if args.unit == "mile" else 1000.0
+    table = splits(clean(read(args.file)), unit_m)
+    if args.json:
+        _write_json(jsonable(table), None)
+        return 0
+    pace_col = "pace_s_per_mile" if args.unit == "mile" else "pace_s_per_km"
+    scale = unit_m / 1000.0
+    print(
+        f"{'split':>5} {'dist':>7} {'time':>8} {'pace':>6} {'GAP':>6} {'HR':>4} {'+m':>4} {'-m':>4}"
+    )
+    for row in table.itertuples(index=False):
+        hr = "-" if row.avg_hr_bpm != row.avg_hr_bpm else f"{row.avg_hr_bpm:.0f}"
+        print(
+            f"{row.split:>5} {row.distance_m / 1000:>6.2f}k {_fmt_duration(row.time_s):>8} "
+            f"{_fmt_pace(getattr(row, pace_col)):>6} {_fmt_pace(row.gap_pace_s_per_km * scale):>6} "
+            f"{hr:>4} {row.elev_gain_m:>4.0f} {row.elev_loss_m:>4.0f}"
+        )
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from finishline.analysis import analyze
+
+    result = analyze(args.file, max_hr_bpm=args.max_hr, rest_hr_bpm=args.rest_hr)
+    if args.json:
+        _write_json(result.to_json(), args.json)
+        if args.json != "-":
+            return 0
+    else:
+        fm = result.final_mile
+        s = result.summary
+        print(f"{'distance':<22}{s['distance_m'] / 1000:.2f} km")
+        print(
+            f"{'elapsed / moving':<22}{_fmt_duration(s['elapsed_s'])} / "
+            f"{_fmt_duration(s['moving_s'])}"
+        )
+        print(
+            f"{'final-mile pace ratio':<22}{fm['pace_ratio']:.3f} (GAP {fm['gap_pace_ratio']:.3f})"
+        )
+        print(
+            f"{'final mile':<22}{'FAILED' if fm['failed'] else 'held'} ({fm['severity']}), "
+            f"walk {fm['walk_s']:.0f} s, stop {fm['stop_s']:.0f} s"
+        )
+    return 0
+
+
 Command = Callable[[argparse.Namespace], int]
 
 
@@ -87,6 +146,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("splits", help="per-km or per-mile splits (clock, moving, GAP pace, HR)")
+    p.add_argument("file")
+    p.add_argument("--unit", choices=("km", "mile"), default="km")
+    p.add_argument("--json", action="store_true", help="print the splits as JSON records")
+    p.set_defaults(func=cmd_splits)
+
+    p = sub.add_parser("analyze", help="race analysis: splits, efforts, decoupling, final mile")
+    p.add_argument("file")
+    p.add_argument("--json", metavar="OUT", help="write the analysis as JSON to OUT (- = stdout)")
+    p.add_argument("--max-hr", type=float, default=None, help="max heart rate (bpm)")
+    p.add_argument("--rest-hr", type=float, default=None, help="resting heart rate (bpm)")
+    p.set_defaults(func=cmd_analyze)
 
     return parser
 
