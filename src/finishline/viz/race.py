@@ -349,6 +349,8 @@ def _decoupling_curve(decoupling: Any) -> pd.DataFrame | None:
     curve = decoupling
     if isinstance(decoupling, Mapping):
         curve = decoupling.get("curve")
+    elif hasattr(decoupling, "curve"):  # finishline.metrics.decoupling.Decoupling
+        curve = decoupling.curve
     if not isinstance(curve, pd.DataFrame) or curve.empty:
         return None
     dist_col = next((c for c in ("distance_m", "km") if c in curve), None)
@@ -362,7 +364,7 @@ def _decoupling_curve(decoupling: Any) -> pd.DataFrame | None:
         return None
     dist = curve[dist_col].to_numpy(dtype="float64") * (1000.0 if dist_col == "km" else 1.0)
     pct = curve[pct_col].to_numpy(dtype="float64")
-    if pct_col in ("decoupling", "pa_hr") and np.nanmax(np.abs(pct), initial=0.0) < 1.5:
+    if pct_col in ("decoupling", "pa_hr"):
         pct = pct * 100.0  # a fraction: show percent
     return pd.DataFrame({"distance_m": dist, "decoupling_pct": pct})
 

@@ -74,7 +74,7 @@ def summary_numbers(analysis: Any) -> dict[str, Any]:
     -------
     dict
         ``start_local`` (Timestamp or None), ``distance_m``, ``elapsed_s``, ``moving_s``,
-        ``pace_s_per_km`` (moving pace), ``avg_hr_bpm``, ``reference_pace_s_per_km``.
+        ``pace_s_per_km`` (clock pace: elapsed time over distance), ``avg_hr_bpm``, ``reference_pace_s_per_km``.
     """
     summary = _get(analysis, "summary") or {}
     track: pd.DataFrame = _get(analysis, "track")
@@ -92,9 +92,9 @@ def summary_numbers(analysis: Any) -> dict[str, Any]:
     avg_hr = _finite(_first(summary, "avg_hr_bpm", "avg_hr", "mean_hr_bpm"))
     if avg_hr is None and track is not None and "heart_rate_bpm" in track:
         avg_hr = _finite(track["heart_rate_bpm"].mean())
-    pace = _finite(_first(summary, "pace_s_per_km", "moving_pace_s_per_km"))
-    if pace is None and distance and (moving or elapsed):
-        pace = (moving or elapsed) / distance * 1000.0
+    pace = _finite(_first(summary, "pace_s_per_km"))  # clock pace: what the race result says
+    if pace is None and distance and elapsed:
+        pace = elapsed / distance * 1000.0
     start = None
     if meta is not None:
         start = meta.start_time_local or meta.start_time
@@ -150,6 +150,8 @@ def race_figures(analysis: Any, unit: Unit = "km") -> dict[str, go.Figure]:
     onset_m = None
     summary = _get(analysis, "summary") or {}
     onset = _first(summary, "decoupling_onset_m")
+    if onset is None and hasattr(decoupling, "onset_m"):
+        onset = decoupling.onset_m
     if onset is None and isinstance(decoupling, dict):
         onset = _first(decoupling, "onset_m")
         if onset is None and _first(decoupling, "onset_km") is not None:
@@ -253,7 +255,7 @@ def _summary_card(analysis: Any, unit: Unit) -> str:
             ),
             _stat("fl-elapsed", "time", format_duration(n["elapsed_s"]), n["elapsed_s"]),
             _stat("fl-moving", "moving time", format_duration(n["moving_s"]), n["moving_s"]),
-            _stat("fl-pace", "moving pace", format_pace(pace_unit, unit), pace_unit),
+            _stat("fl-pace", "average pace", format_pace(pace_unit, unit), pace_unit),
             _stat("fl-reference", "5-20 km pace", format_pace(ref_unit, unit), ref_unit),
             _stat(
                 "fl-avg-hr",

@@ -1,0 +1,116 @@
+"""The race report of each real marathon in sample_runs/ draws in headless Chromium, offline.
+
+Every network request other than ``file://`` is aborted; any console error or warning, page
+error or blocked request fails the test. Needs ``/usr/bin/chromium`` (``make browser``): skipped
+with a reason when it is missing, but failed under ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from corpus import SAMPLE_RUNS
+
+from finishline.viz.theme import format_duration
+
+CHROMIUM = Path("/usr/bin/chromium")
+MARATHONS = ["TwinCitiesMarathon2014.tcx", "TwinCitiesMarathon2014.gpx", "PolarMarathon.fit"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+pytestmark = pytest.mark.browser
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} not found (run `make browser`)"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.mark.parametrize("name", MARATHONS)
+def test_marathon_report_draws_offline(name: str, browser, tmp_path: Path) -> None:
+    from finishline.analysis import analyze
+    from finishline.viz.report import write_race_report
+
+    analysis = analyze(SAMPLE_RUNS / name)
+    html_path = write_race_report(analysis, tmp_path / "report.html")
+    html = html_path.read_text(encoding="utf-8")
+    markup = re.sub(r"<script[^>]*>.*?</script>", "", html, flags=re.DOTALL)  # drop plotly.js
+    assert not re.search(r"""(src|href)=["']https?://""", markup), "external resource in report"
+    assert "cdn.plot.ly" not in markup and "<link" not in markup
+
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(f"console {msg.type}: {msg.text}")
+            if msg.type in ("error", "warning") or msg.text.startswith("WARN")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+
+    def offline(route) -> None:
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            problems.append(f"network request blocked: {route.request.url}")
+            route.abort()
+
+    page.route("**/*", offline)
+    page.goto(html_path.resolve().as_uri())
+    page.wait_for_function(
+        """() => {
+            const plots = [...document.querySelectorAll('.fl-figure .js-plotly-plot')];
+            return plots.length > 0 && plots.every(p => p.querySelector('.main-svg'));
+        }""",
+        timeout=30_000,
+    )
+    n_figures = page.locator(".fl-figure .js-plotly-plot").count()
+    assert n_figures >= 6
+    # every figure actually drew data or a "not available" note, not an empty frame
+    drawn = page.evaluate(
+        """() => [...document.querySelectorAll('.fl-figure .js-plotly-plot')].map(p =>
+            p.querySelectorAll('.scatterlayer .trace, .barlayer .trace').length
+            + p.querySelectorAll('.annotation').length)"""
+    )
+    assert all(count > 0 for count in drawn), drawn
+
+    summary = analysis.summary
+    distance = page.locator("#fl-distance")
+    assert float(distance.get_attribute("data-value")) == pytest.approx(summary["distance_m"])
+    assert distance.inner_text() == f"{summary['distance_m'] / 1000:.2f} km"
+    elapsed = page.locator("#fl-elapsed")
+    assert float(elapsed.get_attribute("data-value")) == pytest.approx(summary["elapsed_s"])
+    assert elapsed.inner_text() == format_duration(summary["elapsed_s"])
+    hr = page.locator("#fl-avg-hr").inner_text()
+    assert hr == f"{summary['avg_hr_bpm']:.0f} bpm"
+    assert page.locator("#fl-verdict").inner_text().strip()
+    rows = page.locator("#fl-splits tbody tr").count()
+    assert rows == len(analysis.splits_km)
+
+    page.screenshot(path=str(tmp_path / f"{Path(name).stem}.png"), full_page=True)
+    page.close()
+    assert not problems, problems
