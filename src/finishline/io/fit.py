@@ -398,10 +398,15 @@ def _activity_sport(
     return None, None
 
 
-def _sport_column(frame: pd.DataFrame, name: str) -> pd.Series:
+def _sport_column(frame: pd.DataFrame, name: str, *, sport: bool = False) -> pd.Series:
+    """Enum column ``name`` as lower-case text (``None`` where missing); ``sport=True`` also
+    normalises sport names (``generic`` -> ``None``)."""
     if name not in frame.columns:
-        return pd.Series(None, index=frame.index, dtype="object")
-    return frame[name].map(_text).astype("object")
+        return pd.Series([None] * len(frame), index=frame.index, dtype="object")
+    text = [_text(v) for v in frame[name].tolist()]  # one value per lap/session, not per sample
+    if sport:
+        text = [normalize_sport(v) if v is not None else None for v in text]
+    return pd.Series(text, index=frame.index, dtype="object")
 
 
 def _foot_cadence(sport: pd.Series, running_cadence_hint: bool) -> np.ndarray:
@@ -427,7 +432,7 @@ def _sessions(session: pd.DataFrame) -> pd.DataFrame | None:
     if start.isna().any() and "timestamp" in session.columns:
         end = _timestamps(session)
         start = start.fillna(end - pd.to_timedelta(_num(session, "total_elapsed_time"), unit="s"))
-    sport = _sport_column(session, "sport").map(normalize_sport).astype("object")
+    sport = _sport_column(session, "sport", sport=True)
     sub_sport = _sport_column(session, "sub_sport")
     sub_sport = sub_sport.where(sub_sport != "generic", None).astype("object")
     hint = bool(np.isfinite(_num(session, "avg_running_cadence")).any())
@@ -507,8 +512,9 @@ def extra_column_name(field: str, unit: str | None) -> tuple[str, str | None]:
     if not suffix:
         return name, recorded
     unit_word = _snake(key.replace("/", " per "))
-    if name.endswith("_" + suffix) or name == suffix or name.endswith("_" + unit_word):
-        return name, recorded
+    tokens = name.split("_")
+    if name.endswith("_" + suffix) or name == suffix or unit_word in tokens:
+        return name, recorded  # the name already says its unit (stance_time_percent)
     return f"{name}_{suffix}", recorded
 
 
@@ -585,9 +591,11 @@ def _laps(lap: pd.DataFrame, sessions: pd.DataFrame | None) -> pd.DataFrame | No
     start = _time_column(lap, "start_time")
     start = start.fillna(_timestamps(lap) - pd.to_timedelta(_num(lap, "total_elapsed_time"), "s"))
     session_idx = _session_index(start.fillna(_timestamps(lap)), sessions)
-    lap_sport = _sport_column(lap, "sport").map(normalize_sport).astype("object")
+    lap_sport = _sport_column(lap, "sport", sport=True)
     if sessions is not None and not sessions.empty:
-        lap_sport = lap_sport.fillna(pd.Series(sessions["sport"].to_numpy()[session_idx]))
+        lap_sport = lap_sport.where(
+            lap_sport.notna(), pd.Series(sessions["sport"].to_numpy()[session_idx], index=lap.index)
+        )
     hint = bool(np.isfinite(_num(lap, "avg_running_cadence")).any())
     foot = _foot_cadence(lap_sport, hint)
     cadence = _cadence(lap, "avg_running_cadence", "avg_fractional_cadence", "avg_cadence")
