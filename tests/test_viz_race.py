@@ -237,8 +237,9 @@ def test_splits_figure_bars_from_reference(unit: str) -> None:
     # first splits on reference pace: neutral grey; the faded last full split: vermillion
     assert colors[2] == "rgb(217, 217, 217)"
     assert colors[-2] == "rgb(213, 94, 0)"
-    assert fig.data[1].marker.colorbar.ticktext[3] == "ref"
-    assert "(" in bar.x[-1], "the partial final split says its distance"
+    assert fig.data[1].marker.colorbar.ticktext[3] == "reference"
+    assert bar.x[-1].endswith("*") and not bar.x[-2].endswith("*")
+    assert "partial" in fig.layout.xaxis.title.text
     assert fig.layout.yaxis.range[0] > fig.layout.yaxis.range[1]
 
 

@@ -140,12 +140,15 @@ def _pace(speed_mps: np.ndarray, unit: Unit) -> np.ndarray:
         return np.where(speed_mps >= MIN_PACE_SPEED_MPS, METERS_PER_UNIT[unit] / speed_mps, np.nan)
 
 
-def _pace_range(*paces: np.ndarray) -> tuple[float, float]:
+def _pace_range(
+    *paces: np.ndarray, percentiles: tuple[float, float] = (1, 99)
+) -> tuple[float, float]:
+    """Pace axis range: the given percentiles, so a water-station stop does not set the scale."""
     values = np.concatenate([np.asarray(p, dtype="float64").ravel() for p in paces])
     values = values[np.isfinite(values)]
     if values.size == 0:
         return 240.0, 480.0
-    lo, hi = np.percentile(values, [1, 99])
+    lo, hi = np.percentile(values, list(percentiles))
     return float(lo), float(max(hi, lo + 30.0))
 
 
@@ -226,7 +229,7 @@ def pace_elevation_figure(
     unit: Unit = "km",
     *,
     step_m: float | None = None,
-    smooth_m: float = 150.0,
+    smooth_m: float = 400.0,
 ) -> go.Figure:
     """Pace and grade-adjusted pace (GAP) over distance, with the elevation profile beneath.
 
@@ -295,12 +298,13 @@ def pace_elevation_figure(
             y=ref,
             line={"color": COLORS["reference"], "width": 1, "dash": "dash"},
             annotation_text=f"5-20 km reference {format_pace(ref, unit)}",
-            annotation_position="top left",
+            annotation_position="top right",
             annotation_font_size=11,
+            annotation_bgcolor="rgba(255,255,255,0.8)",
             row=1,
             col=1,
         )
-    lo, hi = _pace_range(pace, gap if has_gap else pace)
+    lo, hi = _pace_range(pace, gap if has_gap else pace, percentiles=(2, 98))
     fig.update_yaxes(pace_axis(lo, hi, unit), row=1, col=1)
 
     if has_alt:
@@ -455,6 +459,27 @@ def heart_rate_figure(
             col=1,
         )
         fig.update_yaxes(title_text=f"{name}<br>({axis_unit})", row=row, col=1)
+        finite = y[np.isfinite(y)]
+        if name in ("efficiency", "heart rate") and finite.size:
+            # the first minutes (HR still rising) would otherwise set the scale
+            lo, hi = np.percentile(finite, [2, 99.5])
+            pad = 0.08 * (hi - lo) + 1e-6
+            fig.update_yaxes(range=[lo - pad, hi + pad], row=row, col=1)
+        if name == "decoupling" and finite.size:
+            fig.update_yaxes(
+                range=[min(-2.0, finite.min() - 1), max(7.0, finite.max() + 1)], row=row, col=1
+            )
+            fig.add_annotation(
+                text="5 %: drift threshold",
+                x=1.0,
+                xref=f"x{row} domain" if row > 1 else "x domain",
+                y=5.0,
+                yref=f"y{row}" if row > 1 else "y",
+                xanchor="right",
+                yanchor="bottom",
+                showarrow=False,
+                font={"size": 11, "color": "#555555"},
+            )
         if name == "decoupling":
             fig.add_hline(
                 y=5.0,
@@ -514,7 +539,7 @@ def splits_figure(
         The 5-20 km reference (s/km); default: the median split pace.
     """
     unit = check_unit(unit)
-    title = f"Splits per {unit_label(unit)} against the 5-20 km reference"
+    title = f"Splits per {unit_label(unit)} against your reference pace"
     pace_col = "pace_s_per_km" if unit == "km" else "pace_s_per_mile"
     if splits is None or splits.empty or pace_col not in splits:
         return unavailable_figure(title, "no splits")
@@ -533,9 +558,10 @@ def splits_figure(
     )
     dist = splits["distance_m"].to_numpy(dtype="float64") / METERS_PER_UNIT[unit]
     labels = [
-        f"{int(s)}" if not p else f"{int(s)} ({d:.2f})"
-        for s, p, d in zip(splits["split"].to_numpy(), partial, dist, strict=True)
+        f"{int(s)}*" if p else f"{int(s)}"
+        for s, p in zip(splits["split"].to_numpy(), partial, strict=True)
     ]
+    partial_note = "".join(f", *partial: {d:.2f} {unit_label(unit)}" for d in dist[partial][-1:])
     hr = (
         splits["avg_hr_bpm"].to_numpy(dtype="float64")
         if "avg_hr_bpm" in splits
@@ -582,15 +608,24 @@ def splits_figure(
             y=[ref, ref],
             mode="markers",
             marker={
-                "color": [RATIO_RANGE[0], RATIO_RANGE[1]],
-                "colorscale": PACE_RATIO_SCALE,
-                "cmin": RATIO_RANGE[0],
-                "cmax": RATIO_RANGE[1],
+                # drawn as "% faster": faster at the top, like the reversed pace axis
+                "color": [-15.0, 15.0],
+                "colorscale": [[1.0 - p, c] for p, c in reversed(PACE_RATIO_SCALE)],
+                "cmin": -15.0,
+                "cmax": 15.0,
                 "opacity": 0,
                 "colorbar": {
                     "title": {"text": "vs ref"},
-                    "tickvals": [0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15],
-                    "ticktext": ["-15 %", "-10 %", "-5 %", "ref", "+5 %", "+10 %", "+15 %"],
+                    "tickvals": [-15, -10, -5, 0, 5, 10, 15],
+                    "ticktext": [
+                        "15 % slower",
+                        "10 % slower",
+                        "5 % slower",
+                        "reference",
+                        "5 % faster",
+                        "10 % faster",
+                        "15 % faster",
+                    ],
                     "thickness": 12,
                 },
             },
@@ -598,18 +633,13 @@ def splits_figure(
             showlegend=False,
         )
     )
-    fig.add_hline(
-        y=ref,
-        line={"color": COLORS["reference"], "width": 1.2},
-        annotation_text=f"{ref_label} {format_pace(ref, unit)}",
-        annotation_position="top left",
-        annotation_font_size=11,
-    )
+    fig.add_hline(y=ref, line={"color": COLORS["reference"], "width": 1.2})
+    fig.update_layout(title={"text": f"{title} ({ref_label} {format_pace(ref, unit)})"})
     finite = pace[np.isfinite(pace)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (ref, ref + 60)
     fig.update_yaxes(pace_axis(min(lo, ref), max(hi, ref), unit))
     fig.update_xaxes(
-        title_text=f"{unit_label(unit)} (partial split: distance in brackets)", type="category"
+        title_text=f"split ({unit_label(unit)}{partial_note})", type="category", tickangle=0
     )
     fig.update_layout(hovermode="closest", showlegend=False, bargap=0.15)
     return fig
@@ -872,8 +902,8 @@ def route_figure(track: pd.DataFrame, unit: Unit = "km", *, max_points: int = 25
     ]
     stride = max(1, int(np.ceil(len(pos) / max_points)))
     speed_all = pos["speed_mps"].to_numpy(dtype="float64") if "speed_mps" in pos else None
-    if speed_all is not None and stride > 1:
-        speed_all = _smooth(speed_all, stride)
+    if speed_all is not None:
+        speed_all = _smooth(speed_all, max(stride, 30))  # ~30 s: colour the trend, not strides
     sel = slice(None, None, stride)
     lat = pos["lat_deg"].to_numpy(dtype="float64")
     lon = pos["lon_deg"].to_numpy(dtype="float64")
@@ -897,7 +927,7 @@ def route_figure(track: pd.DataFrame, unit: Unit = "km", *, max_points: int = 25
     hover = "%{x:.2f}, %{y:.2f} " + unit_label(unit) + "<extra></extra>"
     if speed_all is not None and np.isfinite(speed_all).any():
         pace = _pace(speed_all, unit)[sel]
-        lo, hi = _pace_range(pace)
+        lo, hi = _pace_range(pace, percentiles=(5, 95))
         tickvals, ticktext = pace_ticks(lo, hi, max_ticks=6)
         marker = {
             "size": 5,
@@ -1096,5 +1126,4 @@ def final_mile_figure(
         )
     fig.update_yaxes(pace_axis(lo, hi, unit))
     fig.update_xaxes(title_text=_x_title(unit), hoverformat=".2f")
-    fig.update_layout(legend={"x": 0.0, "xanchor": "left"})
     return fig

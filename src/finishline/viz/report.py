@@ -235,6 +235,8 @@ def _summary_card(analysis: Any, unit: Unit) -> str:
     scale = METERS_PER_UNIT[unit]
     start = n["start_local"]
     date_text = "-" if start is None else start.strftime("%Y-%m-%d %H:%M")
+    if start is not None and str(start.tzinfo) == "UTC":
+        date_text += " UTC"  # the file gives no local offset
     dist = n["distance_m"]
     pace_unit = None if n["pace_s_per_km"] is None else n["pace_s_per_km"] * scale / 1000.0
     ref_unit = (
