@@ -249,7 +249,10 @@ def flag_hr_artefacts(
     diff_sd = diff.rolling(30, center=True, min_periods=20).std()
     cad_sd = cad.rolling(30, center=True, min_periods=20).std()
     follows = (cad > 100) & close & (cad_sd > 0.5) & (diff_sd < 0.5 * cad_sd)
-    locked = _runs_at_least(follows.to_numpy(bool), lock_min_s)
+    core = pd.Series(_runs_at_least(follows.to_numpy(bool), lock_min_s).astype(float))
+    # the 30-s windows blur the edges of a lock: extend it to the adjacent close samples
+    near_core = core.rolling(31, center=True, min_periods=1).max().to_numpy() > 0
+    locked = near_core & (diff.abs() <= 3).to_numpy(bool)
     return (out_of_range | spike).to_numpy(bool) | locked
 
 
