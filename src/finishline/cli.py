@@ -111,6 +111,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from finishline.analysis import analyze
 
     result = analyze(args.file, max_hr_bpm=args.max_hr, rest_hr_bpm=args.rest_hr)
+    if args.html:
+        from finishline.viz.report import write_race_report
+
+        write_race_report(result, args.html)
     if args.json:
         _write_json(result.to_json(), args.json)
         if args.json != "-":
@@ -158,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="OUT", help="write the analysis as JSON to OUT (- = stdout)")
     p.add_argument("--max-hr", type=float, default=None, help="max heart rate (bpm)")
     p.add_argument("--rest-hr", type=float, default=None, help="resting heart rate (bpm)")
+    p.add_argument("--html", metavar="OUT", help="write the self-contained HTML race report to OUT")
     p.set_defaults(func=cmd_analyze)
 
     return parser
