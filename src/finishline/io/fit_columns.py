@@ -107,8 +107,11 @@ def extract(matrix: np.ndarray, spec: FieldSpec, big_endian: bool) -> Raw:
         return Raw("bytes", block, (block == 0xFF).all(axis=1))
     dtype = np.dtype((">" if big_endian else "<") + _NUMPY_CODE[name])
     flat = np.ascontiguousarray(block).view(dtype)
-    if name in ("sint64", "uint64", "uint64z"):
-        raise Unsupported("64-bit integer fields")
+    if (
+        name in ("uint64", "uint64z")
+        and (flat[~_invalid_mask(flat, name)] > np.iinfo(np.int64).max).any()
+    ):
+        raise Unsupported("uint64 value beyond the int64 range")
     if spec.count == 1:
         values = flat.reshape(n)
         values = values.astype(np.float64 if values.dtype.kind == "f" else np.int64)

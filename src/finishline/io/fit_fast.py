@@ -98,7 +98,7 @@ class _Decoder:
 
     def extract_all(self) -> None:
         for d_id, definition in enumerate(self.walk.definitions):
-            if not definition.rows:
+            if not definition.rows.size:
                 continue
             offsets = np.asarray(definition.offsets, dtype=np.int64)
             matrix = self.buf[offsets[:, None] + np.arange(definition.size, dtype=np.int64)]
@@ -127,9 +127,9 @@ class _Decoder:
         compressed = np.flatnonzero(offsets >= 0)
         if compressed.size == 0:
             return
-        segment = np.asarray(self.walk.msg_segment, dtype=np.int64)
-        starts = np.ones(n, dtype=bool)
-        starts[1:] = segment[1:] != segment[:-1]
+        starts = np.zeros(n, dtype=bool)
+        starts[0] = True
+        starts[[s for s in self.walk.segment_starts if s < n]] = True
         resets = np.flatnonzero(has_set | starts)
         base = np.where(has_set[resets], set_value[resets], 0)
         group = np.searchsorted(resets, compressed, side="right") - 1
@@ -233,11 +233,11 @@ class _Decoder:
                     _, _, present = component_bits(raw, comp.bit_offset, comp.bits)
                     if not present:
                         keys.append(raw.missing.astype(np.int64))
-        key_matrix = np.stack([k.astype(np.int64) for k in keys], axis=1)
-        if key_matrix.shape[1] == 1 or n == 1:
-            uniq, inverse = np.unique(key_matrix, axis=0, return_inverse=True)
-        else:
-            uniq, inverse = np.unique(key_matrix, axis=0, return_inverse=True)
+        varying = [k.astype(np.int64) for k in keys if (k != k[0]).any()]
+        if not varying:
+            sel = np.arange(n)
+            return [self._block(d_id, definition, raws, rows, sel, choices, mesg_fields)]
+        uniq, inverse = np.unique(np.stack(varying, axis=1), axis=0, return_inverse=True)
         inverse = inverse.reshape(-1)
         out = []
         for v in range(len(uniq)):

@@ -17,6 +17,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from fitparse.profile import MESSAGE_TYPES
 from fitparse.records import BASE_TYPE_BYTE, BASE_TYPES, DevField, parse_string
 
@@ -57,9 +58,10 @@ class Definition:
     fields: list[FieldSpec]
     size: int
     zero_field: bool = False
-    rows: list[int] = field(default_factory=list)
-    offsets: list[int] = field(default_factory=list)
-    time_offsets: list[int] = field(default_factory=list)
+    accumulator_targets: list[int] = field(default_factory=list)
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    offsets: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    time_offsets: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def name(self) -> str:
@@ -71,7 +73,7 @@ class Walk:
     """Everything the first pass found."""
 
     definitions: list[Definition] = field(default_factory=list)
-    msg_segment: list[int] = field(default_factory=list)
+    segment_starts: list[int] = field(default_factory=list)  # first message of chained files
     # (message position, global message number, component target def_num)
     accumulator_resets: list[tuple[int, int, int]] = field(default_factory=list)
     n_messages: int = 0
@@ -155,6 +157,9 @@ def _file_header(data: bytes, pos: int, check: bool) -> tuple[int, int]:
 def walk(data: bytes) -> Walk:
     """Walk all messages of (possibly chained) FIT ``data``.
 
+    Definitions with an identical layout (a device re-sending the same definition) share one
+    :class:`Definition`, so their data messages are decoded as one block.
+
     Raises
     ------
     WalkStop
@@ -163,14 +168,16 @@ def walk(data: bytes) -> Walk:
     out = Walk()
     n = len(data)
     start, end = _file_header(data, 0, check=True)
-    segment = 0
     segment_start = 0
     dev_types: dict[Any, dict[int, DevField]] = {}
-    n_messages = 0
-    msg_segment = out.msg_segment
+    layouts: dict[Any, int] = {}
+    msg_def: list[int] = []
+    msg_offset: list[int] = []
+    msg_time: list[int] = []
     try:
         while True:
-            local: dict[int, Definition] = {}
+            # local message number -> (definition index, size, special)
+            local: dict[int, tuple[int, int, int]] = {}
             p = start
             while p < end:
                 if p >= n:
@@ -178,32 +185,31 @@ def walk(data: bytes) -> Walk:
                 header = data[p]
                 p += 1
                 if header & 0x80:
-                    definition = local.get((header >> 5) & 0x3)
+                    entry = local.get((header >> 5) & 0x3)
                     time_offset = header & 0x1F
                 elif header & 0x40:
-                    p = _definition(data, p, header, local, dev_types, out, n_messages)
+                    p = _definition(data, p, header, local, dev_types, out, layouts, len(msg_def))
                     continue
                 else:
-                    definition = local.get(header & 0xF)
+                    entry = local.get(header & 0xF)
                     time_offset = -1
-                if definition is None:
+                if entry is None:
                     local_num = (header >> 5) & 0x3 if header & 0x80 else header & 0xF
                     raise WalkStop(
                         "corrupt", f"Got data message with invalid local message type {local_num}"
                     )
-                if definition.zero_field:
-                    raise WalkStop("corrupt", "Invalid struct format: zero-length field")
-                if p + definition.size > n:
+                d_id, size, special = entry
+                if special:
+                    if special == 2:
+                        raise WalkStop("corrupt", "Invalid struct format: zero-length field")
+                    if p + size <= n:
+                        _register_developer(data, p, out.definitions[d_id], dev_types)
+                if p + size > n:
                     raise WalkStop("eof", "Tried to read past the end of the .FIT file")
-                if definition.global_num in (206, 207):  # field_description, developer_data_id
-                    _register_developer(data, p, definition, dev_types)
-                definition.rows.append(n_messages)
-                definition.offsets.append(p)
-                definition.time_offsets.append(time_offset)
-                msg_segment.append(segment)
-                n_messages += 1
-                out.n_messages = n_messages
-                p += definition.size
+                msg_def.append(d_id)
+                msg_offset.append(p)
+                msg_time.append(time_offset)
+                p += size
             if p + 2 > n:
                 raise WalkStop("eof", "Tried to read 2 bytes from .FIT file but got fewer")
             if not out.crc_bad and int.from_bytes(data[p : p + 2], "little") != crc16(
@@ -212,7 +218,7 @@ def walk(data: bytes) -> Walk:
                 out.crc_bad = True
             p += 2
             if p >= n:
-                return out
+                break
             try:
                 start, end = _file_header(data, p, check=not out.crc_bad)
             except WalkStop as exc:
@@ -221,34 +227,88 @@ def walk(data: bytes) -> Walk:
                 out.crc_bad = True
                 start, end = _file_header(data, p, check=False)
             segment_start = p
-            segment += 1
+            out.segment_starts.append(len(msg_def))
     except WalkStop as exc:
         out.stop = exc
+    _group(out, msg_def, msg_offset, msg_time)
     return out
+
+
+def _group(out: Walk, msg_def: list[int], msg_offset: list[int], msg_time: list[int]) -> None:
+    """Give each definition the positions, byte offsets and time offsets of its messages."""
+    out.n_messages = len(msg_def)
+    ids = np.asarray(msg_def, dtype=np.int64)
+    offsets = np.asarray(msg_offset, dtype=np.int64)
+    times = np.asarray(msg_time, dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    bounds = np.searchsorted(ids[order], np.arange(len(out.definitions) + 1))
+    for d_id, definition in enumerate(out.definitions):
+        rows = order[bounds[d_id] : bounds[d_id + 1]]
+        definition.rows = rows
+        definition.offsets = offsets[rows]
+        definition.time_offsets = times[rows]
 
 
 def _definition(
     data: bytes,
     p: int,
     header: int,
-    local: dict[int, Definition],
+    local: dict[int, tuple[int, int, int]],
     dev_types: dict[Any, dict[int, DevField]],
     out: Walk,
+    layouts: dict[Any, int],
     position: int,
 ) -> int:
     """Parse a definition message starting after its header byte; return the next position."""
     n = len(data)
     if p + 5 > n:
         raise WalkStop("eof", "Tried to read past the end of the .FIT file")
+    num_fields = data[p + 4]
+    body_end = p + 5 + 3 * num_fields
+    if body_end > n:
+        raise WalkStop("eof", "Tried to read past the end of the .FIT file")
+    dev_specs: tuple[tuple[int, int, int], ...] = ()
+    next_p = body_end
+    if header & 0x20:
+        if body_end + 1 > n:
+            raise WalkStop("eof", "Tried to read past the end of the .FIT file")
+        num_dev = data[body_end]
+        next_p = body_end + 1 + 3 * num_dev
+        if next_p > n:
+            raise WalkStop("eof", "Tried to read past the end of the .FIT file")
+        raw = data[body_end + 1 : next_p]
+        dev_specs = tuple((raw[3 * i], raw[3 * i + 1], raw[3 * i + 2]) for i in range(num_dev))
+    devs = []
+    for def_num, size, index in dev_specs:
+        if index not in dev_types:
+            raise WalkStop(
+                "corrupt", f"No such dev_data_index={index} found when looking up field {def_num}"
+            )
+        if def_num not in dev_types[index]:
+            raise WalkStop("corrupt", f"No such field {def_num} for dev_data_index {index}")
+        devs.append((dev_types[index][def_num], size))
+    key = (data[p:body_end], tuple((id(dev), size) for dev, size in devs))
+    d_id = layouts.get(key)
+    if d_id is None:
+        d_id = _new_layout(data, p, num_fields, devs, out)
+        layouts[key] = d_id
+    definition = out.definitions[d_id]
+    for target in definition.accumulator_targets:
+        out.accumulator_resets.append((position, definition.global_num, target))
+    special = 2 if definition.zero_field else int(definition.global_num in (206, 207))
+    local[header & 0xF] = (d_id, definition.size, special)
+    return next_p
+
+
+def _new_layout(data: bytes, p: int, num_fields: int, devs: list[Any], out: Walk) -> int:
     big = data[p + 1] != 0
-    global_num, num_fields = struct.unpack(">HB" if big else "<HB", data[p + 2 : p + 5])
-    p += 5
+    global_num = struct.unpack(">H" if big else "<H", data[p + 2 : p + 4])[0]
     mesg_type = MESSAGE_TYPES.get(global_num)
     known = mesg_type.fields if mesg_type else {}
     specs: list[FieldSpec] = []
+    targets: list[int] = []
     offset = 0
-    if p + 3 * num_fields > n:
-        raise WalkStop("eof", "Tried to read past the end of the .FIT file")
+    p += 5
     for i in range(num_fields):
         def_num, size, base_num = data[p + 3 * i], data[p + 3 * i + 1], data[p + 3 * i + 2]
         base = BASE_TYPES.get(base_num, BASE_TYPE_BYTE)
@@ -260,37 +320,17 @@ def _definition(
             )
         fld = known.get(def_num)
         if fld is not None and fld.components:
-            for component in fld.components:
-                if component.accumulate:
-                    out.accumulator_resets.append((position, global_num, component.def_num))
+            targets.extend(c.def_num for c in fld.components if c.accumulate)
         specs.append(FieldSpec(def_num, base, size // base.size, offset, fld, False))
         offset += size
-    p += 3 * num_fields
-    if header & 0x20:
-        if p + 1 > n:
-            raise WalkStop("eof", "Tried to read past the end of the .FIT file")
-        num_dev = data[p]
-        p += 1
-        if p + 3 * num_dev > n:
-            raise WalkStop("eof", "Tried to read past the end of the .FIT file")
-        for i in range(num_dev):
-            def_num, size, index = data[p + 3 * i], data[p + 3 * i + 1], data[p + 3 * i + 2]
-            if index not in dev_types:
-                raise WalkStop(
-                    "corrupt",
-                    f"No such dev_data_index={index} found when looking up field {def_num}",
-                )
-            if def_num not in dev_types[index]:
-                raise WalkStop("corrupt", f"No such field {def_num} for dev_data_index {index}")
-            dev = dev_types[index][def_num]
-            # fitparse reads int(size / base size) values, ignoring any remainder byte
-            count = int(size / dev.type.size)
-            specs.append(FieldSpec(def_num, dev.type, count, offset, dev, True))
-            offset += count * dev.type.size
-        p += 3 * num_dev
+    for dev, size in devs:
+        # fitparse reads int(size / base size) values, ignoring any remainder byte
+        count = int(size / dev.type.size)
+        specs.append(FieldSpec(dev.def_num, dev.type, count, offset, dev, True))
+        offset += count * dev.type.size
     definition = Definition(global_num, mesg_type, big, specs, offset)
     # fitparse refuses a zero-length struct read when the first data message arrives
     definition.zero_field = any(spec.count == 0 for spec in specs)
-    local[header & 0xF] = definition
+    definition.accumulator_targets = targets
     out.definitions.append(definition)
-    return p
+    return len(out.definitions) - 1
