@@ -36,28 +36,32 @@ from finishline.activity import Activity, ActivityMeta, make_activity, normalize
 from finishline.errors import EmptyActivityError, FileFormatError
 from finishline.geo import cumulative_distance_m
 from finishline.io.xml_safe import (
+    PointTable,
     find_all,
     find_text,
     local_name,
     parse_xml,
-    point_columns,
-    to_float,
-    to_utc,
+    point_table,
     utc_offset_s,
 )
 
-#: Field name -> local-name path from a ``trkpt``/``rtept``; ``|`` separates alternatives.
+#: Field name -> local name of the element (or ``@attribute``) inside a ``trkpt``/``rtept``;
+#: ``|`` separates alternatives, the first present wins. Extension fields are found at any depth
+#: (``extensions/gpxtpx:TrackPointExtension/gpxtpx:hr``).
 POINT_FIELDS: dict[str, str] = {
     "lat": "@lat",
     "lon": "@lon",
     "ele": "ele",
     "time": "time",
-    "hr": "extensions//hr | extensions//heartrate",
-    "cad": "extensions//cad | extensions//cadence",
-    "atemp": "extensions//atemp | extensions//temp",
-    "power": "extensions//power | extensions//PowerInWatts",
-    "speed": "speed | extensions//speed",
+    "hr": "hr | heartrate",
+    "cad": "cad | cadence",
+    "atemp": "atemp | temp",
+    "power": "power | PowerInWatts",
+    "speed": "speed",
 }
+
+#: Words in a track name that say the sport, beyond those :func:`normalize_sport` knows.
+_NAME_WORDS = {"marathon": "running", "halfmarathon": "running", "jog": "running"}
 
 #: Sports we recognise in free text (track names), by the word that names them.
 _NAME_SPORTS = ("running", "cycling", "walking", "hiking", "swimming")
@@ -86,21 +90,17 @@ def read_gpx(data: bytes, source: str | None = None) -> Activity:
     if local_name(root) != "gpx":
         raise FileFormatError(f"root element is <{local_name(root)}>, not <gpx>", source)
 
-    pieces = [point_columns(seg, "trkpt", POINT_FIELDS) for seg in find_all(root, "trk/trkseg")]
-    pieces = [p for p in pieces if p[0]]
+    table = point_table(find_all(root, "trk/trkseg"), "trkpt", POINT_FIELDS)
     from_route = False
-    if not pieces:
-        pieces = [point_columns(rte, "rtept", POINT_FIELDS) for rte in find_all(root, "rte")]
-        pieces = [p for p in pieces if p[0]]
+    if not table.n:
+        table = point_table(find_all(root, "rte"), "rtept", POINT_FIELDS)
         from_route = True
-    if not pieces:
+    if not table.n:
         n_wpt = len(find_all(root, "wpt"))
         what = f"only {n_wpt} waypoints" if n_wpt else "no points"
         raise EmptyActivityError(f"GPX holds no track or route points ({what})", source)
 
-    columns = {name: [v for _, cols in pieces for v in cols[name]] for name in POINT_FIELDS}
-    segment = np.repeat(np.arange(len(pieces)), [n for n, _ in pieces])
-    times = to_utc(columns["time"])
+    times = table.times("time")
     is_course = from_route or bool(times.isna().all())
 
     sport = _sport(root)
@@ -110,7 +110,7 @@ def read_gpx(data: bytes, source: str | None = None) -> Activity:
         sport=sport,
         device=(root.get("creator") or "").strip() or None,
         is_course=is_course,
-        utc_offset_s=None if is_course else utc_offset_s(_first(columns["time"])),
+        utc_offset_s=None if is_course else utc_offset_s(table.first("time")),
     )
 
     if is_course:
@@ -122,29 +122,27 @@ def read_gpx(data: bytes, source: str | None = None) -> Activity:
         index = times[order]
         if len(order) < len(times):
             meta.warnings.append(f"{len(times) - len(order)} track points without a valid time")
-    segment = segment[order]
-
-    samples = _samples(columns, order, segment, index, sport, meta)
+    samples = _samples(table, order, index, sport, meta)
     return make_activity(samples, meta)
 
 
 def _samples(
-    columns: dict[str, list[str]],
+    table: PointTable,
     order: np.ndarray,
-    segment: np.ndarray,
     index: pd.DatetimeIndex,
     sport: str | None,
     meta: ActivityMeta,
 ) -> pd.DataFrame:
     """The samples frame, in time order (file order for a course)."""
-    lat = to_float(columns["lat"])[order]
-    lon = to_float(columns["lon"])[order]
+    segment = table.group[order]
+    lat = table.floats("lat")[order]
+    lon = table.floats("lon")[order]
     breaks = np.r_[False, segment[1:] != segment[:-1]]
     distance = cumulative_distance_m(lat, lon, breaks)
     if np.isfinite(distance).any():
         meta.distance_source = "positions"
 
-    speed = to_float(columns["speed"])[order]
+    speed = table.floats("speed")[order]
     if not np.isfinite(speed).any() and not meta.is_course:
         speed = _speed_from_distance(distance, index, breaks)
 
@@ -153,12 +151,12 @@ def _samples(
         "speed_mps": speed,
         "lat_deg": lat,
         "lon_deg": lon,
-        "altitude_m": to_float(columns["ele"])[order],
-        "heart_rate_bpm": to_float(columns["hr"])[order],
-        "power_w": to_float(columns["power"])[order],
-        "temperature_c": to_float(columns["atemp"])[order],
+        "altitude_m": table.floats("ele")[order],
+        "heart_rate_bpm": table.floats("hr")[order],
+        "power_w": table.floats("power")[order],
+        "temperature_c": table.floats("atemp")[order],
     }
-    cad = to_float(columns["cad"])[order]
+    cad = table.floats("cad")[order]
     if sport == "cycling":
         frame["cadence_spm"] = np.full(len(order), np.nan)
         if np.isfinite(cad).any():
@@ -194,11 +192,9 @@ def _sport(root: etree._Element) -> str | None:
         if not name:
             continue
         for word in name.replace("_", " ").replace("-", " ").split():
-            sport = normalize_sport(word) if word.isalpha() else None
+            if not word.isalpha():
+                continue
+            sport = _NAME_WORDS.get(word.lower()) or normalize_sport(word)
             if sport in _NAME_SPORTS:
                 return sport
     return None
-
-
-def _first(values: list[str]) -> str | None:
-    return next((v for v in values if v and v.strip()), None)

@@ -38,28 +38,29 @@ from finishline.activity import Activity, ActivityMeta, make_activity, normalize
 from finishline.errors import EmptyActivityError, FileFormatError, NotAnActivityError
 from finishline.geo import cumulative_distance_m
 from finishline.io.xml_safe import (
+    PointTable,
     find_all,
     find_text,
     local_name,
     parse_xml,
-    point_columns,
-    to_float,
+    point_table,
     to_utc,
     utc_offset_s,
 )
 
-#: Field name -> local-name path from a ``Trackpoint``.
+#: Field name -> local name of the element inside a ``Trackpoint`` (at any depth:
+#: ``Position/LatitudeDegrees``, ``HeartRateBpm/Value``, ``Extensions/TPX/Speed``).
 POINT_FIELDS: dict[str, str] = {
     "time": "Time",
-    "lat": "Position/LatitudeDegrees",
-    "lon": "Position/LongitudeDegrees",
+    "lat": "LatitudeDegrees",
+    "lon": "LongitudeDegrees",
     "alt": "AltitudeMeters",
     "dist": "DistanceMeters",
-    "hr": "HeartRateBpm/Value",
+    "hr": "Value",
     "cad": "Cadence",
-    "speed": "Extensions//Speed",
-    "run_cad": "Extensions//RunCadence",
-    "watts": "Extensions//Watts",
+    "speed": "Speed",
+    "run_cad": "RunCadence",
+    "watts": "Watts",
 }
 
 _TRIGGERS = {
@@ -123,15 +124,10 @@ def _read_activities(activities: list[etree._Element], source: str | None) -> Ac
     for session_index, activity in enumerate(activities):
         sport = normalize_sport(activity.get("Sport"))
         sports.append(sport)
-        _, columns = point_columns(activity, "Lap/Track/Trackpoint", POINT_FIELDS)
-        times = to_utc(columns["time"])
-        first_time = first_time or next((t for t in columns["time"] if t.strip()), None)
-        track_counts = [
-            int(track.xpath("count(*[local-name()='Trackpoint'])"))
-            for track in find_all(activity, "Lap/Track")
-        ]
-        track_id = np.repeat(np.arange(len(track_counts)), track_counts)
-        frame, device_distance = _samples(columns, times, track_id, sport)
+        table = point_table(find_all(activity, "Lap/Track"), "Trackpoint", POINT_FIELDS)
+        times = table.times("time")
+        first_time = first_time or table.first("time")
+        frame, device_distance = _samples(table, times, sport)
         if device_distance:
             has_device_distance = True
             frame["distance_m"] += distance_offset
@@ -170,7 +166,7 @@ def _read_activities(activities: list[etree._Element], source: str | None) -> Ac
 
 
 def _samples(
-    columns: dict[str, list[str]], times: pd.DatetimeIndex, track_id: np.ndarray, sport: str | None
+    table: PointTable, times: pd.DatetimeIndex, sport: str | None
 ) -> tuple[pd.DataFrame, bool]:
     """Samples of one Activity in time order (rows without a valid time are dropped).
 
@@ -179,29 +175,29 @@ def _samples(
     keep = np.flatnonzero(~times.isna())
     order = keep[np.argsort(times.asi8[keep], kind="stable")]
     index = times[order]
-    distance = to_float(columns["dist"])[order]
+    distance = table.floats("dist")[order]
     device_distance = bool(np.isfinite(distance).any())
-    speed = to_float(columns["speed"])[order]
+    speed = table.floats("speed")[order]
     if not np.isfinite(speed).any() and device_distance:
         speed = _speed_from_distance(distance, index)
     frame = {
         "distance_m": distance,
         "speed_mps": speed,
-        "lat_deg": to_float(columns["lat"])[order],
-        "lon_deg": to_float(columns["lon"])[order],
-        "altitude_m": to_float(columns["alt"])[order],
-        "heart_rate_bpm": to_float(columns["hr"])[order],
-        "power_w": to_float(columns["watts"])[order],
+        "lat_deg": table.floats("lat")[order],
+        "lon_deg": table.floats("lon")[order],
+        "altitude_m": table.floats("alt")[order],
+        "heart_rate_bpm": table.floats("hr")[order],
+        "power_w": table.floats("watts")[order],
     }
-    run_cad = to_float(columns["run_cad"])[order]
-    cad = to_float(columns["cad"])[order]
+    run_cad = table.floats("run_cad")[order]
+    cad = table.floats("cad")[order]
     if sport == "cycling":
         frame["cadence_spm"] = 2.0 * run_cad
         if np.isfinite(cad).any():
             frame["cadence_rpm"] = cad
     else:
         frame["cadence_spm"] = 2.0 * np.where(np.isfinite(run_cad), run_cad, cad)
-    frame["_track"] = track_id[order] if len(track_id) == len(times) else np.zeros(len(order))
+    frame["_track"] = table.group[order]
     return pd.DataFrame(frame, index=index), device_distance
 
 
@@ -347,13 +343,13 @@ def _weighted(values: np.ndarray, weights: np.ndarray) -> float:
 
 def _read_course(course: etree._Element, source: str | None) -> Activity:
     """A TCX ``Course``: positions, altitude and planned distance in file order, no times."""
-    _, columns = point_columns(course, "Track/Trackpoint", POINT_FIELDS)
-    n = len(columns["lat"])
+    table = point_table(find_all(course, "Track"), "Trackpoint", POINT_FIELDS)
+    n = table.n
     if not n:
         raise EmptyActivityError("TCX course holds no trackpoints", source)
-    lat = to_float(columns["lat"])
-    lon = to_float(columns["lon"])
-    distance = to_float(columns["dist"])
+    lat = table.floats("lat")
+    lon = table.floats("lon")
+    distance = table.floats("dist")
     source_kind = "device"
     if not np.isfinite(distance).any():
         distance = cumulative_distance_m(lat, lon)
@@ -364,7 +360,7 @@ def _read_course(course: etree._Element, source: str | None) -> Activity:
             "distance_m": distance,
             "lat_deg": lat,
             "lon_deg": lon,
-            "altitude_m": to_float(columns["alt"]),
+            "altitude_m": table.floats("alt"),
         },
         index=index,
     )

@@ -8,19 +8,20 @@ Safety (the defusedxml rules, with lxml):
 - the parser never resolves entities, never loads a DTD, never touches the network and keeps
   libxml2's size limits (``huge_tree=False``).
 
-Columns: :func:`point_columns` returns one list of strings per field, aligned with the points
-(``""`` where a point lacks the field), from a single pass of lxml's C-level tag iterator; the
-callers convert the lists to arrays in bulk (:func:`to_float`, :func:`to_utc`).
+Columns: :func:`point_table` collects the text of each field of every point in a single pass of
+lxml's C-level tag iterator, and :class:`PointTable` converts each field to an array in bulk
+(:func:`to_float`, :func:`to_utc`).
 
-Paths are written with local names only (``"extensions//hr"``) and match any namespace or
-prefix, so GPX 1.0 and 1.1, Garmin TrackPointExtension v1/v2 and TCX ActivityExtension v2 with
-any prefix all read the same way.
+Names are local names only (``"hr"``, ``"trk/trkseg"``) and match any namespace or prefix, so
+GPX 1.0 and 1.1, Garmin TrackPointExtension v1/v2 and TCX ActivityExtension v2 with any prefix
+all read the same way.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -146,114 +147,131 @@ def find_all(element: etree._Element, path: str) -> list[etree._Element]:
     return list(compiled(path)(element))
 
 
-def point_columns(
-    container: etree._Element, point_path: str, fields: Mapping[str, str]
-) -> tuple[int, dict[str, list[str]]]:
-    """Text of each field for every point under ``container``, as aligned lists of strings.
+@dataclass
+class PointTable:
+    """The points found under some containers, one sparse column of text per field.
+
+    Attributes
+    ----------
+    n
+        Number of points.
+    group
+        Index of the container each point came from (segment, track), one per point.
+    hits
+        Field -> (point positions, texts, ranks): where the field was found and its text.
+    """
+
+    n: int
+    group: np.ndarray
+    hits: dict[str, tuple[list[int], list[str], list[int]]]
+
+    def floats(self, name: str) -> np.ndarray:
+        """Field ``name`` as float64, NaN where a point lacks it or it does not parse."""
+        out = np.full(self.n, np.nan)
+        positions, texts, _ = self.hits[name]
+        if positions:
+            out[np.asarray(positions)] = to_float(texts)
+        return out
+
+    def times(self, name: str) -> pd.DatetimeIndex:
+        """Field ``name`` as UTC timestamps (ns), NaT where a point lacks it."""
+        out = np.full(self.n, np.datetime64("NaT"), dtype="datetime64[ns]")
+        positions, texts, _ = self.hits[name]
+        if positions:
+            out[np.asarray(positions)] = to_utc(texts).tz_localize(None).to_numpy()
+        return pd.DatetimeIndex(out).tz_localize("UTC")
+
+    def first(self, name: str) -> str | None:
+        """The first text of field ``name``, or ``None``."""
+        texts = self.hits[name][1]
+        return texts[0].strip() if texts else None
+
+    def count(self, name: str) -> int:
+        """On how many points field ``name`` was found."""
+        return len(self.hits[name][0])
+
+
+def point_table(
+    containers: Sequence[etree._Element], point_tag: str, fields: Mapping[str, str]
+) -> PointTable:
+    """Collect fields of every point under ``containers`` in one pass of lxml's C iterator.
 
     Parameters
     ----------
-    container
-        Element holding the points (a GPX ``trkseg``, a TCX ``Activity``...).
-    point_path
-        Local-name path from ``container`` to the points (``"trkpt"``,
-        ``"Lap/Track/Trackpoint"``); points are found by its last step.
+    containers
+        Elements holding the points directly (GPX ``trkseg``/``rte``, TCX ``Track``), in order;
+        a point's ``group`` is the index of its container.
+    point_tag
+        Local name of a point (``"trkpt"``, ``"Trackpoint"``).
     fields
-        Column name -> local-name path from a point to the field: an attribute (``"@lat"``),
-        an element (``"ele"``, ``"HeartRateBpm/Value"``), a descendant (``"extensions//hr"``),
-        or alternatives joined by ``|`` (the first one present on a point wins).
+        Column name -> local name of the element holding it anywhere inside the point
+        (``"time"``, ``"hr"``), or of an attribute of the point (``"@lat"``); alternatives are
+        joined by ``|`` and the first one present on a point wins.
 
     Returns
     -------
-    (n_points, columns)
-        Each column has ``n_points`` strings, ``""`` where the point lacks the field.
+    PointTable
 
     Notes
     -----
-    One pass of lxml's C iterator over the point and field tags, in document order: a field
-    element belongs to the latest point when its ancestry leads back to that point along the
-    field's path. XPath is not used here: libxml2 sorts the results of ``//`` steps by walking
-    sibling lists, which is quadratic over the thousands of points of a track.
+    Fields are matched by local name inside the point, whatever their namespace, prefix or
+    depth (``gpxtpx:TrackPointExtension/gpxtpx:hr``, ``ns3:TPX/ns3:Speed``); the GPX and TCX
+    names used are unique within a point. Only the tags asked for are visited, and nothing is
+    kept per point but the strings themselves. XPath is not used for this: libxml2 orders the
+    results of ``//`` steps by walking sibling lists, which is quadratic over a long track.
     """
-    point_tag = point_path.rstrip("/").split("/")[-1]
-    attributes: dict[str, list[tuple[int, str]]] = {}
-    by_leaf: dict[str, list[tuple[str, int, re.Pattern[str]]]] = {}
-    for name, rel in fields.items():
-        for rank, alt in enumerate(part.strip() for part in rel.split("|")):
+    attributes: dict[str, list[str]] = {}
+    by_leaf: dict[str, list[tuple[str, int]]] = {}
+    for name, spec in fields.items():
+        for rank, alt in enumerate(part.strip() for part in spec.split("|")):
             if alt.startswith("@"):
-                attributes.setdefault(name, []).append((rank, alt[1:]))
+                attributes.setdefault(name, []).append(alt[1:])
             else:
-                leaf = alt.split("/")[-1]
-                by_leaf.setdefault(leaf, []).append((name, rank, _path_pattern(alt)))
-    columns: dict[str, list[str]] = {name: [] for name in fields}
-    ranks: dict[str, list[int]] = {name: [] for name in fields}
-    field_names = [n for n in fields if n not in attributes]
+                by_leaf.setdefault(alt, []).append((name, rank))
+    hits: dict[str, tuple[list[int], list[str], list[int]]] = {
+        name: ([], [], []) for name in fields
+    }
     local: dict[str, str] = {}
     tags = [f"{{*}}{point_tag}", *(f"{{*}}{leaf}" for leaf in by_leaf)]
-    current: etree._Element | None = None
-    n_points = 0
-    for element in container.iter(*tags):
-        tag = element.tag
-        name = local.get(tag)
-        if name is None:
-            name = local[tag] = tag.rpartition("}")[2]
-        if name == point_tag:
-            current = element
-            n_points += 1
-            for field in field_names:
-                columns[field].append("")
-                ranks[field].append(1 << 30)
-            for field, alts in attributes.items():
-                value = ""
-                for _, attr in alts:
-                    value = element.get(attr) or ""
-                    if value:
-                        break
-                columns[field].append(value)
-            if name not in by_leaf:
+    counts: list[int] = []
+    i = -1
+    for container in containers:
+        first = i + 1
+        for element in container.iter(*tags):
+            tag = element.tag
+            name = local.get(tag)
+            if name is None:
+                name = local[tag] = tag.rpartition("}")[2]
+            if name == point_tag:
+                i += 1
+                for field, attrs in attributes.items():
+                    for attr in attrs:
+                        value = element.get(attr)
+                        if value:
+                            positions, texts, ranks = hits[field]
+                            positions.append(i)
+                            texts.append(value)
+                            ranks.append(0)
+                            break
                 continue
-        if current is None:
-            continue
-        relative = _relative_path(element, current, local)
-        if relative is None:
-            continue
-        for field, rank, pattern in by_leaf[name]:
-            if rank < ranks[field][-1] and pattern.fullmatch(relative):
-                text = element.text
-                if text is not None and text.strip():
-                    columns[field][-1] = text
-                    ranks[field][-1] = rank
-    return n_points, columns
-
-
-def _relative_path(
-    element: etree._Element, point: etree._Element, local: dict[str, str]
-) -> str | None:
-    """Local-name path from ``point`` down to ``element``, or ``None`` if outside the point."""
-    steps = []
-    node: etree._Element | None = element
-    for _ in range(8):
-        if node is None:
-            return None
-        if node is point:
-            return "/".join(reversed(steps))
-        tag = node.tag
-        name = local.get(tag) if isinstance(tag, str) else None
-        if name is None:
-            name = tag.rpartition("}")[2] if isinstance(tag, str) else ""
-        steps.append(name)
-        node = node.getparent()
-    return None
-
-
-@lru_cache(maxsize=256)
-def _path_pattern(path: str) -> re.Pattern[str]:
-    """A regex matching the relative local-name path of a field (``//`` = any depth)."""
-    parts = path.split("//")
-    body = "/(?:[^/]+/)*".join(
-        "/".join(re.escape(step) for step in part.split("/")) for part in parts
-    )
-    return re.compile(body)
+            if i < first:
+                continue  # before the first point of this container: not a point's field
+            text = element.text
+            if not text:
+                continue
+            for field, rank in by_leaf[name]:
+                positions, texts, ranks = hits[field]
+                if positions and positions[-1] == i:
+                    if rank < ranks[-1]:
+                        texts[-1] = text
+                        ranks[-1] = rank
+                else:
+                    positions.append(i)
+                    texts.append(text)
+                    ranks.append(rank)
+        counts.append(i + 1 - first)
+    group = np.repeat(np.arange(len(counts)), counts)
+    return PointTable(n=i + 1, group=group, hits=hits)
 
 
 def to_float(values: Sequence[str]) -> np.ndarray:
@@ -274,9 +292,7 @@ def to_utc(values: Sequence[str]) -> pd.DatetimeIndex:
     if not len(values):
         return pd.DatetimeIndex([], tz="UTC").as_unit("ns")
     parsed = pd.DatetimeIndex(
-        pd.to_datetime(
-            pd.Series(values, dtype=object).str.strip(), utc=True, format="ISO8601", errors="coerce"
-        )
+        pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601", errors="coerce")
     )
     # Dates outside what datetime64[ns] holds (years before 1678 or after 2261) are not real
     # activity times; they become NaT rather than overflow.
