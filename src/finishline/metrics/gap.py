@@ -3,8 +3,8 @@
 Two models are available through :func:`gap_factor`:
 
 - ``"strava"`` (default): an HR-equivalent curve, a smooth quartic fitted by least squares
-  through the reverse-engineered Strava factors (flat = 1.0). It matches every published point
-  within 0.001.
+  through the reverse-engineered Strava factors and constrained to 1.0 on the flat. It matches
+  every published point within 0.002.
 - ``"minetti"``: the metabolic cost of running on a gradient, Cr(i)/Cr(0).
 
 A factor above 1 means the grade costs more than the flat: the grade-adjusted speed is
@@ -40,8 +40,11 @@ STRAVA_MAX_ABS_GRADE = 0.25
 MINETTI_MAX_ABS_GRADE = 0.45
 
 _grades, _factors = np.array(STRAVA_POINTS).T
-#: Quartic coefficients (highest power first) of the Strava-like factor curve.
-STRAVA_COEFFS: np.ndarray = np.polyfit(_grades, _factors, 4)
+# least-squares quartic constrained to pass through (0, 1): f(g) = 1 + g (a1 + a2 g + ...)
+_design = np.vander(_grades, 5)[:, :4]  # g^4, g^3, g^2, g
+_fitted = np.linalg.lstsq(_design, _factors - 1.0, rcond=None)[0]
+#: Quartic coefficients (highest power first) of the Strava-like factor curve; flat = 1 exactly.
+STRAVA_COEFFS: np.ndarray = np.r_[_fitted, 1.0]
 #: Minetti 2002 Cr(i) coefficients (J/kg/m), highest power first.
 MINETTI_COEFFS: np.ndarray = np.array([155.4, -30.4, -43.3, 46.3, 19.5, 3.6])
 
