@@ -914,8 +914,8 @@ def route_figure(track: pd.DataFrame, unit: Unit = "km", *, max_points: int = 25
     fig = _new_figure(title, height=560)
     fig.add_trace(
         go.Scatter(
-            x=east,
-            y=north,
+            x=east[sel],
+            y=north[sel],
             mode="lines",
             line={"color": "#CCCCCC", "width": 5},
             hoverinfo="skip",
