@@ -99,7 +99,7 @@ def read_tcx(data: bytes, source: str | None = None) -> Activity:
             f"root element is <{local_name(root)}>, not <TrainingCenterDatabase>", source
         )
     activities = find_all(root, "Activities/Activity") + find_all(
-        root, "MultiSportSession//Activity"
+        root, "Activities/MultiSportSession/*/Activity"
     )
     if activities:
         return _read_activities(activities, source)
@@ -237,10 +237,10 @@ def _laps(
     for lap in find_all(activity, "Lap"):
         timer_s = _num(find_text(lap, "TotalTimeSeconds"))
         distance_m = _num(find_text(lap, "DistanceMeters"))
-        avg_speed = _num(find_text(lap, "Extensions//AvgSpeed"))
+        avg_speed = _num(find_text(lap, "Extensions/*/AvgSpeed"))
         if not np.isfinite(avg_speed) and timer_s > 0:
             avg_speed = distance_m / timer_s
-        cadence = _num(find_text(lap, "Extensions//AvgRunCadence"))
+        cadence = _num(find_text(lap, "Extensions/*/AvgRunCadence"))
         if not np.isfinite(cadence):
             cadence = _num(find_text(lap, "Cadence"))
         trigger = (find_text(lap, "TriggerMethod") or "").lower()
