@@ -35,9 +35,10 @@ _DATE_TYPES = ("date_time", "local_date_time")
 
 def _parse(data: bytes, check_crc: bool) -> tuple[list[Any], str | None, Exception | None]:
     """Parse messages until the end or the first error; return (messages, problem, exc)."""
-    fit = FitFile(io.BytesIO(data), check_crc=check_crc)
     messages: list[Any] = []
     try:
+        # The constructor already reads the file header (and its CRC): keep it inside the try.
+        fit = FitFile(io.BytesIO(data), check_crc=check_crc)
         for message in fit.get_messages():
             messages.append(message)
     except FitCRCError as exc:
