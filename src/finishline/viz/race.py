@@ -927,7 +927,9 @@ def route_figure(track: pd.DataFrame, unit: Unit = "km", *, max_points: int = 25
     hover = "%{x:.2f}, %{y:.2f} " + unit_label(unit) + "<extra></extra>"
     if speed_all is not None and np.isfinite(speed_all).any():
         pace = _pace(speed_all, unit)[sel]
-        lo, hi = _pace_range(pace, percentiles=(5, 95))
+        # centred on the runner's typical pace: walk breaks at aid stations saturate, not scale
+        typical = float(np.nanmedian(pace))
+        lo, hi = 0.85 * typical, 1.25 * typical
         tickvals, ticktext = pace_ticks(lo, hi, max_ticks=6)
         marker = {
             "size": 5,
@@ -1057,7 +1059,7 @@ def final_mile_figure(
     if walking.any():
         edges = np.flatnonzero(np.diff(np.r_[0, walking.astype(np.int8), 0]))
         for a, b in zip(edges[::2], edges[1::2], strict=True):
-            if b - a >= 5:  # at least 5 s of walking to be worth a band
+            if b - a >= 10:  # at least 10 s below walking speed: not a noisy sample
                 fig.add_vrect(
                     x0=dist_raw[a],
                     x1=dist_raw[b - 1] + 0.005,
