@@ -149,7 +149,7 @@ def find_all(element: etree._Element, path: str) -> list[etree._Element]:
 
 @dataclass
 class PointTable:
-    """The points found under some containers, one sparse column of text per field.
+    """The points found under some containers: one aligned list of text per field.
 
     Attributes
     ----------
@@ -157,44 +157,31 @@ class PointTable:
         Number of points.
     group
         Index of the container each point came from (segment, track), one per point.
-    hits
-        Field -> (point positions, texts, ranks): where the field was found and its text.
+    columns
+        Field -> one text per point (``None`` where the point lacks the field).
     """
 
     n: int
     group: np.ndarray
-    hits: dict[str, tuple[list[int], list[str], list[int]]]
+    columns: dict[str, list[str | None]]
 
     def floats(self, name: str) -> np.ndarray:
         """Field ``name`` as float64, NaN where a point lacks it or it does not parse."""
-        out = np.full(self.n, np.nan)
-        positions, texts, _ = self.hits[name]
-        if positions:
-            out[np.asarray(positions)] = to_float(texts)
-        return out
+        return to_float(self.columns[name])
 
     def times(self, name: str) -> pd.DatetimeIndex:
         """Field ``name`` as UTC timestamps (ns), NaT where a point lacks it."""
-        out = np.full(self.n, np.datetime64("NaT"), dtype="datetime64[ns]")
-        positions, texts, _ = self.hits[name]
-        if positions:
-            out[np.asarray(positions)] = to_utc(texts).tz_localize(None).to_numpy()
-        return pd.DatetimeIndex(out).tz_localize("UTC")
+        return to_utc(self.columns[name])
 
     def first(self, name: str) -> str | None:
-        """The first text of field ``name``, or ``None``."""
-        texts = self.hits[name][1]
-        return texts[0].strip() if texts else None
-
-    def count(self, name: str) -> int:
-        """On how many points field ``name`` was found."""
-        return len(self.hits[name][0])
+        """The first non-empty text of field ``name``, or ``None``."""
+        return next((t.strip() for t in self.columns[name] if t and t.strip()), None)
 
 
 def point_table(
     containers: Sequence[etree._Element], point_tag: str, fields: Mapping[str, str]
 ) -> PointTable:
-    """Collect fields of every point under ``containers`` in one pass of lxml's C iterator.
+    """Collect the fields of every point under ``containers``, column by column.
 
     Parameters
     ----------
@@ -216,75 +203,108 @@ def point_table(
     -----
     Fields are matched by local name inside the point, whatever their namespace, prefix or
     depth (``gpxtpx:TrackPointExtension/gpxtpx:hr``, ``ns3:TPX/ns3:Speed``); the GPX and TCX
-    names used are unique within a point. Only the tags asked for are visited, and nothing is
-    kept per point but the strings themselves. XPath is not used for this: libxml2 orders the
-    results of ``//`` steps by walking sibling lists, which is quadratic over a long track.
+    names used are unique within a point. For each container and field, lxml's C iterator
+    collects the texts of that tag in one list; when there is exactly one per point the list
+    is the column. Only a container where a field is on some points but not others is walked
+    point by point (:func:`_walk_points`). XPath is not used: libxml2 orders the results of
+    ``//`` steps by walking sibling lists, which is quadratic over a long track.
     """
-    attributes: dict[str, list[str]] = {}
+    specs = {name: [part.strip() for part in spec.split("|")] for name, spec in fields.items()}
+    columns: dict[str, list[str | None]] = {name: [] for name in fields}
+    counts: list[int] = []
+    for container in containers:
+        points = list(container.iter(f"{{*}}{point_tag}"))
+        n_points = len(points)
+        counts.append(n_points)
+        if not n_points:
+            continue
+        part: dict[str, list[str | None]] = {}
+        for name, alternatives in specs.items():
+            column = _whole_column(container, points, alternatives)
+            if column is None:
+                part = _walk_points(container, point_tag, points, specs)
+                break
+            part[name] = column
+        for name in fields:
+            columns[name].extend(part[name])
+    group = np.repeat(np.arange(len(counts)), counts)
+    return PointTable(n=int(sum(counts)), group=group, columns=columns)
+
+
+def _whole_column(
+    container: etree._Element, points: list[etree._Element], alternatives: list[str]
+) -> list[str | None] | None:
+    """The column of one field if it is on every point or on none; ``None`` if on some only."""
+    n_points = len(points)
+    for alt in alternatives:
+        if alt.startswith("@"):
+            values = [point.get(alt[1:]) for point in points]
+            if any(v is not None for v in values):
+                if len(alternatives) == 1 or all(v is not None for v in values):
+                    return values
+                return None
+            continue
+        values = [element.text for element in container.iter(f"{{*}}{alt}")]
+        if len(values) == n_points:
+            return values
+        if values:
+            return None
+    return [None] * n_points
+
+
+def _walk_points(
+    container: etree._Element,
+    point_tag: str,
+    points: list[etree._Element],
+    specs: Mapping[str, list[str]],
+) -> dict[str, list[str | None]]:
+    """All fields of the points of one container, element by element (sparse fields)."""
+    n_points = len(points)
+    columns: dict[str, list[str | None]] = {name: [None] * n_points for name in specs}
+    ranks: dict[str, list[int]] = {name: [1 << 30] * n_points for name in specs}
     by_leaf: dict[str, list[tuple[str, int]]] = {}
-    for name, spec in fields.items():
-        for rank, alt in enumerate(part.strip() for part in spec.split("|")):
+    for name, alternatives in specs.items():
+        for rank, alt in enumerate(alternatives):
             if alt.startswith("@"):
-                attributes.setdefault(name, []).append(alt[1:])
+                values = [point.get(alt[1:]) for point in points]
+                for i, value in enumerate(values):
+                    if value is not None and rank < ranks[name][i]:
+                        columns[name][i] = value
+                        ranks[name][i] = rank
             else:
                 by_leaf.setdefault(alt, []).append((name, rank))
-    hits: dict[str, tuple[list[int], list[str], list[int]]] = {
-        name: ([], [], []) for name in fields
-    }
     local: dict[str, str] = {}
     tags = [f"{{*}}{point_tag}", *(f"{{*}}{leaf}" for leaf in by_leaf)]
-    counts: list[int] = []
     i = -1
-    for container in containers:
-        first = i + 1
-        for element in container.iter(*tags):
-            tag = element.tag
-            name = local.get(tag)
-            if name is None:
-                name = local[tag] = tag.rpartition("}")[2]
-            if name == point_tag:
-                i += 1
-                for field, attrs in attributes.items():
-                    for attr in attrs:
-                        value = element.get(attr)
-                        if value:
-                            positions, texts, ranks = hits[field]
-                            positions.append(i)
-                            texts.append(value)
-                            ranks.append(0)
-                            break
-                continue
-            if i < first:
-                continue  # before the first point of this container: not a point's field
-            text = element.text
-            if not text:
-                continue
-            for field, rank in by_leaf[name]:
-                positions, texts, ranks = hits[field]
-                if positions and positions[-1] == i:
-                    if rank < ranks[-1]:
-                        texts[-1] = text
-                        ranks[-1] = rank
-                else:
-                    positions.append(i)
-                    texts.append(text)
-                    ranks.append(rank)
-        counts.append(i + 1 - first)
-    group = np.repeat(np.arange(len(counts)), counts)
-    return PointTable(n=i + 1, group=group, hits=hits)
+    for element in container.iter(*tags):
+        tag = element.tag
+        name = local.get(tag)
+        if name is None:
+            name = local[tag] = tag.rpartition("}")[2]
+        if name == point_tag:
+            i += 1
+            continue
+        text = element.text
+        if i < 0 or not text:
+            continue  # before the first point, or empty
+        for field, rank in by_leaf[name]:
+            if rank < ranks[field][i]:
+                columns[field][i] = text
+                ranks[field][i] = rank
+    return columns
 
 
-def to_float(values: Sequence[str]) -> np.ndarray:
-    """Strings to float64 in bulk; empty or unparseable strings become NaN."""
+def to_float(values: Sequence[str | None]) -> np.ndarray:
+    """Strings to float64 in bulk; ``None``, empty or unparseable strings become NaN."""
     if not len(values):
         return np.empty(0, dtype=float)
     try:
         return np.array(values, dtype=float)
-    except ValueError:
+    except (ValueError, TypeError):
         return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
 
 
-def to_utc(values: Sequence[str]) -> pd.DatetimeIndex:
+def to_utc(values: Sequence[str | None]) -> pd.DatetimeIndex:
     """ISO 8601 strings (``Z``, offsets, fractional seconds, naive = UTC) to a UTC index (ns).
 
     Unparseable or empty strings become ``NaT``.
