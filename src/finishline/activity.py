@@ -204,7 +204,9 @@ def conform(frame: pd.DataFrame | None, kind: str) -> pd.DataFrame:
         if not isinstance(idx, pd.DatetimeIndex):
             idx = pd.DatetimeIndex(idx)
         idx = idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
-        out.index = idx.rename("timestamp")
+        # One resolution everywhere: pandas 3 may infer s/ms/us units, and code downstream
+        # reads ``asi8`` as nanoseconds.
+        out.index = idx.as_unit("ns").rename("timestamp")
         if len(idx) and idx.isna().all():
             return out  # a course (route with no times): order is the file's order
         if idx.isna().any():
