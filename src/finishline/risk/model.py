@@ -127,6 +127,11 @@ def _fit_grouped_logistic(
     return beta
 
 
+def _sig(values: np.ndarray, digits: int = 10) -> list[float]:
+    """Values rounded to ``digits`` significant digits (keeps tiny scales non-zero)."""
+    return [float(f"{v:.{digits}g}") for v in np.asarray(values, dtype=float)]
+
+
 class FinalMileRiskModel:
     """Penalised logistic regression for P(final-mile failure | features at one checkpoint).
 
@@ -199,7 +204,7 @@ class FinalMileRiskModel:
         self.term_names_ = list(model_terms(X.iloc[:0]).columns)
         self.term_mean_ = np.average(terms, axis=0, weights=weight)
         scale = np.sqrt(np.average((terms - self.term_mean_) ** 2, axis=0, weights=weight))
-        self.term_scale_ = np.where(scale > 0, scale, 1.0)
+        self.term_scale_ = np.where(scale > 1e-8, scale, 1.0)
         z = (terms - self.term_mean_) / self.term_scale_
         l2 = self.l2 * weight.sum() / len(weight)
         beta = _fit_grouped_logistic(z, y_arr, weight, group_index, len(names), l2)
@@ -259,13 +264,13 @@ class FinalMileRiskModel:
         return {
             "l2": self.l2,
             "terms": self.term_names_,
-            "term_mean": self.term_mean_.round(8).tolist(),
-            "term_scale": self.term_scale_.round(8).tolist(),
-            "coef": self.coef_.round(8).tolist(),
+            "term_mean": _sig(self.term_mean_),
+            "term_scale": _sig(self.term_scale_),
+            "coef": _sig(self.coef_),
             "intercept": round(self.intercept_, 8),
             "group_intercepts": {k: round(v, 8) for k, v in self.group_intercepts_.items()},
             "race_sd": round(self.race_sd_, 8),
-            "param_cov": [[float(f"{v:.4g}") for v in row] for row in self.param_cov_],
+            "param_cov": [_sig(row, 4) for row in self.param_cov_],
         }
 
     @classmethod

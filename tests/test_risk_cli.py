@@ -1,0 +1,80 @@
+"""``finishline risk-splits``: output columns, only-up-to-``--at``, malformed rows, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from finishline.cli import main
+
+HEADER = "id,5K,10K,15K,20K,Half,25K,30K,35K,40K,sex,age"
+ROWS = [
+    "a,25:00,50:00,1:15:00,1:40:00,1:45:30,2:05:00,2:31:00,2:59:00,3:29:00,M,41",
+    "b,1500,3000,4500,6000,6330,7500,9000,10500,12000,F,",
+    "c,25:00,oops,1:15:00,1:40:00,,2:05:00,2:40:00,3:20:00,3:59:00,F,30-34",
+    "d,25:00,50:00,,,,,,,,M,50",
+    "e,,,,,,,,,,,",
+]
+
+
+def _run(tmp_path, rows, at):
+    src = tmp_path / "results.csv"
+    src.write_text("\n".join([HEADER, *rows]) + "\n")
+    out = tmp_path / "out.csv"
+    code = main(["risk-splits", str(src), "--at", str(at), "--out", str(out)])
+    return code, pd.read_csv(out, keep_default_na=False, na_values=[""])
+
+
+def test_scores_rows_and_explains_unscorable_ones(tmp_path, capsys):
+    code, out = _run(tmp_path, ROWS, 35)
+    assert code == 0 and "scored 3 of 5" in capsys.readouterr().out
+    assert list(out.columns[:5]) == ["id", "checkpoint_km", "p_fail", "p_lo", "p_hi"]
+    assert out["p_fail"].notna().tolist() == [True, True, True, False, False]
+    assert out.loc[out["p_fail"].notna(), "p_fail"].between(0, 1).all()
+    assert out.loc[1, "p_fail"] < out.loc[0, "p_fail"] < out.loc[2, "p_fail"]
+    assert "10K" in out.loc[2, "reason"] and out.loc[3, "reason"] and out.loc[4, "reason"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    at=st.sampled_from([20, 25, 30, 35]),
+    junk=st.sampled_from(["x", "", "-1", "99:99:99", "1:00", "0"]),
+)
+def test_columns_after_at_change_nothing(tmp_path_factory, at, junk):
+    tmp_path = tmp_path_factory.mktemp("cli")
+    _, clean = _run(tmp_path, ROWS, at)
+    later = [i for i, c in enumerate(HEADER.split(",")) if c.endswith("K") and int(c[:-1]) > at]
+    corrupted = []
+    for row in ROWS:
+        cells = row.split(",")
+        for i in later:
+            cells[i] = junk
+        corrupted.append(",".join(cells))
+    _, dirty = _run(tmp_path, corrupted, at)
+    pd.testing.assert_frame_equal(clean, dirty)
+
+
+def test_at_between_mats_uses_the_last_mat(tmp_path):
+    _, at_32 = _run(tmp_path, ROWS, 32.5)
+    _, at_30 = _run(tmp_path, ROWS, 30)
+    assert (at_32["checkpoint_km"] == 30).all()
+    np.testing.assert_allclose(at_32["p_fail"], at_30["p_fail"])
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "needle"),
+    [
+        ("5K,10K\n1,2\n", 10, "no 'id' column"),
+        (HEADER + "\n" + ROWS[0] + "\n", 2, "--at"),
+        ("id,40K\na,3:00:00\n", 20, "no split times"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(tmp_path, capsys, text, at, needle):
+    src = tmp_path / "r.csv"
+    src.write_text(text)
+    code = main(["risk-splits", str(src), "--at", str(at)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and needle in err
