@@ -137,6 +137,24 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_risk_splits(args: argparse.Namespace) -> int:
+    from finishline.risk import CheckpointRiskModel, read_results_csv
+
+    results = read_results_csv(args.file, up_to_km=args.at)
+    scored = CheckpointRiskModel.load().predict_results(results, at_km=args.at)
+    if args.out in (None, "-"):
+        scored.to_csv(sys.stdout, index=False, float_format="%.4f")
+    else:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        scored.to_csv(args.out, index=False, float_format="%.4f")
+        n_ok = int(scored["p_fail"].notna().sum())
+        print(
+            f"scored {n_ok} of {len(scored)} runners at {scored['checkpoint_km'].iloc[0]:g} km "
+            f"-> {args.out}"
+        )
+    return 0
+
+
 Command = Callable[[argparse.Namespace], int]
 
 
@@ -164,6 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rest-hr", type=float, default=None, help="resting heart rate (bpm)")
     p.add_argument("--html", metavar="OUT", help="write the self-contained HTML race report to OUT")
     p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("risk-splits", help="final-mile failure risk from chip split times")
+    p.add_argument("file", help="CSV: id, cumulative splits 5K..40K, optional sex/gender, age")
+    p.add_argument("--at", type=float, required=True, metavar="KM", help="checkpoint (km)")
+    p.add_argument("--out", metavar="OUT", default="-", help="output CSV (- = stdout)")
+    p.set_defaults(func=cmd_risk_splits)
 
     return parser
 
