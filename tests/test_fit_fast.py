@@ -94,12 +94,13 @@ def test_invalid_sentinels_are_missing():
         assert np.isnan(rec[col].iloc[0]) and not np.isnan(rec[col].iloc[1]), col
 
 
-def test_compressed_timestamps_roll_over_every_32_seconds():
+@pytest.mark.parametrize("local", [0, 1, 2, 3])
+def test_compressed_timestamps_roll_over_every_32_seconds(local):
     body = FILE_ID + definition(1, 20, RECORD_FIELDS) + record(T0 + 30, 100, 1000, 0, 2500)
-    body += definition(2, 20, [(3, 1, UINT8)])
+    body += definition(local, 20, [(3, 1, UINT8)])
     offsets = [1, 20, 3, 3, 31]  # (T0 + 30) % 32 == 30
     for k, off in enumerate(offsets):
-        body += message(2, "B", 101 + k, time_offset=off)
+        body += message(local, "B", 101 + k, time_offset=off)
     rec = both(fit_file(body)).tables["record"]
     seconds = (rec["timestamp"] - FIT_EPOCH).dt.total_seconds().astype(int).tolist()
     # 30 -> 33 (1 after a wrap), 52, 67 (wrap), 67 (same), 95

@@ -225,7 +225,7 @@ class _Decoder:
             if spec.is_dev or spec.field is None:
                 continue
             ch = choice_of(spec.field)
-            for c in np.unique(ch):
+            for c in [ch[0]] if (ch == ch[0]).all() else np.unique(ch):
                 for comp in _resolved(spec.field, int(c)).components or []:
                     if comp.def_num not in mesg_fields:
                         raise Unsupported("component targets an unknown field")
@@ -378,8 +378,8 @@ def _assemble(name: str, blocks: list[_Block], file_of: np.ndarray, out: FitMess
 
 
 def _column(pieces: list[tuple[np.ndarray, Column]], total: int, is_date: bool) -> Any:
+    """One table column from its blocks, typed as pandas types fitparse's row dicts."""
     kinds = {c.kind for _, c in pieces}
-    covered = sum(len(p) for p, _ in pieces) == total
     if is_date:
         if kinds != {"date"}:
             raise Unsupported("date column with non-date values")
@@ -388,14 +388,14 @@ def _column(pieces: list[tuple[np.ndarray, Column]], total: int, is_date: bool) 
         for pos, c in pieces:
             secs[pos] = c.values
             missing[pos] = c.missing
-        stamps = (secs + FIT_EPOCH_S).astype("datetime64[s]").astype("datetime64[us]")
-        stamps[missing] = np.datetime64("NaT")
         if missing.all():
             return pd.to_datetime(pd.Series([None] * total, dtype=object), utc=True)
+        stamps = (secs + FIT_EPOCH_S).astype("datetime64[s]").astype("datetime64[us]")
+        stamps[missing] = np.datetime64("NaT")
         return pd.Series(pd.DatetimeIndex(stamps).tz_localize("UTC"))
-    if kinds <= {"int", "float"}:
-        any_missing = not covered or any(c.missing.any() for _, c in pieces)
-        if kinds == {"int"} and not any_missing:
+    if kinds <= {"int", "float"} and not all(c.missing.all() for _, c in pieces):
+        covered = sum(len(p) for p, _ in pieces) == total
+        if kinds == {"int"} and covered and not any(c.missing.any() for _, c in pieces):
             values = np.zeros(total, dtype=np.int64)
             for pos, c in pieces:
                 values[pos] = c.values
@@ -403,23 +403,13 @@ def _column(pieces: list[tuple[np.ndarray, Column]], total: int, is_date: bool) 
         values = np.full(total, np.nan)
         for pos, c in pieces:
             values[pos] = np.where(c.missing, np.nan, c.values)
-        if all(c.missing.all() for _, c in pieces):
-            return _infer([None if not np.isnan(v) else v for v in values.tolist()], pieces, total)
         return values
+    # absent from a row -> NaN, present but None -> None, as in a DataFrame of row dicts
     obj = np.empty(total, dtype=object)
     obj[:] = np.nan
     for pos, c in pieces:
         obj[pos] = c.as_objects()
     return pd.Series(obj.tolist())
-
-
-def _infer(values: list[Any], pieces: list[tuple[np.ndarray, Column]], total: int) -> Any:
-    """A column whose values are all None/absent, typed as pandas types fitparse's records."""
-    obj: list[Any] = [np.nan] * total
-    for pos, _c in pieces:
-        for p in pos.tolist():
-            obj[p] = None
-    return pd.Series(obj)
 
 
 def decode(data: bytes, source: str | None = None) -> FitMessages:

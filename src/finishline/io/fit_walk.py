@@ -173,32 +173,42 @@ def walk(data: bytes) -> Walk:
     layouts: dict[Any, int] = {}
     msg_def: list[int] = []
     msg_offset: list[int] = []
-    msg_time: list[int] = []
+    buf = np.frombuffer(data, dtype=np.uint8)
     try:
         while True:
-            # local message number -> (definition index, size, special)
-            local: dict[int, tuple[int, int, int]] = {}
+            # record header byte -> (definition index, size, special) of the data message it
+            # starts; definition headers (0x40-0x7F) and unset local types stay None
+            by_header: list[tuple[int, int, int] | None] = [None] * 256
             p = start
+            last = None
+            ids_append, offsets_append = msg_def.append, msg_offset.append
             while p < end:
                 if p >= n:
                     raise WalkStop("eof", "Tried to read 1 bytes from .FIT file but got 0")
-                header = data[p]
+                entry = by_header[data[p]]
                 p += 1
-                if header & 0x80:
-                    entry = local.get((header >> 5) & 0x3)
-                    time_offset = header & 0x1F
-                elif header & 0x40:
-                    p = _definition(data, p, header, local, dev_types, out, layouts, len(msg_def))
-                    continue
-                else:
-                    entry = local.get(header & 0xF)
-                    time_offset = -1
                 if entry is None:
+                    header = data[p - 1]
+                    if header & 0xC0 == 0x40:
+                        position = len(msg_def)
+                        p = _definition(
+                            data, p, header, by_header, dev_types, out, layouts, position
+                        )
+                        continue
                     local_num = (header >> 5) & 0x3 if header & 0x80 else header & 0xF
                     raise WalkStop(
                         "corrupt", f"Got data message with invalid local message type {local_num}"
                     )
                 d_id, size, special = entry
+                if entry is last and not special:
+                    # a run of messages of the same layout: find its length with numpy
+                    run = _run_length(buf, p - 1, size + 1, min(end, n - size))
+                    if run > 1:
+                        msg_def.extend([d_id] * run)
+                        msg_offset.extend(range(p, p + run * (size + 1), size + 1))
+                        p += run * (size + 1) - 1
+                        continue
+                last = entry
                 if special:
                     if special == 2:
                         raise WalkStop("corrupt", "Invalid struct format: zero-length field")
@@ -206,9 +216,8 @@ def walk(data: bytes) -> Walk:
                         _register_developer(data, p, out.definitions[d_id], dev_types)
                 if p + size > n:
                     raise WalkStop("eof", "Tried to read past the end of the .FIT file")
-                msg_def.append(d_id)
-                msg_offset.append(p)
-                msg_time.append(time_offset)
+                ids_append(d_id)
+                offsets_append(p)
                 p += size
             if p + 2 > n:
                 raise WalkStop("eof", "Tried to read 2 bytes from .FIT file but got fewer")
@@ -230,16 +239,32 @@ def walk(data: bytes) -> Walk:
             out.segment_starts.append(len(msg_def))
     except WalkStop as exc:
         out.stop = exc
-    _group(out, msg_def, msg_offset, msg_time)
+    _group(out, data, msg_def, msg_offset)
     return out
 
 
-def _group(out: Walk, msg_def: list[int], msg_offset: list[int], msg_time: list[int]) -> None:
+def _run_length(buf: np.ndarray, start: int, stride: int, stop: int) -> int:
+    """How many messages from ``start`` on, ``stride`` bytes apart and starting before
+    ``stop``, carry the same record header (the same local type, for compressed headers)."""
+    count = (stop - start + stride - 1) // stride
+    if count <= 1:
+        return max(count, 0)
+    count = min(count, 65536)
+    heads = buf[start : start + (count - 1) * stride + 1 : stride]
+    first = int(heads[0])
+    same = (heads & 0xE0) == (first & 0xE0) if first & 0x80 else heads == first
+    if same.all():
+        return count
+    return int(np.argmin(same))
+
+
+def _group(out: Walk, data: bytes, msg_def: list[int], msg_offset: list[int]) -> None:
     """Give each definition the positions, byte offsets and time offsets of its messages."""
     out.n_messages = len(msg_def)
     ids = np.asarray(msg_def, dtype=np.int64)
     offsets = np.asarray(msg_offset, dtype=np.int64)
-    times = np.asarray(msg_time, dtype=np.int64)
+    headers = np.frombuffer(data, dtype=np.uint8)[offsets - 1].astype(np.int64)
+    times = np.where(headers & 0x80, headers & 0x1F, -1)
     order = np.argsort(ids, kind="stable")
     bounds = np.searchsorted(ids[order], np.arange(len(out.definitions) + 1))
     for d_id, definition in enumerate(out.definitions):
@@ -253,7 +278,7 @@ def _definition(
     data: bytes,
     p: int,
     header: int,
-    local: dict[int, tuple[int, int, int]],
+    by_header: list[tuple[int, int, int] | None],
     dev_types: dict[Any, dict[int, DevField]],
     out: Walk,
     layouts: dict[Any, int],
@@ -296,7 +321,14 @@ def _definition(
     for target in definition.accumulator_targets:
         out.accumulator_resets.append((position, definition.global_num, target))
     special = 2 if definition.zero_field else int(definition.global_num in (206, 207))
-    local[header & 0xF] = (d_id, definition.size, special)
+    entry = (d_id, definition.size, special)
+    local_num = header & 0xF
+    for byte in range(0x40):  # normal data headers: local type in bits 0-3
+        if byte & 0xF == local_num:
+            by_header[byte] = entry
+    if local_num < 4:  # compressed-timestamp headers: local type in bits 5-6
+        for byte in range(0x80 | local_num << 5, (0x80 | local_num << 5) + 0x20):
+            by_header[byte] = entry
     return next_p
 
 
