@@ -51,7 +51,7 @@ from finishline.errors import (
 from finishline.training.features import CURVE_DURATIONS_S, activity_features
 
 #: Bump when the per-file record changes: old cache entries are then ignored.
-FEATURES_VERSION = "1"
+FEATURES_VERSION = "4"
 
 #: File name endings read as activity files (anything else unreadable is "not an activity").
 ACTIVITY_SUFFIXES: tuple[str, ...] = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
@@ -418,7 +418,9 @@ def assemble(records: Sequence[dict[str, Any]], sources: list[str]) -> BatchResu
     ]
     activities = pd.DataFrame(analysed)
     if not activities.empty:
-        activities["start_time"] = pd.to_datetime(activities["start_time"], utc=True)
+        activities["start_time"] = pd.to_datetime(
+            activities["start_time"], utc=True, format="ISO8601"
+        )
         activities = activities.drop(columns=["status", "reason", "detail"]).sort_values(
             "start_time", kind="stable"
         )

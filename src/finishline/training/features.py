@@ -22,6 +22,7 @@ import pandas as pd
 
 from finishline.activity import Activity
 from finishline.clean import clean
+from finishline.metrics.gap import gap_factor
 
 #: Durations (s) of the stored mean-maximal GAP speed curve.
 CURVE_DURATIONS_S: tuple[int, ...] = (
@@ -53,6 +54,9 @@ EFFORT_DISTANCES_M: dict[str, float] = {
 
 #: Heart-rate histogram range (bpm, inclusive lower, exclusive upper).
 HR_BINS_BPM: tuple[int, int] = (30, 231)
+
+#: A longer 1-s step (m) is a GPS teleport, not running, and adds nothing.
+MAX_STEP_M = 12.0
 
 #: Runs at least this long (s of moving time) get a decoupling figure.
 DECOUPLING_MIN_S = 2400.0
@@ -99,8 +103,9 @@ def fastest_time_s(time_s: np.ndarray, cumulative_m: np.ndarray, distance_m: flo
     last_start = np.searchsorted(cumulative_m, cumulative_m[-1] - distance_m, side="right")
     starts = np.arange(last_start)
     targets = cumulative_m[starts] + distance_m
-    # strictly increasing xp for interp: drop plateaus (standing still adds no distance)
-    keep = np.r_[True, np.diff(cumulative_m) > 0]
+    # strictly increasing xp for interp: keep the last sample of each plateau (standing
+    # still adds no distance), so a start inside a plateau leaves at its end
+    keep = np.r_[np.diff(cumulative_m) > 0, True]
     finish = np.interp(targets, cumulative_m[keep], time_s[keep])
     return float(np.min(finish - time_s[starts]))
 
@@ -141,14 +146,27 @@ def activity_features(activity: Activity) -> dict[str, Any]:
         bpm from ``HR_BINS_BPM[0]``).
     """
     track = clean(activity)
+    meta = activity.meta
     moving = track["moving"].to_numpy(dtype=bool)
-    dist_step = np.diff(track["distance_m"].to_numpy(dtype=float), append=np.nan)
-    dist_step = np.where(moving & np.isfinite(dist_step), dist_step, 0.0)
-    gap = np.where(moving, np.nan_to_num(track["gap_speed_mps"].to_numpy(dtype=float)), 0.0)
+    # Time counted for efforts and speed: moving seconds plus recording gaps (a sparse GPX
+    # holds distance through a gap and jumps at its end, so the gap's time must count too).
+    in_gap = track["in_gap"].to_numpy(dtype=bool)
+    counted = moving | in_gap
+    distance = track["distance_m"].to_numpy(dtype=float).copy()
+    # where the position is unknown (a gap), progress is spread evenly across the gap
+    unknown = in_gap & ~np.r_[~in_gap[1:], True] | ~np.isfinite(distance)
+    rows = np.arange(distance.size)
+    if unknown.any() and (~unknown).sum() >= 2:
+        distance[unknown] = np.interp(rows[unknown], rows[~unknown], distance[~unknown])
+    dist_step = np.diff(distance, append=np.nan)
+    plausible = np.isfinite(dist_step) & (dist_step >= 0.0) & (dist_step <= MAX_STEP_M)
+    dist_step = np.where(counted & plausible, dist_step, 0.0)
+    factor = gap_factor(np.nan_to_num(track["grade"].to_numpy(dtype=float)))
+    gap_step = dist_step * factor
     hr = track["heart_rate_bpm"].to_numpy(dtype=float)[moving]
-    gap_moving = gap[moving]
-    cum_m = np.r_[0.0, np.cumsum(dist_step[moving])]
-    cum_gap_m = np.r_[0.0, np.cumsum(gap_moving)]
+    gap_moving = np.where(moving, dist_step * factor, 0.0)[moving]
+    cum_m = np.r_[0.0, np.cumsum(dist_step[counted])]
+    cum_gap_m = np.r_[0.0, np.cumsum(gap_step[counted])]
     time_s = np.arange(cum_m.size, dtype=float)
     moving_s = float(moving.sum())
     distance_m = float(cum_m[-1])
@@ -158,9 +176,8 @@ def activity_features(activity: Activity) -> dict[str, Any]:
     hist = np.bincount(
         np.clip(np.rint(hr_ok).astype(int), lo, hi - 1) - lo, minlength=hi - lo
     ).astype(float)
-    meta = activity.meta
     record: dict[str, Any] = {
-        "start_time": pd.Timestamp(track.index[0]).isoformat(),
+        "start_time": pd.Timestamp(meta.start_time or track.index[0]).isoformat(),
         "sport": meta.sport,
         "sub_sport": meta.sub_sport,
         "format": meta.format,
@@ -169,7 +186,7 @@ def activity_features(activity: Activity) -> dict[str, Any]:
         "elapsed_s": float(track["elapsed_s"].iloc[-1]),
         "avg_hr_bpm": float(hr_ok.mean()) if hr_ok.size else float("nan"),
         "max_hr_bpm": float(hr_ok.max()) if hr_ok.size else float("nan"),
-        "avg_speed_mps": distance_m / moving_s if moving_s > 0 else float("nan"),
+        "avg_speed_mps": distance_m / counted.sum() if counted.any() else float("nan"),
         "avg_gap_speed_mps": float(gap_moving.mean()) if moving_s > 0 else float("nan"),
         "gap_speed_sq_integral": float(np.sum(gap_moving**2)),
         "decoupling": decoupling(gap_moving, hr) if moving_s >= DECOUPLING_MIN_S else np.nan,
