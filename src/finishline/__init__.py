@@ -12,6 +12,7 @@ from finishline.analysis import RaceAnalysis, analyze
 from finishline.errors import FinishlineError, FinishlineWarning
 from finishline.io import read, read_bytes
 from finishline.summary import summarize
+from finishline.training.batch import read_many
 
 __version__ = "0.1.0"
 
@@ -24,5 +25,6 @@ __all__ = [
     "analyze",
     "read",
     "read_bytes",
+    "read_many",
     "summarize",
 ]

@@ -155,6 +155,30 @@ def cmd_risk_splits(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from finishline.training.batch import read_many
+    from finishline.training.season import analyze_season, load_athlete_config
+
+    config = load_athlete_config(args.athlete_config)
+    batch = read_many(args.dir, cache_dir=args.cache, scheduler=args.scheduler,
+                      progress=sys.stderr.isatty())
+    season = analyze_season(batch, config)
+    if args.html:
+        from finishline.viz.training_report import training_report_html
+
+        Path(args.html).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.html).write_text(training_report_html(season), encoding="utf-8")
+    _write_json({k: v for k, v in season.items() if k != "frames"}, args.json)
+    cs = season["critical_speed"]
+    print(
+        f"{len(season['activities'])} runs analysed, {len(season['skipped'])} skipped; "
+        + (f"CS {cs['critical_speed_mps']:.2f} m/s, D' {cs['d_prime_m']:.0f} m"
+           if cs["valid"] else f"no CS fit ({cs['reason']})"),
+        file=sys.stderr,
+    )
+    return 0
+
+
 Command = Callable[[argparse.Namespace], int]
 
 
@@ -168,6 +192,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("train", help="season training analysis of a folder of activities")
+    p.add_argument("dir", help="folder, Strava export folder or .zip")
+    p.add_argument("--athlete-config", help="athlete settings (.json or .toml)")
+    p.add_argument("--json", default="-", help="write the season JSON here (default stdout)")
+    p.add_argument("--html", help="write the HTML training report here")
+    p.add_argument("--scheduler", help="Dask scheduler address (needs dask[distributed])")
+    p.add_argument("--cache", help="Parquet cache directory")
+    p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("splits", help="per-km or per-mile splits (clock, moving, GAP pace, HR)")
     p.add_argument("file")
