@@ -156,8 +156,9 @@ class CheckpointRiskModel:
         Returns
         -------
         dict
-            ``p_fail``, ``p_lo``, ``p_hi`` and the features (NaN when the times do not cover
-            what the checkpoint needs).
+            ``p_fail``, ``p_lo``, ``p_hi``, ``checkpoint_km`` (the last observed distance at
+            or before ``km``) and the features (NaN when the times do not cover what the
+            checkpoint needs).
 
         Raises
         ------
@@ -173,9 +174,13 @@ class CheckpointRiskModel:
         else:
             times = np.asarray(cumulative_times, dtype=float).ravel()
             distances = np.arange(1, len(times) + 1, dtype=float)
-        features = checkpoint_features(km, distances, times[None, :], sex=[sex], age=[age])
-        out = self.predict_features(km, features, level=level).iloc[0].to_dict()
-        return out | features.iloc[0].to_dict()
+        # The checkpoint is the last observed distance at or before km: a time at km itself
+        # is what every window ends on, and interpolating to it would need a later sample.
+        seen = distances[np.isfinite(times) & (distances <= km + 1e-9)]
+        at = float(seen.max()) if seen.size and seen.max() >= MIN_KM else float(km)
+        features = checkpoint_features(at, distances, times[None, :], sex=[sex], age=[age])
+        out = self.predict_features(at, features, level=level).iloc[0].to_dict()
+        return out | {"checkpoint_km": at} | features.iloc[0].to_dict()
 
     def predict_results(
         self, results: pd.DataFrame, at_km: float, level: float = DEFAULT_LEVEL
