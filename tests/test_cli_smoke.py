@@ -19,3 +19,11 @@ def test_unknown_format_is_one_line_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert "not a FIT, GPX or TCX file" in err and "Traceback" not in err
+
+
+def test_utf16_xml_is_sniffed():
+    from finishline.io.source import sniff_format
+
+    text = '<?xml version="1.0"?><TrainingCenterDatabase></TrainingCenterDatabase>'
+    for encoding in ("utf-16", "utf-16-le", "utf-16-be", "utf-8-sig"):
+        assert sniff_format(text.encode(encoding)) == "tcx", encoding

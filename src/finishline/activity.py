@@ -172,6 +172,14 @@ def empty_frame(kind: str) -> pd.DataFrame:
     return frame
 
 
+def _as_float(values: pd.Series) -> np.ndarray:
+    """A float64 array; non-numeric entries become NaN."""
+    try:
+        return values.to_numpy(dtype="float64", na_value=np.nan)
+    except (TypeError, ValueError):
+        return pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
 def conform(frame: pd.DataFrame | None, kind: str) -> pd.DataFrame:
     """Return ``frame`` with every declared column of ``kind`` present and cast.
 
@@ -181,24 +189,27 @@ def conform(frame: pd.DataFrame | None, kind: str) -> pd.DataFrame:
     """
     if frame is None:
         return empty_frame(kind)
-    out = frame.copy()
     declared = SCHEMA[kind]
+    n = len(frame)
+    columns: dict[str, object] = {}
     for col in declared:
-        if col.name not in out.columns:
-            if col.dtype.startswith("datetime"):
-                out[col.name] = pd.Series(pd.NaT, index=out.index, dtype=col.dtype)
-            elif col.dtype == "int64":
-                out[col.name] = 0
-            elif col.dtype == "object":
-                out[col.name] = pd.Series(None, index=out.index, dtype="object")
-            else:
-                out[col.name] = np.nan
-        elif col.dtype == "float64":
-            out[col.name] = pd.to_numeric(out[col.name], errors="coerce").astype("float64")
+        present = col.name in frame.columns
+        if col.dtype == "float64":
+            columns[col.name] = _as_float(frame[col.name]) if present else np.full(n, np.nan)
         elif col.dtype.startswith("datetime"):
-            out[col.name] = pd.to_datetime(out[col.name], utc=True)
-    names = [c.name for c in declared]
-    out = out[names + [c for c in out.columns if c not in names]]
+            values = frame[col.name] if present else pd.Series(pd.NaT, index=frame.index)
+            columns[col.name] = pd.to_datetime(values, utc=True).to_numpy()
+        elif col.dtype == "int64":
+            columns[col.name] = frame[col.name].to_numpy() if present else np.zeros(n, "int64")
+        else:
+            columns[col.name] = frame[col.name].to_numpy() if present else np.full(n, None, object)
+    for name in frame.columns:  # extra columns keep their order, after the declared ones
+        if name not in columns:
+            columns[name] = frame[name].to_numpy()
+    out = pd.DataFrame(columns, index=frame.index)
+    for col in declared:
+        if col.dtype.startswith("datetime"):
+            out[col.name] = pd.to_datetime(out[col.name], utc=True).astype(col.dtype)
     if kind == "samples":
         idx = out.index
         if not isinstance(idx, pd.DatetimeIndex):

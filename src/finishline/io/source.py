@@ -74,12 +74,12 @@ def sniff_format(data: bytes) -> str | None:
     if len(data) >= 12 and data[0] in (12, 14) and data[8:12] == FIT_MAGIC:
         return "fit"
     head = data[:4096]
-    if head.startswith(b"\xef\xbb\xbf"):
-        head = head[3:]
-    try:
-        text = head.decode("utf-8", errors="ignore")
-    except Exception:  # pragma: no cover - decode with errors="ignore" never raises
-        return None
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head.decode("utf-16", errors="ignore")
+    elif head[:2] in (b"<\x00", b"\x00<"):  # UTF-16 without a byte-order mark
+        text = head.decode("utf-16-le" if head[0] == 0x3C else "utf-16-be", errors="ignore")
+    else:
+        text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="ignore")
     if "<gpx" in text:
         return "gpx"
     if "<TrainingCenterDatabase" in text or "TrainingCenterDatabase" in text:
