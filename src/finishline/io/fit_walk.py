@@ -23,6 +23,14 @@ from fitparse.records import BASE_TYPE_BYTE, BASE_TYPES, DevField, parse_string
 
 from finishline.io.fit_crc import crc16
 
+# Record header bytes that start a data message of each local type: normal headers carry it in
+# bits 0-3 (bits 4-5 ignored, as fitparse does), compressed-timestamp headers in bits 5-6.
+_HEADERS_OF_LOCAL = [
+    [b for b in range(0x40) if b & 0xF == local]
+    + [b for b in range(0x80, 0x100) if local < 4 and (b >> 5) & 0x3 == local]
+    for local in range(16)
+]
+
 
 class WalkStop(Exception):
     """Reading stopped here; ``kind`` is fitparse's problem name (eof, header, crc, corrupt)."""
@@ -322,13 +330,8 @@ def _definition(
         out.accumulator_resets.append((position, definition.global_num, target))
     special = 2 if definition.zero_field else int(definition.global_num in (206, 207))
     entry = (d_id, definition.size, special)
-    local_num = header & 0xF
-    for byte in range(0x40):  # normal data headers: local type in bits 0-3
-        if byte & 0xF == local_num:
-            by_header[byte] = entry
-    if local_num < 4:  # compressed-timestamp headers: local type in bits 5-6
-        for byte in range(0x80 | local_num << 5, (0x80 | local_num << 5) + 0x20):
-            by_header[byte] = entry
+    for byte in _HEADERS_OF_LOCAL[header & 0xF]:
+        by_header[byte] = entry
     return next_p
 
 
