@@ -223,7 +223,7 @@ def weekly_volume(
     times = pd.to_datetime(pd.Series(list(start_times)), utc=True).dt.tz_localize(None)
     frame = pd.DataFrame(
         {
-            "week": times.dt.normalize() - pd.to_timedelta(times.dt.weekday, unit="D"),
+            "week": times.dt.normalize() - pd.to_timedelta(times.dt.day_of_week, unit="D"),
             "distance_km": np.asarray(distance_m, dtype=float) / 1000.0,
             "moving_h": np.asarray(moving_s, dtype=float) / 3600.0,
         }

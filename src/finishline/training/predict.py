@@ -104,8 +104,8 @@ def vdot_time(vdot_value: float, distance_m: float) -> float:
 
     Inverts :func:`vdot` by root finding (VDOT falls monotonically with time).
     """
-    if not 10.0 <= vdot_value <= 100.0:
-        raise AnalysisError(f"VDOT {vdot_value:.1f} outside 10-100")
+    if not 2.0 <= vdot_value <= 100.0:
+        raise AnalysisError(f"VDOT {vdot_value:.1f} outside 2-100")
 
     def excess(t_s: float) -> float:
         return vdot(t_s, distance_m) - vdot_value
@@ -216,7 +216,7 @@ def predict_races(
                     "method": "vdot",
                     "time_s": vdot_time(best_vdot, dist),
                     "low_s": vdot_time(min(best_vdot + VDOT_BAND_UNITS, 100.0), dist),
-                    "high_s": vdot_time(max(best_vdot - VDOT_BAND_UNITS, 10.0), dist),
+                    "high_s": vdot_time(max(best_vdot - VDOT_BAND_UNITS, 2.0), dist),
                     "basis": basis,
                 }
             )

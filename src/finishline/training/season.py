@@ -116,7 +116,10 @@ def efforts_table(activities: pd.DataFrame, min_distance_m: float = 3000.0) -> p
     if not rows:
         return pd.DataFrame(columns=["file", "start_time", "time_s", "distance_m"])
     out = pd.concat(rows, ignore_index=True)
-    return out[np.isfinite(out["time_s"].to_numpy(dtype=float))].reset_index(drop=True)
+    time_s = out["time_s"].to_numpy(dtype=float)
+    # faster than the world record pace (~6.3 m/s over 10 km) is a GPS or vehicle artefact
+    plausible = np.isfinite(time_s) & (out["distance_m"].to_numpy() / time_s <= 6.5)
+    return out[plausible].reset_index(drop=True)
 
 
 def _hr_settings(activities: pd.DataFrame, config: AthleteConfig) -> tuple[float, float]:
