@@ -206,6 +206,8 @@ class _Decoder:
                 self.accumulated[e[4]][idx[mine]] = acc[mine]
 
     def blocks(self, d_id: int) -> list[_Block]:
+        """Split a definition's rows by the field names fitparse gives them (subfields that
+        resolve differently, components skipped, compressed timestamps) and decode each."""
         definition = self.walk.definitions[d_id]
         raws = self.raws[d_id]
         n = len(definition.rows)
