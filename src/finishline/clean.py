@@ -2,8 +2,10 @@
 
 :func:`clean` resamples an :class:`~finishline.activity.Activity` to a regular 1 Hz grid and
 returns one DataFrame (the *track*): GPS spikes removed, distance made monotone (recomputed from
-positions when the file has none), speed derived from distance and smoothed, altitude smoothed
-(harder for GPS altitude than for a barometer), grade and grade-adjusted speed, pauses and
+positions when the file has none), speed derived from distance and smoothed, altitude rebuilt as
+a cleaned profile along distance (:mod:`finishline.elevation`: spikes and implausible climbs
+removed, smoothed harder for GPS altitude than for a barometer), grade over a distance window
+of that profile and grade-adjusted speed, pauses and
 stillness turned into a ``moving`` flag, and heart-rate artefacts flagged and blanked.
 
 Rules
@@ -31,6 +33,12 @@ import numpy as np
 import pandas as pd
 
 from finishline.activity import Activity
+from finishline.elevation import (
+    altitude_profile,
+    detect_altitude_source,
+    grade_from_altitude,
+    profile_on_track,
+)
 from finishline.errors import AnalysisError
 from finishline.metrics.gap import gap_speed
 
@@ -183,57 +191,6 @@ def timer_paused(events: pd.DataFrame, grid_times_ns: np.ndarray) -> np.ndarray:
     return paused
 
 
-def detect_altitude_source(altitude_m: np.ndarray, has_positions: bool) -> str:
-    """``"barometric"`` or ``"gps"``: GPS altitude is rough from one sample to the next.
-
-    Without positions the altitude cannot be GPS. Otherwise the median absolute second
-    difference of the *recorded* samples decides: above 0.5 m it is GPS-like (a Forerunner 620
-    without barometer: 0.8 m; barometric Polar/fenix/Forerunner 920XT files: 0-0.2 m).
-    """
-    alt = np.asarray(altitude_m, dtype=float)
-    alt = alt[np.isfinite(alt)]
-    if not has_positions or alt.size < 3:
-        return "barometric"
-    return "gps" if float(np.median(np.abs(np.diff(alt, 2)))) > 0.5 else "barometric"
-
-
-def smooth_altitude(altitude_m: np.ndarray, source: str) -> np.ndarray:
-    """Running median then running mean (centred): 5 s + 10 s barometric, 15 s + 30 s GPS."""
-    med, mean = (15, 30) if source == "gps" else (5, 10)
-    series = pd.Series(altitude_m)
-    out = series.rolling(med, center=True, min_periods=1).median()
-    out = out.rolling(mean, center=True, min_periods=1).mean()
-    return out.where(series.notna()).to_numpy()
-
-
-def grade_from_altitude(
-    distance_m: np.ndarray, altitude_m: np.ndarray, window_m: float = 50.0
-) -> np.ndarray:
-    """Grade (fraction) as altitude change over a ``window_m`` distance window, centred.
-
-    Computed against distance, not time, so a runner standing still does not create a slope.
-    Clipped to +-0.45; 0 where altitude is missing.
-    """
-    ok = np.isfinite(distance_m) & np.isfinite(altitude_m)
-    grade = np.zeros(distance_m.shape)
-    if ok.sum() < 2:
-        return grade
-    d, a = distance_m[ok], altitude_m[ok]
-    d_unique, first = np.unique(d, return_index=True)
-    a_unique = a[first]
-    if d_unique.size < 2:
-        return grade
-    half = window_m / 2
-    lo = np.clip(d - half, d_unique[0], d_unique[-1])
-    hi = np.clip(d + half, d_unique[0], d_unique[-1])
-    run = hi - lo
-    rise = np.interp(hi, d_unique, a_unique) - np.interp(lo, d_unique, a_unique)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        g = np.where(run > window_m / 4, rise / run, 0.0)
-    grade[ok] = np.clip(g, -0.45, 0.45)
-    return grade
-
-
 def flag_hr_artefacts(
     heart_rate_bpm: np.ndarray, cadence_spm: np.ndarray, lock_min_s: int = 60
 ) -> np.ndarray:
@@ -266,6 +223,7 @@ def clean(
     max_speed_mps: float = 12.0,
     speed_window_s: int = 5,
     altitude_source: str = "auto",
+    altitude_window_m: float | None = None,
     grade_window_m: float = 50.0,
     gap_model: str = "strava",
 ) -> pd.DataFrame:
@@ -289,8 +247,11 @@ def clean(
         Centred running-mean window (s) for speed.
     altitude_source
         ``"auto"``, ``"barometric"`` or ``"gps"`` (sets how hard altitude is smoothed).
+    altitude_window_m
+        Smoothing window (m of distance) of the elevation profile; ``None`` = 100 m for a
+        barometer, 300 m for GPS altitude (see :mod:`finishline.elevation`).
     grade_window_m
-        Distance window (m) for grade.
+        Distance window (m) for grade, measured on the smoothed profile.
     gap_model
         ``"strava"`` or ``"minetti"`` (see :func:`finishline.metrics.gap.gap_factor`).
 
@@ -300,7 +261,9 @@ def clean(
         Indexed by 1 Hz UTC ``timestamp``, columns :data:`TRACK_COLUMNS`. ``elapsed_s`` counts
         from the whole second at or before the first sample. Row ``i`` also stands for the
         interval ``[i, i+1)``: ``moving`` and ``speed_mps`` describe that second.
-        ``df.attrs`` holds ``altitude_source``, ``distance_source``, ``max_interp_gap_s``.
+        ``df.attrs`` holds ``altitude_source``, ``distance_source``, ``max_interp_gap_s``,
+        ``gap_model`` and ``altitude_repaired_m`` (metres of profile judged implausible and
+        repaired, see :mod:`finishline.elevation`).
 
     Raises
     ------
@@ -376,10 +339,13 @@ def clean(
     moving = ~paused & ~still
     moving[-1] = False  # the last row closes the track: it stands for no interval
 
-    altitude, _ = _grid_interp(t_raw, col("altitude_m"), grid, max_interp_gap_s)
+    altitude_raw, _ = _grid_interp(t_raw, col("altitude_m"), grid, max_interp_gap_s)
     if altitude_source == "auto":
         altitude_source = detect_altitude_source(col("altitude_m"), has_positions)
-    altitude = smooth_altitude(altitude, altitude_source)
+    profile_grid, profile, repaired_m = altitude_profile(
+        distance, altitude_raw, grid, altitude_source, window_m=altitude_window_m
+    )
+    altitude = profile_on_track(distance, profile_grid, profile, np.isfinite(altitude_raw))
     grade = grade_from_altitude(distance, altitude, grade_window_m)
 
     hr_raw, _ = _grid_interp(t_raw, col("heart_rate_bpm"), grid, max_interp_gap_s)
@@ -416,6 +382,7 @@ def clean(
         distance_source=distance_source,
         max_interp_gap_s=float(max_interp_gap_s),
         gap_model=gap_model,
+        altitude_repaired_m=repaired_m,
     )
     return track
 
