@@ -2,15 +2,35 @@
 
 Stages, in order (each is a plain function that can be called and timed alone):
 ``clean`` -> ``splits`` (km and mile) -> ``efforts`` (best efforts + speed curve) -> ``zones``
--> ``decoupling`` -> ``stops`` -> ``final_mile`` -> ``summary``. :class:`RaceAnalysis` keeps
-every intermediate table, the athlete parameters used (each flagged ``given``, ``estimated`` or
-``default``) and the seconds each stage took (``stage_times``).
+-> ``decoupling`` -> ``stops`` -> ``final_mile`` -> ``fatigue`` -> ``risk`` -> ``verdict``
+-> ``summary``. :class:`RaceAnalysis` keeps every intermediate table, the athlete parameters
+used (each flagged ``given``, ``estimated`` or ``default``, estimates with their ``rule``) and
+the seconds each stage took (``stage_times``).
+
+Athlete defaults (one :class:`~finishline.errors.EstimateWarning` per estimated value):
+
+* **max HR**: given; else Tanaka ``208 - 0.7 x age`` when the age is given (never below the
+  run's observed peak); else, for runs of at least 90 min, ``max(observed peak, mean moving
+  HR / 0.88)`` (runners race a marathon at ~80-90 % of max HR, so its observed peak is well
+  below max); shorter runs use the observed peak (99.5th percentile of clean HR).
+* **rest HR**: :data:`DEFAULT_REST_HR_BPM` (50 bpm, a trained runner) unless given.
+* **critical speed**: given; else mean grade-adjusted speed / 0.848 (Smyth & Muniz-Pumares
+  2020), which is circular for the risk's CS terms, so they are left out.
+
+Zones, fatigue (glycogen intensity as %HRR) and risk all use the same values.
+
+References
+----------
+Tanaka H., Monahan K. D., Seals D. R. (2001) Age-predicted maximal heart rate revisited.
+*J Am Coll Cardiol* 37:153-156. Smyth B., Muniz-Pumares D. (2020) *Med Sci Sports Exerc*
+52:2637 (marathons at 84.8 % CS). science.md sections 2.1-2.3, 4 and 5.
 """
 
 from __future__ import annotations
 
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
@@ -20,17 +40,25 @@ import pandas as pd
 
 from finishline.activity import Activity, to_jsonable
 from finishline.clean import clean
+from finishline.errors import EstimateWarning
+from finishline.fatigue import estimate_critical_speed, fatigue_state
 from finishline.metrics.decoupling import Decoupling, decoupling
 from finishline.metrics.efforts import best_efforts, speed_curve
 from finishline.metrics.final_mile import final_mile
 from finishline.metrics.splits import METRE_PER_MILE, splits
 from finishline.metrics.stops import stops_and_walks
-from finishline.metrics.zones import (
-    DEFAULT_REST_HR_BPM,
-    estimate_max_hr,
-    karvonen_bounds,
-    time_in_zones,
-)
+from finishline.metrics.zones import estimate_max_hr, karvonen_bounds, time_in_zones
+from finishline.risk.watch import watch_risk
+from finishline.verdict import race_verdict, signal_onsets
+
+#: Resting heart rate (bpm) assumed when none is given: a trained runner.
+DEFAULT_REST_HR_BPM = 50.0
+#: Body mass (kg) assumed when none is given (Rapoport's worked example).
+DEFAULT_BODY_MASS_KG = 70.0
+#: Fraction of max HR a runner is assumed to average over a race of 90 min or more.
+RACE_HR_FRACTION_OF_MAX = 0.88
+#: Runs at least this long (s) use the race-HR rule for max HR.
+LONG_RACE_S = 90 * 60.0
 
 
 @dataclass
@@ -49,6 +77,12 @@ class RaceAnalysis:
     final_mile: dict[str, Any]
     summary: dict[str, Any]
     athlete: dict[str, dict[str, Any]]
+    fatigue: pd.DataFrame = field(default_factory=pd.DataFrame)
+    fatigue_per_second: pd.DataFrame = field(default_factory=pd.DataFrame)
+    fatigue_onset_km: float = float("nan")
+    signal_onsets_km: dict[str, float | None] = field(default_factory=dict)
+    risk: pd.DataFrame = field(default_factory=pd.DataFrame)
+    verdict: str = ""
     stage_times: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -59,7 +93,15 @@ class RaceAnalysis:
             "athlete": self.athlete,
             "splits": self.splits_km,
             "splits_mile": self.splits_mile,
-            "final_mile": self.final_mile,
+            "final_mile": self.final_mile | {"grade": self.final_mile.get("severity")},
+            "verdict": self.verdict,
+            "risk": risk_records(self.risk),
+            "risk_info": risk_info(self.risk),
+            "fatigue": {
+                "onset_km": self.fatigue_onset_km,
+                "signal_onsets_km": self.signal_onsets_km,
+                "per_km": self.fatigue.reset_index() if not self.fatigue.empty else [],
+            },
             "efforts": self.efforts,
             "speed_curve": self.speed_curve,
             "zones": self.zones,
@@ -90,9 +132,78 @@ def jsonable(value: Any) -> Any:
     if value is pd.NaT:
         return None
     out = to_jsonable(value)
-    if isinstance(out, float) and math.isnan(out):
+    if isinstance(out, float) and not math.isfinite(out):
         return None
     return out
+
+
+def risk_records(risk: pd.DataFrame) -> list[dict[str, Any]]:
+    """The risk timeline as JSON records: ``km``, ``p_fail``, ``p_lo``, ``p_hi``, ``p_splits``,
+    ``p_splits_lo``, ``p_splits_hi``, ``logit_adjustment``, ``top_signals`` (list) and
+    ``signals`` (name -> ``{"value", "logit_shift"}``; value None when unavailable)."""
+    if risk is None or risk.empty:
+        return []
+    names = [c.removeprefix("signal_") for c in risk.columns if c.startswith("signal_")]
+    plain = ["km", "clock_s", "p_fail", "p_lo", "p_hi", "p_splits", "p_splits_lo", "p_splits_hi"]
+    records = []
+    for row in risk.to_dict(orient="records"):
+        rec: dict[str, Any] = {k: row[k] for k in plain}
+        rec["km"] = int(rec["km"])
+        rec["logit_adjustment"] = row["logit_adjustment"]
+        rec["top_signals"] = [n for n in str(row["top_signals"]).split(", ") if n]
+        rec["signals"] = {
+            n: {"value": row[f"signal_{n}"], "logit_shift": row[f"shift_{n}"]} for n in names
+        }
+        records.append(rec)
+    return jsonable(records)
+
+
+def risk_info(risk: pd.DataFrame) -> dict[str, Any]:
+    """What the risk numbers are: calibrated part, assumption, unavailable signals, notes."""
+    attrs = risk.attrs if risk is not None else {}
+    return {
+        "definition": "final-mile failure: last mile >= 25 % slower than the 5-20 km pace, "
+        "or >= 60 s walking/stopped in it",
+        "p_splits": "calibrated: landmark logistic model on Boston 2014 + Chicago 2023 chip "
+        "splits (clock time at each km), 90 % band",
+        "p_fail": "p_splits shifted on the log-odds scale by physiological warning signs "
+        "(model assumption, not calibrated; each term <= 0.5, total <= 1.0 logit; band "
+        "widened by the shift)",
+        "starts_at_km": 5,
+        "unavailable_signals": dict(attrs.get("unavailable_signals", {})),
+        "notes": list(attrs.get("notes", [])),
+    }
+
+
+def estimate_athlete_max_hr(track: pd.DataFrame, age: float | None = None) -> tuple[float, str]:
+    """Max HR (bpm) when the athlete gives none, and the rule used (see the module docstring).
+
+    Returns
+    -------
+    (float, str)
+        The estimate (NaN without heart rate) and the rule in words.
+
+    References
+    ----------
+    Tanaka H. et al. (2001) *J Am Coll Cardiol* 37:153 (208 - 0.7 x age).
+    """
+    hr = track["heart_rate_bpm"].to_numpy(float)
+    peak = estimate_max_hr(hr)
+    if not np.isfinite(peak):
+        return float("nan"), "no heart rate in the file"
+    if age is not None and np.isfinite(age):
+        tanaka = 208.0 - 0.7 * float(age)
+        return max(tanaka, peak), "Tanaka 208 - 0.7 x age (not below the observed peak)"
+    duration = float(track["elapsed_s"].iloc[-1] - track["elapsed_s"].iloc[0])
+    if duration >= LONG_RACE_S:
+        moving = track["moving"].to_numpy(bool) & np.isfinite(hr)
+        mean = float(hr[moving].mean()) if moving.any() else float("nan")
+        race_rule = mean / RACE_HR_FRACTION_OF_MAX if np.isfinite(mean) else peak
+        return (
+            max(peak, race_rule),
+            f"max(observed peak, mean moving HR / {RACE_HR_FRACTION_OF_MAX}) for a run >= 90 min",
+        )
+    return peak, "observed peak (99.5th percentile of clean HR)"
 
 
 def athlete_parameters(
@@ -100,27 +211,80 @@ def athlete_parameters(
     *,
     max_hr_bpm: float | None = None,
     rest_hr_bpm: float | None = None,
+    critical_speed_mps: float | None = None,
+    body_mass_kg: float | None = None,
+    carbs_g_per_h: float | None = None,
+    age: float | None = None,
+    warn: bool = True,
     **others: Any,
 ) -> dict[str, dict[str, Any]]:
     """The athlete parameters used, each ``{"value": ..., "source": given|estimated|default}``.
 
-    Max HR, when not given, is estimated from the run (99.5th percentile of clean HR); rest HR
-    defaults to :data:`~finishline.metrics.zones.DEFAULT_REST_HR_BPM`. Other keyword parameters
-    (``body_mass_kg``, ``sex``, ``age``, ...) are recorded as given when not ``None``.
+    Estimated and default values also carry a ``rule`` (how they were obtained). Other
+    keyword parameters (``sex``, ...) are recorded as given when not ``None``. With ``warn``,
+    one :class:`~finishline.errors.EstimateWarning` is emitted per estimated or defaulted
+    parameter that the fatigue and risk models use (max HR, rest HR, critical speed).
     """
     params: dict[str, dict[str, Any]] = {}
+    notices: list[str] = []
+    has_hr = bool(np.isfinite(track["heart_rate_bpm"].to_numpy(float)).any())
     if max_hr_bpm is None:
-        estimate = estimate_max_hr(track["heart_rate_bpm"].to_numpy(float))
-        params["max_hr_bpm"] = {"value": estimate, "source": "estimated"}
+        value, rule = estimate_athlete_max_hr(track, age)
+        params["max_hr_bpm"] = {"value": value, "source": "estimated", "rule": rule}
+        if has_hr:
+            notices.append(f"max heart rate estimated as {value:.0f} bpm ({rule}); pass max_hr")
     else:
         params["max_hr_bpm"] = {"value": float(max_hr_bpm), "source": "given"}
     if rest_hr_bpm is None:
-        params["rest_hr_bpm"] = {"value": DEFAULT_REST_HR_BPM, "source": "default"}
+        params["rest_hr_bpm"] = {
+            "value": DEFAULT_REST_HR_BPM,
+            "source": "default",
+            "rule": "typical resting heart rate of a trained runner",
+        }
+        if has_hr:
+            notices.append(
+                f"resting heart rate assumed {DEFAULT_REST_HR_BPM:.0f} bpm; pass rest_hr"
+            )
     else:
         params["rest_hr_bpm"] = {"value": float(rest_hr_bpm), "source": "given"}
+    if critical_speed_mps is None:
+        cs = estimate_critical_speed(track, warn=False)
+        params["critical_speed_mps"] = {
+            "value": cs,
+            "source": "estimated",
+            "rule": "mean grade-adjusted race speed / 0.848 (Smyth & Muniz-Pumares 2020)",
+        }
+        if np.isfinite(cs):
+            notices.append(
+                f"critical speed estimated as {cs:.2f} m/s (mean race speed / 0.848); "
+                "pass critical_speed for the %CS risk terms"
+            )
+    else:
+        params["critical_speed_mps"] = {"value": float(critical_speed_mps), "source": "given"}
+    if body_mass_kg is None:
+        params["body_mass_kg"] = {
+            "value": DEFAULT_BODY_MASS_KG,
+            "source": "default",
+            "rule": "Rapoport (2010) worked example",
+        }
+    else:
+        params["body_mass_kg"] = {"value": float(body_mass_kg), "source": "given"}
+    if carbs_g_per_h is None:
+        params["carbs_g_per_h"] = {
+            "value": 0.0,
+            "source": "default",
+            "rule": "no carbohydrate intake assumed (pessimistic for the glycogen margin)",
+        }
+    else:
+        params["carbs_g_per_h"] = {"value": float(carbs_g_per_h), "source": "given"}
+    if age is not None:
+        params["age"] = {"value": age, "source": "given"}
     for name, value in others.items():
         if value is not None:
             params[name] = {"value": value, "source": "given"}
+    if warn:
+        for text in notices:
+            warnings.warn(text, EstimateWarning, stacklevel=3)
     return params
 
 
@@ -177,22 +341,32 @@ def analyze(
     body_mass_kg: float | None = None,
     sex: str | None = None,
     age: float | None = None,
+    critical_speed_mps: float | None = None,
+    carbs_g_per_h: float | None = None,
     **clean_options: Any,
 ) -> RaceAnalysis:
-    """Analyse one run: clean track, splits, efforts, zones, decoupling, stops, final mile.
+    """Analyse one run: clean track, splits, efforts, zones, decoupling, stops, final mile,
+    fatigue state, final-mile risk timeline and the verdict in words.
 
     Parameters
     ----------
     activity_or_path
         An :class:`Activity` or a path :func:`finishline.read` can open.
     max_hr_bpm, rest_hr_bpm
-        Athlete heart rates (bpm); max estimated from the run and rest defaulted when omitted.
+        Athlete heart rates (bpm); estimated/defaulted when omitted (module docstring).
     zone_bounds_bpm
         Explicit zone edges (bpm); default: Karvonen 50/60/70/80/90/100 % of HR reserve.
     gap_model
         ``"strava"`` (default) or ``"minetti"``.
-    body_mass_kg, sex, age
-        Recorded in ``athlete`` for later stages (fatigue, risk).
+    body_mass_kg
+        Body mass (kg) for the glycogen model; 70 kg when omitted.
+    sex, age
+        ``"M"``/``"F"`` and years: used by the risk model (and age by the max-HR estimate).
+    critical_speed_mps
+        Critical speed (m/s), e.g. from training history; estimated from the race when
+        omitted (and the %CS risk terms are then left out).
+    carbs_g_per_h
+        Carbohydrate taken during the race (g/h) for the glycogen model; 0 when omitted.
     **clean_options
         Passed to :func:`finishline.clean.clean`.
 
@@ -225,13 +399,16 @@ def analyze(
     efforts = best_efforts(track)
     curve = speed_curve(track)
     lap("efforts")
+    sex = normalize_sex(sex)
     athlete = athlete_parameters(
         track,
         max_hr_bpm=max_hr_bpm,
         rest_hr_bpm=rest_hr_bpm,
+        critical_speed_mps=critical_speed_mps,
         body_mass_kg=body_mass_kg,
-        sex=sex,
+        carbs_g_per_h=carbs_g_per_h,
         age=age,
+        sex=sex,
     )
     if zone_bounds_bpm is not None:
         bounds = np.asarray(zone_bounds_bpm, dtype=float)
@@ -248,9 +425,26 @@ def analyze(
     lap("stops")
     fm = final_mile(track)
     lap("final_mile")
+    fatigue_per_second, fatigue, onset = _fatigue(track, athlete)
+    onsets = signal_onsets(fatigue)
+    lap("fatigue")
+    risk = watch_risk(
+        track,
+        fatigue,
+        sex=sex,
+        age=age,
+        cs_given=athlete["critical_speed_mps"]["source"] == "given",
+    )
+    lap("risk")
+    verdict = race_verdict(fm, risk, fatigue_onset_km=onset, signal_onsets_km=onsets)
+    lap("verdict")
     summary = race_summary(activity, track, dec, stops, splits_km)
     summary["final_mile_pace_ratio"] = fm["pace_ratio"]
     summary["final_mile_failed"] = fm["failed"]
+    summary["fatigue_onset_km"] = onset
+    for km in (30, 35):
+        at = risk.loc[risk["km"] == km, "p_fail"] if not risk.empty else pd.Series([], dtype=float)
+        summary[f"risk_at_{km}km"] = float(at.iloc[0]) if len(at) else None
     lap("summary")
     return RaceAnalysis(
         activity=activity,
@@ -265,5 +459,49 @@ def analyze(
         final_mile=fm,
         summary=summary,
         athlete=athlete,
+        fatigue=fatigue,
+        fatigue_per_second=fatigue_per_second,
+        fatigue_onset_km=onset,
+        signal_onsets_km=onsets,
+        risk=risk,
+        verdict=verdict,
         stage_times=times,
     )
+
+
+def normalize_sex(sex: str | None) -> str | None:
+    """``"M"``, ``"F"`` or None from common spellings (m/male/man, f/female/woman)."""
+    if sex is None:
+        return None
+    key = str(sex).strip().lower()
+    if key in ("m", "male", "man"):
+        return "M"
+    if key in ("f", "female", "woman"):
+        return "F"
+    return None
+
+
+def _fatigue(
+    track: pd.DataFrame, athlete: dict[str, dict[str, Any]]
+) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """:func:`fatigue_state` with the athlete values every other stage uses (no re-warning)."""
+    if len(track) < 2 or float(track["distance_m"].iloc[-1]) <= 0:
+        return pd.DataFrame(), pd.DataFrame(), float("nan")
+
+    def finite(name: str) -> float | None:
+        value = athlete[name]["value"]
+        return float(value) if value is not None and np.isfinite(value) else None
+
+    cs = finite("critical_speed_mps")
+    with warnings.catch_warnings():
+        # Every estimate was announced once by athlete_parameters.
+        warnings.simplefilter("ignore", EstimateWarning)
+        per_second, per_km, onset = fatigue_state(
+            track,
+            body_mass_kg=float(athlete["body_mass_kg"]["value"]),
+            hr_max_bpm=finite("max_hr_bpm"),
+            hr_rest_bpm=finite("rest_hr_bpm"),
+            critical_speed_mps=cs if cs is not None else float("nan"),
+            carb_intake_g_per_h=float(athlete["carbs_g_per_h"]["value"]),
+        )
+    return per_second, per_km, onset
