@@ -110,7 +110,16 @@ def cmd_splits(args: argparse.Namespace) -> int:
 def cmd_analyze(args: argparse.Namespace) -> int:
     from finishline.analysis import analyze
 
-    result = analyze(args.file, max_hr_bpm=args.max_hr, rest_hr_bpm=args.rest_hr)
+    result = analyze(
+        args.file,
+        max_hr_bpm=args.max_hr,
+        rest_hr_bpm=args.rest_hr,
+        sex=args.sex,
+        age=args.age,
+        body_mass_kg=args.body_mass,
+        carbs_g_per_h=args.carbs_g_per_h,
+        critical_speed_mps=args.critical_speed,
+    )
     if args.html:
         from finishline.viz.report import write_race_report
 
@@ -134,6 +143,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             f"{'final mile':<22}{'FAILED' if fm['failed'] else 'held'} ({fm['severity']}), "
             f"walk {fm['walk_s']:.0f} s, stop {fm['stop_s']:.0f} s"
         )
+        print(result.verdict)
     return 0
 
 
@@ -213,6 +223,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="OUT", help="write the analysis as JSON to OUT (- = stdout)")
     p.add_argument("--max-hr", type=float, default=None, help="max heart rate (bpm)")
     p.add_argument("--rest-hr", type=float, default=None, help="resting heart rate (bpm)")
+    p.add_argument("--sex", choices=("M", "F"), default=None, help="sex, for the risk model")
+    p.add_argument("--age", type=float, default=None, help="age (years): risk model, max HR")
+    p.add_argument("--body-mass", type=float, default=None, help="body mass (kg), glycogen model")
+    p.add_argument(
+        "--carbs-g-per-h", type=float, default=None, help="carbohydrate taken in the race (g/h)"
+    )
+    p.add_argument(
+        "--critical-speed", type=float, default=None, help="critical speed (m/s), from training"
+    )
     p.add_argument("--html", metavar="OUT", help="write the self-contained HTML race report to OUT")
     p.set_defaults(func=cmd_analyze)
 

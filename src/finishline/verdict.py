@@ -160,7 +160,7 @@ def risk_sentence(risk: pd.DataFrame | None) -> str:
             continue
         r = row.iloc[0]
         text = f"{_pct(r['p_fail'])} (band {_pct(r['p_lo'])} to {_pct(r['p_hi'])}"
-        if abs(r["p_fail"] - r["p_splits"]) >= 0.005:
+        if _pct(r["p_fail"]) != _pct(r["p_splits"]):
             text += f"; splits alone {_pct(r['p_splits'])}"
         pieces.append((km, text + ")"))
     if not pieces:

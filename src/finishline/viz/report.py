@@ -59,6 +59,17 @@ def _first(mapping: dict | None, *keys: str) -> Any:
     return None
 
 
+def _fatigue_scores(fatigue: Any) -> Any:
+    """The index and the ``score_*`` components of a fatigue_state per-km frame (the raw
+    state columns, in mixed units, would crowd the components panel)."""
+    if not isinstance(fatigue, pd.DataFrame) or not any(
+        str(c).startswith("score_") for c in fatigue.columns
+    ):
+        return fatigue
+    keep = [c for c in fatigue.columns if c == "fatigue_index" or str(c).startswith("score_")]
+    return fatigue[keep]
+
+
 def _finite(value: Any) -> float | None:
     try:
         number = float(value)
@@ -173,7 +184,7 @@ def race_figures(analysis: Any, unit: Unit = "km") -> dict[str, go.Figure]:
             unit=unit,
         ),
         "fatigue": fatigue_figure(
-            _get(analysis, "fatigue"),
+            _fatigue_scores(_get(analysis, "fatigue")),
             onset_km=_finite(_get(analysis, "fatigue_onset_km")),
             unit=unit,
         ),
