@@ -237,3 +237,23 @@ def test_running_mean_keeps_lines_and_profile_handles_missing_altitude():
     act = make_run(np.full(300, 3.0))
     assert clean(act)["altitude_m"].isna().all()
     assert (clean(act)["grade"] == 0).all()
+
+
+def test_distance_jump_keeps_distance_but_not_the_speed():
+    # A stride sensor that stalls for 4 s, then catches up 300 m in 5 s (as the Polar half does).
+    act = make_run(np.full(600, 3.0))
+    distance = act.samples["distance_m"].to_numpy().copy()
+    distance[300:304] = distance[300]
+    distance[304:309] = np.linspace(distance[300] + 60, distance[300] + 300, 5)
+    distance[309:] += 300 - 3.0 * 9
+    act.samples["distance_m"] = distance
+    track = clean(act)
+    assert track["distance_m"].iloc[-1] == pytest.approx(distance[-1])
+    assert track["speed_mps"].max() < 4.0  # the device speed (3 m/s) fills the jump
+    assert track["moving"].iloc[290:320].all()
+
+
+def test_run_shorter_than_two_seconds_is_an_analysis_error():
+    act = make_run(np.full(2, 3.0), dt_s=0.5)
+    with pytest.raises(AnalysisError, match="less than 2 s"):
+        clean(act)

@@ -279,6 +279,8 @@ def clean(
     t_ns = s.index.as_unit("ns").asi8
     origin_ns = (t_ns[0] // 1_000_000_000) * 1_000_000_000
     t_raw = (t_ns - origin_ns) / 1e9
+    if t_raw[-1] < 2.0:
+        raise AnalysisError("the samples span less than 2 s: nothing to analyse", path)
     n = int(np.floor(t_raw[-1])) + 1
     grid = np.arange(n, dtype=float)
     grid_ns = origin_ns + np.arange(n, dtype=np.int64) * 1_000_000_000
@@ -321,6 +323,8 @@ def clean(
 
     distance, allowed = _grid_interp(t_raw, dist_raw, grid, max_interp_gap_s, hold=True)
     first_valid = np.flatnonzero(np.isfinite(distance))
+    if first_valid.size == 0:
+        raise AnalysisError("no distance could be placed on the 1 Hz grid", path)
     distance[: first_valid[0]] = distance[first_valid[0]]
     tf = t_raw[finite]
     for a, b in zip(tf[:-1][pause_gap], tf[1:][pause_gap], strict=True):
@@ -330,6 +334,14 @@ def clean(
     step = np.diff(distance)
     step_ok = allowed[:-1] & allowed[1:]
     speed_raw = np.where(step_ok, step, np.nan)
+    # A 1-s step faster than any runner, or far faster than the device's own speed, is a
+    # distance jump (GPS re-acquisition, a stride-sensor recalibration): distance keeps it, as
+    # the device did, but it is no speed anyone ran at. Those seconds take the device's speed
+    # where it has one; the running mean below fills the rest from their neighbours.
+    device_speed = _grid_interp(t_raw, col("speed_mps"), grid, max_interp_gap_s)[0][:-1]
+    with np.errstate(invalid="ignore"):
+        jump = (speed_raw > max_speed_mps) | (speed_raw > 2.0 * device_speed + 3.0)
+    speed_raw[jump] = np.where(device_speed[jump] <= max_speed_mps, device_speed[jump], np.nan)
     speed = pd.Series(np.r_[speed_raw, np.nan]).rolling(speed_window_s, center=True, min_periods=1)
     speed = speed.mean().to_numpy()
     speed = np.where(np.r_[step_ok, False], np.nan_to_num(speed), 0.0)
