@@ -10,6 +10,7 @@ from metrics.synthetic import make_run
 
 import finishline
 from finishline.analysis import RaceAnalysis, analyze
+from finishline.errors import EstimateWarning
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +80,93 @@ def test_cli_analyze_and_splits(tmp_path, capsys):
     assert sum(r["distance_m"] for r in rows) == pytest.approx(doc["summary"]["distance_m"])
     assert main(["splits", str(gpx), "--unit", "mile"]) == 0
     assert "split" in capsys.readouterr().out
+
+
+def test_fatigue_risk_and_verdict_are_attached(result):
+    assert result.fatigue["fatigue_index"].between(0, 1).all()
+    assert result.fatigue_per_second.index.equals(result.track.index)
+    risk = result.risk
+    assert risk["km"].tolist() == list(range(5, 27))  # 5 km to the last whole km before 27.0
+    cols = {"p_fail", "p_lo", "p_hi", "p_splits", "logit_adjustment", "top_signals"}
+    assert cols <= set(risk.columns)
+    assert np.isfinite(risk[["p_fail", "p_lo", "p_hi", "p_splits"]].to_numpy()).all()
+    assert result.verdict.startswith("Final mile")
+    assert {"fatigue", "risk", "verdict"} <= set(result.stage_times)
+
+
+def test_json_carries_risk_fatigue_final_mile_grade_and_verdict(result):
+    doc = json.loads(json.dumps(result.to_json(), allow_nan=False))
+    first = doc["risk"][0]
+    assert first["km"] == 5
+    assert {"p_fail", "p_lo", "p_hi", "p_splits", "signals"} <= set(first)
+    assert set(first["signals"]) == {"glycogen", "decoupling", "gait", "first_half_cs", "d_prime"}
+    # CS was estimated: its terms are None with the reason given in risk_info
+    assert first["signals"]["first_half_cs"]["value"] is None
+    assert "circular" in doc["risk_info"]["unavailable_signals"]["first_half_cs"]
+    assert len(doc["fatigue"]["per_km"]) == len(result.fatigue)
+    assert "onset_km" in doc["fatigue"]
+    fm = doc["final_mile"]
+    assert fm["grade"] in {"none", "moderate", "failure", "severe"}
+    assert fm["grade"] == fm["severity"]
+    assert doc["verdict"] == result.verdict
+
+
+def test_max_hr_rules_and_one_warning_per_estimate(result):
+    hr = result.track["heart_rate_bpm"].to_numpy(float)
+    moving = result.track["moving"].to_numpy(bool)
+    expected = max(np.percentile(hr[np.isfinite(hr)], 99.5), hr[moving].mean() / 0.88)
+    assert result.athlete["max_hr_bpm"]["value"] == pytest.approx(expected)
+    assert "0.88" in result.athlete["max_hr_bpm"]["rule"]
+    with pytest.warns(EstimateWarning) as caught:
+        aged = analyze(result.activity, age=50)
+    assert aged.athlete["max_hr_bpm"]["value"] == pytest.approx(
+        max(208 - 0.7 * 50, hr.max()), abs=2
+    )
+    assert "Tanaka" in aged.athlete["max_hr_bpm"]["rule"]
+    texts = [str(w.message) for w in caught if w.category is EstimateWarning]
+    assert len(texts) == 3  # max HR, rest HR, critical speed: once each
+    assert sum("max heart rate" in t for t in texts) == 1
+
+
+def test_zones_and_fatigue_use_the_same_athlete_values(result):
+    hr_max = result.athlete["max_hr_bpm"]["value"]
+    hr_rest = result.athlete["rest_hr_bpm"]["value"]
+    assert hr_rest == 50.0
+    assert result.zones["high_bpm"].iloc[-1] == pytest.approx(hr_max)
+    assert result.fatigue.attrs["hr_max_bpm"] == pytest.approx(hr_max)
+    assert result.fatigue.attrs["hr_rest_bpm"] == pytest.approx(hr_rest)
+    cs = result.athlete["critical_speed_mps"]["value"]
+    assert result.fatigue.attrs["critical_speed_mps"] == pytest.approx(cs)
+
+
+def test_given_critical_speed_enables_the_cs_terms(result):
+    given = analyze(result.activity, max_hr_bpm=185, rest_hr_bpm=48, critical_speed_mps=3.1)
+    assert given.athlete["critical_speed_mps"] == {"value": 3.1, "source": "given"}
+    risk = given.risk.set_index("km")
+    # 3.0 m/s against CS 3.1 m/s is ~97 % of CS: above Smyth & Muniz-Pumares' 94 %
+    assert risk.loc[21, "signal_first_half_cs"] == pytest.approx(3.0 / 3.1, rel=0.02)
+    assert risk.loc[21, "shift_first_half_cs"] > 0
+    assert (risk["p_fail"] >= risk["p_splits"]).all()
+
+
+def test_cli_analyze_athlete_options(tmp_path):
+    from finishline.cli import build_parser
+
+    args = build_parser().parse_args(
+        [
+            "analyze",
+            "x.fit",
+            "--sex",
+            "F",
+            "--age",
+            "41",
+            "--body-mass",
+            "58",
+            "--carbs-g-per-h",
+            "45",
+            "--critical-speed",
+            "3.6",
+        ]
+    )
+    assert (args.sex, args.age, args.body_mass) == ("F", 41.0, 58.0)
+    assert (args.carbs_g_per_h, args.critical_speed) == (45.0, 3.6)

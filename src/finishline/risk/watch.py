@@ -322,9 +322,10 @@ def watch_risk(
     adj = shifts["logit_adjustment"].to_numpy()
     eta = logit(np.clip(out["p_splits"].to_numpy(float), 1e-12, 1 - 1e-12))
     eta_hi = logit(np.clip(out["p_splits_hi"].to_numpy(float), 1e-12, 1 - 1e-12))
-    out["p_fail"] = expit(eta + adj)
+    # Where nothing shifts, keep the calibrated numbers bit for bit (no logit round trip).
+    out["p_fail"] = np.where(adj > 0, expit(eta + adj), out["p_splits"])
     out["p_lo"] = out["p_splits_lo"]
-    out["p_hi"] = expit(eta_hi + 2.0 * adj)
+    out["p_hi"] = np.where(adj > 0, expit(eta_hi + 2.0 * adj), out["p_splits_hi"])
     out["logit_adjustment"] = adj
     for term in SIGNAL_TERMS:
         out[f"signal_{term.name}"] = signals[term.name].to_numpy()

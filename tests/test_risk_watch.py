@@ -1,0 +1,194 @@
+"""Risk on watch data: clock times at km marks, the physiological adjustment, the timeline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from fatigue_tracks import MARATHON_M, fading_race, synthetic_track
+from hypothesis import given
+from hypothesis import strategies as st
+
+from finishline.fatigue import fatigue_state
+from finishline.risk.watch import (
+    MAX_TOTAL_SHIFT,
+    SIGNAL_TERMS,
+    clock_times_at_km,
+    distance_ramp,
+    logit_shifts,
+    physiological_signals,
+    shipped_model,
+    watch_risk,
+)
+
+
+def _hr(speed: np.ndarray, distance: np.ndarray) -> np.ndarray:
+    """Heart rate that follows speed, with a slow upward drift (about 5 bpm over 42 km)."""
+    return 100.0 + 15.0 * speed + distance / 8000.0
+
+
+def _cadence(speed: np.ndarray, distance: np.ndarray) -> np.ndarray:
+    return 150.0 + 8.0 * speed
+
+
+def _risk(track: pd.DataFrame, **kw) -> pd.DataFrame:
+    _, per_km, _ = fatigue_state(
+        track, hr_max_bpm=190.0, hr_rest_bpm=50.0, critical_speed_mps=4.2, carb_intake_g_per_h=60
+    )
+    return watch_risk(track, per_km, **kw).set_index("km")
+
+
+@pytest.fixture(scope="module")
+def even() -> pd.DataFrame:
+    track = synthetic_track(((MARATHON_M, 3.3),), wobble=0.03, heart_rate=_hr, cadence=_cadence)
+    return _risk(track)
+
+
+@pytest.fixture(scope="module")
+def fader() -> pd.DataFrame:
+    track = fading_race(28_000.0, 1.35, v=3.3, wobble=0.03, heart_rate=_hr, cadence=_cadence)
+    return _risk(track)
+
+
+def test_clock_time_at_each_km_includes_pauses():
+    track = synthetic_track(((10_010.0, 4.0),))
+    assert clock_times_at_km(track).loc[[1, 5, 10]].tolist() == pytest.approx([250, 1250, 2500])
+    # a 120 s pause after 3 km (elapsed jumps, distance does not) is counted like a chip mat
+    paused = track.copy()
+    after = paused["distance_m"] > 3000.0
+    paused.loc[after, "elapsed_s"] += 120.0
+    times = clock_times_at_km(paused)
+    assert times.loc[3] == pytest.approx(750.0, abs=0.5)
+    assert times.loc[4] == pytest.approx(1000.0 + 120.0, abs=0.5)
+    assert list(times.index) == list(range(1, 11))
+
+
+def test_clock_times_survive_a_backward_distance_correction():
+    track = synthetic_track(((5_000.0, 4.0),))
+    track.iloc[600, track.columns.get_loc("distance_m")] -= 50.0  # device correction
+    times = clock_times_at_km(track)
+    assert np.all(np.diff(times.to_numpy()) > 0)
+
+
+def test_timeline_starts_at_5_km_and_ends_before_the_finish(even):
+    assert even.index[0] == 5 and even.index[-1] == 41  # model range ends at 41 km
+    short = synthetic_track(((12_500.0, 3.3),), heart_rate=_hr, cadence=_cadence)
+    risk = watch_risk(short)
+    assert risk["km"].tolist() == list(range(5, 13))
+    assert any("not a marathon" in n for n in risk.attrs["notes"])
+    assert watch_risk(synthetic_track(((4_500.0, 3.3),))).empty
+
+
+def test_even_runner_stays_low(even):
+    assert even["p_fail"].max() < 0.2
+    assert (even["p_fail"].loc[30:] < 0.1).all()
+
+
+def test_fader_from_28_km_gets_rising_risk(fader, even):
+    assert fader.loc[25, "p_fail"] < 0.2
+    assert fader.loc[33, "p_fail"] > 2 * fader.loc[28, "p_fail"]
+    assert fader.loc[35, "p_fail"] > 0.5
+    assert fader.loc[35, "p_fail"] > 5 * even.loc[35, "p_fail"]
+    # the physiology (decoupling as HR stays up while pace falls; gait) adds on top of splits
+    assert fader.loc[35, "logit_adjustment"] > even.loc[35, "logit_adjustment"]
+
+
+def test_bands_and_combination_are_consistent(fader, even):
+    for risk in (fader, even):
+        assert np.isfinite(risk[["p_fail", "p_lo", "p_hi", "p_splits"]].to_numpy()).all()
+        assert (risk["p_lo"] <= risk["p_fail"] + 1e-12).all()
+        assert (risk["p_fail"] <= risk["p_hi"] + 1e-12).all()
+        assert (risk["p_fail"] >= risk["p_splits"] - 1e-12).all()
+        assert (risk["logit_adjustment"].between(0.0, MAX_TOTAL_SHIFT)).all()
+        # no adjustment before the ramp starts: early risk is the calibrated number
+        assert (risk.loc[:10, "p_fail"] == risk.loc[:10, "p_splits"]).all()
+
+
+def test_p_splits_is_the_chip_model_at_the_clock_times(fader):
+    track = fading_race(28_000.0, 1.35, v=3.3, wobble=0.03)
+    clock = clock_times_at_km(track)
+    expected = shipped_model().predict_at(30.0, clock.loc[:30])
+    assert fader.loc[30, "p_splits"] == pytest.approx(expected["p_fail"])
+
+
+def test_no_look_ahead_in_the_splits_layer():
+    full = fading_race(28_000.0, 1.35, v=3.3)
+    cut = full[full["distance_m"] <= 30_500.0]
+    a = watch_risk(full).set_index("km")["p_splits"]
+    b = watch_risk(cut).set_index("km")["p_splits"]
+    pd.testing.assert_series_equal(a.loc[:30], b.loc[:30])
+
+
+def test_sex_and_age_reach_the_chip_model():
+    track = fading_race(28_000.0, 1.2, v=3.3)
+    men = watch_risk(track, sex="M", age=40).set_index("km")
+    women = watch_risk(track, sex="F", age=40).set_index("km")
+    assert men.loc[35, "p_splits"] > women.loc[35, "p_splits"]
+
+
+@pytest.mark.parametrize("term", SIGNAL_TERMS, ids=lambda t: t.name)
+def test_each_term_is_bounded_and_monotone(term):
+    grid = np.linspace(term.neutral - 3 * abs(term.full - term.neutral), term.full * 3, 400)
+    grid = grid if term.full > term.neutral else grid[::-1]
+    shifts = term.shift(np.sort(grid) if term.full > term.neutral else -np.sort(-grid))
+    assert shifts.min() >= 0.0 and shifts.max() == pytest.approx(term.max_shift)
+    assert term.max_shift <= 0.5
+    assert np.all(np.diff(shifts) >= 0)  # non-decreasing in the warning direction
+    assert term.shift(np.array([term.neutral]))[0] == 0.0
+    assert term.shift(np.array([np.nan]))[0] == 0.0
+
+
+@given(
+    st.lists(st.floats(-50, 50, allow_nan=False), min_size=5, max_size=5),
+    st.floats(0, 45),
+)
+def test_total_shift_is_capped_and_monotone_in_every_signal(values, km):
+    names = [t.name for t in SIGNAL_TERMS]
+    signals = pd.DataFrame([values], columns=names)
+    base = logit_shifts(signals, np.array([km]))["logit_adjustment"].iloc[0]
+    assert 0.0 <= base <= MAX_TOTAL_SHIFT + 1e-12
+    for term in SIGNAL_TERMS:
+        worse = signals.copy()
+        worse[term.name] += np.sign(term.full - term.neutral) * 1.0
+        moved = logit_shifts(worse, np.array([km]))["logit_adjustment"].iloc[0]
+        assert moved >= base - 1e-12
+
+
+def test_distance_ramp():
+    assert distance_ramp(np.array([5, 10, 15, 20, 35])).tolist() == [0, 0, 0.5, 1, 1]
+
+
+def test_cs_terms_need_a_given_critical_speed(fader):
+    track = fading_race(28_000.0, 1.35, v=3.3, heart_rate=_hr, cadence=_cadence)
+    _, per_km, _ = fatigue_state(track, hr_max_bpm=190.0, hr_rest_bpm=50.0, critical_speed_mps=3.4)
+    without = physiological_signals(per_km, cs_given=False)
+    assert without["first_half_cs"].isna().all() and without["d_prime"].isna().all()
+    with_cs = physiological_signals(per_km, cs_given=True)
+    # first half at 3.3 m/s against CS 3.4 m/s: about 97 % of CS
+    assert with_cs.loc[21, "first_half_cs"] == pytest.approx(3.3 / 3.4, rel=0.01)
+    assert with_cs.loc[4, "first_half_cs"] != with_cs.loc[4, "first_half_cs"]  # NaN before 5 km
+    risk = watch_risk(track, per_km, cs_given=True).set_index("km")
+    assert (risk.loc[20:, "shift_first_half_cs"] > 0.2).all()
+    reasons = watch_risk(track, per_km, cs_given=False).attrs["unavailable_signals"]
+    assert "circular" in reasons["first_half_cs"]
+
+
+def test_signals_are_causal(fader):
+    """A signal at km k depends only on kilometres up to k (gait after the reference window)."""
+    track = fading_race(28_000.0, 1.35, v=3.3, wobble=0.03, heart_rate=_hr, cadence=_cadence)
+    _, per_km, _ = fatigue_state(track, hr_max_bpm=190.0, hr_rest_bpm=50.0, critical_speed_mps=4)
+    signals = physiological_signals(per_km, cs_given=True)
+    changed = per_km.copy()
+    changed.loc[31:, ["pa_hr_cumulative", "cadence_residual", "d_prime_spent"]] = 0.5
+    later = physiological_signals(changed, cs_given=True)
+    pd.testing.assert_frame_equal(signals.loc[:30], later.loc[:30])
+    assert signals.loc[:19, "gait"].isna().all()
+
+
+def test_without_heart_rate_or_cadence_only_splits_count():
+    track = fading_race(28_000.0, 1.35, v=3.3)
+    _, per_km, _ = fatigue_state(track, critical_speed_mps=4.0)
+    risk = watch_risk(track, per_km)
+    assert (risk["logit_adjustment"] == 0).all()
+    assert (risk["p_fail"] == risk["p_splits"]).all()
+    assert {"glycogen", "decoupling", "gait"} <= set(risk.attrs["unavailable_signals"])

@@ -1,0 +1,143 @@
+"""The verdict in words: every claim checked against the numbers it was built from."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from metrics.synthetic import make_run
+
+from finishline.analysis import analyze
+from finishline.verdict import (
+    final_mile_sentence,
+    race_verdict,
+    risk_sentence,
+    signal_onsets,
+)
+
+
+def _fm(ratio: float, walk: float = 0.0, stop: float = 0.0, reference: str = "5-20km") -> dict:
+    failed = bool((np.isfinite(ratio) and ratio >= 1.25) or walk + stop >= 60)
+    return {
+        "pace_ratio": ratio,
+        "walk_s": walk,
+        "stop_s": stop,
+        "failed": failed,
+        "reference": reference,
+    }
+
+
+def claimed_pct(text: str) -> tuple[float, str]:
+    match = re.search(r"(\d+) % (slower|faster) than", text)
+    assert match, text
+    return float(match.group(1)), match.group(2)
+
+
+@pytest.mark.parametrize(
+    ("ratio", "walk", "stop", "word"),
+    [
+        (0.92, 0, 0, "held"),
+        (1.08, 10, 0, "held"),
+        (1.18, 0, 0, "slowed"),
+        (1.31, 0, 0, "failed"),
+        (1.31, 75, 5, "failed"),
+        (1.05, 40, 30, "failed"),
+    ],
+)
+def test_final_mile_sentence_matches_the_facts(ratio, walk, stop, word):
+    fm = _fm(ratio, walk, stop)
+    text = final_mile_sentence(fm)
+    assert text.startswith(f"Final mile {word}")
+    assert ("failed" in text.split(":")[0]) == fm["failed"]
+    pct, direction = claimed_pct(text)
+    assert pct == round(abs(100 * (ratio - 1)))
+    assert direction == ("slower" if ratio >= 1 else "faster")
+    for seconds, kind in ((walk, "walking"), (stop, "stopped")):
+        assert (f"{seconds:.0f} s {kind}" in text) == (seconds > 0)
+
+
+def test_first_half_reference_is_named():
+    assert "first-half pace" in final_mile_sentence(_fm(1.1, reference="first_half"))
+
+
+def test_no_ratio_no_pace_claim():
+    text = final_mile_sentence(_fm(float("nan")))
+    assert "No final-mile pace verdict" in text and "%" not in text
+
+
+def test_signal_onsets_follow_the_sustained_rule():
+    km = pd.RangeIndex(1, 43, name="km")
+    frame = pd.DataFrame(
+        {
+            "score_pace": np.where(km >= 31, 0.8, 0.1),
+            "score_cardiac": np.where(km >= 24, 0.6, 0.0),
+            "score_gait": np.where(km % 5 == 0, 1.0, 0.0),  # isolated spikes: never sustained
+            "glycogen_margin_km": np.where(km >= 36, -2.0, 3.0),
+        },
+        index=km,
+    )
+    onsets = signal_onsets(frame)
+    assert onsets == {"pace_fade": 30.0, "decoupling": 23.0, "gait": None, "glycogen": 35.0}
+    assert signal_onsets(pd.DataFrame()) == dict.fromkeys(onsets)
+
+
+def test_fatigue_part_orders_the_signals():
+    text = race_verdict(
+        _fm(1.3),
+        None,
+        fatigue_onset_km=29.0,
+        signal_onsets_km={"pace_fade": 31.0, "decoupling": 23.0, "gait": None, "glycogen": 27.0},
+    )
+    assert "Fatigue set in at 29 km" in text
+    order = text.index("cardiac decoupling at 23 km") < text.index("glycogen margin below zero")
+    assert order and text.index("glycogen margin below zero at 27 km") < text.index("pace fade at")
+    assert "Not set in (or not measured): gait change" in text
+
+
+def test_risk_part_quotes_the_timeline():
+    risk = pd.DataFrame(
+        {
+            "km": [29, 30, 35],
+            "p_fail": [0.3, 0.41, 0.62],
+            "p_lo": [0.2, 0.30, 0.45],
+            "p_hi": [0.4, 0.52, 0.80],
+            "p_splits": [0.3, 0.35, 0.62],
+        }
+    )
+    text = risk_sentence(risk)
+    assert text.startswith("At 30 km the chance of falling apart in the last mile was 41 %")
+    assert "(band 30 % to 52 %; splits alone 35 %)" in text
+    assert "at 35 km 62 % (band 45 % to 80 %)" in text  # equal to splits: not repeated
+    short = risk_sentence(risk.iloc[:1])
+    assert "ended before 30 km" in short and "29 km" in short and "30 %" in short
+
+
+@pytest.fixture(scope="module")
+def faded():
+    """A 42.5 km run at 3.2 m/s that slows to 2.3 m/s from 33 km, HR and cadence recorded."""
+    rng = np.random.default_rng(3)
+    first = int(33_000 / 3.2)
+    second = int(9_500 / 2.3)
+    speed = np.r_[np.full(first, 3.2), np.full(second, 2.3)] * (
+        1 + rng.normal(0, 0.01, first + second)
+    )
+    hr = 150 + np.linspace(0, 12, speed.size) + rng.normal(0, 1, speed.size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return analyze(make_run(speed, heart_rate_bpm=hr), sex="M", age=45)
+
+
+def test_verdict_on_an_analysed_fade_matches_final_mile_numbers(faded):
+    fm = faded.final_mile
+    assert fm["failed"] and fm["pace_ratio"] >= 1.25
+    assert faded.verdict.startswith("Final mile failed")
+    pct, direction = claimed_pct(faded.verdict)
+    assert direction == "slower" and pct == round(100 * (fm["pace_ratio"] - 1))
+    risk = faded.risk.set_index("km")
+    for km in (30, 35):
+        assert f"{100 * risk.loc[km, 'p_fail']:.0f} %" in faded.verdict
+    assert faded.signal_onsets_km["pace_fade"] is not None
+    assert 30.0 <= faded.signal_onsets_km["pace_fade"] <= 34.0
