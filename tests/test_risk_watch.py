@@ -18,6 +18,7 @@ from finishline.risk.watch import (
     logit_shifts,
     physiological_signals,
     shipped_model,
+    unavailable_signals,
     watch_risk,
 )
 
@@ -192,3 +193,16 @@ def test_without_heart_rate_or_cadence_only_splits_count():
     assert (risk["logit_adjustment"] == 0).all()
     assert (risk["p_fail"] == risk["p_splits"]).all()
     assert {"glycogen", "decoupling", "gait"} <= set(risk.attrs["unavailable_signals"])
+
+
+def test_glycogen_term_needs_a_known_max_hr():
+    per_km = pd.DataFrame(
+        {"glycogen_margin_km": [-5.0] * 30},
+        index=pd.RangeIndex(1, 31, name="km"),
+    )
+    known = physiological_signals(per_km, cs_given=False, max_hr_known=True)
+    assumed = physiological_signals(per_km, cs_given=False, max_hr_known=False)
+    assert (known["glycogen"] == -5.0).all()
+    assert assumed["glycogen"].isna().all()
+    reasons = unavailable_signals(assumed, cs_given=False, max_hr_known=False)
+    assert "estimated from this race" in reasons["glycogen"]

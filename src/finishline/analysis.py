@@ -434,6 +434,7 @@ def analyze(
         sex=sex,
         age=age,
         cs_given=athlete["critical_speed_mps"]["source"] == "given",
+        max_hr_known=athlete["max_hr_bpm"]["source"] == "given" or age is not None,
     )
     lap("risk")
     verdict = race_verdict(fm, risk, fatigue_onset_km=onset, signal_onsets_km=onsets)

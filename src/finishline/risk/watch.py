@@ -149,7 +149,9 @@ def clock_times_at_km(track: pd.DataFrame) -> pd.Series:
     return pd.Series(times, index=pd.Index(kms.astype(int), name="km"), name="clock_s")
 
 
-def physiological_signals(fatigue_per_km: pd.DataFrame, *, cs_given: bool) -> pd.DataFrame:
+def physiological_signals(
+    fatigue_per_km: pd.DataFrame, *, cs_given: bool, max_hr_known: bool = True
+) -> pd.DataFrame:
     """The value of every signal of :data:`SIGNAL_TERMS` at the end of each kilometre.
 
     Parameters
@@ -159,6 +161,10 @@ def physiological_signals(fatigue_per_km: pd.DataFrame, *, cs_given: bool) -> pd
     cs_given
         Whether critical speed was given (not estimated from this race); the CS terms are
         NaN otherwise.
+    max_hr_known
+        Whether max heart rate was given or follows from age. When it is estimated from this
+        race's own mean HR, the HR-based intensity (and so the glycogen margin) would be
+        assumed rather than measured: the glycogen term is NaN then.
 
     Returns
     -------
@@ -187,6 +193,8 @@ def physiological_signals(fatigue_per_km: pd.DataFrame, *, cs_given: bool) -> pd
     # An infinite glycogen margin (intake covers use) is as safe as it gets: neutral, not NaN.
     margin = column("glycogen_margin_km")
     out["glycogen"] = margin.where(~np.isposinf(margin), 1e3).where(~np.isneginf(margin), -1e3)
+    if not max_hr_known:
+        out["glycogen"] = nan
     if cs_given:
         moving = column("moving_time_s").fillna(0.0)
         first = (km <= np.ceil(FIRST_HALF_KM)).astype(float)
@@ -230,10 +238,17 @@ def logit_shifts(signals: pd.DataFrame, km: np.ndarray | pd.Series) -> pd.DataFr
     return shifts
 
 
-def unavailable_signals(signals: pd.DataFrame, *, cs_given: bool) -> dict[str, str]:
+def unavailable_signals(
+    signals: pd.DataFrame, *, cs_given: bool, max_hr_known: bool = True
+) -> dict[str, str]:
     """Why each signal that never has a value is missing (term name -> reason)."""
     reasons = {
-        "glycogen": "no heart rate (the glycogen model needs an HR-based intensity)",
+        "glycogen": (
+            "no heart rate (the glycogen model needs an HR-based intensity)"
+            if max_hr_known
+            else "max heart rate estimated from this race: the intensity would be assumed, "
+            "not measured (give max HR or age)"
+        ),
         "decoupling": "no heart rate, or the run is too short for Pa:HR from 5 km",
         "gait": "no cadence, or the run does not reach 20 km (end of the gait reference)",
         "first_half_cs": "critical speed not given: estimated from this race it is circular",
@@ -251,6 +266,7 @@ def watch_risk(
     sex: str | None = None,
     age: float | None = None,
     cs_given: bool = False,
+    max_hr_known: bool = True,
     model: CheckpointRiskModel | None = None,
     top_n: int = 3,
 ) -> pd.DataFrame:
@@ -267,6 +283,8 @@ def watch_risk(
         ``"M"``/``"F"`` and years, passed to the chip-split model (None when unknown).
     cs_given
         Critical speed was given by the athlete (enables the CS terms).
+    max_hr_known
+        Max heart rate was given or follows from age (enables the glycogen term).
     model
         The chip-split model; the shipped one by default.
     top_n
@@ -312,7 +330,9 @@ def watch_risk(
         rows.append((k, float(clock.loc[k]), p["p_fail"], p["p_lo"], p["p_hi"]))
     out = pd.DataFrame(rows, columns=["km", "clock_s", "p_splits", "p_splits_lo", "p_splits_hi"])
     if fatigue_per_km is not None and not fatigue_per_km.empty:
-        signals = physiological_signals(fatigue_per_km, cs_given=cs_given).reindex(out["km"])
+        signals = physiological_signals(
+            fatigue_per_km, cs_given=cs_given, max_hr_known=max_hr_known
+        ).reindex(out["km"])
     else:
         signals = pd.DataFrame(
             np.nan, index=pd.Index(out["km"]), columns=[t.name for t in SIGNAL_TERMS]
@@ -335,7 +355,10 @@ def watch_risk(
     head = [*columns, "p_splits_hi", "logit_adjustment"]
     out = out[head + [c for c in out.columns if c not in head]]
     out.attrs.update(
-        unavailable_signals=unavailable_signals(signals, cs_given=cs_given), notes=notes
+        unavailable_signals=unavailable_signals(
+            signals, cs_given=cs_given, max_hr_known=max_hr_known
+        ),
+        notes=notes,
     )
     return out
 
