@@ -28,22 +28,17 @@ Rules:
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from lxml import etree
 
 from finishline.activity import Activity, ActivityMeta, make_activity, normalize_sport
-from finishline.errors import EmptyActivityError, FileFormatError
+from finishline.errors import EmptyActivityError, FileFormatError, TruncatedFileWarning
 from finishline.geo import cumulative_distance_m
-from finishline.io.xml_safe import (
-    PointTable,
-    find_all,
-    find_text,
-    local_name,
-    parse_xml,
-    point_table,
-    utc_offset_s,
-)
+from finishline.io.xml_safe import PointTable, find_all, find_text, local_name, utc_offset_s
+from finishline.io.xml_scan import ScannedTable, open_document
 
 #: Field name -> local name of the element (or ``@attribute``) inside a ``trkpt``/``rtept``;
 #: ``|`` separates alternatives, the first present wins. Extension fields are found at any depth
@@ -67,7 +62,7 @@ _NAME_WORDS = {"marathon": "running", "halfmarathon": "running", "jog": "running
 _NAME_SPORTS = ("running", "cycling", "walking", "hiking", "swimming")
 
 
-def read_gpx(data: bytes, source: str | None = None) -> Activity:
+def read_gpx(data: bytes, source: str | None = None, engine: str = "auto") -> Activity:
     """Read GPX bytes into an :class:`~finishline.activity.Activity`.
 
     Parameters
@@ -76,6 +71,9 @@ def read_gpx(data: bytes, source: str | None = None) -> Activity:
         The GPX document (any encoding; BOM handled).
     source
         File name, for ``meta.source_path`` and error messages.
+    engine
+        ``"auto"``: the fast scanner of :mod:`finishline.io.xml_scan` where it reads the file
+        exactly, else a full lxml parse; ``"lxml"``: always the full parse.
 
     Raises
     ------
@@ -85,15 +83,21 @@ def read_gpx(data: bytes, source: str | None = None) -> Activity:
         Malformed XML, or the root is not ``<gpx>``.
     EmptyActivityError
         No track or route points (only waypoints, or nothing).
+
+    Warns
+    -----
+    TruncatedFileWarning
+        The file ends early: the complete points before the cut are read.
     """
-    root = parse_xml(data, source)
+    doc = open_document(data, source, "trkseg", "trkpt", POINT_FIELDS, engine=engine)
+    root = doc.root
     if local_name(root) != "gpx":
         raise FileFormatError(f"root element is <{local_name(root)}>, not <gpx>", source)
 
-    table = point_table(find_all(root, "trk/trkseg"), "trkpt", POINT_FIELDS)
+    table = doc.points(find_all(root, "trk/trkseg"), "trkpt")
     from_route = False
     if not table.n:
-        table = point_table(find_all(root, "rte"), "rtept", POINT_FIELDS)
+        table = doc.points(find_all(root, "rte"), "rtept")
         from_route = True
     if not table.n:
         n_wpt = len(find_all(root, "wpt"))
@@ -122,12 +126,16 @@ def read_gpx(data: bytes, source: str | None = None) -> Activity:
         index = times[order]
         if len(order) < len(times):
             meta.warnings.append(f"{len(times) - len(order)} track points without a valid time")
+    if doc.truncated:
+        note = f"the file ends early (truncated XML): read the {table.n} complete points before it"
+        meta.warnings.append(note)
+        warnings.warn(f"{source}: {note}" if source else note, TruncatedFileWarning, stacklevel=2)
     samples = _samples(table, order, index, sport, meta)
     return make_activity(samples, meta)
 
 
 def _samples(
-    table: PointTable,
+    table: PointTable | ScannedTable,
     order: np.ndarray,
     index: pd.DatetimeIndex,
     sport: str | None,

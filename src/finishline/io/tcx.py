@@ -30,23 +30,26 @@ Rules:
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable, Sequence
+
 import numpy as np
 import pandas as pd
 from lxml import etree
 
 from finishline.activity import Activity, ActivityMeta, make_activity, normalize_sport
-from finishline.errors import EmptyActivityError, FileFormatError, NotAnActivityError
-from finishline.geo import cumulative_distance_m
-from finishline.io.xml_safe import (
-    PointTable,
-    find_all,
-    find_text,
-    local_name,
-    parse_xml,
-    point_table,
-    to_utc,
-    utc_offset_s,
+from finishline.errors import (
+    EmptyActivityError,
+    FileFormatError,
+    NotAnActivityError,
+    TruncatedFileWarning,
 )
+from finishline.geo import cumulative_distance_m
+from finishline.io.xml_safe import PointTable, find_all, find_text, local_name, to_utc, utc_offset_s
+from finishline.io.xml_scan import ScannedTable, open_document
+
+#: A function giving the table of the points under some ``Track`` elements.
+Points = Callable[[Sequence[etree._Element]], "PointTable | ScannedTable"]
 
 #: Field name -> local name of the element inside a ``Trackpoint`` (at any depth:
 #: ``Position/LatitudeDegrees``, ``HeartRateBpm/Value``, ``Extensions/TPX/Speed``).
@@ -72,7 +75,7 @@ _TRIGGERS = {
 }
 
 
-def read_tcx(data: bytes, source: str | None = None) -> Activity:
+def read_tcx(data: bytes, source: str | None = None, engine: str = "auto") -> Activity:
     """Read TCX bytes into an :class:`~finishline.activity.Activity`.
 
     Parameters
@@ -81,6 +84,9 @@ def read_tcx(data: bytes, source: str | None = None) -> Activity:
         The TCX document (any encoding; BOM handled).
     source
         File name, for ``meta.source_path`` and error messages.
+    engine
+        ``"auto"``: the fast scanner of :mod:`finishline.io.xml_scan` where it reads the file
+        exactly, else a full lxml parse; ``"lxml"``: always the full parse.
 
     Raises
     ------
@@ -92,8 +98,18 @@ def read_tcx(data: bytes, source: str | None = None) -> Activity:
         A valid TCX without activities or courses (workouts, profile).
     EmptyActivityError
         Activities without any trackpoint.
+
+    Warns
+    -----
+    TruncatedFileWarning
+        The file ends early: the complete trackpoints before the cut are read.
     """
-    root = parse_xml(data, source)
+    doc = open_document(data, source, "Track", "Trackpoint", POINT_FIELDS, engine=engine)
+    root = doc.root
+
+    def points(tracks: Sequence[etree._Element]) -> PointTable | ScannedTable:
+        return doc.points(tracks, "Trackpoint")
+
     if local_name(root) != "TrainingCenterDatabase":
         raise FileFormatError(
             f"root element is <{local_name(root)}>, not <TrainingCenterDatabase>", source
@@ -102,17 +118,27 @@ def read_tcx(data: bytes, source: str | None = None) -> Activity:
         root, "Activities/MultiSportSession/*/Activity"
     )
     if activities:
-        return _read_activities(activities, source)
-    courses = find_all(root, "Courses/Course")
-    if courses:
-        return _read_course(courses[0], source)
-    present = sorted({local_name(child) for child in root if isinstance(child.tag, str)})
-    raise NotAnActivityError(
-        f"TCX holds no activity or course (only: {', '.join(present) or 'nothing'})", source
-    )
+        act = _read_activities(activities, source, points)
+    elif courses := find_all(root, "Courses/Course"):
+        act = _read_course(courses[0], source, points)
+    else:
+        present = sorted({local_name(child) for child in root if isinstance(child.tag, str)})
+        raise NotAnActivityError(
+            f"TCX holds no activity or course (only: {', '.join(present) or 'nothing'})", source
+        )
+    if doc.truncated:
+        note = (
+            f"the file ends early (truncated XML): read the {len(act.samples)} complete "
+            "trackpoints before it"
+        )
+        act.meta.warnings.append(note)
+        warnings.warn(f"{source}: {note}" if source else note, TruncatedFileWarning, stacklevel=2)
+    return act
 
 
-def _read_activities(activities: list[etree._Element], source: str | None) -> Activity:
+def _read_activities(
+    activities: list[etree._Element], source: str | None, points: Points
+) -> Activity:
     frames: list[pd.DataFrame] = []
     laps: list[dict[str, object]] = []
     sessions: list[dict[str, object]] = []
@@ -124,7 +150,7 @@ def _read_activities(activities: list[etree._Element], source: str | None) -> Ac
     for session_index, activity in enumerate(activities):
         sport = normalize_sport(activity.get("Sport"))
         sports.append(sport)
-        table = point_table(find_all(activity, "Lap/Track"), "Trackpoint", POINT_FIELDS)
+        table = points(find_all(activity, "Lap/Track"))
         times = table.times("time")
         first_time = first_time or table.first("time")
         frame, device_distance = _samples(table, times, sport)
@@ -166,7 +192,7 @@ def _read_activities(activities: list[etree._Element], source: str | None) -> Ac
 
 
 def _samples(
-    table: PointTable, times: pd.DatetimeIndex, sport: str | None
+    table: PointTable | ScannedTable, times: pd.DatetimeIndex, sport: str | None
 ) -> tuple[pd.DataFrame, bool]:
     """Samples of one Activity in time order (rows without a valid time are dropped).
 
@@ -341,9 +367,9 @@ def _weighted(values: np.ndarray, weights: np.ndarray) -> float:
     return float(np.average(values[ok], weights=weights[ok]))
 
 
-def _read_course(course: etree._Element, source: str | None) -> Activity:
+def _read_course(course: etree._Element, source: str | None, points: Points) -> Activity:
     """A TCX ``Course``: positions, altitude and planned distance in file order, no times."""
-    table = point_table(find_all(course, "Track"), "Trackpoint", POINT_FIELDS)
+    table = points(find_all(course, "Track"))
     n = table.n
     if not n:
         raise EmptyActivityError("TCX course holds no trackpoints", source)

@@ -37,8 +37,9 @@ _ENTITY_DECL = re.compile(r"<!ENTITY", re.IGNORECASE)
 _DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
 
 
-def _parser() -> etree.XMLParser:
+def _parser(recover: bool = False) -> etree.XMLParser:
     return etree.XMLParser(
+        recover=recover,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -64,6 +65,20 @@ def _prolog_text(data: bytes) -> str:
     return head.decode(codec, errors="ignore")
 
 
+def check_prolog(data: bytes, source: str | None = None) -> None:
+    """Refuse a document whose DOCTYPE declares entities, before anything parses it.
+
+    Raises
+    ------
+    UnsafeFileError
+        The DOCTYPE declares entities (entity expansion or external entities).
+    """
+    prolog = _prolog_text(data)
+    doctype = _DOCTYPE.search(prolog)
+    if doctype and _ENTITY_DECL.search(prolog, doctype.start()):
+        raise UnsafeFileError("XML declares entities in its DOCTYPE (refused for safety)", source)
+
+
 def parse_xml(data: bytes, source: str | None = None) -> etree._Element:
     """Parse XML bytes safely and return the root element.
 
@@ -81,15 +96,50 @@ def parse_xml(data: bytes, source: str | None = None) -> etree._Element:
     FileFormatError
         The bytes are not well-formed XML; the message gives the line.
     """
-    prolog = _prolog_text(data)
-    doctype = _DOCTYPE.search(prolog)
-    if doctype and _ENTITY_DECL.search(prolog, doctype.start()):
-        raise UnsafeFileError("XML declares entities in its DOCTYPE (refused for safety)", source)
+    root, _ = parse_xml_prefix(data, source, record_tag=None)
+    return root
+
+
+def parse_xml_prefix(
+    data: bytes, source: str | None, record_tag: str | None
+) -> tuple[etree._Element, bool]:
+    """Parse XML bytes safely; a truncated document gives its complete records.
+
+    Parameters
+    ----------
+    data, source
+        As for :func:`parse_xml`.
+    record_tag
+        Local name of the repeated record (``"trkpt"``, ``"Trackpoint"``). When the document is
+        well-formed up to a premature end of data, it is cut after the last closing tag of this
+        name and the rest is parsed with libxml2's recovery, which closes the open elements;
+        ``None`` makes a truncated document an error like any other.
+
+    Returns
+    -------
+    root, truncated
+        The root element, and whether the document ended early.
+
+    Raises
+    ------
+    UnsafeFileError
+        The DOCTYPE declares entities.
+    FileFormatError
+        The bytes are not well-formed XML (and not a truncated well-formed document).
+    """
+    check_prolog(data, source)
+    truncated = False
     try:
         root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else "?"
-        raise FileFormatError(f"malformed XML at line {line}: {exc.msg}", source) from exc
+        error = FileFormatError(f"malformed XML at line {line}: {exc.msg}", source)
+        if record_tag is None or not _ends_early(data):
+            raise error from exc
+        root = _recover(data, record_tag)
+        if root is None:
+            raise error from exc
+        truncated = True
     except ValueError as exc:  # e.g. an unknown encoding name in the declaration
         raise FileFormatError(f"unreadable XML ({exc})", source) from exc
     if root is None:
@@ -97,7 +147,47 @@ def parse_xml(data: bytes, source: str | None = None) -> etree._Element:
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise UnsafeFileError("XML declares entities in its DOCTYPE (refused for safety)", source)
-    return root
+    return root, truncated
+
+
+def _ends_early(data: bytes) -> bool:
+    """Whether ``data`` is a well-formed document cut short (premature end of data).
+
+    libxml2's push parser reports an error in the bytes it has been fed as soon as it sees it;
+    an end of data that comes too early is reported only when the parser is closed. Namespace
+    errors (an undeclared prefix) are also reported late, and are not truncation.
+    """
+    parser = _parser()
+    try:
+        parser.feed(data)
+    except etree.XMLSyntaxError:
+        return False
+    try:
+        parser.close()
+    except etree.XMLSyntaxError as exc:
+        return exc.code not in _NAMESPACE_ERRORS
+    return False
+
+
+#: libxml2's namespace error codes (an undeclared prefix): errors, but not a truncation.
+_NAMESPACE_ERRORS = frozenset(
+    code for name, code in vars(etree.ErrorTypes).items() if name.startswith("NS_ERR")
+)
+
+
+def _recover(data: bytes, record_tag: str) -> etree._Element | None:
+    """Parse the complete records of a truncated document (up to its last record's end)."""
+    closing = re.compile(rb"</(?:[^\s<>/:]+:)?" + record_tag.encode() + rb"\s*>")
+    end = None
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in data[:4]:
+        ends = [m.end() for m in closing.finditer(data, max(0, len(data) - (1 << 16)))]
+        if not ends:  # the last record is far back: search the whole document
+            ends = [m.end() for m in closing.finditer(data)]
+        end = ends[-1] if ends else None
+    try:
+        return etree.fromstring(data[:end], parser=_parser(recover=True))
+    except etree.XMLSyntaxError:
+        return None
 
 
 def local_name(element: etree._Element) -> str:
