@@ -170,3 +170,16 @@ def test_cli_analyze_athlete_options(tmp_path):
     )
     assert (args.sex, args.age, args.body_mass) == ("F", 41.0, 58.0)
     assert (args.carbs_g_per_h, args.critical_speed) == (45.0, 3.6)
+
+
+def test_components_assumed_from_the_race_stay_out_of_the_index(result):
+    from finishline.analysis import assumed_components
+
+    assert assumed_components(result.athlete) == {"d_prime", "glycogen"}
+    assert result.signal_onsets_km["glycogen"] is None
+    given = analyze(result.activity, max_hr_bpm=185, critical_speed_mps=3.6)
+    assert assumed_components(given.athlete) == set()
+    # With every input measured, the index averages more components than without.
+    assumed_index = result.fatigue["fatigue_index"]
+    full_index = given.fatigue["fatigue_index"]
+    assert not np.allclose(assumed_index.to_numpy(), full_index.to_numpy())

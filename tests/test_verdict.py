@@ -92,7 +92,9 @@ def test_fatigue_part_orders_the_signals():
         signal_onsets_km={"pace_fade": 31.0, "decoupling": 23.0, "gait": None, "glycogen": 27.0},
     )
     assert "Fatigue set in at 29 km" in text
-    order = text.index("cardiac decoupling at 23 km") < text.index("glycogen margin below zero")
+    order = text.index(
+        "cardiac drift (efficiency 4 % below your 5-20 km level) at 23 km"
+    ) < text.index("glycogen margin below zero")
     assert order and text.index("glycogen margin below zero at 27 km") < text.index("pace fade at")
     assert "Not set in (or not measured): gait change" in text
 

@@ -42,6 +42,7 @@ from finishline.activity import Activity, to_jsonable
 from finishline.clean import clean
 from finishline.errors import EstimateWarning
 from finishline.fatigue import estimate_critical_speed, fatigue_state
+from finishline.fatigue.composite import WEIGHTS
 from finishline.metrics.decoupling import Decoupling, decoupling
 from finishline.metrics.efforts import best_efforts, speed_curve
 from finishline.metrics.final_mile import final_mile
@@ -427,6 +428,7 @@ def analyze(
     lap("final_mile")
     fatigue_per_second, fatigue, onset = _fatigue(track, athlete)
     onsets = signal_onsets(fatigue)
+    onsets.update({name: None for name in assumed_components(athlete) if name in onsets})
     lap("fatigue")
     risk = watch_risk(
         track,
@@ -482,6 +484,22 @@ def normalize_sex(sex: str | None) -> str | None:
     return None
 
 
+def assumed_components(athlete: dict[str, dict[str, Any]]) -> set[str]:
+    """Fatigue components whose input would be an estimate drawn from this very race.
+
+    D' balance needs critical speed, and an estimate from the race's mean speed is circular; the
+    glycogen margin needs the HR intensity, which a max HR guessed from the race's mean HR
+    assumes rather than measures. Such components are still computed and shown, but they stay
+    out of the composite index and of the verdict's order of signals.
+    """
+    assumed = set()
+    if athlete["critical_speed_mps"]["source"] != "given":
+        assumed.add("d_prime")
+    if athlete["max_hr_bpm"]["source"] != "given" and "age" not in athlete:
+        assumed.add("glycogen")
+    return assumed
+
+
 def _fatigue(
     track: pd.DataFrame, athlete: dict[str, dict[str, Any]]
 ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
@@ -494,6 +512,8 @@ def _fatigue(
         return float(value) if value is not None and np.isfinite(value) else None
 
     cs = finite("critical_speed_mps")
+    assumed = assumed_components(athlete)
+    weights = {name: w for name, w in WEIGHTS.items() if name.removeprefix("score_") not in assumed}
     with warnings.catch_warnings():
         # Every estimate was announced once by athlete_parameters.
         warnings.simplefilter("ignore", EstimateWarning)
@@ -504,5 +524,6 @@ def _fatigue(
             hr_rest_bpm=finite("rest_hr_bpm"),
             critical_speed_mps=cs if cs is not None else float("nan"),
             carb_intake_g_per_h=float(athlete["carbs_g_per_h"]["value"]),
+            weights=weights,
         )
     return per_second, per_km, onset

@@ -32,7 +32,11 @@ from finishline.fatigue.composite import ONSET_MIN_KM, ONSET_THRESHOLD, fatigue_
 #: Signal -> (per-km column, level that counts as "set in", label in words).
 SIGNALS: dict[str, tuple[str, float, str]] = {
     "pace_fade": ("score_pace", ONSET_THRESHOLD, "pace fade"),
-    "decoupling": ("score_cardiac", ONSET_THRESHOLD, "cardiac decoupling"),
+    "decoupling": (
+        "score_cardiac",
+        ONSET_THRESHOLD,
+        "cardiac drift (efficiency 4 % below your 5-20 km level)",
+    ),
     "gait": ("score_gait", ONSET_THRESHOLD, "gait change"),
     "glycogen": ("glycogen_below_zero", 0.5, "glycogen margin below zero"),
 }

@@ -50,6 +50,7 @@ def fatigue_state(
     onset_threshold: float = composite.ONSET_THRESHOLD,
     onset_min_km: int = composite.ONSET_MIN_KM,
     grade_adjusted: bool = True,
+    weights: dict[str, float] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """Fatigue components, composite index and onset for one race track.
 
@@ -81,6 +82,9 @@ def fatigue_state(
         VO2max (mL/kg/min); lets the glycogen model use speed where heart rate is missing.
     onset_threshold, onset_min_km
         Onset rule (see :func:`composite.fatigue_onset_km`).
+    weights
+        Component weights of the composite index (:data:`composite.WEIGHTS` by default);
+        leave out a component whose input was assumed rather than measured.
     grade_adjusted
         Use ``gap_speed_mps`` as the effort speed (default). Pass ``False`` to use the plain
         ``speed_mps`` where the altitude is too noisy for grade adjustment (a barometer
@@ -140,9 +144,9 @@ def fatigue_state(
     fuel.insert(3, "glycogen_used_fraction", 1.0 - fuel["cho_left_kcal"] / store)
     per_second = per_second.join(fuel)
     per_second = per_second.join(composite.component_scores(per_second))
-    per_second["fatigue_index"] = composite.fatigue_index(per_second)
+    per_second["fatigue_index"] = composite.fatigue_index(per_second, weights)
 
-    per_km = _per_km(track, per_second, ref_speed, ref_ef)
+    per_km = _per_km(track, per_second, ref_speed, ref_ef, weights)
     onset = composite.fatigue_onset_km(
         per_km["fatigue_index"], threshold=onset_threshold, min_km=onset_min_km
     )
@@ -188,6 +192,7 @@ def _per_km(
     per_second: pd.DataFrame,
     ref_speed: float,
     ref_ef: float,
+    weights: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Aggregate the per-second state into one row per kilometre started."""
     splits = pace_fade.km_splits(track, ref_speed)
@@ -222,6 +227,6 @@ def _per_km(
         out = out.join(last.drop(columns="intensity_u"))
         out["intensity_u"] = km_weighted_mean(per_second["intensity_u"], moving, km)
     out = out.join(composite.component_scores(out))
-    out["fatigue_index"] = composite.fatigue_index(out)
+    out["fatigue_index"] = composite.fatigue_index(out, weights)
     out.index.name = "km"
     return out

@@ -502,7 +502,7 @@ def heart_rate_figure(
             xref="x",
             yref="paper",
             yanchor="bottom",
-            text=f"decoupling from {x_onset:.1f} {unit_label(unit)}",
+            text=f"Pa:HR decoupling >= 5 % from {x_onset:.1f} {unit_label(unit)}",
             showarrow=False,
             font={"color": COLORS["marker"], "size": 12},
         )
