@@ -34,7 +34,10 @@ FILES = [
     "tcx/ggps__TwinCitiesMarathon2014__run_42.6km.tcx",
     "gpx/ggps__NewRiver50k2015__nosport_50.4km.gpx",
     "tcx/ggps__NewRiver50k2015__run_50.1km.tcx",
+    "gpx/ggps__activity_17191864852-slow-10k__run_10.0km.gpx",
     "tcx/ggps__activity_17191864852-slow-10k__run_10.0km.tcx",
+    "gpx/ggps__longrun23k__run_23.8km.gpx",
+    "tcx/ggps__longrun23k__run_23.4km.tcx",
     "tcx/sweatpy__activity_4801048867__ride_36.3km.tcx",
 ]
 
@@ -131,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         f" {'fl MiB':>7s} {'base MiB':>8s}"
     )
     print(f"best of {args.repeat}; memory = peak RSS growth of one read")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(header)
     print("-" * len(header))
     for name in FILES:

@@ -301,3 +301,76 @@ def test_unparseable_values_become_nan_not_errors():
     assert len(act.samples) == 1  # the point without a valid time is dropped...
     assert any("without a valid time" in w for w in act.meta.warnings)  # ...and reported
     assert np.isnan(act.samples["altitude_m"].iloc[0])
+
+
+# ---------------------------------------------------------------- truncation and the scanner
+
+
+def _long_track(n=50):
+    ext = "<gpxtpx:TrackPointExtension><gpxtpx:hr>{}</gpxtpx:hr></gpxtpx:TrackPointExtension>"
+    pts = [
+        trkpt(
+            45 + i * 1e-4, 7.0, f"2021-05-01T08:{i // 60:02d}:{i % 60:02d}Z", 100 + i, ext.format(i)
+        )
+        for i in range(n)
+    ]
+    return gpx(track(pts, kind="running"))
+
+
+def test_truncated_gpx_keeps_complete_points_with_a_warning():
+    from finishline.errors import TruncatedFileWarning
+
+    doc = _long_track()
+    full = read_gpx(doc)
+    cut = doc[: doc.index(b"<ele>130</ele>") + 6]  # inside point 30
+    with pytest.warns(TruncatedFileWarning, match="ends early"):
+        part = read_gpx(cut, "cut.gpx")
+    assert len(part.samples) == 30
+    pd.testing.assert_frame_equal(part.samples, full.samples.iloc[:30])
+
+
+def test_malformed_in_the_middle_is_not_taken_for_truncation():
+    doc = _long_track().replace(b"</gpxtpx:hr>", b"</gpxtpx:hx>", 1)
+    for engine in ("auto", "lxml"):
+        with pytest.raises(FileFormatError, match="malformed XML"):
+            read_gpx(doc, "bad.gpx", engine=engine)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        (b"<trkseg>", b"<trkseg><!-- note -->"),
+        (b"<trkseg>", b"<trkseg><name>a &amp; b</name>"),
+        (b"<hr>101<", b"<hr><![CDATA[101]]><"),
+    ],
+    ids=["comment", "entity", "cdata"],
+)
+def test_unusual_documents_read_the_same_by_both_engines(change):
+    doc = _long_track().replace(*change)
+    fast, full = read_gpx(doc, engine="auto"), read_gpx(doc, engine="lxml")
+    pd.testing.assert_frame_equal(fast.samples, full.samples)
+
+
+def test_sparse_fields_and_prefixes_agree_between_engines():
+    hr = "<gpxtpx:TrackPointExtension><gpxtpx:hr>{}</gpxtpx:hr></gpxtpx:TrackPointExtension>"
+    pts = [
+        trkpt(1, 1, "2020-01-01T00:00:00Z", ext=hr.format(100)),
+        trkpt(1, 1.0001, "2020-01-01T00:00:01Z"),
+        trkpt(1, 1.0002, "2020-01-01T00:00:02Z", 5.0, ext=hr.format(120) + "<odd:hr>9</odd:hr>"),
+        trkpt(1, 1.0003, "2020-01-01T00:00:03Z", ext="<gpxtpx:TrackPointExtension/>"),
+        "<trkpt lon='1.0004' lat='1'><time>2020-01-01T00:00:04Z</time><ele></ele></trkpt>",
+    ]
+    doc = gpx(track(pts))
+    fast, full = read_gpx(doc, engine="auto"), read_gpx(doc, engine="lxml")
+    pd.testing.assert_frame_equal(fast.samples, full.samples)
+    np.testing.assert_array_equal(
+        fast.samples["heart_rate_bpm"], [100.0, np.nan, 120.0, np.nan, np.nan]
+    )
+    assert fast.samples["lon_deg"].iloc[-1] == 1.0004
+
+
+def test_scanner_refuses_entities_like_lxml():
+    with pytest.raises(UnsafeFileError):
+        read_gpx(BILLION_LAUGHS, "evil.gpx", engine="auto")
+    with pytest.raises(ValueError, match="engine"):
+        read_gpx(_long_track(), engine="regex")

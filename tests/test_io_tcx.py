@@ -300,3 +300,32 @@ def test_public_read_sniffs_tcx(tmp_path):
     act = finishline.read(path)
     assert act.meta.format == "tcx"
     assert act.meta.source_path == str(path)
+
+
+def test_truncated_tcx_keeps_complete_trackpoints_with_a_warning():
+    from finishline.errors import TruncatedFileWarning
+
+    doc = run_two_laps()
+    full = read_tcx(doc)
+    cut = doc[: doc.index(b"<Time>2021-03-01T10:00:30Z</Time>") + 10]  # inside the last point
+    with pytest.warns(TruncatedFileWarning, match="ends early"):
+        part = read_tcx(cut, "cut.tcx")
+    assert len(part.samples) == 3
+    pd.testing.assert_frame_equal(part.samples, full.samples.iloc[:3])
+    assert len(part.laps) == 2  # the second lap's header was complete
+
+
+def test_both_engines_agree_on_laps_and_samples():
+    doc = run_two_laps()
+    fast, full = read_tcx(doc, engine="auto"), read_tcx(doc, engine="lxml")
+    pd.testing.assert_frame_equal(fast.samples, full.samples)
+    pd.testing.assert_frame_equal(fast.laps, full.laps)
+    pd.testing.assert_frame_equal(fast.sessions, full.sessions)
+    assert fast.meta == full.meta
+
+
+def test_unbound_prefix_inside_a_track_is_malformed_for_both_engines():
+    doc = run_two_laps().replace(b"<Time>2021-03-01T10:00:10Z</Time>", b"<zz:Time>x</zz:Time>")
+    for engine in ("auto", "lxml"):
+        with pytest.raises(FileFormatError, match="malformed XML"):
+            read_tcx(doc, "bad.tcx", engine=engine)
