@@ -40,9 +40,8 @@ from finishline.elevation import (
     profile_on_track,
 )
 from finishline.errors import AnalysisError
+from finishline.geo import haversine_m
 from finishline.metrics.gap import gap_speed
-
-EARTH_RADIUS_M = 6_371_008.8
 
 #: Timer event types that stop the timer (FIT ``event_type`` names).
 TIMER_STOP_TYPES = ("stop", "stop_all", "stop_disable", "stop_disable_all")
@@ -67,15 +66,6 @@ TRACK_COLUMNS = (
     "lon_deg",
     "power_w",
 )
-
-
-def haversine_m(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray):
-    """Great-circle distance (m) between points given in degrees (mean Earth radius)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(lon2) - np.radians(lon1)
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def gps_spike_mask(
