@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import struct
 
-import fitparse.records
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,6 +19,7 @@ from test_fit_fast_differential import assert_same_messages
 from finishline.errors import CorruptFileError
 from finishline.io import fit_fast, fit_fitparse
 from finishline.io.fit_crc import crc16
+from finishline.io.fit_messages import FIRST_ABSOLUTE_TIME, RELATIVE_LIMIT_S, is_relative_time
 
 FIT_EPOCH = pd.Timestamp("1989-12-31", tz="UTC")
 T0 = 1_000_000_000  # FIT seconds; a multiple of 32, so compressed offsets start from 0
@@ -54,7 +54,6 @@ def fit_file(body: bytes) -> bytes:
 
 def both(data: bytes):
     """Decode with both engines, check they agree, return the fast result."""
-    fitparse.records.DEV_TYPES.clear()
     ref = fit_fitparse.decode(data)
     got = fit_fast.decode(data)
     assert_same_messages(ref, got)
@@ -130,6 +129,59 @@ def test_developer_field_named_with_units():
     assert got.tables["record"]["power"].tolist()[0] == 250
     assert np.isnan(got.tables["record"]["power"].tolist()[1])
     assert got.units["record"]["power"] == "W"
+
+
+DEV_POWER = (
+    definition(2, 207, [(3, 1, UINT8)])
+    + message(2, "B", 0)
+    + definition(3, 206, [(0, 1, UINT8), (1, 1, UINT8), (2, 1, UINT8), (3, 8, STRING)])
+    + message(3, "BBB8s", 0, 7, UINT16, b"power\x00\x00\x00")
+)
+DEV_RECORD = definition(1, 20, [(253, 4, UINT32)], dev_fields=[(7, 2, 0)])
+
+
+def test_reference_engine_forgets_developer_fields_of_earlier_files():
+    described = fit_file(FILE_ID + DEV_POWER + DEV_RECORD + message(1, "IH", T0, 250))
+    undescribed = fit_file(FILE_ID + DEV_RECORD + message(1, "IH", T0, 250))
+    fresh = fit_fitparse.decode(undescribed)
+    # fitparse alone would now remember field 7 of developer 0 as "power"
+    assert "power" in fit_fitparse.decode(described).tables["record"].columns
+    after = fit_fitparse.decode(undescribed)
+    assert_same_messages(fresh, after)
+    assert "record" not in after.tables  # the undeclared developer field stops decoding
+    assert after.warnings and "decoding stopped" in after.warnings[0]
+    assert_same_messages(after, fit_fast.decode(undescribed))
+
+
+def test_relative_timestamps_are_fit_epoch_based():
+    """date_time values below 0x10000000 count from device power-on: both engines keep them
+    on the FIT-epoch time line, compressed timestamps included, with no unit."""
+    start = 16_441_241  # a Garmin FR70's power-on seconds, as in the corpus files
+    body = definition(0, 0, [(0, 1, ENUM), (1, 2, UINT16), (4, 4, UINT32)])
+    body += message(0, "BHI", 4, 1, start)  # file_id.time_created, relative too
+    body += definition(1, 20, RECORD_FIELDS) + record(start, 120, 3000, 0, 2600)
+    body += definition(2, 20, [(3, 1, UINT8)])
+    body += message(2, "B", 121, time_offset=(start + 3) % 32)
+    body += record(RELATIVE_LIMIT_S - 1, 122, 3000, 0, 2600)  # the last relative second
+    body += record(RELATIVE_LIMIT_S, 123, 3000, 0, 2600)  # the first absolute one
+    got = both(fit_file(body))
+    rec = got.tables["record"]
+    assert str(rec["timestamp"].dtype) == "datetime64[us, UTC]"
+    seconds = (rec["timestamp"] - FIT_EPOCH).dt.total_seconds().astype(int).tolist()
+    assert seconds == [start, start + 3, RELATIVE_LIMIT_S - 1, RELATIVE_LIMIT_S]
+    assert is_relative_time(rec["timestamp"]).tolist() == [True, True, True, False]
+    assert rec["timestamp"].iloc[-1] == FIRST_ABSOLUTE_TIME
+    created = got.tables["file_id"]["time_created"]
+    assert created.iloc[0] == FIT_EPOCH + pd.Timedelta(seconds=start)
+    assert "timestamp" not in got.units["record"]
+    assert "time_created" not in got.units.get("file_id", {})
+
+
+def test_invalid_timestamps_are_nat_in_microseconds():
+    body = FILE_ID + definition(1, 20, RECORD_FIELDS) + record(0xFFFFFFFF, 120, 3000, 0, 2600)
+    rec = both(fit_file(body)).tables["record"]
+    assert str(rec["timestamp"].dtype) == "datetime64[us, UTC]"
+    assert rec["timestamp"].isna().all()
 
 
 def test_strings_enums_and_zero_invalid_types():

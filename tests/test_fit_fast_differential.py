@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import fitparse.records
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,14 +27,12 @@ FIT_FILES = [f for f in corpus_files(".fit") if not f.startswith(("gpx/", "tcx/"
 
 
 def reference(data: bytes) -> FitMessages | Exception:
-    """The fitparse engine's result, from a clean developer-field registry.
+    """The fitparse engine's result.
 
-    fitparse keeps developer field descriptions in a module-level dict, so its output for a
-    file depends on the files read before it in the process; clearing it makes the reference
-    what a fresh process gives (and what the fast engine, which keeps that state per file,
-    gives).
+    fitparse keeps developer field descriptions in a module-level dict; the engine clears it
+    for each file, so this is what a fresh process gives (and what the fast engine, which keeps
+    that state per file, gives) whatever files the tests read before.
     """
-    fitparse.records.DEV_TYPES.clear()
     try:
         return fit_fitparse.decode(data, "reference")
     except Exception as exc:

@@ -20,6 +20,7 @@ from finishline.errors import (
 from finishline.io.fit import (
     DEG_PER_SEMICIRCLE,
     EARTH_RADIUS_M,
+    RELATIVE_TIME_WARNING,
     activity_from_messages,
     continue_distance_m,
     extra_column_name,
@@ -27,7 +28,12 @@ from finishline.io.fit import (
     read_fit,
     stray_times,
 )
-from finishline.io.fit_messages import FitMessages
+from finishline.io.fit_messages import (
+    FIRST_ABSOLUTE_TIME,
+    FIT_EPOCH,
+    FitMessages,
+    is_relative_time,
+)
 from finishline.summary import timer_from_events
 
 T0 = pd.Timestamp("2024-04-21 09:00:00", tz="UTC")
@@ -209,6 +215,49 @@ def test_records_without_timestamp_dropped_with_warning():
         act = activity_from_messages(_msgs(record), "x.fit")
     assert act.samples["heart_rate_bpm"].tolist() == [1.0, 3.0]
     assert act.samples["elapsed_s"].tolist() == [0.0, 2.0]
+
+
+POWER_ON = FIT_EPOCH + pd.Timedelta(seconds=16_441_241)  # a relative time as the engines give it
+
+
+def test_relative_times_read_on_the_fit_epoch_line_with_a_warning():
+    record = pd.DataFrame({"timestamp": _times(4, POWER_ON, 2.0), "heart_rate": [1, 2, 3, 4]})
+    activity = pd.DataFrame(
+        {"timestamp": [POWER_ON + pd.Timedelta(seconds=8)], "local_timestamp": [T0]}
+    )
+    with pytest.warns(FinishlineWarning, match="device power-on.*absolute date is unknown"):
+        act = activity_from_messages(_msgs(record, activity=activity), "fr70.fit")
+    assert act.meta.start_time == POWER_ON
+    assert act.samples["elapsed_s"].tolist() == [0.0, 2.0, 4.0, 6.0]
+    assert act.samples["heart_rate_bpm"].tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert act.meta.warnings == [RELATIVE_TIME_WARNING]
+    assert act.meta.utc_offset_s is None  # a power-on time has no offset to a local clock
+
+
+def test_relative_records_among_dated_ones_are_dropped():
+    times = pd.concat([_times(2, POWER_ON), _times(5)], ignore_index=True)
+    record = pd.DataFrame({"timestamp": times, "heart_rate": [9, 9, 1, 2, 3, 4, 5]})
+    with pytest.warns(FinishlineWarning, match="dropped 2 records timed from device power-on"):
+        act = activity_from_messages(_msgs(record), "x.fit")
+    assert act.meta.start_time == T0
+    assert act.samples["heart_rate_bpm"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert RELATIVE_TIME_WARNING not in act.meta.warnings
+
+
+def test_dated_records_raise_no_relative_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FinishlineWarning)
+        act = activity_from_messages(_msgs(pd.DataFrame({"timestamp": _times(3)})), "x.fit")
+    assert act.meta.warnings == []
+
+
+def test_is_relative_time_boundary_and_nat():
+    times = pd.Series(
+        [FIT_EPOCH, FIRST_ABSOLUTE_TIME - pd.Timedelta(seconds=1), FIRST_ABSOLUTE_TIME, pd.NaT, T0],
+        dtype="datetime64[us, UTC]",
+    )
+    assert is_relative_time(times).tolist() == [True, True, False, False, False]
+    assert FIRST_ABSOLUTE_TIME == FIT_EPOCH + pd.Timedelta(seconds=0x10000000)
 
 
 def test_same_timestamp_records_merge_channels():
@@ -395,6 +444,31 @@ def test_bad_crc_warns_and_reads_everything(engine):
     with pytest.warns(FinishlineWarning, match="CRC"):
         act = read_bytes(bytes(data), "crc.fit", engine=engine)
     assert len(act.samples) == len(_quiet(bytes(_bytes(SMALL_RUN)), engine).samples)
+
+
+RELATIVE_TIME_RUNS = [
+    "bad/fitparse__antfs-dump.63__run_nodist.fit",
+    "bad/fitparse__compressed-speed-distance__run_10.2km.fit",
+]
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("name", RELATIVE_TIME_RUNS)
+@pytest.mark.parametrize("engine", ["fast", "fitparse"])
+def test_relative_time_runs_read_whole_with_a_warning(name, engine):
+    """Garmin FR70 runs timed from power-on: the whole run, timed like the device's session."""
+    with pytest.warns(FinishlineWarning, match="device power-on"):
+        act = read_bytes(_bytes(name), name, engine=engine)
+    assert act.meta.sport == "running" and RELATIVE_TIME_WARNING in act.meta.warnings
+    assert act.meta.start_time < FIRST_ABSOLUTE_TIME
+    session = act.sessions.iloc[0]
+    # the session's start (relative too) sits on the same time line as the samples
+    assert abs((act.meta.start_time - session["start_time"]).total_seconds()) <= 1.0
+    elapsed = act.samples["elapsed_s"].iloc[-1]
+    assert abs(elapsed - session["elapsed_s"]) <= 0.01 * session["elapsed_s"]
+    assert len(act.samples) > 600 and act.samples["heart_rate_bpm"].notna().mean() > 0.9
+    if np.isfinite(session["distance_m"]):
+        assert act.samples["distance_m"].iloc[-1] == pytest.approx(session["distance_m"], rel=0.02)
 
 
 @pytest.mark.real

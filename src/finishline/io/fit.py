@@ -9,6 +9,9 @@ units and one set of rules:
 - cadence: FIT running cadence counts strides per minute of one leg, so foot sports get
   ``cadence_spm = 2 * (cadence + fractional_cadence)``; other sports keep the raw value in
   ``cadence_rpm`` (revolutions or strokes per minute) and leave ``cadence_spm`` empty;
+- times: every FIT time is FIT-epoch based (see :mod:`finishline.io.fit_messages`); a file whose
+  record times all count from device power-on is read on that time line with a
+  :class:`~finishline.errors.FinishlineWarning` saying the date is unknown;
 - every other record field (developer fields too) is kept as a float column named in snake case
   with a unit suffix (``stance_time_ms``, ``form_power_w``), its unit in ``meta.units``.
 """
@@ -28,7 +31,7 @@ from finishline.errors import (
     NotAnActivityError,
     TruncatedFileWarning,
 )
-from finishline.io.fit_messages import FitMessages
+from finishline.io.fit_messages import FitMessages, is_relative_time
 
 __all__ = ["ENGINES", "activity_from_messages", "decode_fit", "haversine_m", "read_fit"]
 
@@ -168,6 +171,7 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
     n_untimed = int((~has_time).sum())
     if n_untimed and has_time.any():
         meta.warnings.append(f"dropped {n_untimed} records without a timestamp")
+    has_time = _place_relative_times(timestamps, has_time, meta)
     if not has_time.any():
         detail = f" ({n_untimed} records without a timestamp)" if n_untimed else ""
         _emit(meta.warnings, source)
@@ -196,6 +200,40 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
     events = _events(msgs.get("event"))
     _emit(meta.warnings, source)
     return make_activity(samples, meta, laps=laps, sessions=sessions, events=events)
+
+
+#: Warning for a file timed from device power-on (its record times are all relative).
+RELATIVE_TIME_WARNING = (
+    "record times count seconds since device power-on (FIT relative time), not dates: the "
+    "absolute date is unknown, so times are placed after the FIT epoch 1989-12-31T00:00:00Z "
+    "(durations, pace and elapsed time are right; the start date is not)"
+)
+
+
+def _place_relative_times(
+    timestamps: pd.Series, has_time: np.ndarray, meta: ActivityMeta
+) -> np.ndarray:
+    """Records to keep, given which record times are relative to device power-on.
+
+    All relative (an old Garmin FR70 without a clock): kept on the FIT-epoch time line with
+    :data:`RELATIVE_TIME_WARNING`. No FIT field anchors them: in the corpus files
+    ``file_id.time_created`` and ``session.start_time`` are relative too, and
+    ``activity.local_timestamp`` is the same instant in two runs nine days of device time apart,
+    so it is not the run's end. Mixed with absolute times (a clock set mid-file): the relative
+    records cannot be placed among the others and are dropped with a warning.
+    """
+    relative = is_relative_time(timestamps)
+    if not relative.any():
+        return has_time
+    n_relative = int(relative.sum())
+    if n_relative == int(has_time.sum()):
+        meta.warnings.append(RELATIVE_TIME_WARNING)
+        return has_time
+    meta.warnings.append(
+        f"dropped {n_relative} records timed from device power-on (not dates) among records "
+        "with dates"
+    )
+    return has_time & ~relative
 
 
 def haversine_m(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
@@ -347,6 +385,7 @@ def _utc_offset_s(activity: pd.DataFrame) -> int | None:
     if activity.empty or not {"timestamp", "local_timestamp"} <= set(activity.columns):
         return None
     utc = pd.to_datetime(activity["timestamp"], utc=True, errors="coerce")
+    utc = utc.where(~is_relative_time(utc))  # power-on time: no offset to a local clock
     local = pd.to_datetime(activity["local_timestamp"], utc=True, errors="coerce")
     offset = ((local - utc).dt.total_seconds()).dropna()
     if offset.empty:

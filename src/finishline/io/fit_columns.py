@@ -4,7 +4,8 @@ A :class:`Column` holds the values of one field (or component) for a set of rows
 ``missing`` mask that means exactly "fitparse's value is ``None``". Kinds:
 
 - ``int`` / ``float``: numeric numpy arrays;
-- ``date``: int64 seconds since the FIT epoch (1989-12-31 UTC), to become datetimes;
+- ``date``: int64 seconds since the FIT epoch (1989-12-31 UTC), to become datetimes (values
+  below ``0x10000000``, seconds since device power-on, included);
 - ``obj``: Python objects (strings, tuples, enum names mixed with numbers, times, booleans).
 
 References
@@ -64,7 +65,7 @@ class Column:
     kind: str  # int, float, date, obj
     values: np.ndarray
     missing: np.ndarray
-    units_only_when_missing: bool = False  # date types keep units only where unconverted
+    units_only_when_missing: bool = False  # localtime_into_day keeps units only where None
 
     def take(self, rows: np.ndarray) -> Column:
         return Column(
@@ -219,12 +220,12 @@ def render(raw: Raw, field: Any, type_name: str | None, scale: Any, offset: Any)
     if type_name == "date_time":
         if values.dtype.kind == "f":
             raise Unsupported("scaled date_time")
-        small = ~missing & (values < 0x10000000)
-        return Column("date", values, missing | small, units_only_when_missing=True)
+        # Values below 0x10000000 (seconds since device power-on) stay FIT-epoch based too.
+        return Column("date", values, missing)
     if type_name == "local_date_time":
         if values.dtype.kind == "f":
             raise Unsupported("scaled local_date_time")
-        return Column("date", values, missing, units_only_when_missing=True)
+        return Column("date", values, missing)
     if type_name == "localtime_into_day":
         if values.dtype.kind == "f":
             raise Unsupported("scaled localtime_into_day")

@@ -368,6 +368,8 @@ def _assemble(name: str, blocks: list[_Block], file_of: np.ndarray, out: FitMess
                     raise Unsupported("date and non-date fields under one name")
                 date_cols.add(col_name)
             pieces[col_name].append((pos, _merge(its)))
+            if col_name in date_cols:
+                continue  # date columns record no unit (see fit_messages)
             pick = _units_candidates(its, block.rows)
             if pick and (col_name not in unit_pick or pick[:2] < unit_pick[col_name][:2]):
                 unit_pick[col_name] = pick
@@ -390,8 +392,6 @@ def _column(pieces: list[tuple[np.ndarray, Column]], total: int, is_date: bool) 
         for pos, c in pieces:
             secs[pos] = c.values
             missing[pos] = c.missing
-        if missing.all():
-            return pd.to_datetime(pd.Series([None] * total, dtype=object), utc=True)
         stamps = (secs + FIT_EPOCH_S).astype("datetime64[s]").astype("datetime64[us]")
         stamps[missing] = np.datetime64("NaT")
         return pd.Series(pd.DatetimeIndex(stamps).tz_localize("UTC"))

@@ -7,9 +7,14 @@ Rules that make the table well defined (the fast engine follows the same):
 
 - a field name that occurs more than once in one message (a field and a component expanded into
   the same name) takes the first value that is not ``None``;
-- ``date_time`` / ``local_date_time`` values become ``datetime64[ns, UTC]`` (local times are
-  stored "as if UTC", like fitparse does); values below ``0x10000000`` (seconds since device
-  power-on, not a date) become ``NaT``;
+- ``date_time`` / ``local_date_time`` values become ``datetime64[us, UTC]`` (local times are
+  stored "as if UTC", like fitparse does); ``date_time`` values below ``0x10000000``, which
+  fitparse leaves as integers because they count seconds since device power-on rather than
+  since the FIT epoch, become FIT-epoch-based times too (1989-12-31T00:00:00Z + value), so the
+  time line of such a file is kept (see :mod:`finishline.io.fit_messages`); date columns record
+  no unit;
+- fitparse's module-level registry of developer fields (``fitparse.records.DEV_TYPES``) is
+  cleared before each file, so a file's output never depends on the files read before it;
 - ``_file`` counts ``file_id`` messages seen before (chained files), starting at 0.
 
 Damaged input: a file that ends early keeps every complete message before the break with a
@@ -23,6 +28,7 @@ import datetime as dt
 import io
 from typing import Any
 
+import fitparse.records
 import pandas as pd
 from fitparse import FitFile
 from fitparse.utils import FitCRCError, FitEOFError, FitHeaderError, FitParseError
@@ -32,10 +38,16 @@ from finishline.io.fit_messages import FitMessages
 
 _DATE_TYPES = ("date_time", "local_date_time")
 
+#: The FIT epoch, naive as fitparse's datetimes (which are UTC).
+FIT_EPOCH = dt.datetime(1989, 12, 31)
+
 
 def _parse(data: bytes, check_crc: bool) -> tuple[list[Any], str | None, Exception | None]:
     """Parse messages until the end or the first error; return (messages, problem, exc)."""
     messages: list[Any] = []
+    # fitparse registers developer field descriptions in a module-level dict that outlives the
+    # file: without this a file could decode with another file's developer fields.
+    fitparse.records.DEV_TYPES.clear()
     try:
         # The constructor already reads the file header (and its CRC): keep it inside the try.
         fit = FitFile(io.BytesIO(data), check_crc=check_crc)
@@ -51,6 +63,16 @@ def _parse(data: bytes, check_crc: bool) -> tuple[list[Any], str | None, Excepti
         # fitparse raises assorted errors on corrupt definitions; keep what came before.
         return messages, "corrupt", exc
     return messages, None, None
+
+
+def _as_datetime(value: Any) -> dt.datetime | None:
+    """A FIT date value as a naive UTC datetime: fitparse's datetime, or the FIT epoch plus an
+    integer fitparse left unconverted (seconds since device power-on); ``None`` otherwise."""
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return FIT_EPOCH + dt.timedelta(seconds=value)
+    return None
 
 
 def decode(data: bytes, source: str | None = None) -> FitMessages:
@@ -90,17 +112,16 @@ def decode(data: bytes, source: str | None = None) -> FitMessages:
             type_name = getattr(getattr(fd, "type", None), "name", None)
             if type_name in _DATE_TYPES:
                 date_cols.setdefault(name, set()).add(fname)
-                if not isinstance(value, dt.datetime):
-                    value = None
-            row[fname] = value
-            if fd.units and fname not in units:
+                value = _as_datetime(value)
+            elif fd.units and fname not in units:
                 units[fname] = fd.units
+            row[fname] = value
         rows.setdefault(name, []).append(row)
 
     for name, rlist in rows.items():
         frame = pd.DataFrame.from_records(rlist)
         for col in date_cols.get(name, ()):
-            frame[col] = pd.to_datetime(frame[col], utc=True)
+            frame[col] = pd.to_datetime(frame[col], utc=True).dt.as_unit("us")
         out.tables[name] = frame
     out.n_files = max(file_index + 1, 1)
     return out
