@@ -22,6 +22,7 @@ import pandas as pd
 
 from finishline.activity import Activity
 from finishline.clean import clean
+from finishline.metrics.efforts import fastest_effort
 from finishline.metrics.gap import gap_factor
 
 #: Durations (s) of the stored mean-maximal GAP speed curve.
@@ -83,31 +84,6 @@ def mean_max_speed(cumulative_m: np.ndarray, durations_s: tuple[int, ...]) -> np
         if n > w:
             out[k] = float(np.max(cumulative_m[w:] - cumulative_m[:-w])) / w
     return out
-
-
-def fastest_time_s(time_s: np.ndarray, cumulative_m: np.ndarray, distance_m: float) -> float:
-    """Fastest time (s) to cover ``distance_m`` anywhere in a run.
-
-    For every start sample the finish time is interpolated where cumulative distance reaches
-    start + ``distance_m``.
-
-    Parameters
-    ----------
-    time_s
-        Moving time at each sample (s), increasing.
-    cumulative_m
-        Cumulative distance (m), non-decreasing.
-    """
-    if cumulative_m.size < 2 or cumulative_m[-1] - cumulative_m[0] < distance_m:
-        return float("nan")
-    last_start = np.searchsorted(cumulative_m, cumulative_m[-1] - distance_m, side="right")
-    starts = np.arange(last_start)
-    targets = cumulative_m[starts] + distance_m
-    # strictly increasing xp for interp: keep the last sample of each plateau (standing
-    # still adds no distance), so a start inside a plateau leaves at its end
-    keep = np.r_[np.diff(cumulative_m) > 0, True]
-    finish = np.interp(targets, cumulative_m[keep], time_s[keep])
-    return float(np.min(finish - time_s[starts]))
 
 
 def decoupling(gap_speed_mps: np.ndarray, heart_rate_bpm: np.ndarray) -> float:
@@ -194,5 +170,5 @@ def activity_features(activity: Activity) -> dict[str, Any]:
         "hr_hist_s": hist.tolist(),
     }
     for name, dist in EFFORT_DISTANCES_M.items():
-        record[f"best_{name}_s"] = fastest_time_s(time_s, cum_m, dist)
+        record[f"best_{name}_s"] = fastest_effort(cum_m, time_s, dist)[0]
     return record
