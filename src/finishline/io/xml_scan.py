@@ -58,6 +58,8 @@ _LT, _GT, _SLASH, _COLON, _BANG, _QUESTION, _AMP = (ord(c) for c in "<>/:!?&")
 _OPEN, _CLOSE, _EMPTY = 0, 1, 2
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _ASCII_COMPATIBLE = {"utf-8", "utf8", "us-ascii", "ascii"}
+#: Row ``k``: 0xFF in the first ``k`` bytes, 0 after (keeps the first ``k`` bytes of a name).
+_PREFIX_MASKS = np.tril(np.full((NAME_WINDOW + 1, NAME_WINDOW), 0xFF, dtype=np.uint8), k=-1)
 _POINT_ATTRIBUTE = re.compile(rb"""l(at|on)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
@@ -336,8 +338,8 @@ class _TagTable:
         if not _plain_encoding(data):
             return None
         arr = np.frombuffer(data, dtype=np.uint8)
-        low = arr < 32
-        if np.count_nonzero(low) != data.count(b"\n") + data.count(b"\r") + data.count(b"\t"):
+        low = arr[np.flatnonzero(arr < 32)]
+        if ((low != 10) & (low != 13) & (low != 9)).any():
             return None  # control characters: not XML
         lt = np.flatnonzero(arr == _LT)
         gt = np.flatnonzero(arr == _GT)
@@ -358,8 +360,9 @@ class _TagTable:
         if special[1:].any() or (special[0] and after[0] != _QUESTION):
             return False  # comments, CDATA, DOCTYPE, processing instructions
         start = 1 if special[0] else 0
-        kind = np.where(after == _SLASH, _CLOSE, np.where(arr[gt - 1] == _SLASH, _EMPTY, _OPEN))
-        kind = kind.astype(np.int8)
+        kind = np.full(len(lt), _OPEN, dtype=np.int8)
+        kind[arr[gt - 1] == _SLASH] = _EMPTY
+        kind[after == _SLASH] = _CLOSE
         if special[0]:
             kind[0] = _EMPTY  # the XML declaration takes no part in nesting
         self.kind = kind
@@ -368,25 +371,22 @@ class _TagTable:
         delimiter = (rows <= 32) | (rows == _SLASH) | (rows == _GT)
         name_len = delimiter.argmax(axis=1)
         has_end = delimiter[np.arange(len(rows)), name_len]
-        columns = np.arange(NAME_WINDOW)
-        colon = (rows == _COLON) & (~has_end[:, None] | (columns < name_len[:, None]))
-        has_colon = colon.any(axis=1)
-        colon_at = colon.argmax(axis=1)
+        name_len = np.where(has_end, name_len, NAME_WINDOW)
+        colon_at = (rows == _COLON).argmax(axis=1)
+        has_colon = (rows[np.arange(len(rows)), colon_at] == _COLON) & (colon_at < name_len)
         local_start = np.where(has_colon, colon_at + 1, 0)
         # A name longer than the window: unambiguous only when its visible local part is
         # already too long to be one of ``names``.
-        visible = NAME_WINDOW - local_start
-        if (~has_end[start:] & (visible[start:] <= MAX_LOCAL_NAME)).any():
+        if (~has_end[start:] & (NAME_WINDOW - local_start[start:] <= MAX_LOCAL_NAME)).any():
             return False
-        name_len = np.where(has_end, name_len, NAME_WINDOW + MAX_LOCAL_NAME + 1)
-        local_len = name_len - local_start
-        named = np.where(columns < np.minimum(name_len, NAME_WINDOW)[:, None], rows, 0)
-        self._match_pairs(named, name_len, start)
-        if self.mate is None:
+        named = (rows & _PREFIX_MASKS[name_len]).view("<u8")
+        full_len = np.where(has_end, name_len, NAME_WINDOW + MAX_LOCAL_NAME + 1)
+        if not self._match_pairs(named, full_len, start):
             return False
+        local_len = np.minimum(full_len - local_start, MAX_LOCAL_NAME + 1)
         local_rows = self.window[name_at + local_start][:, :MAX_LOCAL_NAME]
-        local_rows = np.where(columns[:MAX_LOCAL_NAME] < local_len[:, None], local_rows, 0)
-        words = np.ascontiguousarray(local_rows.astype(np.uint8)).view("<u8")
+        mask = _PREFIX_MASKS[np.minimum(local_len, MAX_LOCAL_NAME)][:, :MAX_LOCAL_NAME]
+        words = np.ascontiguousarray(local_rows & mask).view("<u8")
         for name in names:
             target = np.frombuffer(name.encode().ljust(MAX_LOCAL_NAME, b"\0"), dtype="<u8")
             hit = (local_len == len(name)) & (words[:, 0] == target[0]) & (words[:, 1] == target[1])
@@ -396,7 +396,7 @@ class _TagTable:
         self.prefix_len = colon_at[self.prefix_rows]
         return True
 
-    def _match_pairs(self, rows: np.ndarray, name_len: np.ndarray, start: int) -> None:
+    def _match_pairs(self, words: np.ndarray, name_len: np.ndarray, start: int) -> bool:
         """Pair each opening tag with its closing tag; ``mate`` is ``None`` if they do not nest.
 
         At any one depth the tags alternate open, close in document order, so a stable sort by
@@ -408,24 +408,24 @@ class _TagTable:
         single_empty_root = len(kind) == 1 and kind[0] == _EMPTY
         one_root = len(kind) > 1 and kind[0] == _OPEN and (depth_after[:-1] > 0).all()
         if not (single_empty_root or (one_root and depth_after[-1] == 0)):
-            self.mate = None  # unbalanced, or more than one root element
-            return
+            return False  # unbalanced, or more than one root element
         paired = np.flatnonzero(kind != _EMPTY)
         # An opening tag's level is the depth after it, a closing tag's the depth before it.
         level = np.where(kind == _OPEN, depth_after, depth_after + 1)[paired]
         if level.max(initial=0) > np.iinfo(np.int16).max:
-            self.mate = None
-            return
+            return False
         order = paired[np.argsort(level.astype(np.int16), kind="stable")] + start
         opens, closes = order[0::2], order[1::2]
-        same = (name_len[opens] == name_len[closes]) & (rows[opens] == rows[closes]).all(axis=1)
+        same = name_len[opens] == name_len[closes]
+        for column in range(words.shape[1]):
+            same &= words[opens, column] == words[closes, column]
         if not same.all():
-            self.mate = None  # a closing tag names another element
-            return
+            return False  # a closing tag names another element
         mate = np.arange(len(self.kind), dtype=np.int64)  # an empty tag is its own mate
         mate[opens] = closes
         mate[closes] = opens
         self.mate = mate
+        return True
 
     def spans_of(self, container: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(opening, closing) tag indices of the containers; ``None`` if containers nest."""
