@@ -331,7 +331,7 @@ def test_truncated_gpx_keeps_complete_points_with_a_warning():
 
 def test_malformed_in_the_middle_is_not_taken_for_truncation():
     doc = _long_track().replace(b"</gpxtpx:hr>", b"</gpxtpx:hx>", 1)
-    for engine in ("auto", "lxml"):
+    for engine in ("scan", "lxml"):
         with pytest.raises(FileFormatError, match="malformed XML"):
             read_gpx(doc, "bad.gpx", engine=engine)
 
@@ -347,7 +347,7 @@ def test_malformed_in_the_middle_is_not_taken_for_truncation():
 )
 def test_unusual_documents_read_the_same_by_both_engines(change):
     doc = _long_track().replace(*change)
-    fast, full = read_gpx(doc, engine="auto"), read_gpx(doc, engine="lxml")
+    fast, full = read_gpx(doc, engine="scan"), read_gpx(doc, engine="lxml")
     pd.testing.assert_frame_equal(fast.samples, full.samples)
 
 
@@ -361,7 +361,7 @@ def test_sparse_fields_and_prefixes_agree_between_engines():
         "<trkpt lon='1.0004' lat='1'><time>2020-01-01T00:00:04Z</time><ele></ele></trkpt>",
     ]
     doc = gpx(track(pts))
-    fast, full = read_gpx(doc, engine="auto"), read_gpx(doc, engine="lxml")
+    fast, full = read_gpx(doc, engine="scan"), read_gpx(doc, engine="lxml")
     pd.testing.assert_frame_equal(fast.samples, full.samples)
     np.testing.assert_array_equal(
         fast.samples["heart_rate_bpm"], [100.0, np.nan, 120.0, np.nan, np.nan]
@@ -371,6 +371,6 @@ def test_sparse_fields_and_prefixes_agree_between_engines():
 
 def test_scanner_refuses_entities_like_lxml():
     with pytest.raises(UnsafeFileError):
-        read_gpx(BILLION_LAUGHS, "evil.gpx", engine="auto")
+        read_gpx(BILLION_LAUGHS, "evil.gpx", engine="scan")
     with pytest.raises(ValueError, match="engine"):
         read_gpx(_long_track(), engine="regex")

@@ -62,7 +62,7 @@ _NAME_WORDS = {"marathon": "running", "halfmarathon": "running", "jog": "running
 _NAME_SPORTS = ("running", "cycling", "walking", "hiking", "swimming")
 
 
-def read_gpx(data: bytes, source: str | None = None, engine: str = "auto") -> Activity:
+def read_gpx(data: bytes, source: str | None = None, engine: str = "lxml") -> Activity:
     """Read GPX bytes into an :class:`~finishline.activity.Activity`.
 
     Parameters
@@ -72,8 +72,8 @@ def read_gpx(data: bytes, source: str | None = None, engine: str = "auto") -> Ac
     source
         File name, for ``meta.source_path`` and error messages.
     engine
-        ``"auto"``: the fast scanner of :mod:`finishline.io.xml_scan` where it reads the file
-        exactly, else a full lxml parse; ``"lxml"``: always the full parse.
+        ``"lxml"`` (default): the full safe lxml parse; ``"scan"``: the numpy scanner of
+        :mod:`finishline.io.xml_scan` where it reads the file exactly (same Activity), else lxml.
 
     Raises
     ------

@@ -75,7 +75,7 @@ _TRIGGERS = {
 }
 
 
-def read_tcx(data: bytes, source: str | None = None, engine: str = "auto") -> Activity:
+def read_tcx(data: bytes, source: str | None = None, engine: str = "lxml") -> Activity:
     """Read TCX bytes into an :class:`~finishline.activity.Activity`.
 
     Parameters
@@ -85,8 +85,8 @@ def read_tcx(data: bytes, source: str | None = None, engine: str = "auto") -> Ac
     source
         File name, for ``meta.source_path`` and error messages.
     engine
-        ``"auto"``: the fast scanner of :mod:`finishline.io.xml_scan` where it reads the file
-        exactly, else a full lxml parse; ``"lxml"``: always the full parse.
+        ``"lxml"`` (default): the full safe lxml parse; ``"scan"``: the numpy scanner of
+        :mod:`finishline.io.xml_scan` where it reads the file exactly (same Activity), else lxml.
 
     Raises
     ------
