@@ -79,13 +79,15 @@ def evaluate(results: pd.DataFrame) -> pd.DataFrame:
             p_model = model.predict_proba(table.loc[te, list(FEATURES)])[:, 1]
             beta = fit_baseline(base[tr], table.loc[tr, "fmf"])
             p_base = expit(beta[0] + base[te].to_numpy() @ beta[1:])
-            subsets = [("all", np.ones(te.sum(), bool))]
+            subsets = [("all", np.ones(te.sum(), bool), prevalence)]
             if km == 35.0:
-                subsets.append(("not slowing", not_slowing[te]))
+                # The constant forecast for a subset is the training race's rate in that subset.
+                train_rate = float(table.loc[tr, "fmf"].to_numpy()[not_slowing[tr]].mean())
+                subsets.append(("not slowing", not_slowing[te], train_rate))
             y = table.loc[te, "fmf"].to_numpy()
-            for subset, mask in subsets:
+            for subset, mask, rate in subsets:
                 for name, p in (("model", p_model), ("baseline", p_base)):
-                    metrics = summarize_predictions(y[mask], p[mask], prevalence)
+                    metrics = summarize_predictions(y[mask], p[mask], rate)
                     rows.append(
                         {"km": km, "train": train_race, "test": test_race, "subset": subset}
                         | {"method": name}
