@@ -170,8 +170,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from finishline.training.season import analyze_season, load_athlete_config
 
     config = load_athlete_config(args.athlete_config)
-    batch = read_many(args.dir, cache_dir=args.cache, scheduler=args.scheduler,
-                      progress=sys.stderr.isatty())
+    batch = read_many(
+        args.dir, cache_dir=args.cache, scheduler=args.scheduler, progress=sys.stderr.isatty()
+    )
     season = analyze_season(batch, config)
     if args.html:
         from finishline.viz.training_report import training_report_html
@@ -182,8 +183,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     cs = season["critical_speed"]
     print(
         f"{len(season['activities'])} runs analysed, {len(season['skipped'])} skipped; "
-        + (f"CS {cs['critical_speed_mps']:.2f} m/s, D' {cs['d_prime_m']:.0f} m"
-           if cs["valid"] else f"no CS fit ({cs['reason']})"),
+        + (
+            f"CS {cs['critical_speed_mps']:.2f} m/s, D' {cs['d_prime_m']:.0f} m"
+            if cs["valid"]
+            else f"no CS fit ({cs['reason']})"
+        ),
         file=sys.stderr,
     )
     return 0
