@@ -233,7 +233,9 @@ def athlete_parameters(
         value, rule = estimate_athlete_max_hr(track, age)
         params["max_hr_bpm"] = {"value": value, "source": "estimated", "rule": rule}
         if has_hr:
-            notices.append(f"max heart rate estimated as {value:.0f} bpm ({rule}); pass max_hr")
+            notices.append(
+                f"max heart rate estimated as {value:.0f} bpm ({rule}); give max_hr_bpm (--max-hr) or age (--age)"
+            )
     else:
         params["max_hr_bpm"] = {"value": float(max_hr_bpm), "source": "given"}
     if rest_hr_bpm is None:
@@ -244,7 +246,7 @@ def athlete_parameters(
         }
         if has_hr:
             notices.append(
-                f"resting heart rate assumed {DEFAULT_REST_HR_BPM:.0f} bpm; pass rest_hr"
+                f"resting heart rate assumed {DEFAULT_REST_HR_BPM:.0f} bpm; give rest_hr_bpm (--rest-hr)"
             )
     else:
         params["rest_hr_bpm"] = {"value": float(rest_hr_bpm), "source": "given"}
@@ -258,7 +260,7 @@ def athlete_parameters(
         if np.isfinite(cs):
             notices.append(
                 f"critical speed estimated as {cs:.2f} m/s (mean race speed / 0.848); "
-                "pass critical_speed for the %CS risk terms"
+                "give critical_speed_mps (--critical-speed) for the %CS risk terms"
             )
     else:
         params["critical_speed_mps"] = {"value": float(critical_speed_mps), "source": "given"}

@@ -126,24 +126,20 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         write_race_report(result, args.html)
     if args.json:
         _write_json(result.to_json(), args.json)
-        if args.json != "-":
-            return 0
-    else:
-        fm = result.final_mile
-        s = result.summary
-        print(f"{'distance':<22}{s['distance_m'] / 1000:.2f} km")
-        print(
-            f"{'elapsed / moving':<22}{_fmt_duration(s['elapsed_s'])} / "
-            f"{_fmt_duration(s['moving_s'])}"
-        )
-        print(
-            f"{'final-mile pace ratio':<22}{fm['pace_ratio']:.3f} (GAP {fm['gap_pace_ratio']:.3f})"
-        )
-        print(
-            f"{'final mile':<22}{'FAILED' if fm['failed'] else 'held'} ({fm['severity']}), "
-            f"walk {fm['walk_s']:.0f} s, stop {fm['stop_s']:.0f} s"
-        )
-        print(result.verdict)
+        if args.json == "-":
+            return 0  # stdout holds the JSON and nothing else
+    fm = result.final_mile
+    s = result.summary
+    print(f"{'distance':<22}{s['distance_m'] / 1000:.2f} km")
+    print(
+        f"{'elapsed / moving':<22}{_fmt_duration(s['elapsed_s'])} / {_fmt_duration(s['moving_s'])}"
+    )
+    print(f"{'final-mile pace ratio':<22}{fm['pace_ratio']:.3f} (GAP {fm['gap_pace_ratio']:.3f})")
+    print(
+        f"{'final mile':<22}{'FAILED' if fm['failed'] else 'held'} ({fm['severity']}), "
+        f"walk {fm['walk_s']:.0f} s, stop {fm['stop_s']:.0f} s"
+    )
+    print(result.verdict)
     return 0
 
 
