@@ -73,6 +73,7 @@ def test_cli_analyze_and_splits(tmp_path, capsys):
     )
     out = tmp_path / "a.json"
     assert main(["analyze", str(gpx), "--json", str(out)]) == 0
+    assert "Final mile" in capsys.readouterr().out  # the verdict is printed beside the JSON
     doc = json.loads(out.read_text())
     assert doc["summary"]["distance_m"] == pytest.approx(3.0 * 1195, rel=0.01)
     assert main(["splits", str(gpx), "--json"]) == 0
