@@ -213,6 +213,33 @@ def unavailable_figure(title: str, reason: str, height: int = 260) -> go.Figure:
     return fig
 
 
+#: Longest line (characters) of text drawn inside a plot: fits a 420 px phone screen.
+WRAP_CHARS = 40
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text`` (up to and including the first ``. `` or the end)."""
+    text = " ".join(text.split())
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
+
+
+def wrap_text(text: str, width: int = WRAP_CHARS) -> list[str]:
+    """``text`` broken into lines of at most ``width`` characters at spaces (a longer word
+    stays whole on its own line)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    if current:
+        lines.append(current)
+    return lines
+
+
 def _has_data(track: pd.DataFrame | None, column: str) -> bool:
     return track is not None and column in track and bool(track[column].notna().any())
 
@@ -265,6 +292,22 @@ def pace_elevation_figure(
         rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3], vertical_spacing=0.06
     )
     per = f" /{unit_label(unit)}"
+    if has_gap:
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=gap,
+                name="grade-adjusted pace",
+                mode="lines",
+                # beneath the pace and lighter: GAP swings with every bump of the elevation data
+                line={"color": COLORS["gap"], "width": 1.2},
+                opacity=0.75,
+                customdata=pace_strings(gap),
+                hovertemplate="GAP %{customdata}" + per + "<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
     fig.add_trace(
         go.Scatter(
             x=x,
@@ -278,20 +321,6 @@ def pace_elevation_figure(
         row=1,
         col=1,
     )
-    if has_gap:
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=gap,
-                name="grade-adjusted pace",
-                mode="lines",
-                line={"color": COLORS["gap"], "width": 1.6, "dash": "dot"},
-                customdata=pace_strings(gap),
-                hovertemplate="GAP %{customdata}" + per + "<extra></extra>",
-            ),
-            row=1,
-            col=1,
-        )
     ref = reference_pace(track) * METERS_PER_UNIT[unit] / 1000.0
     if np.isfinite(ref):
         fig.add_hline(
@@ -343,6 +372,7 @@ def pace_elevation_figure(
             showarrow=False,
         )
         fig.update_yaxes(visible=False, row=2, col=1)
+    fig.update_xaxes(range=[0.0, float(np.nanmax(x))])
     fig.update_xaxes(title_text=_x_title(unit), hoverformat=".2f", row=2, col=1)
     fig.update_layout(template=TEMPLATE_NAME, title={"text": title}, height=480)
     return fig
@@ -471,11 +501,11 @@ def heart_rate_figure(
             )
             fig.add_annotation(
                 text="5 %: drift threshold",
-                x=1.0,
+                x=0.0,  # the curve starts after its first window: the left end is free
                 xref=f"x{row} domain" if row > 1 else "x domain",
                 y=5.0,
                 yref=f"y{row}" if row > 1 else "y",
-                xanchor="right",
+                xanchor="left",
                 yanchor="bottom",
                 showarrow=False,
                 font={"size": 11, "color": "#555555"},
@@ -503,9 +533,13 @@ def heart_rate_figure(
             yref="paper",
             yanchor="bottom",
             text=f"Pa:HR decoupling >= 5 % from {x_onset:.1f} {unit_label(unit)}",
+            # written away from the nearer edge, so a phone screen does not cut it off
+            xanchor="right" if x_onset > 0.5 * float(np.nanmax(x)) else "left",
             showarrow=False,
             font={"color": COLORS["marker"], "size": 12},
         )
+    # an explicit range: autorange widened the shared axis to 0-65 km on a narrow screen
+    fig.update_xaxes(range=[0.0, float(np.nanmax(x))])
     fig.update_xaxes(title_text=_x_title(unit), hoverformat=".2f", row=len(panels), col=1)
     fig.update_layout(
         template=TEMPLATE_NAME,
@@ -614,19 +648,18 @@ def splits_figure(
                 "cmin": -15.0,
                 "cmax": 15.0,
                 "opacity": 0,
+                # horizontal under the plot: a side bar took a third of a phone screen
                 "colorbar": {
-                    "title": {"text": "vs ref"},
+                    "orientation": "h",
+                    "title": {"text": "split vs reference", "side": "top"},
                     "tickvals": [-15, -10, -5, 0, 5, 10, 15],
-                    "ticktext": [
-                        "15 % slower",
-                        "10 % slower",
-                        "5 % slower",
-                        "reference",
-                        "5 % faster",
-                        "10 % faster",
-                        "15 % faster",
-                    ],
-                    "thickness": 12,
+                    "ticktext": ["15 % slower", "", "", "reference", "", "", "15 % faster"],
+                    "thickness": 10,
+                    "len": 0.8,
+                    "x": 0.5,
+                    "xanchor": "center",
+                    "y": -0.2,
+                    "yanchor": "top",
                 },
             },
             hoverinfo="skip",
@@ -641,7 +674,7 @@ def splits_figure(
     fig.update_xaxes(
         title_text=f"split ({unit_label(unit)}{partial_note})", type="category", tickangle=0
     )
-    fig.update_layout(hovermode="closest", showlegend=False, bargap=0.15)
+    fig.update_layout(hovermode="closest", showlegend=False, bargap=0.15, height=460)
     return fig
 
 
@@ -740,7 +773,10 @@ def fatigue_figure(
                 y=threshold, line={"dash": "dot", "color": COLORS["marker"]}, row=row, col=1
             )
         row += 1
-    for i, col in enumerate(components):
+    scores = bool(components) and all(str(c).startswith("score_") for c in components)
+    if scores:
+        _score_heatmap(fig, frame, components, x, unit, row)
+    for i, col in enumerate([] if scores else components):
         raw = frame[col].to_numpy(dtype="float64")
         lo, hi = np.nanmin(raw), np.nanmax(raw)
         scaled = (raw - lo) / (hi - lo) if hi > lo else np.zeros_like(raw)
@@ -757,7 +793,7 @@ def fatigue_figure(
             row=row,
             col=1,
         )
-    if components:
+    if components and not scores:
         fig.update_yaxes(title_text="components<br>(scaled 0-1)", row=row, col=1)
     if onset_km is not None and np.isfinite(onset_km):
         x_onset = onset_km * 1000.0 / METERS_PER_UNIT[unit]
@@ -770,6 +806,7 @@ def fatigue_figure(
             yref="paper",
             yanchor="bottom",
             text=f"fatigue from {x_onset:.1f} {unit_label(unit)}",
+            xanchor="right" if x_onset > 0.5 * float(np.nanmax(x)) else "left",
             showarrow=False,
             font={"color": COLORS["marker"]},
         )
@@ -777,10 +814,54 @@ def fatigue_figure(
     fig.update_layout(
         template=TEMPLATE_NAME,
         title={"text": title},
-        height=520 if rows == 2 else 320,
-        legend={"y": -0.25, "yanchor": "top", "x": 0.0, "xanchor": "left"},
+        height=(480 if scores else 520) if rows == 2 else 320,
+        showlegend=not scores,
     )
     return fig
+
+
+#: Plain names of the fatigue score components (``score_*`` columns of fatigue_state).
+SCORE_NAMES = {
+    "score_pace": "pace fade",
+    "score_cardiac": "cardiac drift",
+    "score_gait": "gait change",
+    "score_d_prime": "D' spent",
+    "score_glycogen": "glycogen",
+}
+
+
+def _score_heatmap(
+    fig: go.Figure, frame: pd.DataFrame, components: list[str], x: np.ndarray, unit: Unit, row: int
+) -> None:
+    """The 0-1 component scores as a heatmap (one row per signal, one column per km): five
+    overlaid lines were unreadable, and min-max scaling showed a 0.1 score as a full 1."""
+    names = [SCORE_NAMES.get(c, c.removeprefix("score_").replace("_", " ")) for c in components]
+    z = frame[components].to_numpy(dtype="float64").T
+    fig.add_trace(
+        go.Heatmap(
+            x=x,
+            y=names,
+            z=np.clip(z, 0.0, 1.0),
+            zmin=0.0,
+            zmax=1.0,
+            colorscale=[[0.0, "#FFFFFF"], [0.5, "#F2B380"], [1.0, COLORS["risk"]]],
+            xgap=1,
+            ygap=2,
+            name="component scores",
+            colorbar={
+                "title": {"text": "score"},
+                "tickvals": [0, 0.5, 1],
+                "thickness": 10,
+                "len": 0.5,
+                "y": 0.0,
+                "yanchor": "bottom",
+            },
+            hovertemplate="%{y} %{z:.2f} at %{x:.1f} " + unit_label(unit) + "<extra></extra>",
+        ),
+        row=row,
+        col=1,
+    )
+    fig.update_yaxes(showgrid=False, autorange="reversed", row=row, col=1)
 
 
 def risk_figure(
@@ -845,27 +926,35 @@ def risk_figure(
     )
     lines = []
     if verdict:
-        lines.append(f"<b>{verdict}</b>")
+        # the figure states the headline; the whole verdict is in the report's summary card
+        lines.extend(f"<b>{line}</b>" for line in wrap_text(first_sentence(verdict)))
     if final_mile:
         ratio = final_mile.get("pace_ratio")
         if ratio is not None and np.isfinite(ratio):
             failed = final_mile.get("failed")
             outcome = "failed" if failed else "held"
-            lines.append(
-                f"Observed: final mile {100 * (ratio - 1):+.0f} % vs reference pace"
-                f" (final mile {outcome})"
+            lines.extend(
+                wrap_text(
+                    f"Observed: final mile {100 * (ratio - 1):+.0f} % vs reference pace"
+                    f" (final mile {outcome})"
+                )
             )
     if lines:
+        # the box goes in the top corner over the lower half of the band
+        upper = hi if {"p_lo", "p_hi"} <= set(frame.columns) else p
+        half = x <= np.nanmedian(x)
+        left = np.nanmax(upper[half], initial=0.0) <= np.nanmax(upper[~half], initial=0.0)
         fig.add_annotation(
             text="<br>".join(lines),
             xref="paper",
             yref="paper",
-            x=0.01,
+            x=0.01 if left else 0.99,
             y=0.98,
-            xanchor="left",
+            xanchor="left" if left else "right",
             yanchor="top",
             align="left",
             showarrow=False,
+            font={"size": 11},
             bgcolor="rgba(255,255,255,0.85)",
             bordercolor="#BBBBBB",
             borderwidth=1,
@@ -937,11 +1026,18 @@ def route_figure(track: pd.DataFrame, unit: Unit = "km", *, max_points: int = 25
             "colorscale": ROUTE_PACE_SCALE,
             "cmin": lo,
             "cmax": hi,
+            # under the map: beside it, the bar took a third of a phone screen's width
             "colorbar": {
-                "title": {"text": f"pace<br>(min/{unit_label(unit)})"},
+                "title": {"text": f"pace (min/{unit_label(unit)})", "side": "top"},
                 "tickvals": tickvals,
                 "ticktext": ticktext,
-                "thickness": 12,
+                "thickness": 10,
+                "orientation": "h",
+                "len": 0.8,
+                "x": 0.5,
+                "xanchor": "center",
+                "y": -0.15,
+                "yanchor": "top",
             },
         }
         dist = (
@@ -1056,14 +1152,17 @@ def final_mile_figure(
     speed_raw = window["speed_mps"].to_numpy(dtype="float64")
     dist_raw = window["distance_m"].to_numpy(dtype="float64") / METERS_PER_UNIT[unit]
     walking = speed_raw < WALK_SPEED_MPS
+    walk_fill = "rgba(230,159,0,0.25)"
+    n_walks = 0
     if walking.any():
         edges = np.flatnonzero(np.diff(np.r_[0, walking.astype(np.int8), 0]))
         for a, b in zip(edges[::2], edges[1::2], strict=True):
             if b - a >= 10:  # at least 10 s below walking speed: not a noisy sample
+                n_walks += 1
                 fig.add_vrect(
                     x0=dist_raw[a],
                     x1=dist_raw[b - 1] + 0.005,
-                    fillcolor="rgba(230,159,0,0.25)",
+                    fillcolor=walk_fill,
                     line_width=0,
                     layer="below",
                 )
@@ -1087,6 +1186,18 @@ def final_mile_figure(
             hovertemplate="pace %{customdata} /" + unit_label(unit) + "<extra></extra>",
         )
     )
+    if n_walks:
+        # a legend key for the shading (shapes have none)
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=f"walking (< {WALK_SPEED_MPS:.0f} m/s)",
+                marker={"symbol": "square", "size": 12, "color": walk_fill},
+                hoverinfo="skip",
+            )
+        )
     lo, hi = _pace_range(pace)
     if np.isfinite(ref):
         fig.add_hline(
@@ -1094,6 +1205,7 @@ def final_mile_figure(
             line={"color": COLORS["reference"], "width": 1.2},
             annotation_text=f"reference {format_pace(ref, unit)}",
             annotation_position="bottom left",
+            annotation_bgcolor="rgba(255,255,255,0.8)",
         )
         threshold = ref * FAILURE_PACE_RATIO
         fig.add_hline(
@@ -1102,6 +1214,7 @@ def final_mile_figure(
             annotation_text=f"failure line +25 % ({format_pace(threshold, unit)})",
             annotation_position="bottom left",
             annotation_font_color=COLORS["risk"],
+            annotation_bgcolor="rgba(255,255,255,0.8)",
         )
         lo, hi = min(lo, ref), max(hi, threshold)
     if np.isfinite(mile_pace):

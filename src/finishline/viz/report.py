@@ -305,7 +305,37 @@ th, td {{ padding: 4px 8px; text-align: right; border-bottom: 1px solid #EEE; }}
 th {{ background: #FAFAFA; position: sticky; top: 0; }}
 tr.fl-partial td {{ color: #666; font-style: italic; }}
 .fl-note {{ color: #666; font-size: 12px; }}
+h2 {{ font-size: 17px; margin: 2px 0 6px; }}
+h2.fl-fig-title {{ font-size: 16px; font-weight: 600; line-height: 1.3; }}
+.fl-figure .js-plotly-plot {{ width: 100%; }}
+.fl-scroll {{ overflow-x: auto; -webkit-overflow-scrolling: touch; }}
+.fl-scroll table {{ min-width: 560px; }}
+@media (max-width: 600px) {{
+  main {{ padding: 8px 6px 24px; }}
+  .fl-card, .fl-figure, .fl-table {{ padding: 8px 6px; border-radius: 6px; }}
+  .fl-stats {{ gap: 8px 18px; }}
+  .fl-value {{ font-size: 18px; }}
+  .fl-verdict {{ font-size: 14px; }}
+  h1 {{ font-size: 19px; overflow-wrap: anywhere; }}
+}}
 """
+
+
+def figure_section(key: str, fig: go.Figure, include_plotlyjs: bool = False) -> str:
+    """One figure as ``<section class="fl-figure" data-figure=KEY>``, its title as an HTML
+    heading (which wraps on a phone, where a Plotly title is cut off) and the plot below it."""
+    title = fig.layout.title.text or ""
+    fig = go.Figure(fig)  # a copy: the caller's figure keeps its title
+    fig.update_layout(title={"text": None}, margin={"t": 36})
+    div = fig.to_html(
+        full_html=False,
+        include_plotlyjs=include_plotlyjs,
+        include_mathjax=False,
+        div_id=f"fl-fig-{key}",
+        config=_PLOTLY_CONFIG,
+    )
+    heading = f'<h2 class="fl-fig-title">{html.escape(title)}</h2>' if title else ""
+    return f'<section class="fl-figure" data-figure="{key}">{heading}{div}</section>'
 
 
 def race_report_html(analysis: Any, unit: Unit = "km", title: str | None = None) -> str:
@@ -327,16 +357,10 @@ def race_report_html(analysis: Any, unit: Unit = "km", title: str | None = None)
     source = getattr(meta, "source_path", None) if meta is not None else None
     name = Path(source).name if source else "race"
     title = title or f"Race report: {name}"
-    parts = []
-    for i, (key, fig) in enumerate(figures.items()):
-        div = fig.to_html(
-            full_html=False,
-            include_plotlyjs=i == 0,
-            include_mathjax=False,
-            div_id=f"fl-fig-{key}",
-            config=_PLOTLY_CONFIG,
-        )
-        parts.append(f'<section class="fl-figure" data-figure="{key}">{div}</section>')
+    parts = [
+        figure_section(key, fig, include_plotlyjs=i == 0)
+        for i, (key, fig) in enumerate(figures.items())
+    ]
     device = getattr(meta, "device", None) if meta is not None else None
     sub = " | ".join(x for x in (name, device, f"units: {unit_label(unit)}") if x)
     return (
@@ -346,8 +370,9 @@ def race_report_html(analysis: Any, unit: Unit = "km", title: str | None = None)
         f'<h1>{html.escape(title)}</h1><p class="fl-sub">{html.escape(sub)}</p>'
         f"{_summary_card(analysis, unit)}{''.join(parts)}"
         f'<section class="fl-table"><h2>Splits</h2>'
+        '<div class="fl-scroll">'
         f"{splits_table_html(_get(analysis, 'splits_km' if unit == 'km' else 'splits_mile'), unit)}"
-        "</section></main></body></html>\n"
+        "</div></section></main></body></html>\n"
     )
 
 

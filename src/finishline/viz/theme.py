@@ -79,6 +79,16 @@ TEMPLATE_NAME = "finishline"
 FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
 
+_AXIS: dict = {
+    "showgrid": True,
+    "gridcolor": "#EBEBEB",
+    "zeroline": False,
+    "linecolor": "#999999",
+    "ticks": "outside",
+    "automargin": True,
+}
+
+
 def _build_template() -> go.layout.Template:
     template = go.layout.Template()
     template.layout = go.Layout(
@@ -89,22 +99,12 @@ def _build_template() -> go.layout.Template:
         plot_bgcolor="white",
         hovermode="x unified",
         hoverlabel={"font": {"family": FONT_FAMILY, "size": 12}},
-        margin={"l": 70, "r": 30, "t": 60, "b": 50},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1.0},
-        xaxis={
-            "showgrid": True,
-            "gridcolor": "#EBEBEB",
-            "zeroline": False,
-            "linecolor": "#999999",
-            "ticks": "outside",
-        },
-        yaxis={
-            "showgrid": True,
-            "gridcolor": "#EBEBEB",
-            "zeroline": False,
-            "linecolor": "#999999",
-            "ticks": "outside",
-        },
+        # small fixed margins; automargin on every axis grows them to fit tick labels and
+        # titles, so a title never sits on its tick labels at any width
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0.0},
+        xaxis=_AXIS | {"title": {"standoff": 8}},
+        yaxis=_AXIS | {"title": {"standoff": 10}},
     )
     return template
 
