@@ -31,7 +31,20 @@ from finishline.errors import (
     NotAnActivityError,
     TruncatedFileWarning,
 )
-from finishline.io.fit_messages import FitMessages, is_relative_time
+from finishline.io.fit_messages import FIRST_ABSOLUTE_TIME, FitMessages, is_relative_time
+from finishline.io.fit_tables import (
+    NAT,
+    MessageColumns,
+    events_table,
+    foot_cadence,
+    is_missing,
+    laps_table,
+    session_index,
+    session_starts_ns,
+    sessions_table,
+    text,
+    utc_times,
+)
 
 __all__ = ["ENGINES", "activity_from_messages", "decode_fit", "haversine_m", "read_fit"]
 
@@ -42,9 +55,6 @@ DEG_PER_SEMICIRCLE = 180.0 / 2**31
 
 #: Mean Earth radius (m), IUGG R1.
 EARTH_RADIUS_M = 6_371_008.8
-
-#: FIT sports whose cadence is counted in strides of one leg.
-FOOT_SPORTS = frozenset({"running", "walking", "hiking", "mountaineering", "snowshoeing"})
 
 #: Record fields that imply running cadence when the sport is unknown (running dynamics).
 _RUNNING_DYNAMICS = ("vertical_oscillation", "stance_time", "step_length", "vertical_ratio")
@@ -146,6 +156,10 @@ def decode_fit(data: bytes, source: str | None = None, engine: str = "auto") -> 
 def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Activity:
     """Build an :class:`Activity` from decoded FIT message tables.
 
+    Every table is read column by column into numpy (:class:`MessageColumns`) and each output
+    table is made as one DataFrame, so the cost follows the number of samples rather than
+    pandas' per-operation overhead.
+
     Raises
     ------
     NotAnActivityError
@@ -160,44 +174,51 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
 
     meta = ActivityMeta(source_path=source, format="fit", n_files=max(msgs.n_files, 1))
     meta.warnings.extend(msgs.warnings)
-    sessions = _sessions(msgs.get("session"))
+    sessions = sessions_table(msgs.get("session"))
     meta.sport, meta.sub_sport = _activity_sport(sessions, msgs.get("sport"))
     meta.device = _device(msgs.get("file_id"), msgs.get("device_info"))
     meta.utc_offset_s = _utc_offset_s(msgs.get("activity"))
 
-    records = msgs.get("record")
-    timestamps = _timestamps(records)
-    has_time = np.asarray(timestamps.notna())
+    records = MessageColumns(msgs.get("record"))
+    t_ns = records.ns("timestamp")
+    has_time = t_ns != NAT
     n_untimed = int((~has_time).sum())
     if n_untimed and has_time.any():
         meta.warnings.append(f"dropped {n_untimed} records without a timestamp")
-    has_time = _place_relative_times(timestamps, has_time, meta)
+    has_time = _place_relative_times(t_ns, has_time, meta)
     if not has_time.any():
         detail = f" ({n_untimed} records without a timestamp)" if n_untimed else ""
         _emit(meta.warnings, source)
         raise EmptyActivityError(f"the FIT activity holds no timestamped records{detail}", source)
-    # nanosecond unit: make_activity derives elapsed_s from the index's integer value.
-    times = pd.DatetimeIndex(timestamps[has_time], name="timestamp").as_unit("ns")
-    records = records.loc[has_time]
-    stray = stray_times(times)
+    rows = np.flatnonzero(has_time)
+    stray = stray_times(utc_times(t_ns[rows]))
     if stray.any():
         meta.warnings.append(
             f"dropped {int(stray.sum())} records whose timestamps lie days away from the rest"
         )
-        records, times = records.loc[~stray], times[~stray]
+        rows = rows[~stray]
 
-    sample_sport = _sport_at(times, sessions, meta.sport)
+    starts = session_starts_ns(sessions)
+    if sessions is None or sessions.empty:
+        sample_sport = np.full(rows.size, meta.sport, dtype=object)
+    else:
+        sports = sessions["sport"].to_numpy(dtype=object)
+        sample_sport = sports[session_index(t_ns[rows], starts)]
     dev_fields = _developer_field_names(msgs.get("field_description"))
-    samples = _samples(records, times, sample_sport, msgs.units.get("record", {}), dev_fields, meta)
-    samples = _merge_same_time(samples)
+    units = msgs.units.get("record", {})
+    columns = _sample_columns(records, rows, sample_sport, units, dev_fields, meta)
+    columns["_file"] = records.num("_file")[rows]
+    t, columns = _merge_same_time(t_ns[rows], columns)
+    file_of = columns.pop("_file")
     if meta.distance_source == "device":
-        segment = _session_index(samples.index, sessions)
-        if "_file" in records.columns:
-            file_of = pd.Series(_num(records, "_file"), index=times).groupby(level=0).first()
-            segment = segment + 1000 * np.nan_to_num(file_of.to_numpy()).astype(np.int64)
-        samples["distance_m"] = continue_distance_m(samples["distance_m"].to_numpy(), segment)
-    laps = _laps(msgs.get("lap"), sessions)
-    events = _events(msgs.get("event"))
+        segment = session_index(t, starts)
+        if "_file" in records:
+            segment = segment + 1000 * np.nan_to_num(file_of).astype(np.int64)
+        columns["distance_m"] = continue_distance_m(columns["distance_m"], segment)
+    # nanosecond unit: make_activity derives elapsed_s from the index's integer value.
+    samples = pd.DataFrame(columns, index=utc_times(t).rename("timestamp"))
+    laps = laps_table(msgs.get("lap"), sessions)
+    events = events_table(msgs.get("event"))
     _emit(meta.warnings, source)
     return make_activity(samples, meta, laps=laps, sessions=sessions, events=events)
 
@@ -210,10 +231,8 @@ RELATIVE_TIME_WARNING = (
 )
 
 
-def _place_relative_times(
-    timestamps: pd.Series, has_time: np.ndarray, meta: ActivityMeta
-) -> np.ndarray:
-    """Records to keep, given which record times are relative to device power-on.
+def _place_relative_times(t_ns: np.ndarray, has_time: np.ndarray, meta: ActivityMeta) -> np.ndarray:
+    """Records to keep, given which record times (int64 UTC ns) count from device power-on.
 
     All relative (an old Garmin FR70 without a clock): kept on the FIT-epoch time line with
     :data:`RELATIVE_TIME_WARNING`. No FIT field anchors them: in the corpus files
@@ -222,7 +241,7 @@ def _place_relative_times(
     so it is not the run's end. Mixed with absolute times (a clock set mid-file): the relative
     records cannot be placed among the others and are dropped with a warning.
     """
-    relative = is_relative_time(timestamps)
+    relative = has_time & (t_ns < FIRST_ABSOLUTE_TIME.value)
     if not relative.any():
         return has_time
     n_relative = int(relative.sum())
@@ -316,47 +335,10 @@ def cumulative_distance_m(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarra
 
 
 def _emit(messages: list[str], source: str | None) -> None:
-    for text in messages:
-        truncated = any(k in text for k in ("ends early", "truncat", "stopped", "end of file"))
+    for message in messages:
+        truncated = any(k in message for k in ("ends early", "truncat", "stopped", "end of file"))
         category = TruncatedFileWarning if truncated else FinishlineWarning
-        warnings.warn(f"{source}: {text}" if source else text, category, stacklevel=4)
-
-
-def _num(frame: pd.DataFrame, name: str) -> np.ndarray:
-    """Column ``name`` as float (NaN where missing or not a number)."""
-    if name not in frame.columns:
-        return np.full(len(frame), np.nan)
-    col = frame[name]
-    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-        return col.to_numpy(dtype=float, na_value=np.nan)
-    return _coerce_float(col)
-
-
-def _coerce_float(col: pd.Series) -> np.ndarray:
-    if pd.api.types.is_datetime64_any_dtype(col.dtype):
-        return np.full(len(col), np.nan)
-    if pd.api.types.is_bool_dtype(col.dtype):
-        return col.astype(float).to_numpy()
-    scalar = col.map(lambda v: v if isinstance(v, (int, float, np.number)) else None)
-    return pd.to_numeric(scalar, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
-def _first(frame: pd.DataFrame, *names: str) -> np.ndarray:
-    """Row-wise first non-NaN value among columns ``names`` (e.g. enhanced_speed, speed)."""
-    out = _num(frame, names[0])
-    for name in names[1:]:
-        missing = np.isnan(out)
-        if not missing.any():
-            break
-        out = np.where(missing, _num(frame, name), out)
-    return out
-
-
-def _text(value: object) -> str | None:
-    """A FIT enum value as lower-case text (unknown enum numbers become ``None``)."""
-    if isinstance(value, str) and value.strip():
-        return value.strip().lower()
-    return None
+        warnings.warn(f"{source}: {message}" if source else message, category, stacklevel=4)
 
 
 def _file_type(msgs: FitMessages) -> str | None:
@@ -366,18 +348,7 @@ def _file_type(msgs: FitMessages) -> str | None:
     value = file_id["type"].iloc[0]
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
-    return _text(value) or f"type {value}"
-
-
-def _time_column(frame: pd.DataFrame, name: str) -> pd.Series:
-    """Column ``name`` as tz-aware UTC nanosecond times (NaT where missing)."""
-    if name not in frame.columns:
-        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
-    return pd.to_datetime(frame[name], utc=True, errors="coerce").dt.as_unit("ns")
-
-
-def _timestamps(frame: pd.DataFrame) -> pd.Series:
-    return _time_column(frame, "timestamp")
+    return text(value) or f"type {value}"
 
 
 def _utc_offset_s(activity: pd.DataFrame) -> int | None:
@@ -414,114 +385,27 @@ def _device(file_id: pd.DataFrame, device_info: pd.DataFrame) -> str | None:
     return None
 
 
-def _is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
-
-
 def _activity_sport(
     sessions: pd.DataFrame | None, sport_msg: pd.DataFrame
 ) -> tuple[str | None, str | None]:
     """Sport and sub-sport of the whole activity: one sport, ``multisport`` or ``None``."""
     if sessions is not None and not sessions.empty:
-        sports = sessions["sport"].dropna()
-        distinct = [s for s in dict.fromkeys(sports) if s != "transition"]
+        sports = sessions["sport"].tolist()
+        distinct = [s for s in dict.fromkeys(sports) if not is_missing(s) and s != "transition"]
         if len(distinct) > 1:
             return "multisport", None
         if distinct:
-            subs = sessions.loc[sessions["sport"] == distinct[0], "sub_sport"].dropna()
-            return distinct[0], (subs.iloc[0] if not subs.empty else None)
+            subs = [
+                sub
+                for sport, sub in zip(sports, sessions["sub_sport"].tolist(), strict=True)
+                if sport == distinct[0] and not is_missing(sub)
+            ]
+            return distinct[0], (subs[0] if subs else None)
     if not sport_msg.empty and "sport" in sport_msg.columns:
-        sport = normalize_sport(_text(sport_msg["sport"].iloc[0]))
-        sub = _text(sport_msg["sub_sport"].iloc[0]) if "sub_sport" in sport_msg.columns else None
+        sport = normalize_sport(text(sport_msg["sport"].iloc[0]))
+        sub = text(sport_msg["sub_sport"].iloc[0]) if "sub_sport" in sport_msg.columns else None
         return sport, (None if sub == "generic" else sub)
     return None, None
-
-
-def _sport_column(frame: pd.DataFrame, name: str, *, sport: bool = False) -> pd.Series:
-    """Enum column ``name`` as lower-case text (``None`` where missing); ``sport=True`` also
-    normalises sport names (``generic`` -> ``None``)."""
-    if name not in frame.columns:
-        return pd.Series([None] * len(frame), index=frame.index, dtype="object")
-    text = [_text(v) for v in frame[name].tolist()]  # one value per lap/session, not per sample
-    if sport:
-        text = [normalize_sport(v) if v is not None else None for v in text]
-    return pd.Series(text, index=frame.index, dtype="object")
-
-
-def _foot_cadence(sport: pd.Series, running_cadence_hint: bool) -> np.ndarray:
-    """True where cadence is counted in strides of one leg (foot sports, or unknown sport
-    with running-style data)."""
-    foot = sport.isin(FOOT_SPORTS).to_numpy().copy()
-    if running_cadence_hint:
-        foot |= sport.isna().to_numpy()
-    return foot
-
-
-def _cadence(frame: pd.DataFrame, whole: str, fraction: str, *alt: str) -> np.ndarray:
-    value = _first(frame, whole, *alt)
-    frac = _num(frame, fraction)
-    return value + np.where(np.isnan(frac), 0.0, frac)
-
-
-def _sessions(session: pd.DataFrame) -> pd.DataFrame | None:
-    """Session rows per the schema, sorted by start time (one per leg of a multisport file)."""
-    if session.empty:
-        return None
-    start = _time_column(session, "start_time")
-    if start.isna().any() and "timestamp" in session.columns:
-        end = _timestamps(session)
-        start = start.fillna(end - pd.to_timedelta(_num(session, "total_elapsed_time"), unit="s"))
-    sport = _sport_column(session, "sport", sport=True)
-    sub_sport = _sport_column(session, "sub_sport")
-    sub_sport = sub_sport.where(sub_sport != "generic", None).astype("object")
-    hint = bool(np.isfinite(_num(session, "avg_running_cadence")).any())
-    foot = _foot_cadence(sport, hint)
-    cadence = _cadence(session, "avg_running_cadence", "avg_fractional_cadence", "avg_cadence")
-    out = pd.DataFrame(
-        {
-            "start_time": start.to_numpy(),
-            "sport": sport.to_numpy(),
-            "sub_sport": sub_sport.to_numpy(),
-            "elapsed_s": _num(session, "total_elapsed_time"),
-            "timer_s": _num(session, "total_timer_time"),
-            "distance_m": _num(session, "total_distance"),
-            "avg_speed_mps": _first(session, "enhanced_avg_speed", "avg_speed"),
-            "avg_hr_bpm": _num(session, "avg_heart_rate"),
-            "max_hr_bpm": _num(session, "max_heart_rate"),
-            "avg_cadence_spm": np.where(foot, 2.0 * cadence, np.nan),
-            "avg_cadence_rpm": np.where(foot, np.nan, cadence),
-            "ascent_m": _num(session, "total_ascent"),
-            "descent_m": _num(session, "total_descent"),
-            "end_time": _timestamps(session).to_numpy(),
-        }
-    )
-    out["start_time"] = pd.to_datetime(out["start_time"], utc=True)
-    out["end_time"] = pd.to_datetime(out["end_time"], utc=True)
-    # A chained file that repeats a session (the same activity written twice) counts it once,
-    # as the samples keep one record per timestamp.
-    out = out.drop_duplicates(subset=["start_time", "sport", "elapsed_s", "distance_m"])
-    return out.sort_values("start_time", kind="stable", na_position="last").reset_index(drop=True)
-
-
-def _session_index(
-    times: pd.Series | pd.DatetimeIndex, sessions: pd.DataFrame | None
-) -> np.ndarray:
-    """Index of the session each time falls in (the last session started at or before it)."""
-    if sessions is None or sessions.empty or sessions["start_time"].isna().all():
-        return np.zeros(len(times), dtype=np.int64)
-    starts = sessions["start_time"].ffill().bfill().to_numpy(dtype="datetime64[ns]")
-    t = pd.DatetimeIndex(times).tz_convert("UTC").tz_localize(None).to_numpy(dtype="datetime64[ns]")
-    idx = np.searchsorted(starts, t, side="right") - 1
-    return np.clip(idx, 0, len(sessions) - 1).astype(np.int64)
-
-
-def _sport_at(
-    times: pd.DatetimeIndex, sessions: pd.DataFrame | None, sport: str | None
-) -> pd.Series:
-    """Sport of the session each sample falls in (the activity's sport without sessions)."""
-    if sessions is None or sessions.empty:
-        return pd.Series([sport] * len(times), dtype="object")
-    return pd.Series(sessions["sport"].to_numpy()[_session_index(times, sessions)], dtype="object")
 
 
 def _developer_field_names(field_description: pd.DataFrame) -> set[str]:
@@ -530,9 +414,9 @@ def _developer_field_names(field_description: pd.DataFrame) -> set[str]:
     return {str(v) for v in field_description["field_name"].dropna()}
 
 
-def _snake(text: str) -> str:
-    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(text).strip())
-    return re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()
+def _snake(name: str) -> str:
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name).strip())
+    return re.sub(r"[^0-9a-zA-Z]+", "_", name).strip("_").lower()
 
 
 def extra_column_name(field: str, unit: str | None) -> tuple[str, str | None]:
@@ -557,32 +441,37 @@ def extra_column_name(field: str, unit: str | None) -> tuple[str, str | None]:
     return f"{name}_{suffix}", recorded
 
 
-def _samples(
-    records: pd.DataFrame,
-    times: pd.DatetimeIndex,
-    sport: pd.Series,
+def _sample_columns(
+    records: MessageColumns,
+    rows: np.ndarray,
+    sport: np.ndarray,
     units: dict[str, str],
     dev_fields: set[str],
     meta: ActivityMeta,
-) -> pd.DataFrame:
-    lat = _num(records, "position_lat") * DEG_PER_SEMICIRCLE
-    lon = _num(records, "position_long") * DEG_PER_SEMICIRCLE
+) -> dict[str, np.ndarray]:
+    """Sample columns (float arrays) of the record ``rows``, in file order."""
+
+    def num(name: str) -> np.ndarray:
+        return records.num(name)[rows]
+
+    lat = num("position_lat") * DEG_PER_SEMICIRCLE
+    lon = num("position_long") * DEG_PER_SEMICIRCLE
     bad = ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180))
     lat[bad] = np.nan
     lon[bad] = np.nan
-    hint = any(np.isfinite(_num(records, f)).any() for f in _RUNNING_DYNAMICS)
-    foot = _foot_cadence(sport, hint)
-    cadence = _cadence(records, "cadence", "fractional_cadence")
+    hint = any(np.isfinite(num(f)).any() for f in _RUNNING_DYNAMICS if f in records)
+    foot = foot_cadence(sport, hint)
+    cadence = records.cadence("cadence", "fractional_cadence")[rows]
     columns: dict[str, np.ndarray] = {
-        "distance_m": _num(records, "distance"),
-        "speed_mps": _first(records, "enhanced_speed", "speed"),
+        "distance_m": num("distance"),
+        "speed_mps": records.first("enhanced_speed", "speed")[rows],
         "lat_deg": lat,
         "lon_deg": lon,
-        "altitude_m": _first(records, "enhanced_altitude", "altitude"),
-        "heart_rate_bpm": _num(records, "heart_rate"),
+        "altitude_m": records.first("enhanced_altitude", "altitude")[rows],
+        "heart_rate_bpm": num("heart_rate"),
         "cadence_spm": np.where(foot, 2.0 * cadence, np.nan),
-        "power_w": _num(records, "power"),
-        "temperature_c": _num(records, "temperature"),
+        "power_w": num("power"),
+        "temperature_c": num("temperature"),
     }
     if np.isfinite(columns["distance_m"]).any():
         meta.distance_source = "device"
@@ -594,10 +483,10 @@ def _samples(
         columns["cadence_rpm"] = rpm
         meta.units["cadence_rpm"] = "1/min"
 
-    for field in records.columns:
+    for field in records.names:
         if field in _MAPPED_RECORD_FIELDS:
             continue
-        values = _num(records, field)
+        values = num(field)
         if not np.isfinite(values).any():
             continue
         name, unit = extra_column_name(field, units.get(field))
@@ -608,72 +497,35 @@ def _samples(
         columns[name] = values
         if unit:
             meta.units[name] = unit
-    return pd.DataFrame(columns, index=times)
+    return columns
 
 
-def _merge_same_time(samples: pd.DataFrame) -> pd.DataFrame:
+def _merge_same_time(
+    t_ns: np.ndarray, columns: dict[str, np.ndarray]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Sort by time and merge records sharing a timestamp (first non-missing value per column).
 
     Some apps write two records per second (one with speed, one with distance); keeping only
     the first would lose a channel.
     """
-    if not samples.index.is_monotonic_increasing:
-        samples = samples.sort_index(kind="stable")
-    if samples.index.has_duplicates:
-        samples = samples.groupby(level=0, sort=False).first()
-    return samples
-
-
-def _laps(lap: pd.DataFrame, sessions: pd.DataFrame | None) -> pd.DataFrame | None:
-    if lap.empty:
-        return None
-    start = _time_column(lap, "start_time")
-    start = start.fillna(_timestamps(lap) - pd.to_timedelta(_num(lap, "total_elapsed_time"), "s"))
-    session_idx = _session_index(start.fillna(_timestamps(lap)), sessions)
-    lap_sport = _sport_column(lap, "sport", sport=True)
-    if sessions is not None and not sessions.empty:
-        lap_sport = lap_sport.where(
-            lap_sport.notna(), pd.Series(sessions["sport"].to_numpy()[session_idx], index=lap.index)
-        )
-    hint = bool(np.isfinite(_num(lap, "avg_running_cadence")).any())
-    foot = _foot_cadence(lap_sport, hint)
-    cadence = _cadence(lap, "avg_running_cadence", "avg_fractional_cadence", "avg_cadence")
-    trigger = _sport_column(lap, "lap_trigger")
-    return pd.DataFrame(
-        {
-            "start_time": start.to_numpy(),
-            "elapsed_s": _num(lap, "total_elapsed_time"),
-            "timer_s": _num(lap, "total_timer_time"),
-            "distance_m": _num(lap, "total_distance"),
-            "avg_speed_mps": _first(lap, "enhanced_avg_speed", "avg_speed"),
-            "max_speed_mps": _first(lap, "enhanced_max_speed", "max_speed"),
-            "avg_hr_bpm": _num(lap, "avg_heart_rate"),
-            "max_hr_bpm": _num(lap, "max_heart_rate"),
-            "avg_cadence_spm": np.where(foot, 2.0 * cadence, np.nan),
-            "ascent_m": _num(lap, "total_ascent"),
-            "descent_m": _num(lap, "total_descent"),
-            "trigger": trigger.to_numpy(),
-            "session_index": session_idx,
-        }
-    )
-
-
-def _events(event: pd.DataFrame) -> pd.DataFrame | None:
-    if event.empty or "timestamp" not in event.columns:
-        return None
-
-    def label(name: str) -> pd.Series:
-        if name not in event.columns:
-            return pd.Series(None, index=event.index, dtype="object")
-        return event[name].map(lambda v: None if _is_missing(v) else str(v).lower())
-
-    out = pd.DataFrame(
-        {
-            "timestamp": _timestamps(event),
-            "event": label("event"),
-            "event_type": label("event_type"),
-            "data": _num(event, "data"),
-        }
-    )
-    out = out[out["timestamp"].notna()]
-    return out.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    if t_ns.size > 1 and (t_ns[1:] < t_ns[:-1]).any():
+        order = np.argsort(t_ns, kind="stable")
+        t_ns = t_ns[order]
+        columns = {name: values[order] for name, values in columns.items()}
+    if t_ns.size < 2:
+        return t_ns, columns
+    new_time = np.concatenate(([True], t_ns[1:] != t_ns[:-1]))
+    if new_time.all():
+        return t_ns, columns
+    starts = np.flatnonzero(new_time)
+    n = t_ns.size
+    position = np.arange(n)
+    merged = {}
+    for name, values in columns.items():
+        # the first row of each time that has a value (n where none has)
+        first = np.minimum.reduceat(np.where(np.isnan(values), n, position), starts)
+        out = np.full(starts.size, np.nan)
+        found = first < n
+        out[found] = values[first[found]]
+        merged[name] = out
+    return t_ns[starts], merged
