@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import tomllib
 import warnings
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -76,8 +76,13 @@ class AthleteConfig:
     long_run_km: float = 18.0
 
 
-def load_athlete_config(path: str | PathLike[str] | None) -> AthleteConfig:
+def load_athlete_config(
+    path: str | PathLike[str] | None, base: AthleteConfig | None = None
+) -> AthleteConfig:
     """Read an :class:`AthleteConfig` from a ``.json`` or ``.toml`` file (``None``: defaults).
+
+    Keys the file leaves out keep their value from ``base`` (e.g. squad-wide defaults), or the
+    :class:`AthleteConfig` defaults when ``base`` is ``None``.
 
     Raises
     ------
@@ -85,7 +90,7 @@ def load_athlete_config(path: str | PathLike[str] | None) -> AthleteConfig:
         Unreadable file, unknown keys, or a bad ``sex``.
     """
     if path is None:
-        return AthleteConfig()
+        return base or AthleteConfig()
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -96,7 +101,7 @@ def load_athlete_config(path: str | PathLike[str] | None) -> AthleteConfig:
     unknown = set(data) - known
     if unknown:
         raise InputDataError(f"unknown athlete config keys: {', '.join(sorted(unknown))}", p)
-    config = AthleteConfig(**data)
+    config = AthleteConfig(**(asdict(base) if base else {}) | data)
     if config.sex not in ("male", "female"):
         raise InputDataError("sex must be 'male' or 'female'", p)
     return config
@@ -295,6 +300,9 @@ def analyze_season(batch: BatchResult, config: AthleteConfig | None = None) -> d
             "sex": config.sex,
             "threshold_speed_mps": threshold,
             "name": config.name,
+            "age": config.age,
+            "goal_marathon_s": config.goal_marathon_s,
+            "long_run_km": config.long_run_km,
         },
     }
 
