@@ -166,6 +166,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from finishline.training.season import analyze_season, load_athlete_config
 
     config = load_athlete_config(args.athlete_config)
+    if args.squad:
+        return _train_squad(args, config)
     batch = read_many(
         args.dir, cache_dir=args.cache, scheduler=args.scheduler, progress=sys.stderr.isatty()
     )
@@ -186,6 +188,42 @@ def cmd_train(args: argparse.Namespace) -> int:
         ),
         file=sys.stderr,
     )
+    return 0
+
+
+def _train_squad(args: argparse.Namespace, defaults: Any) -> int:
+    from finishline.training.squad import analyze_squad, read_squad, squad_json, squad_table
+
+    squad = read_squad(
+        args.dir,
+        defaults=defaults,
+        cache_dir=args.cache,
+        scheduler=args.scheduler,
+        progress=sys.stderr.isatty(),
+    )
+    seasons = analyze_squad(squad)
+    table = squad_table(seasons)
+    if args.html:
+        from finishline.viz.squad_report import squad_report_html
+
+        Path(args.html).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.html).write_text(squad_report_html(squad, seasons, table), encoding="utf-8")
+    _write_json(squad_json(squad, seasons, table), args.json)
+    n_runs = sum(len(s["activities"]) for s in seasons.values())
+    print(
+        f"squad of {len(seasons)}: {n_runs} runs analysed, "
+        f"{len(squad.all_skipped())} of {squad.n_files} files skipped",
+        file=sys.stderr,
+    )
+    for row in table.itertuples(index=False):
+        figures = (
+            f"CTL {row.ctl:.0f}, TSB {row.tsb:+.0f}, marathon "
+            + (_fmt_duration(row.predicted_marathon_s) if row.predicted_marathon_s > 0 else "-")
+            if row.runs
+            else "no season"
+        )
+        flags = f"; {'; '.join(row.flags)}" if row.flags else ""
+        print(f"  {row.name}: {row.runs} runs, {figures}{flags}", file=sys.stderr)
     return 0
 
 
@@ -210,6 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", help="write the HTML training report here")
     p.add_argument("--scheduler", help="Dask scheduler address (needs dask[distributed])")
     p.add_argument("--cache", help="Parquet cache directory")
+    p.add_argument(
+        "--squad",
+        action="store_true",
+        help="DIR holds one folder per athlete (optional athlete.toml/.json in each): "
+        "team table plus one season per athlete; --athlete-config gives squad defaults",
+    )
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("splits", help="per-km or per-mile splits (clock, moving, GAP pace, HR)")
