@@ -538,7 +538,8 @@ def heart_rate_figure(
             showarrow=False,
             font={"color": COLORS["marker"], "size": 12},
         )
-    # an explicit range: autorange widened the shared axis to 0-65 km on a narrow screen
+    # an explicit range: autorange also makes room for the text of data-anchored annotations,
+    # which widened the shared axis to 0-65 km on a narrow screen
     fig.update_xaxes(range=[0.0, float(np.nanmax(x))])
     fig.update_xaxes(title_text=_x_title(unit), hoverformat=".2f", row=len(panels), col=1)
     fig.update_layout(
@@ -810,6 +811,7 @@ def fatigue_figure(
             showarrow=False,
             font={"color": COLORS["marker"]},
         )
+    fig.update_xaxes(range=[0.0, float(np.nanmax(x)) + 0.5])  # see heart_rate_figure
     fig.update_xaxes(title_text=_x_title(unit), row=rows, col=1)
     fig.update_layout(
         template=TEMPLATE_NAME,
@@ -1240,5 +1242,9 @@ def final_mile_figure(
             }
         )
     fig.update_yaxes(pace_axis(lo, hi, unit))
-    fig.update_xaxes(title_text=_x_title(unit), hoverformat=".2f")
+    fig.update_xaxes(
+        title_text=_x_title(unit),
+        hoverformat=".2f",
+        range=[float(np.nanmin(x)), total / METERS_PER_UNIT[unit]],  # see heart_rate_figure
+    )
     return fig

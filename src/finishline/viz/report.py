@@ -233,7 +233,8 @@ def splits_table_html(splits: pd.DataFrame | None, unit: Unit = "km") -> str:
     )
 
 
-def _stat(ident: str, label: str, text: str, value: Any) -> str:
+def stat_html(ident: str, label: str, text: str, value: Any) -> str:
+    """One summary number: ``text`` shown under ``label``, the raw ``value`` in ``data-value``."""
     raw = "" if value is None else html.escape(str(value), quote=True)
     return (
         f'<div class="fl-stat"><div class="fl-label">{html.escape(label)}</div>'
@@ -259,18 +260,18 @@ def _summary_card(analysis: Any, unit: Unit) -> str:
     failed = bool((_get(analysis, "final_mile") or {}).get("failed"))
     stats = "".join(
         [
-            _stat("fl-date", "start", date_text, None if start is None else start.isoformat()),
-            _stat(
+            stat_html("fl-date", "start", date_text, None if start is None else start.isoformat()),
+            stat_html(
                 "fl-distance",
                 "distance",
                 "-" if dist is None else f"{dist / scale:.2f} {unit_label(unit)}",
                 dist,
             ),
-            _stat("fl-elapsed", "time", format_duration(n["elapsed_s"]), n["elapsed_s"]),
-            _stat("fl-moving", "moving time", format_duration(n["moving_s"]), n["moving_s"]),
-            _stat("fl-pace", "average pace", format_pace(pace_unit, unit), pace_unit),
-            _stat("fl-reference", "5-20 km pace", format_pace(ref_unit, unit), ref_unit),
-            _stat(
+            stat_html("fl-elapsed", "time", format_duration(n["elapsed_s"]), n["elapsed_s"]),
+            stat_html("fl-moving", "moving time", format_duration(n["moving_s"]), n["moving_s"]),
+            stat_html("fl-pace", "average pace", format_pace(pace_unit, unit), pace_unit),
+            stat_html("fl-reference", "5-20 km pace", format_pace(ref_unit, unit), ref_unit),
+            stat_html(
                 "fl-avg-hr",
                 "avg heart rate",
                 "-" if n["avg_hr_bpm"] is None else f"{n['avg_hr_bpm']:.0f} bpm",
@@ -286,7 +287,7 @@ def _summary_card(analysis: Any, unit: Unit) -> str:
     )
 
 
-_CSS = f"""
+REPORT_CSS = f"""
 body {{ font-family: {FONT_FAMILY}; color: #222; margin: 0; background: #F6F6F4; }}
 main {{ max-width: 1100px; margin: 0 auto; padding: 16px 20px 40px; }}
 h1 {{ font-size: 22px; margin: 8px 0 4px; }}
@@ -310,6 +311,8 @@ h2.fl-fig-title {{ font-size: 16px; font-weight: 600; line-height: 1.3; }}
 .fl-figure .js-plotly-plot {{ width: 100%; }}
 .fl-scroll {{ overflow-x: auto; -webkit-overflow-scrolling: touch; }}
 .fl-scroll table {{ min-width: 560px; }}
+#fl-predictions td:nth-child(-n+2), #fl-predictions th:nth-child(-n+2),
+#fl-predictions td:last-child, #fl-predictions th:last-child {{ text-align: left; }}
 @media (max-width: 600px) {{
   main {{ padding: 8px 6px 24px; }}
   .fl-card, .fl-figure, .fl-table {{ padding: 8px 6px; border-radius: 6px; }}
@@ -366,7 +369,7 @@ def race_report_html(analysis: Any, unit: Unit = "km", title: str | None = None)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body><main>"
+        f"<title>{html.escape(title)}</title><style>{REPORT_CSS}</style></head><body><main>"
         f'<h1>{html.escape(title)}</h1><p class="fl-sub">{html.escape(sub)}</p>'
         f"{_summary_card(analysis, unit)}{''.join(parts)}"
         f'<section class="fl-table"><h2>Splits</h2>'
