@@ -126,7 +126,12 @@ def form_figure(table: pd.DataFrame) -> go.Figure:
         y=rows["tsb"],
         mode="markers",
         name="TSB (form)",
-        marker={"color": OKABE_ITO["bluish_green"], "size": 12, "symbol": "line-ew-open"},
+        marker={
+            "color": OKABE_ITO["bluish_green"],
+            "size": 13,
+            "symbol": "diamond",
+            "line": {"color": "white", "width": 1},
+        },
     )
     fig.update_layout(
         title="Fitness, fatigue and form on each athlete's last day",
