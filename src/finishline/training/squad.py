@@ -481,8 +481,13 @@ def squad_json(
     }
 
 
+def _json_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return list(value)
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return to_jsonable(value)
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [
-        {k: list(v) if isinstance(v, list) else to_jsonable(v) for k, v in r.items()}
-        for r in frame.to_dict(orient="records")
-    ]
+    return [{k: _json_value(v) for k, v in r.items()} for r in frame.to_dict(orient="records")]
