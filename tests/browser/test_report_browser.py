@@ -114,3 +114,57 @@ def test_marathon_report_draws_offline(name: str, browser, tmp_path: Path) -> No
     page.screenshot(path=str(tmp_path / f"{Path(name).stem}.png"), full_page=True)
     page.close()
     assert not problems, problems
+
+
+LAYOUT_CASES = [
+    (name, unit, width)
+    for name in ("PolarMarathon.fit", "TwinCitiesMarathon2014.tcx")
+    for unit in ("km", "mile")
+    for width in (1200, 420)
+]
+
+
+@pytest.fixture(scope="module")
+def analyses() -> dict:
+    from finishline.analysis import analyze
+
+    cache: dict = {}
+
+    def get(name: str):
+        if name not in cache:
+            cache[name] = analyze(SAMPLE_RUNS / name)
+        return cache[name]
+
+    return get  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(("name", "unit", "width"), LAYOUT_CASES)
+def test_report_layout_is_clean_on_desktop_and_phone(
+    name: str, unit: str, width: int, browser, analyses, tmp_path: Path
+) -> None:
+    """No axis title on its tick labels, no annotation, legend or colour bar outside its
+    figure, nothing wider than the screen (the splits table scrolls), in km and miles, at
+    1200 px and at a 420 px phone width."""
+    from layout_checks import ALL_DRAWN, layout_problems
+
+    from finishline.viz.report import write_race_report
+
+    html_path = write_race_report(analyses(name), tmp_path / "report.html", unit=unit)
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith("file://") else route.abort()
+        ),
+    )
+    page.goto(html_path.resolve().as_uri())
+    page.wait_for_function(ALL_DRAWN, timeout=30_000)
+    problems = layout_problems(page)
+    # the figures fill the screen's width, not a fixed desktop width
+    widths = page.evaluate(
+        "() => [...document.querySelectorAll('.fl-figure .main-svg')].map(s => s.clientWidth)"
+    )
+    assert max(widths) <= width
+    page.screenshot(path=str(tmp_path / f"{Path(name).stem}_{unit}_{width}.png"), full_page=True)
+    page.close()
+    assert not problems, problems
