@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -331,3 +332,32 @@ def test_config_base_keeps_defaults(tmp_path: Path) -> None:
     config = load_athlete_config(path, base=base)
     assert (config.name, config.age, config.weekly_target_km) == ("x", 30, 70.0)
     assert load_athlete_config(None, base=base) is base
+
+
+def test_dask_squad_matches_local(tmp_path: Path) -> None:
+    try:
+        from distributed import Client, LocalCluster
+    except ModuleNotFoundError:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("dask[distributed] must be installed in CI")
+        pytest.skip("dask[distributed] not installed")
+    sessions = _sessions()
+    for name, part in (("ann", sessions[:3]), ("ben", sessions[3:6])):
+        (tmp_path / name).mkdir()
+        for path in part:
+            shutil.copy(path, tmp_path / name / path.name)
+    shutil.copy(CORPUS / BAD_FILE, tmp_path / "ben" / "bad.tcx")
+    local = read_squad(tmp_path, progress=False, workers=1)
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        remote = read_squad(tmp_path, scheduler=client, progress=False)
+    assert [m.name for m in remote.members] == [m.name for m in local.members]
+    for a, b in zip(local.members, remote.members, strict=True):
+        pd.testing.assert_frame_equal(
+            a.batch.activities.drop(columns="cached"), b.batch.activities.drop(columns="cached")
+        )
+        pd.testing.assert_frame_equal(a.batch.skipped, b.batch.skipped)

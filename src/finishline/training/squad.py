@@ -200,8 +200,9 @@ def read_squad(
         Squad-wide athlete settings; an athlete's own config overrides them key by key. The
         name always comes from the athlete's config or, failing that, the folder name.
     cache_dir, workers, progress, scheduler
-        As for :func:`~finishline.training.batch.read_many`; one pool (or one Dask run) and
-        one cache serve the whole squad.
+        As for :func:`~finishline.training.batch.read_many` (``scheduler`` may also be a
+        ``distributed.Client``); one pool (or one Dask run) and one cache serve the whole
+        squad.
 
     Returns
     -------
