@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from corpus import REPO_ROOT, SPLITS, require_shared
+from corpus import CORPUS, REPO_ROOT, SPLITS, require_shared
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
-NEEDS_SHARED = {"final_mile_risk.ipynb": SPLITS}
+NEEDS_SHARED = {"final_mile_risk.ipynb": SPLITS, "season.ipynb": CORPUS}
 
 
 def _kernel_name() -> str:
