@@ -6,6 +6,7 @@ import copy
 import json
 import os
 import shutil
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -361,3 +362,19 @@ def test_dask_squad_matches_local(tmp_path: Path) -> None:
             a.batch.activities.drop(columns="cached"), b.batch.activities.drop(columns="cached")
         )
         pd.testing.assert_frame_equal(a.batch.skipped, b.batch.skipped)
+
+
+def test_zip_export_is_an_athlete(tmp_path: Path) -> None:
+    sessions = _sessions()[:3]
+    (tmp_path / "ann").mkdir()
+    shutil.copy(sessions[0], tmp_path / "ann" / sessions[0].name)
+    with zipfile.ZipFile(tmp_path / "cat.zip", "w") as archive:
+        for path in sessions:
+            archive.write(path, f"activities/{path.name}")
+        archive.writestr("profile.csv", "name\ncat\n")
+    squad = read_squad(tmp_path, progress=False, workers=1)
+    members = {m.name: m for m in squad.members}
+    assert set(members) == {"ann", "cat"}
+    assert len(members["cat"].batch.activities) == 3
+    assert members["cat"].batch.skipped["reason"].tolist() == ["not an activity"]
+    assert squad.n_files == 1 + 4  # the zip counts by its members
