@@ -25,7 +25,7 @@ from __future__ import annotations
 import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -128,7 +128,6 @@ class Squad:
     n_files: int
     cache_hits: int = 0
     root: str = ""
-    notes: list[str] = field(default_factory=list)
 
     def all_skipped(self) -> pd.DataFrame:
         """Every skipped file of the squad, with the ``athlete`` it belongs to (or ``None``)."""
