@@ -127,3 +127,35 @@ def test_shipped_params_reproduce_on_a_subsample():
         assert np.corrcoef(p_shipped, p_refit)[0, 1] > 0.99
         assert np.mean(np.abs(p_shipped - p_refit)) < 0.015
         assert abs(auc(table["fmf"], p_shipped) - auc(table["fmf"], p_refit)) < 0.005
+
+
+def test_no_jump_between_mats_before_20_km():
+    # Twin Cities 2014 km clock times (s): a slow first 5 km, then steady. Between the 10 and
+    # 15 km mats the upper model once scored this runner up to 0.98.
+    from finishline.risk import CheckpointRiskModel
+
+    times = {
+        1: 315,
+        2: 696,
+        3: 1089,
+        4: 1484,
+        5: 1866,
+        6: 2217,
+        7: 2579,
+        8: 2939,
+        9: 3304,
+        10: 3665,
+        11: 4008,
+        12: 4385,
+        13: 4731,
+        14: 5103,
+        15: 5482,
+        16: 5817,
+    }
+    model = CheckpointRiskModel.load()
+    p = {
+        k: model.predict_at(k, {d: t for d, t in times.items() if d <= k})["p_fail"]
+        for k in range(10, 17)
+    }
+    assert max(p.values()) < 0.3
+    assert max(p.values()) - min(p.values()) < 0.1

@@ -27,7 +27,7 @@ from scipy.stats import norm
 
 from finishline.errors import InputDataError
 from finishline.risk.chip import CHIP_MATS_KM
-from finishline.risk.definition import MARATHON_KM
+from finishline.risk.definition import MARATHON_KM, REFERENCE_END_KM
 from finishline.risk.features import (
     FEATURES,
     REFERENCE_PACE_CENTRE_S_PER_KM,
@@ -117,6 +117,13 @@ class CheckpointRiskModel:
             ``p_fail``, ``p_lo``, ``p_hi`` (central ``level`` band), NaN where a feature is NaN.
         """
         lo, hi, w = self._neighbours(km)
+        if km < REFERENCE_END_KM:
+            # Before 20 km the reference window grows with the checkpoint (5 km -> km), so the
+            # windows of features computed at ``km`` match the lower checkpoint's layout far
+            # better than the upper one's: the upper model, fitted where its windows are
+            # collinear in a different way, extrapolates wildly there (a flat runner scored
+            # 0.98 by the 15 km model at 11 km). Only the lower model speaks until 20 km.
+            w = 0.0
         eta = (1 - w) * self.models[lo].decision_function(features)
         sd = (1 - w) * self.models[lo].log_odds_sd(features)
         if w > 0:
