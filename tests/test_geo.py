@@ -74,3 +74,7 @@ def test_breaks_drop_the_jump_between_segments():
 
 def test_no_positions_gives_nan():
     assert np.isnan(cumulative_distance_m([np.nan, np.nan], [np.nan, np.nan])).all()
+
+
+def test_haversine_quarter_meridian():
+    assert haversine_m(0.0, 0.0, 90.0, 0.0) == pytest.approx(EARTH_RADIUS_M * np.pi / 2)

@@ -17,14 +17,13 @@ from finishline.errors import (
     NotAnActivityError,
     TruncatedFileWarning,
 )
+from finishline.geo import EARTH_RADIUS_M
 from finishline.io.fit import (
     DEG_PER_SEMICIRCLE,
-    EARTH_RADIUS_M,
     RELATIVE_TIME_WARNING,
     activity_from_messages,
     continue_distance_m,
     extra_column_name,
-    haversine_m,
     read_fit,
     stray_times,
 )
@@ -331,11 +330,6 @@ def test_distance_from_positions_when_records_carry_none():
     assert act.meta.distance_source == "positions"
     no_pos = _read(_msgs(pd.DataFrame({"timestamp": _times(3), "heart_rate": [1, 2, 3]})))
     assert no_pos.meta.distance_source is None and no_pos.samples["distance_m"].isna().all()
-
-
-def test_haversine_quarter_meridian():
-    d = haversine_m(np.array([0.0, 90.0]), np.array([0.0, 0.0]))
-    assert d[0] == pytest.approx(EARTH_RADIUS_M * np.pi / 2)
 
 
 def test_multisport_legs_laps_and_continuous_distance():

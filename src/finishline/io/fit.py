@@ -31,6 +31,7 @@ from finishline.errors import (
     NotAnActivityError,
     TruncatedFileWarning,
 )
+from finishline.geo import cumulative_distance_m
 from finishline.io.fit_messages import FIRST_ABSOLUTE_TIME, FitMessages, is_relative_time
 from finishline.io.fit_tables import (
     NAT,
@@ -46,7 +47,7 @@ from finishline.io.fit_tables import (
     utc_times,
 )
 
-__all__ = ["ENGINES", "activity_from_messages", "decode_fit", "haversine_m", "read_fit"]
+__all__ = ["ENGINES", "activity_from_messages", "decode_fit", "read_fit"]
 
 ENGINES = ("auto", "fast", "fitparse")
 
@@ -54,7 +55,6 @@ ENGINES = ("auto", "fast", "fitparse")
 DEG_PER_SEMICIRCLE = 180.0 / 2**31
 
 #: Mean Earth radius (m), IUGG R1.
-EARTH_RADIUS_M = 6_371_008.8
 
 #: Record fields that imply running cadence when the sport is unknown (running dynamics).
 _RUNNING_DYNAMICS = ("vertical_oscillation", "stance_time", "step_length", "vertical_ratio")
@@ -255,23 +255,6 @@ def _place_relative_times(t_ns: np.ndarray, has_time: np.ndarray, meta: Activity
     return has_time & ~relative
 
 
-def haversine_m(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
-    """Great-circle distance (m) between consecutive points; ``NaN``-free input of length n.
-
-    Returns an array of length ``n - 1``.
-
-    References
-    ----------
-    Sinnott, R. W. (1984). Virtues of the haversine. *Sky and Telescope* 68(2), 159.
-    """
-    lat = np.radians(lat_deg)
-    lon = np.radians(lon_deg)
-    dlat = np.diff(lat)
-    dlon = np.diff(lon)
-    a = np.sin(dlat / 2) ** 2 + np.cos(lat[:-1]) * np.cos(lat[1:]) * np.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
 def stray_times(times: pd.DatetimeIndex, gap_s: float = 86_400.0) -> np.ndarray:
     """True for a few records (fewer than 3 in a row) separated by more than ``gap_s`` seconds
     from all the others: corrupt timestamps, such as the last record before a decoding error."""
@@ -315,20 +298,6 @@ def continue_distance_m(distance_m: np.ndarray, segment: np.ndarray) -> np.ndarr
         leg += offset
         last = float(np.nanmax(leg))
     return out
-
-
-def cumulative_distance_m(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
-    """Cumulative great-circle distance (m) along a track; ``NaN`` before the first fix.
-
-    Samples without a position carry the distance of the last fix before them.
-    """
-    ok = np.isfinite(lat_deg) & np.isfinite(lon_deg)
-    out = np.full(lat_deg.shape, np.nan)
-    if not ok.any():
-        return out
-    steps = haversine_m(lat_deg[ok], lon_deg[ok])
-    out[ok] = np.concatenate(([0.0], np.cumsum(steps)))
-    return pd.Series(out).ffill().to_numpy()
 
 
 # -- helpers over message tables ---------------------------------------------------------------
@@ -476,7 +445,10 @@ def _sample_columns(
     if np.isfinite(columns["distance_m"]).any():
         meta.distance_source = "device"
     elif np.isfinite(lat).any():
-        columns["distance_m"] = cumulative_distance_m(lat, lon)
+        distance = cumulative_distance_m(lat, lon)
+        fixes = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+        distance[: fixes[0] if fixes.size else len(distance)] = np.nan  # none before a fix
+        columns["distance_m"] = distance
         meta.distance_source = "positions"
     rpm = np.where(foot, np.nan, cadence)
     if np.isfinite(rpm).any():
