@@ -303,7 +303,7 @@ def test_unparseable_values_become_nan_not_errors():
     assert np.isnan(act.samples["altitude_m"].iloc[0])
 
 
-# ---------------------------------------------------------------- truncation and the scanner
+# ---------------------------------------------------------------- truncation and unusual XML
 
 
 def _long_track(n=50):
@@ -331,9 +331,8 @@ def test_truncated_gpx_keeps_complete_points_with_a_warning():
 
 def test_malformed_in_the_middle_is_not_taken_for_truncation():
     doc = _long_track().replace(b"</gpxtpx:hr>", b"</gpxtpx:hx>", 1)
-    for engine in ("scan", "lxml"):
-        with pytest.raises(FileFormatError, match="malformed XML"):
-            read_gpx(doc, "bad.gpx", engine=engine)
+    with pytest.raises(FileFormatError, match="malformed XML"):
+        read_gpx(doc, "bad.gpx")
 
 
 @pytest.mark.parametrize(
@@ -341,17 +340,18 @@ def test_malformed_in_the_middle_is_not_taken_for_truncation():
     [
         (b"<trkseg>", b"<trkseg><!-- note -->"),
         (b"<trkseg>", b"<trkseg><name>a &amp; b</name>"),
-        (b"<hr>101<", b"<hr><![CDATA[101]]><"),
+        (b"<gpxtpx:hr>10<", b"<gpxtpx:hr><![CDATA[10]]><"),
     ],
     ids=["comment", "entity", "cdata"],
 )
-def test_unusual_documents_read_the_same_by_both_engines(change):
-    doc = _long_track().replace(*change)
-    fast, full = read_gpx(doc, engine="scan"), read_gpx(doc, engine="lxml")
-    pd.testing.assert_frame_equal(fast.samples, full.samples)
+def test_comments_entities_and_cdata_do_not_change_the_samples(change):
+    doc = _long_track()
+    changed = doc.replace(*change)
+    assert changed != doc
+    pd.testing.assert_frame_equal(read_gpx(changed).samples, read_gpx(doc).samples)
 
 
-def test_sparse_fields_and_prefixes_agree_between_engines():
+def test_sparse_fields_go_to_their_own_points():
     hr = "<gpxtpx:TrackPointExtension><gpxtpx:hr>{}</gpxtpx:hr></gpxtpx:TrackPointExtension>"
     pts = [
         trkpt(1, 1, "2020-01-01T00:00:00Z", ext=hr.format(100)),
@@ -360,17 +360,8 @@ def test_sparse_fields_and_prefixes_agree_between_engines():
         trkpt(1, 1.0003, "2020-01-01T00:00:03Z", ext="<gpxtpx:TrackPointExtension/>"),
         "<trkpt lon='1.0004' lat='1'><time>2020-01-01T00:00:04Z</time><ele></ele></trkpt>",
     ]
-    doc = gpx(track(pts))
-    fast, full = read_gpx(doc, engine="scan"), read_gpx(doc, engine="lxml")
-    pd.testing.assert_frame_equal(fast.samples, full.samples)
+    act = read_gpx(gpx(track(pts)))
     np.testing.assert_array_equal(
-        fast.samples["heart_rate_bpm"], [100.0, np.nan, 120.0, np.nan, np.nan]
+        act.samples["heart_rate_bpm"], [100.0, np.nan, 120.0, np.nan, np.nan]
     )
-    assert fast.samples["lon_deg"].iloc[-1] == 1.0004
-
-
-def test_scanner_refuses_entities_like_lxml():
-    with pytest.raises(UnsafeFileError):
-        read_gpx(BILLION_LAUGHS, "evil.gpx", engine="scan")
-    with pytest.raises(ValueError, match="engine"):
-        read_gpx(_long_track(), engine="regex")
+    assert act.samples["lon_deg"].iloc[-1] == 1.0004

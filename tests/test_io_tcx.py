@@ -315,17 +315,7 @@ def test_truncated_tcx_keeps_complete_trackpoints_with_a_warning():
     assert len(part.laps) == 2  # the second lap's header was complete
 
 
-def test_both_engines_agree_on_laps_and_samples():
-    doc = run_two_laps()
-    fast, full = read_tcx(doc, engine="scan"), read_tcx(doc, engine="lxml")
-    pd.testing.assert_frame_equal(fast.samples, full.samples)
-    pd.testing.assert_frame_equal(fast.laps, full.laps)
-    pd.testing.assert_frame_equal(fast.sessions, full.sessions)
-    assert fast.meta == full.meta
-
-
-def test_unbound_prefix_inside_a_track_is_malformed_for_both_engines():
+def test_unbound_prefix_inside_a_track_is_malformed():
     doc = run_two_laps().replace(b"<Time>2021-03-01T10:00:10Z</Time>", b"<zz:Time>x</zz:Time>")
-    for engine in ("scan", "lxml"):
-        with pytest.raises(FileFormatError, match="malformed XML"):
-            read_tcx(doc, "bad.tcx", engine=engine)
+    with pytest.raises(FileFormatError, match="malformed XML"):
+        read_tcx(doc, "bad.tcx")

@@ -37,8 +37,8 @@ from lxml import etree
 from finishline.activity import Activity, ActivityMeta, make_activity, normalize_sport
 from finishline.errors import EmptyActivityError, FileFormatError, TruncatedFileWarning
 from finishline.geo import cumulative_distance_m
+from finishline.io.xml_document import open_document
 from finishline.io.xml_safe import PointTable, find_all, find_text, local_name, utc_offset_s
-from finishline.io.xml_scan import ScannedTable, open_document
 
 #: Field name -> local name of the element (or ``@attribute``) inside a ``trkpt``/``rtept``;
 #: ``|`` separates alternatives, the first present wins. Extension fields are found at any depth
@@ -62,7 +62,7 @@ _NAME_WORDS = {"marathon": "running", "halfmarathon": "running", "jog": "running
 _NAME_SPORTS = ("running", "cycling", "walking", "hiking", "swimming")
 
 
-def read_gpx(data: bytes, source: str | None = None, engine: str = "lxml") -> Activity:
+def read_gpx(data: bytes, source: str | None = None) -> Activity:
     """Read GPX bytes into an :class:`~finishline.activity.Activity`.
 
     Parameters
@@ -71,9 +71,6 @@ def read_gpx(data: bytes, source: str | None = None, engine: str = "lxml") -> Ac
         The GPX document (any encoding; BOM handled).
     source
         File name, for ``meta.source_path`` and error messages.
-    engine
-        ``"lxml"`` (default): the full safe lxml parse; ``"scan"``: the numpy scanner of
-        :mod:`finishline.io.xml_scan` where it reads the file exactly (same Activity), else lxml.
 
     Raises
     ------
@@ -89,7 +86,7 @@ def read_gpx(data: bytes, source: str | None = None, engine: str = "lxml") -> Ac
     TruncatedFileWarning
         The file ends early: the complete points before the cut are read.
     """
-    doc = open_document(data, source, "trkseg", "trkpt", POINT_FIELDS, engine=engine)
+    doc = open_document(data, source, "trkpt", POINT_FIELDS)
     root = doc.root
     if local_name(root) != "gpx":
         raise FileFormatError(f"root element is <{local_name(root)}>, not <gpx>", source)
@@ -135,7 +132,7 @@ def read_gpx(data: bytes, source: str | None = None, engine: str = "lxml") -> Ac
 
 
 def _samples(
-    table: PointTable | ScannedTable,
+    table: PointTable,
     order: np.ndarray,
     index: pd.DatetimeIndex,
     sport: str | None,

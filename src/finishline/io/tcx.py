@@ -45,11 +45,11 @@ from finishline.errors import (
     TruncatedFileWarning,
 )
 from finishline.geo import cumulative_distance_m
+from finishline.io.xml_document import open_document
 from finishline.io.xml_safe import PointTable, find_all, find_text, local_name, to_utc, utc_offset_s
-from finishline.io.xml_scan import ScannedTable, open_document
 
 #: A function giving the table of the points under some ``Track`` elements.
-Points = Callable[[Sequence[etree._Element]], "PointTable | ScannedTable"]
+Points = Callable[[Sequence[etree._Element]], PointTable]
 
 #: Field name -> local name of the element inside a ``Trackpoint`` (at any depth:
 #: ``Position/LatitudeDegrees``, ``HeartRateBpm/Value``, ``Extensions/TPX/Speed``).
@@ -75,7 +75,7 @@ _TRIGGERS = {
 }
 
 
-def read_tcx(data: bytes, source: str | None = None, engine: str = "lxml") -> Activity:
+def read_tcx(data: bytes, source: str | None = None) -> Activity:
     """Read TCX bytes into an :class:`~finishline.activity.Activity`.
 
     Parameters
@@ -84,9 +84,6 @@ def read_tcx(data: bytes, source: str | None = None, engine: str = "lxml") -> Ac
         The TCX document (any encoding; BOM handled).
     source
         File name, for ``meta.source_path`` and error messages.
-    engine
-        ``"lxml"`` (default): the full safe lxml parse; ``"scan"``: the numpy scanner of
-        :mod:`finishline.io.xml_scan` where it reads the file exactly (same Activity), else lxml.
 
     Raises
     ------
@@ -104,10 +101,10 @@ def read_tcx(data: bytes, source: str | None = None, engine: str = "lxml") -> Ac
     TruncatedFileWarning
         The file ends early: the complete trackpoints before the cut are read.
     """
-    doc = open_document(data, source, "Track", "Trackpoint", POINT_FIELDS, engine=engine)
+    doc = open_document(data, source, "Trackpoint", POINT_FIELDS)
     root = doc.root
 
-    def points(tracks: Sequence[etree._Element]) -> PointTable | ScannedTable:
+    def points(tracks: Sequence[etree._Element]) -> PointTable:
         return doc.points(tracks, "Trackpoint")
 
     if local_name(root) != "TrainingCenterDatabase":
@@ -192,7 +189,7 @@ def _read_activities(
 
 
 def _samples(
-    table: PointTable | ScannedTable, times: pd.DatetimeIndex, sport: str | None
+    table: PointTable, times: pd.DatetimeIndex, sport: str | None
 ) -> tuple[pd.DataFrame, bool]:
     """Samples of one Activity in time order (rows without a valid time are dropped).
 
