@@ -198,7 +198,8 @@ def conform(frame: pd.DataFrame | None, kind: str) -> pd.DataFrame:
             columns[col.name] = _as_float(frame[col.name]) if present else np.full(n, np.nan)
         elif col.dtype.startswith("datetime"):
             values = frame[col.name] if present else pd.Series(pd.NaT, index=frame.index)
-            columns[col.name] = pd.to_datetime(values, utc=True).to_numpy()
+            # ``.array`` keeps the tz-aware values (``to_numpy`` would box them as objects).
+            columns[col.name] = pd.to_datetime(values, utc=True).astype(col.dtype).array
         elif col.dtype == "int64":
             columns[col.name] = frame[col.name].to_numpy() if present else np.zeros(n, "int64")
         else:
@@ -207,9 +208,6 @@ def conform(frame: pd.DataFrame | None, kind: str) -> pd.DataFrame:
         if name not in columns:
             columns[name] = frame[name].to_numpy()
     out = pd.DataFrame(columns, index=frame.index)
-    for col in declared:
-        if col.dtype.startswith("datetime"):
-            out[col.name] = pd.to_datetime(out[col.name], utc=True).astype(col.dtype)
     if kind == "samples":
         idx = out.index
         if not isinstance(idx, pd.DatetimeIndex):
