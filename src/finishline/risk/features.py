@@ -97,7 +97,8 @@ def cumulative_time_at(
     dist = np.concatenate([[0.0], np.asarray(distances_km, dtype=float)])
     times = np.asarray(cumulative_times_s, dtype=float)
     times = np.concatenate([np.zeros((times.shape[0], 1)), times], axis=1)
-    valid = np.isfinite(times) & (dist[None, :] <= up_to_km + 1e-9)
+    # No tolerance here: an observation even a hair beyond ``up_to_km`` is the future.
+    valid = np.isfinite(times) & (dist[None, :] <= up_to_km)
     rows = np.arange(times.shape[0])
     out = np.full((times.shape[0], len(targets_km)), np.nan)
     for j, target in enumerate(targets_km):
