@@ -247,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", default="-", help="write the season JSON here (default stdout)")
     p.add_argument("--html", help="write the HTML training report here")
     p.add_argument("--scheduler", help="Dask scheduler address (needs dask[distributed])")
-    p.add_argument("--cache", help="Parquet cache directory")
+    p.add_argument("--cache", help="cache directory (Arrow files keyed by content hash)")
     p.add_argument(
         "--squad",
         action="store_true",

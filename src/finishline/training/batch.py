@@ -15,8 +15,10 @@ file it did not analyse and why:
   when no sport is recorded, a moving speed only a vehicle or bike reaches);
 - ``unusable``: a run the analysis cannot use (no distance, positions or speed; one sample).
 
-Per-file results are cached as one Parquet file per content hash (SHA-256 of the file bytes)
-under ``cache_dir``, so a rerun reads only files it has not seen. Work runs in a process pool
+Per-file results are cached as one Arrow IPC (Feather v2) file per content hash (SHA-256 of the
+file bytes) under ``cache_dir``, so a rerun reads only files it has not seen. Arrow IPC rather
+than Parquet: a record is one row, and memory-mapping it costs ~0.2 ms against ~1.3 ms to decode
+a Parquet file, which made a cached rerun of 200 files 6x slower. Work runs in a process pool
 with a tqdm progress bar, or on a Dask cluster (:mod:`finishline.training.distributed`).
 """
 
@@ -135,7 +137,7 @@ def _classify(exc: FinishlineError, path: str) -> str:
 
 
 def _cache_file(cache_dir: str, sha: str) -> Path:
-    return Path(cache_dir) / f"v{FEATURES_VERSION}" / sha[:2] / f"{sha}.parquet"
+    return Path(cache_dir) / f"v{FEATURES_VERSION}" / sha[:2] / f"{sha}.arrow"
 
 
 def _read_cache(cache_dir: str | None, sha: str) -> dict[str, Any] | None:
@@ -144,9 +146,11 @@ def _read_cache(cache_dir: str | None, sha: str) -> dict[str, Any] | None:
     path = _cache_file(cache_dir, sha)
     if not path.exists():
         return None
-    import pyarrow.parquet as pq
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
 
-    rows = pq.read_table(path).to_pylist()
+    with pa.memory_map(str(path)) as source:
+        rows = ipc.open_file(source).read_all().to_pylist()
     return rows[0] if rows else None
 
 
@@ -154,12 +158,14 @@ def _write_cache(cache_dir: str | None, sha: str, record: dict[str, Any]) -> Non
     if cache_dir is None:
         return
     import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow.ipc as ipc
 
     path = _cache_file(cache_dir, sha)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    pq.write_table(pa.Table.from_pylist([record]), tmp)
+    table = pa.Table.from_pylist([record])
+    with pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
     os.replace(tmp, path)  # atomic: concurrent workers never see half a file
 
 
@@ -173,7 +179,7 @@ def process_file(
     path
         The file.
     cache_dir
-        Directory of the Parquet cache, or ``None`` for no cache.
+        Directory of the cache, or ``None`` for no cache.
     sport_hint
         Sport from outside the file (Strava ``activities.csv``), used when the file has none.
 
@@ -451,7 +457,7 @@ def read_many(
         A folder (recursive), a Strava bulk export folder or ``.zip`` (with
         ``activities.csv``), a file, or a list of those. Files may be ``.gz``.
     cache_dir
-        Parquet cache directory (created if needed); ``None`` disables caching. A zip source is
+        Cache directory (created if needed); ``None`` disables caching. A zip source is
         extracted under it (or a temporary directory without a cache).
     workers
         Local worker processes (default: the number of CPUs, at most 8); 1 runs inline.
