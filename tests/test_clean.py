@@ -257,3 +257,19 @@ def test_run_shorter_than_two_seconds_is_an_analysis_error():
     act = make_run(np.full(2, 3.0), dt_s=0.5)
     with pytest.raises(AnalysisError, match="less than 2 s"):
         clean(act)
+
+
+def test_distance_from_positions_is_recomputed_without_gps_spikes():
+    # A GPX reader sums every step, spikes included; clean must not trust that sum.
+    from finishline.geo import cumulative_distance_m
+
+    act = make_run(np.full(600, 3.0), with_positions=True, with_distance=False)
+    lat = act.samples["lat_deg"].to_numpy().copy()
+    lat[[100, 250, 400]] += 0.001  # three single-point jumps of ~111 m and back
+    act.samples["lat_deg"] = lat
+    act.samples["distance_m"] = cumulative_distance_m(lat, act.samples["lon_deg"].to_numpy())
+    act.meta.distance_source = "positions"
+    assert act.samples["distance_m"].iloc[-1] > 599 * 3.0 + 600  # the reader's sum
+    track = clean(act)
+    assert track.attrs["distance_source"] == "positions"
+    assert track["distance_m"].iloc[-1] == pytest.approx(599 * 3.0, rel=0.01)

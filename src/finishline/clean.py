@@ -292,7 +292,8 @@ def clean(
         lon = np.where(spikes, np.nan, lon)
 
     dist_raw = col("distance_m")
-    if np.isfinite(dist_raw).sum() >= 2:
+    from_positions = activity.meta.distance_source == "positions" and has_positions
+    if np.isfinite(dist_raw).sum() >= 2 and not from_positions:
         distance_source = "device"
     elif has_positions:
         dist_raw = distance_from_positions(lat, lon, t_raw, max_speed_mps)
