@@ -132,3 +132,15 @@ def test_pre_race_risk_rises_with_ambition() -> None:
     assert risks[-1] > risks[0]
     splits, onset = simulate_goal_splits(predicted, predicted, 35)
     assert onset is None and splits[35.0] == pytest.approx(35 * predicted / 42.195)
+
+
+def test_a_car_ride_in_a_run_file_is_no_effort() -> None:
+    # 20 min at 3 m/s, then 3 min at 12 m/s (a watch left on in a car), then 10 min at 3 m/s.
+    from metrics.synthetic import make_run
+
+    from finishline.training.features import activity_features
+
+    speed = np.r_[np.full(1200, 3.0), np.full(180, 12.0), np.full(600, 3.0)]
+    record = activity_features(make_run(speed))
+    assert record["best_1k_s"] == pytest.approx(1000 / 3.0, rel=0.02)
+    assert max(record["curve_speed_mps"]) < 3.2

@@ -59,6 +59,11 @@ HR_BINS_BPM: tuple[int, int] = (30, 231)
 #: A longer 1-s step (m) is a GPS teleport, not running, and adds nothing.
 MAX_STEP_M = 12.0
 
+#: A minute whose median speed is above this (m/s; 2:34 /km) is a vehicle, not running: a watch
+#: left on in a car or on a bike. Those seconds count neither time nor distance for efforts.
+VEHICLE_SPEED_MPS = 6.5
+VEHICLE_WINDOW_S = 60
+
 #: Runs at least this long (s of moving time) get a decoupling figure.
 DECOUPLING_MIN_S = 2400.0
 
@@ -127,7 +132,9 @@ def activity_features(activity: Activity) -> dict[str, Any]:
     # Time counted for efforts and speed: moving seconds plus recording gaps (a sparse GPX
     # holds distance through a gap and jumps at its end, so the gap's time must count too).
     in_gap = track["in_gap"].to_numpy(dtype=bool)
-    counted = moving | in_gap
+    minute_speed = track["speed_mps"].rolling(VEHICLE_WINDOW_S, center=True, min_periods=10)
+    vehicle = (minute_speed.median() > VEHICLE_SPEED_MPS).to_numpy()
+    counted = (moving | in_gap) & ~vehicle
     distance = track["distance_m"].to_numpy(dtype=float).copy()
     # where the position is unknown (a gap), progress is spread evenly across the gap
     unknown = in_gap & ~np.r_[~in_gap[1:], True] | ~np.isfinite(distance)
