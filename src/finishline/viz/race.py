@@ -519,24 +519,12 @@ def heart_rate_figure(
             )
     if onset_m is not None and np.isfinite(onset_m):
         x_onset = onset_m / METERS_PER_UNIT[unit]
-        for row in range(1, len(panels) + 1):
-            fig.add_vline(
-                x=x_onset,
-                line={"color": COLORS["marker"], "dash": "dash", "width": 1.5},
-                row=row,
-                col=1,
-            )
-        fig.add_annotation(
-            x=x_onset,
-            y=1.0,
-            xref="x",
-            yref="paper",
-            yanchor="bottom",
-            text=f"Pa:HR decoupling >= 5 % from {x_onset:.1f} {unit_label(unit)}",
-            # written away from the nearer edge, so a phone screen does not cut it off
-            xanchor="right" if x_onset > 0.5 * float(np.nanmax(x)) else "left",
-            showarrow=False,
-            font={"color": COLORS["marker"], "size": 12},
+        _mark_onset(
+            fig,
+            x_onset,
+            len(panels),
+            f"Pa:HR decoupling >= 5 % from {x_onset:.1f} {unit_label(unit)}",
+            float(np.nanmax(x)),
         )
     # an explicit range: autorange also makes room for the text of data-anchored annotations,
     # which widened the shared axis to 0-65 km on a narrow screen
@@ -798,18 +786,12 @@ def fatigue_figure(
         fig.update_yaxes(title_text="components<br>(scaled 0-1)", row=row, col=1)
     if onset_km is not None and np.isfinite(onset_km):
         x_onset = onset_km * 1000.0 / METERS_PER_UNIT[unit]
-        for r in range(1, rows + 1):
-            fig.add_vline(x=x_onset, line={"color": COLORS["marker"], "dash": "dash"}, row=r, col=1)
-        fig.add_annotation(
-            x=x_onset,
-            y=1.0,
-            xref="x",
-            yref="paper",
-            yanchor="bottom",
-            text=f"fatigue from {x_onset:.1f} {unit_label(unit)}",
-            xanchor="right" if x_onset > 0.5 * float(np.nanmax(x)) else "left",
-            showarrow=False,
-            font={"color": COLORS["marker"]},
+        _mark_onset(
+            fig,
+            x_onset,
+            rows,
+            f"fatigue from {x_onset:.1f} {unit_label(unit)}",
+            float(np.nanmax(x)),
         )
     fig.update_xaxes(range=[0.0, float(np.nanmax(x)) + 0.5])  # see heart_rate_figure
     fig.update_xaxes(title_text=_x_title(unit), row=rows, col=1)
@@ -1248,3 +1230,28 @@ def final_mile_figure(
         range=[float(np.nanmin(x)), total / METERS_PER_UNIT[unit]],  # see heart_rate_figure
     )
     return fig
+
+
+def _mark_onset(fig: go.Figure, x_onset: float, rows: int, text: str, x_max: float) -> None:
+    """A dashed line through every panel at ``x_onset`` and its label above the first one.
+
+    The label is written away from the nearer edge, so a phone screen does not cut it off.
+    """
+    for row in range(1, rows + 1):
+        fig.add_vline(
+            x=x_onset,
+            line={"color": COLORS["marker"], "dash": "dash", "width": 1.5},
+            row=row,
+            col=1,
+        )
+    fig.add_annotation(
+        x=x_onset,
+        y=1.0,
+        xref="x",
+        yref="paper",
+        yanchor="bottom",
+        text=text,
+        xanchor="right" if x_onset > 0.5 * x_max else "left",
+        showarrow=False,
+        font={"color": COLORS["marker"], "size": 12},
+    )
