@@ -7,45 +7,19 @@ with a reason when it is missing, but failed under ``CI=true``.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
+from chromium import open_offline
 from corpus import SAMPLE_RUNS
+from layout_checks import DRAWN_COUNTS
 
 from finishline.viz.theme import format_duration
 
-CHROMIUM = Path("/usr/bin/chromium")
 MARATHONS = ["TwinCitiesMarathon2014.tcx", "TwinCitiesMarathon2014.gpx", "PolarMarathon.fit"]
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 
 pytestmark = pytest.mark.browser
-
-
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = f"{CHROMIUM} not found (run `make browser`)"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.parametrize("name", MARATHONS)
@@ -60,42 +34,12 @@ def test_marathon_report_draws_offline(name: str, browser, tmp_path: Path) -> No
     assert not re.search(r"""(src|href)=["']https?://""", markup), "external resource in report"
     assert "cdn.plot.ly" not in markup and "<link" not in markup
 
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
     problems: list[str] = []
-    page.on(
-        "console",
-        lambda msg: (
-            problems.append(f"console {msg.type}: {msg.text}")
-            if msg.type in ("error", "warning") or msg.text.startswith("WARN")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-
-    def offline(route) -> None:
-        if route.request.url.startswith("file://"):
-            route.continue_()
-        else:
-            problems.append(f"network request blocked: {route.request.url}")
-            route.abort()
-
-    page.route("**/*", offline)
-    page.goto(html_path.resolve().as_uri())
-    page.wait_for_function(
-        """() => {
-            const plots = [...document.querySelectorAll('.fl-figure .js-plotly-plot')];
-            return plots.length > 0 && plots.every(p => p.querySelector('.main-svg'));
-        }""",
-        timeout=30_000,
-    )
+    page = open_offline(browser, html_path, 1200, problems)
     n_figures = page.locator(".fl-figure .js-plotly-plot").count()
     assert n_figures >= 6
     # every figure actually drew data or a "not available" note, not an empty frame
-    drawn = page.evaluate(
-        """() => [...document.querySelectorAll('.fl-figure .js-plotly-plot')].map(p =>
-            p.querySelectorAll('.scatterlayer .trace, .barlayer .trace').length
-            + p.querySelectorAll('.annotation').length)"""
-    )
+    drawn = page.evaluate(DRAWN_COUNTS)
     assert all(count > 0 for count in drawn), drawn
 
     summary = analysis.summary
@@ -145,20 +89,12 @@ def test_report_layout_is_clean_on_desktop_and_phone(
     """No axis title on its tick labels, no annotation, legend or colour bar outside its
     figure, nothing wider than the screen (the splits table scrolls), in km and miles, at
     1200 px and at a 420 px phone width."""
-    from layout_checks import ALL_DRAWN, layout_problems
+    from layout_checks import layout_problems
 
     from finishline.viz.report import write_race_report
 
     html_path = write_race_report(analyses(name), tmp_path / "report.html", unit=unit)
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    page.route(
-        "**/*",
-        lambda route: (
-            route.continue_() if route.request.url.startswith("file://") else route.abort()
-        ),
-    )
-    page.goto(html_path.resolve().as_uri())
-    page.wait_for_function(ALL_DRAWN, timeout=30_000)
+    page = open_offline(browser, html_path, width, [])
     problems = layout_problems(page)
     # the figures fill the screen's width, not a fixed desktop width
     widths = page.evaluate(

@@ -9,31 +9,20 @@ failed under ``CI=true``; the shared corpus likewise.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from chromium import open_offline
 from corpus import CORPUS, require_shared
-from layout_checks import ALL_DRAWN, DRAWN_COUNTS, layout_problems
+from layout_checks import DRAWN_COUNTS, layout_problems
 
 from finishline.viz.theme import format_duration
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 FIGURES = {"load", "weekly", "critical_speed", "predictions"}
 
 pytestmark = pytest.mark.browser
-
-
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = f"{CHROMIUM} not found (run `make browser`)"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -53,48 +42,12 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     return html_path, json.loads(json_path.read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def browser():
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-def _open(browser, html_path: Path, width: int, problems: list[str]):
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    page.on(
-        "console",
-        lambda msg: (
-            problems.append(f"console {msg.type}: {msg.text}")
-            if msg.type in ("error", "warning")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-
-    def offline(route) -> None:
-        if route.request.url.startswith("file://"):
-            route.continue_()
-        else:
-            problems.append(f"network request blocked: {route.request.url}")
-            route.abort()
-
-    page.route("**/*", offline)
-    page.goto(html_path.resolve().as_uri())
-    page.wait_for_function(ALL_DRAWN, timeout=30_000)
-    return page
-
-
 def test_dashboard_draws_offline_with_the_json_numbers(browser, dashboard, tmp_path: Path):
     html_path, season = dashboard
     markup = re.sub(r"<script[^>]*>.*?</script>", "", html_path.read_text(), flags=re.DOTALL)
     assert not re.search(r"""(src|href)=["']https?://""", markup), "external resource"
     problems: list[str] = []
-    page = _open(browser, html_path, 1200, problems)
+    page = open_offline(browser, html_path, 1200, problems)
 
     keys = page.evaluate(
         "() => [...document.querySelectorAll('.fl-figure')].map(s => s.dataset.figure)"
@@ -135,7 +88,7 @@ def test_dashboard_draws_offline_with_the_json_numbers(browser, dashboard, tmp_p
 def test_dashboard_layout_on_a_phone(browser, dashboard, tmp_path: Path) -> None:
     html_path, _ = dashboard
     problems: list[str] = []
-    page = _open(browser, html_path, 420, problems)
+    page = open_offline(browser, html_path, 420, problems)
     problems.extend(layout_problems(page))
     page.screenshot(path=str(tmp_path / "training_420.png"), full_page=True)
     page.close()
