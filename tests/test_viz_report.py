@@ -87,3 +87,13 @@ def test_report_from_real_analyze_on_polar_marathon(tmp_path: Path) -> None:
     assert html.count('class="fl-figure"') == 7
     # the Polar file has no GPS: the route says so instead of failing
     assert "no GPS positions" in html
+
+
+def test_cli_report_in_miles(tmp_path):
+    from finishline.cli import main
+
+    out = tmp_path / "miles.html"
+    args = ["analyze", str(SAMPLE_RUNS / "TwinCitiesMarathon2014.tcx"), "--html", str(out)]
+    assert main([*args, "--unit", "mile"]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "units: mi" in html and "/mi" in html

@@ -123,7 +123,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.html:
         from finishline.viz.report import write_race_report
 
-        write_race_report(result, args.html)
+        write_race_report(result, args.html, unit=args.unit)
     if args.json:
         _write_json(result.to_json(), args.json)
         if args.json == "-":
@@ -277,6 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--critical-speed", type=float, default=None, help="critical speed (m/s), from training"
     )
     p.add_argument("--html", metavar="OUT", help="write the self-contained HTML race report to OUT")
+    p.add_argument(
+        "--unit", choices=("km", "mile"), default="km", help="distance unit of the HTML report"
+    )
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("risk-splits", help="final-mile failure risk from chip split times")
