@@ -92,6 +92,17 @@ def test_gain_matches_device_totals(gain_errors):
     assert abs(rel[POLAR_MARATHON]) <= 0.15, report
 
 
+def test_summary_ascent_matches_device_totals(gain_errors):
+    """``finishline summary`` reports the ascent of the same cleaned profile, not raw noise."""
+    rel = {}
+    for name, (_, device) in gain_errors.items():
+        ascent = finishline.summarize(_read(name))["ascent_m"]
+        rel[name.split("__")[1]] = (ascent - device) / device
+    errors = np.abs(np.array(list(rel.values())))
+    assert float(np.median(errors)) <= 0.15, rel
+    assert float(errors.max()) <= 0.25, rel
+
+
 @pytest.mark.parametrize(("first", "second"), PAIRS)
 def test_two_formats_same_gain(first, second):
     gains = [
