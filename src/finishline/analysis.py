@@ -28,6 +28,7 @@ Tanaka H., Monahan K. D., Seals D. R. (2001) Age-predicted maximal heart rate re
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 import warnings
@@ -40,7 +41,7 @@ import pandas as pd
 
 from finishline.activity import Activity, to_jsonable
 from finishline.clean import clean
-from finishline.errors import EstimateWarning
+from finishline.errors import EstimateWarning, FinishlineError
 from finishline.fatigue import estimate_critical_speed, fatigue_state
 from finishline.fatigue.composite import WEIGHTS
 from finishline.metrics.decoupling import Decoupling, decoupling
@@ -334,7 +335,7 @@ def race_summary(
     }
 
 
-def analyze(
+def _analyze(
     activity_or_path: Activity | str | PathLike[str],
     *,
     max_hr_bpm: float | None = None,
@@ -472,6 +473,22 @@ def analyze(
         verdict=verdict,
         stage_times=times,
     )
+
+
+@functools.wraps(_analyze)
+def analyze(activity_or_path: Activity | str | PathLike[str], **options: Any) -> RaceAnalysis:
+    # An error raised deep in a pure stage (splits, zones...) knows no file: name it here.
+    try:
+        return _analyze(activity_or_path, **options)
+    except FinishlineError as exc:
+        if exc.path is not None:
+            raise
+        source = (
+            activity_or_path.meta.source_path
+            if isinstance(activity_or_path, Activity)
+            else str(activity_or_path)
+        )
+        raise type(exc)(exc.reason, source) from exc
 
 
 def normalize_sex(sex: str | None) -> str | None:
