@@ -304,7 +304,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"finishline: warning: {w.message}", file=sys.stderr)
         return code
     except FinishlineError as exc:
-        print(f"finishline: error: {exc}", file=sys.stderr)
+        where = getattr(args, "file", None) or getattr(args, "dir", None)
+        named = exc.path is not None or where is None
+        print(f"finishline: error: {exc if named else f'{where}: {exc}'}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return 0
