@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 
 from finishline.viz.race import (
     FAILURE_PACE_RATIO,
+    SCORE_NAMES,
     fatigue_figure,
     final_mile_figure,
     heart_rate_figure,
@@ -59,15 +60,33 @@ def _first(mapping: dict | None, *keys: str) -> Any:
     return None
 
 
-def _fatigue_scores(fatigue: Any) -> Any:
+def _fatigue_scores(fatigue: Any, assumed: set[str] = frozenset()) -> Any:
     """The index and the ``score_*`` components of a fatigue_state per-km frame (the raw
-    state columns, in mixed units, would crowd the components panel)."""
+    state columns, in mixed units, would crowd the components panel).
+
+    A component in ``assumed`` (its input was estimated from the race itself, so it stays out
+    of the index) is labelled so on its row rather than shown as a measurement.
+    """
     if not isinstance(fatigue, pd.DataFrame) or not any(
         str(c).startswith("score_") for c in fatigue.columns
     ):
         return fatigue
     keep = [c for c in fatigue.columns if c == "fatigue_index" or str(c).startswith("score_")]
-    return fatigue[keep]
+    labels = {
+        f"score_{name}": f"score_{SCORE_NAMES.get(f'score_{name}', name)} (assumed, not in index)"
+        for name in assumed
+    }
+    return fatigue[keep].rename(columns=labels)
+
+
+def _assumed(analysis: Any) -> set[str]:
+    """Fatigue components drawn from the race's own estimates (see ``assumed_components``)."""
+    athlete = _get(analysis, "athlete")
+    if not isinstance(athlete, dict) or not athlete:
+        return set()
+    from finishline.analysis import assumed_components
+
+    return assumed_components(athlete)
 
 
 def _finite(value: Any) -> float | None:
@@ -184,7 +203,7 @@ def race_figures(analysis: Any, unit: Unit = "km") -> dict[str, go.Figure]:
             unit=unit,
         ),
         "fatigue": fatigue_figure(
-            _fatigue_scores(_get(analysis, "fatigue")),
+            _fatigue_scores(_get(analysis, "fatigue"), _assumed(analysis)),
             onset_km=_finite(_get(analysis, "fatigue_onset_km")),
             unit=unit,
         ),
