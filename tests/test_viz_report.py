@@ -97,3 +97,19 @@ def test_cli_report_in_miles(tmp_path):
     assert main([*args, "--unit", "mile"]) == 0
     html = out.read_text(encoding="utf-8")
     assert "units: mi" in html and "/mi" in html
+
+
+def test_assumed_fatigue_components_are_labelled():
+    import pandas as pd
+
+    from finishline.viz.report import _fatigue_scores
+
+    frame = pd.DataFrame(
+        {"fatigue_index": [0.1], "score_pace": [0.2], "score_glycogen": [0.9], "km_s": [300.0]}
+    )
+    out = _fatigue_scores(frame, {"glycogen"})
+    assert list(out.columns) == [
+        "fatigue_index",
+        "score_pace",
+        "score_glycogen (assumed, not in index)",
+    ]
