@@ -14,7 +14,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install -q -e '.[dev,bench,parquet,distributed]'
+	$(BIN)/python -m pip install -q -e '.[dev,bench,cache,distributed]'
 	touch $(STAMP)
 
 demo: $(STAMP)

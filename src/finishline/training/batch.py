@@ -480,6 +480,13 @@ def read_many(
     >>> batch.activities[["start_time", "distance_m"]].tail()  # doctest: +SKIP
     """
     cache = None if cache_dir is None else str(Path(cache_dir).resolve())
+    if cache is not None:
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError as exc:
+            raise InputDataError(
+                "the activity cache needs pyarrow: pip install 'finishline[cache]'", cache
+            ) from exc
     with tempfile.TemporaryDirectory(prefix="finishline-") as tmp:
         workdir = cache or tmp
         files, hints = discover(source, workdir)
