@@ -114,7 +114,16 @@ class ActivityMeta:
         ``"device"`` when ``distance_m`` comes from the file, ``"positions"`` when the reader
         computed it from GPS positions (great-circle), ``None`` when there is no distance.
     warnings
-        Recoverable oddities found while reading (truncation, CRC, dropped records).
+        Recoverable oddities found while reading (truncation, CRC, dropped records, repaired
+        clocks), each a sentence a runner can read; analyses carry them into their JSON and
+        HTML.
+    truncated
+        True when decoding stopped before the end of the file (damage, truncation): the
+        samples are the records before the break.
+    power_source
+        Where ``samples.power_w`` comes from: ``"native"`` (the file's own power field), the
+        developer field it was taken from (e.g. ``"developer: Stryd Power"``), or ``None``
+        when the file has no power.
     units
         Units of extra sample columns that are not in :data:`SAMPLE_COLUMNS`.
     """
@@ -130,6 +139,8 @@ class ActivityMeta:
     n_files: int = 1
     distance_source: str | None = None
     warnings: list[str] = field(default_factory=list)
+    truncated: bool = False
+    power_source: str | None = None
     units: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -154,6 +165,11 @@ class Activity:
     sessions: pd.DataFrame
     events: pd.DataFrame
     meta: ActivityMeta
+
+    @property
+    def kind(self) -> str:
+        """``"course"`` for a planned route (no times), else ``"activity"``."""
+        return "course" if self.meta.is_course else "activity"
 
     def __repr__(self) -> str:
         m = self.meta
