@@ -41,26 +41,24 @@ import pandas as pd
 
 from finishline.activity import Activity, to_jsonable
 from finishline.clean import clean
+from finishline.definitions import (
+    DEFAULT_BODY_MASS_KG,
+    DEFAULT_REST_HR_BPM,
+    LONG_RACE_S,
+    METRE_PER_MILE,
+    RACE_HR_FRACTION_OF_MAX,
+)
 from finishline.errors import EstimateWarning, FinishlineError
 from finishline.fatigue import estimate_critical_speed, fatigue_state
 from finishline.fatigue.composite import WEIGHTS
 from finishline.metrics.decoupling import Decoupling, decoupling
 from finishline.metrics.efforts import best_efforts, speed_curve
 from finishline.metrics.final_mile import final_mile
-from finishline.metrics.splits import METRE_PER_MILE, splits
+from finishline.metrics.splits import splits
 from finishline.metrics.stops import stops_and_walks
 from finishline.metrics.zones import estimate_max_hr, karvonen_bounds, time_in_zones
 from finishline.risk.watch import watch_risk
 from finishline.verdict import race_verdict, signal_onsets
-
-#: Resting heart rate (bpm) assumed when none is given: a trained runner.
-DEFAULT_REST_HR_BPM = 50.0
-#: Body mass (kg) assumed when none is given (Rapoport's worked example).
-DEFAULT_BODY_MASS_KG = 70.0
-#: Fraction of max HR a runner is assumed to average over a race of 90 min or more.
-RACE_HR_FRACTION_OF_MAX = 0.88
-#: Runs at least this long (s) use the race-HR rule for max HR.
-LONG_RACE_S = 90 * 60.0
 
 
 @dataclass

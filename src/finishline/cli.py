@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from finishline.definitions import METRE_PER_MILE
 from finishline.errors import FinishlineError, FinishlineWarning
 
 EXIT_BAD_INPUT = 2
@@ -63,7 +64,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
         ("start (local)", summary["start_time_local"] or "offset not recorded"),
         ("elapsed", _fmt_duration(summary["elapsed_s"])),
         ("moving", _fmt_duration(summary["timer_s"])),
-        ("distance", "-" if dist is None else f"{dist / 1000:.2f} km ({dist / 1609.344:.2f} mi)"),
+        (
+            "distance",
+            "-" if dist is None else f"{dist / 1000:.2f} km ({dist / METRE_PER_MILE:.2f} mi)",
+        ),
         ("avg HR", "-" if summary["avg_hr"] is None else f"{summary['avg_hr']:.0f} bpm"),
         ("max HR", "-" if summary["max_hr"] is None else f"{summary['max_hr']:.0f} bpm"),
         ("ascent", "-" if summary["ascent_m"] is None else f"{summary['ascent_m']:.0f} m"),

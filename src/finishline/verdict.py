@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from finishline.definitions import FMF_PACE_RATIO, SLOWED_PACE_RATIO
 from finishline.fatigue.composite import ONSET_MIN_KM, ONSET_THRESHOLD, fatigue_onset_km
 
 #: Signal -> (per-km column, level that counts as "set in", label in words).
@@ -115,7 +116,7 @@ def final_mile_sentence(final_mile: Mapping[str, Any]) -> str:
         return text + "."
     pct = 100.0 * (ratio - 1.0)
     how = f"{abs(pct):.0f} % {'slower' if pct >= 0 else 'faster'} than {reference}"
-    if failed and ratio >= 1.25 - 1e-9:
+    if failed and ratio >= FMF_PACE_RATIO - 1e-9:
         extra = f", with {pause_text}" if pause_text else ""
         return f"Final mile failed: it was {how}{extra}."
     if failed:
@@ -124,7 +125,7 @@ def final_mile_sentence(final_mile: Mapping[str, Any]) -> str:
             f"(at least 60 s counts as failure), although its pace was {how}."
         )
     extra = f" ({pause_text}, under the 60 s failure line)" if pause_text else ""
-    if ratio >= 1.15 - 1e-9:
+    if ratio >= SLOWED_PACE_RATIO - 1e-9:
         return f"Final mile slowed: {how}, short of the 25 % failure line{extra}."
     return f"Final mile held: {how}{extra}."
 

@@ -27,15 +27,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from finishline.definitions import DEFAULT_D_PRIME_M, MARATHON_FRACTION_OF_CS
 from finishline.errors import EstimateWarning
 from finishline.fatigue.pace_fade import effort_speed, moving_seconds
 from finishline.fatigue.reference import step_seconds, track_column, trailing_mean
-
-#: Marathon speed as a fraction of CS when nothing else is known (Smyth & Muniz-Pumares 2020).
-MARATHON_FRACTION_OF_CS = 0.848
-
-#: Default D' (m): mid-range of the published 120-200 m (Kordi 2019; 3-min all-out test).
-DEFAULT_D_PRIME_M = 150.0
 
 #: Trailing window (s) smoothing speed before D' accounting: 1-s GPS/footpod spikes would
 #: otherwise spend D' that no real surge spent; real surges last longer than this.

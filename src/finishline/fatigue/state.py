@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from finishline.definitions import DEFAULT_REST_HR_BPM
 from finishline.errors import EstimateWarning
 from finishline.fatigue import cardiac, composite, dprime, gait, glycogen, pace_fade
 from finishline.fatigue.reference import (
@@ -27,9 +28,6 @@ from finishline.fatigue.reference import (
     track_column,
     trailing_mean,
 )
-
-#: Resting heart rate (1/min) assumed when none is given: a typical trained runner.
-DEFAULT_HR_REST_BPM = 55.0
 
 #: Fraction of CS above which time counts as "time above 90 % CS" (science.md section 5).
 HIGH_CS_FRACTION = 0.90
@@ -66,7 +64,7 @@ def fatigue_state(
         Maximal heart rate (1/min). Estimated as the highest 30-s mean HR of the race when
         omitted: a lower bound of the true maximum, so %HRR is then overestimated.
     hr_rest_bpm
-        Resting heart rate (1/min); :data:`DEFAULT_HR_REST_BPM` when omitted.
+        Resting heart rate (1/min); :data:`~finishline.definitions.DEFAULT_REST_HR_BPM` when omitted.
     critical_speed_mps
         Critical speed (m/s). Estimated from the race (mean grade-adjusted speed / 0.848,
         Smyth & Muniz-Pumares 2020) when omitted.
@@ -172,7 +170,7 @@ def _heart_rate_bounds(
     """HR max and rest for %HRR: given values, else documented estimates (with a warning)."""
     if hr.notna().sum() == 0:
         return hr_max_bpm, hr_rest_bpm
-    hr_rest = DEFAULT_HR_REST_BPM if hr_rest_bpm is None else float(hr_rest_bpm)
+    hr_rest = DEFAULT_REST_HR_BPM if hr_rest_bpm is None else float(hr_rest_bpm)
     hr_max = hr_max_bpm
     if hr_max is None:
         smooth = trailing_mean(hr, pd.Series(1.0, index=track.index), 30.0)

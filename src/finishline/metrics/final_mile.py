@@ -24,17 +24,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from finishline.metrics.splits import METRE_PER_MILE, crossing_positions, segment_table
+from finishline.definitions import (
+    FMF_PACE_RATIO,
+    METRE_PER_MILE,
+    REFERENCE_END_M,
+    REFERENCE_START_M,
+    SEVERITY_GRADES,
+    WALK_STOP_LIMIT_S,
+)
+from finishline.metrics.splits import crossing_positions, segment_table
 from finishline.metrics.stops import run_bounds, stop_mask, walk_mask
 
-FAILURE_PACE_RATIO = 1.25
-WALK_STOP_LIMIT_S = 60.0
-SEVERITY_GRADES: tuple[tuple[float, str], ...] = (
-    (1.40, "severe"),
-    (1.25, "failure"),
-    (1.15, "moderate"),
-)
-REFERENCE_WINDOW_M = (5000.0, 20000.0)
+REFERENCE_WINDOW_M = (REFERENCE_START_M, REFERENCE_END_M)
 
 
 def severity(pace_ratio: float) -> str:
@@ -110,7 +111,7 @@ def final_mile(
     out["stopped"] = out["stop_s"] >= WALK_STOP_LIMIT_S
     ratio = out["pace_ratio"]
     out["failed"] = bool(
-        (np.isfinite(ratio) and ratio >= FAILURE_PACE_RATIO)
+        (np.isfinite(ratio) and ratio >= FMF_PACE_RATIO)
         or out["walk_s"] + out["stop_s"] >= WALK_STOP_LIMIT_S
     )
     out["severity"] = severity(ratio)

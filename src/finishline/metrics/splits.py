@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from finishline.definitions import METRE_PER_MILE
 from finishline.errors import AnalysisError
 
-METRE_PER_MILE = 1609.344
+__all__ = ["METRE_PER_MILE", "SPLIT_COLUMNS", "segment_table", "splits"]
 
 #: Columns of a splits table.
 SPLIT_COLUMNS = (

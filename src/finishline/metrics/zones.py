@@ -20,14 +20,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-#: Default resting heart rate (bpm) when none is given: a typical trained adult's value.
-DEFAULT_REST_HR_BPM = 60.0
+from finishline.definitions import DEFAULT_REST_HR_BPM, PEAK_HR_PERCENTILE
 
 #: Default zone edges as fractions of heart-rate reserve (Z1 50-60 % ... Z5 90-100 %).
 DEFAULT_HRR_EDGES: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 #: Percentile of clean HR used as the max-HR estimate.
-MAX_HR_PERCENTILE = 99.5
+MAX_HR_PERCENTILE = PEAK_HR_PERCENTILE
 
 
 def estimate_max_hr(heart_rate_bpm: np.ndarray) -> float:

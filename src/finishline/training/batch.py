@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from finishline.activity import normalize_sport
+from finishline.definitions import VEHICLE_SPEED_MPS
 from finishline.errors import (
     AnalysisError,
     EmptyActivityError,
@@ -62,7 +63,7 @@ ACTIVITY_SUFFIXES: tuple[str, ...] = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.g
 DUPLICATE_START_TOLERANCE_S = 120.0
 
 #: Without a recorded sport, a mean moving speed above this (m/s) is not running.
-MAX_RUNNING_SPEED_MPS = 6.5
+MAX_RUNNING_SPEED_MPS = VEHICLE_SPEED_MPS
 
 SKIP_REASONS = ("not an activity", "corrupt", "duplicate", "not a run", "unusable")
 

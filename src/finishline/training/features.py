@@ -22,6 +22,7 @@ import pandas as pd
 
 from finishline.activity import Activity
 from finishline.clean import clean
+from finishline.definitions import METRE_PER_MILE, VEHICLE_SPEED_MPS
 from finishline.metrics.efforts import fastest_effort
 from finishline.metrics.gap import gap_factor
 
@@ -45,7 +46,7 @@ CURVE_DURATIONS_S: tuple[int, ...] = (
 #: Distances (m) whose fastest time inside each activity is stored, by name.
 EFFORT_DISTANCES_M: dict[str, float] = {
     "1k": 1000.0,
-    "mile": 1609.344,
+    "mile": METRE_PER_MILE,
     "3k": 3000.0,
     "5k": 5000.0,
     "10k": 10000.0,
@@ -59,9 +60,8 @@ HR_BINS_BPM: tuple[int, int] = (30, 231)
 #: A longer 1-s step (m) is a GPS teleport, not running, and adds nothing.
 MAX_STEP_M = 12.0
 
-#: A minute whose median speed is above this (m/s; 2:34 /km) is a vehicle, not running: a watch
+#: A minute whose median speed is above VEHICLE_SPEED_MPS is a vehicle, not running: a watch
 #: left on in a car or on a bike. Those seconds count neither time nor distance for efforts.
-VEHICLE_SPEED_MPS = 6.5
 VEHICLE_WINDOW_S = 60
 
 #: Runs at least this long (s of moving time) get a decoupling figure.

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from finishline.activity import to_jsonable
+from finishline.definitions import DEFAULT_REST_HR_BPM
 from finishline.errors import EstimateWarning, InputDataError
 from finishline.training import load as load_models
 from finishline.training.batch import BatchResult, curves_frame
@@ -45,7 +46,6 @@ from finishline.training.readiness import (
 
 #: Share of moving time with heart rate needed to use HR-based TRIMP for an activity.
 MIN_HR_COVERAGE = 0.5
-DEFAULT_HR_REST_BPM = 60.0
 
 
 @dataclass
@@ -140,7 +140,7 @@ def _hr_settings(activities: pd.DataFrame, config: AthleteConfig) -> tuple[float
         )
     hr_rest = config.hr_rest_bpm
     if hr_rest is None:
-        hr_rest = DEFAULT_HR_REST_BPM
+        hr_rest = DEFAULT_REST_HR_BPM
         warnings.warn(
             f"HRrest not given: assuming {hr_rest:.0f} bpm", EstimateWarning, stacklevel=3
         )

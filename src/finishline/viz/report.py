@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from finishline.definitions import FMF_PACE_RATIO
 from finishline.viz.race import (
-    FAILURE_PACE_RATIO,
     SCORE_NAMES,
     fatigue_figure,
     final_mile_figure,
@@ -161,7 +161,7 @@ def verdict_text(analysis: Any) -> str:
     walked = final_mile.get("walked") or final_mile.get("stopped")
     failed = final_mile.get("failed")
     if failed is None:
-        failed = ratio >= FAILURE_PACE_RATIO or bool(walked)
+        failed = ratio >= FMF_PACE_RATIO or bool(walked)
     if failed:
         extra = " with walking or stopping" if walked else ""
         return f"Final-mile failure: the last mile was {how}{extra}."

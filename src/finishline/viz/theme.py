@@ -18,9 +18,11 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from finishline.definitions import METRE_PER_MILE
+
 Unit = Literal["km", "mile"]
 
-METERS_PER_UNIT: dict[str, float] = {"km": 1000.0, "mile": 1609.344}
+METERS_PER_UNIT: dict[str, float] = {"km": 1000.0, "mile": METRE_PER_MILE}
 
 #: Okabe-Ito palette, by name.
 OKABE_ITO: dict[str, str] = {
