@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from finishline.definitions import METRE_PER_MILE
+from finishline.definitions import METRE_PER_MILE, STANDARD_RACES
 from finishline.errors import FinishlineError, FinishlineWarning
 
 EXIT_BAD_INPUT = 2
@@ -86,9 +86,9 @@ def _fmt_pace(seconds_per_unit: float | None) -> str:
 
 
 def cmd_splits(args: argparse.Namespace) -> int:
-    from finishline.analysis import jsonable
     from finishline.clean import clean
     from finishline.io import read
+    from finishline.jsonable import jsonable
     from finishline.metrics.splits import METRE_PER_MILE, splits
 
     unit_m = METRE_PER_MILE if args.unit == "mile" else 1000.0
@@ -123,6 +123,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         body_mass_kg=args.body_mass,
         carbs_g_per_h=args.carbs_g_per_h,
         critical_speed_mps=args.critical_speed,
+        race_distance_m=args.race_distance,
+        sport=args.sport,
     )
     if args.html:
         from finishline.viz.report import write_race_report
@@ -134,17 +136,39 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             return 0  # stdout holds the JSON and nothing else
     fm = result.final_mile
     s = result.summary
-    print(f"{'distance':<22}{s['distance_m'] / 1000:.2f} km")
+    print(f"{'race':<22}{result.race.label} ({result.race.source})")
+    print(f"{'distance':<22}{s.distance_m / 1000:.2f} km")
+    print(f"{'elapsed / moving':<22}{_fmt_duration(s.elapsed_s)} / {_fmt_duration(s.moving_s)}")
+    print(f"{'final-mile pace ratio':<22}{fm.pace_ratio:.3f} (GAP {fm.gap_pace_ratio:.3f})")
     print(
-        f"{'elapsed / moving':<22}{_fmt_duration(s['elapsed_s'])} / {_fmt_duration(s['moving_s'])}"
-    )
-    print(f"{'final-mile pace ratio':<22}{fm['pace_ratio']:.3f} (GAP {fm['gap_pace_ratio']:.3f})")
-    print(
-        f"{'final mile':<22}{'FAILED' if fm['failed'] else 'held'} ({fm['severity']}), "
-        f"walk {fm['walk_s']:.0f} s, stop {fm['stop_s']:.0f} s"
+        f"{'final mile':<22}{fm.outcome} ({fm.severity}), "
+        f"walk {fm.walk_s:.0f} s, stop {fm.stop_s:.0f} s"
     )
     print(result.verdict)
     return 0
+
+
+RACE_NAMES_M = {key: metres for key, _, metres, *_ in STANDARD_RACES}
+
+
+def race_distance(text: str) -> float:
+    """``--race-distance``: a race name (5k, 10k, half, marathon), km (``42.195``, ``50km``) or
+    miles (``26.2mi``), in metres."""
+    key = text.strip().lower().replace(" ", "")
+    if key in RACE_NAMES_M:
+        return RACE_NAMES_M[key]
+    scale = 1000.0
+    for suffix, factor in (("km", 1000.0), ("mi", METRE_PER_MILE), ("k", 1000.0)):
+        if key.endswith(suffix):
+            key, scale = key.removesuffix(suffix), factor
+            break
+    try:
+        value = float(key)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a race distance: {text!r}") from None
+    if not 0.4 <= value * scale / 1000.0 <= 1000.0:
+        raise argparse.ArgumentTypeError(f"race distance out of range: {text!r}")
+    return value * scale
 
 
 def cmd_risk_splits(args: argparse.Namespace) -> int:
@@ -166,29 +190,30 @@ def cmd_risk_splits(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from finishline.athlete import load_athlete
     from finishline.training.batch import read_many
-    from finishline.training.season import analyze_season, load_athlete_config
+    from finishline.training.season import analyze_season
 
-    config = load_athlete_config(args.athlete_config)
+    athlete = load_athlete(args.athlete_config)
     if args.squad:
-        return _train_squad(args, config)
+        return _train_squad(args, athlete)
     batch = read_many(
         args.dir, cache_dir=args.cache, scheduler=args.scheduler, progress=sys.stderr.isatty()
     )
-    season = analyze_season(batch, config)
+    season = analyze_season(batch, athlete)
     if args.html:
         from finishline.viz.training_report import training_report_html
 
         Path(args.html).parent.mkdir(parents=True, exist_ok=True)
         Path(args.html).write_text(training_report_html(season), encoding="utf-8")
-    _write_json({k: v for k, v in season.items() if k != "frames"}, args.json)
-    cs = season["critical_speed"]
+    _write_json(season.to_json(), args.json)
+    cs = season.critical_speed
     print(
-        f"{len(season['activities'])} runs analysed, {len(season['skipped'])} skipped; "
+        f"{len(season.activities)} runs analysed, {len(season.skipped)} skipped; "
         + (
-            f"CS {cs['critical_speed_mps']:.2f} m/s, D' {cs['d_prime_m']:.0f} m"
-            if cs["valid"]
-            else f"no CS fit ({cs['reason']})"
+            f"CS {cs.critical_speed_mps:.2f} m/s, D' {cs.d_prime_m:.0f} m"
+            if cs.valid
+            else f"no CS fit ({cs.reason})"
         ),
         file=sys.stderr,
     )
@@ -196,7 +221,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _train_squad(args: argparse.Namespace, defaults: Any) -> int:
-    from finishline.training.squad import analyze_squad, read_squad, squad_json, squad_table
+    from finishline.training.squad import analyze_squad, read_squad
 
     squad = read_squad(
         args.dir,
@@ -205,21 +230,20 @@ def _train_squad(args: argparse.Namespace, defaults: Any) -> int:
         scheduler=args.scheduler,
         progress=sys.stderr.isatty(),
     )
-    seasons = analyze_squad(squad)
-    table = squad_table(seasons)
+    result = analyze_squad(squad)
     if args.html:
         from finishline.viz.squad_report import squad_report_html
 
         Path(args.html).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.html).write_text(squad_report_html(squad, seasons, table), encoding="utf-8")
-    _write_json(squad_json(squad, seasons, table), args.json)
-    n_runs = sum(len(s["activities"]) for s in seasons.values())
+        Path(args.html).write_text(squad_report_html(result), encoding="utf-8")
+    _write_json(result.to_json(), args.json)
+    n_runs = sum(len(s.activities) for s in result.seasons.values())
     print(
-        f"squad of {len(seasons)}: {n_runs} runs analysed, "
-        f"{len(squad.all_skipped())} of {squad.n_files} files skipped",
+        f"squad of {len(result.athletes)}: {n_runs} runs analysed, "
+        f"{len(result.skipped)} of {result.n_files} files skipped",
         file=sys.stderr,
     )
-    for row in table.itertuples(index=False):
+    for row in result.table.itertuples(index=False):
         figures = (
             f"CTL {row.ctl:.0f}, TSB {row.tsb:+.0f}, marathon "
             + (_fmt_duration(row.predicted_marathon_s) if row.predicted_marathon_s > 0 else "-")
@@ -271,7 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="OUT", help="write the analysis as JSON to OUT (- = stdout)")
     p.add_argument("--max-hr", type=float, default=None, help="max heart rate (bpm)")
     p.add_argument("--rest-hr", type=float, default=None, help="resting heart rate (bpm)")
-    p.add_argument("--sex", choices=("M", "F"), default=None, help="sex, for the risk model")
+    p.add_argument(
+        "--sex", type=str.upper, choices=("M", "F"), default=None, help="sex, for the risk model"
+    )
     p.add_argument("--age", type=float, default=None, help="age (years): risk model, max HR")
     p.add_argument("--body-mass", type=float, default=None, help="body mass (kg), glycogen model")
     p.add_argument(
@@ -279,6 +305,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--critical-speed", type=float, default=None, help="critical speed (m/s), from training"
+    )
+    p.add_argument(
+        "--race-distance",
+        type=race_distance,
+        default=None,
+        metavar="D",
+        help="the race's distance when the course measured long or short: marathon, half, "
+        "10k, 5k, km (42.195, 50km) or miles (26.2mi); detected from the file otherwise",
+    )
+    p.add_argument(
+        "--sport",
+        choices=("running",),
+        default=None,
+        help="analyse the file as a run although it records another sport",
     )
     p.add_argument("--html", metavar="OUT", help="write the self-contained HTML race report to OUT")
     p.add_argument(
