@@ -25,13 +25,9 @@ with a tqdm progress bar, or on a Dask cluster (:mod:`finishline.training.distri
 from __future__ import annotations
 
 import csv
-import hashlib
-import os
 import tempfile
-import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -40,39 +36,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from finishline.activity import normalize_sport
-from finishline.definitions import VEHICLE_SPEED_MPS
 from finishline.errors import (
-    AnalysisError,
-    EmptyActivityError,
-    FileFormatError,
-    FinishlineError,
-    FinishlineWarning,
     InputDataError,
-    NotAnActivityError,
 )
-from finishline.training.features import CURVE_DURATIONS_S, activity_features
-
-#: Bump when the per-file record changes: old cache entries are then ignored.
-FEATURES_VERSION = "4"
-
-#: File name endings read as activity files (anything else unreadable is "not an activity").
-ACTIVITY_SUFFIXES: tuple[str, ...] = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
+from finishline.training.dispatch import require_cache_support, run_batch
+from finishline.training.features import CURVE_DURATIONS_S
+from finishline.training.process import file_sha256
 
 #: Two analysed activities of one sport starting within this many seconds are one run.
 DUPLICATE_START_TOLERANCE_S = 120.0
-
-#: Without a recorded sport, a mean moving speed above this (m/s) is not running.
-MAX_RUNNING_SPEED_MPS = VEHICLE_SPEED_MPS
 
 SKIP_REASONS = ("not an activity", "corrupt", "duplicate", "not a run", "unusable")
 
 #: Format preference when keeping one of several duplicate recordings (richest first).
 _FORMAT_RANK = {"fit": 0, "tcx": 1, "gpx": 2}
-
-
-class BatchWarning(FinishlineWarning):
-    """A file failed in an unexpected way (reader bug) and was accounted as corrupt."""
 
 
 @dataclass
@@ -112,147 +89,6 @@ def curves_frame(activities: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         values, index=activities.index, columns=[float(d) for d in CURVE_DURATIONS_S]
     )
-
-
-def file_sha256(path: str | PathLike[str]) -> str:
-    """SHA-256 hex digest of a file's bytes (the cache key)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _is_activity_name(path: str) -> bool:
-    return path.lower().endswith(ACTIVITY_SUFFIXES)
-
-
-def _classify(exc: FinishlineError, path: str) -> str:
-    if isinstance(exc, NotAnActivityError | EmptyActivityError):
-        return "not an activity"
-    if isinstance(exc, FileFormatError):
-        return "corrupt" if _is_activity_name(path) else "not an activity"
-    if isinstance(exc, AnalysisError):
-        return "not an activity" if "course" in exc.reason else "unusable"
-    return "corrupt"
-
-
-def _cache_file(cache_dir: str, sha: str) -> Path:
-    return Path(cache_dir) / f"v{FEATURES_VERSION}" / sha[:2] / f"{sha}.arrow"
-
-
-def _read_cache(cache_dir: str | None, sha: str) -> dict[str, Any] | None:
-    if cache_dir is None:
-        return None
-    path = _cache_file(cache_dir, sha)
-    if not path.exists():
-        return None
-    import pyarrow as pa
-    import pyarrow.ipc as ipc
-
-    with pa.memory_map(str(path)) as source:
-        rows = ipc.open_file(source).read_all().to_pylist()
-    return rows[0] if rows else None
-
-
-def _write_cache(cache_dir: str | None, sha: str, record: dict[str, Any]) -> None:
-    if cache_dir is None:
-        return
-    import pyarrow as pa
-    import pyarrow.ipc as ipc
-
-    path = _cache_file(cache_dir, sha)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    table = pa.Table.from_pylist([record])
-    with pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    os.replace(tmp, path)  # atomic: concurrent workers never see half a file
-
-
-def process_file(
-    path: str, cache_dir: str | None = None, sport_hint: str | None = None
-) -> dict[str, Any]:
-    """Analyse one file into a flat record (cached by content hash).
-
-    Parameters
-    ----------
-    path
-        The file.
-    cache_dir
-        Directory of the cache, or ``None`` for no cache.
-    sport_hint
-        Sport from outside the file (Strava ``activities.csv``), used when the file has none.
-
-    Returns
-    -------
-    dict
-        ``file``, ``sha256``, ``status`` (``"ok"`` or ``"skipped"``), ``reason``, ``detail``,
-        ``cached`` and, for analysed files, the features of
-        :func:`~finishline.training.features.activity_features`.
-    """
-    from finishline.io import read
-
-    sha = file_sha256(path)
-    cached = _read_cache(cache_dir, sha)
-    if cached is not None:
-        return _finish(dict(cached), path, True, sport_hint)
-    else:
-        record = {"sha256": sha, "status": "ok", "reason": "", "detail": ""}
-        try:
-            activity = read(path)
-            if activity.meta.is_course:
-                raise NotAnActivityError("a course/route without times, not a recorded run", path)
-            record |= activity_features(activity)
-        except FinishlineError as exc:
-            record |= {"status": "skipped", "reason": _classify(exc, path), "detail": exc.reason}
-        except Exception as exc:  # a reader bug must not stop a 10,000-file batch
-            detail = f"unexpected {type(exc).__name__}: {exc}"
-            warnings.warn(f"{path}: {detail}", BatchWarning, stacklevel=2)
-            return record | {
-                "file": path,
-                "status": "skipped",
-                "reason": "corrupt",
-                "detail": detail,
-                "cached": False,
-            }
-        _write_cache(cache_dir, sha, record)
-    return _finish(record, path, False, sport_hint)
-
-
-def cached_record(
-    path: str, cache_dir: str | None, sport_hint: str | None = None
-) -> dict[str, Any] | None:
-    """The record of ``path`` from the cache, or ``None`` when it is not cached."""
-    if cache_dir is None:
-        return None
-    cached = _read_cache(cache_dir, file_sha256(path))
-    return None if cached is None else _finish(dict(cached), path, True, sport_hint)
-
-
-def _finish(
-    record: dict[str, Any], path: str, cached: bool, sport_hint: str | None
-) -> dict[str, Any]:
-    record |= {"file": path, "cached": cached}
-    if record["status"] == "ok":
-        record |= _sport_verdict(record, sport_hint)
-    return record
-
-
-def _sport_verdict(record: dict[str, Any], sport_hint: str | None) -> dict[str, Any]:
-    sport = record.get("sport") or normalize_sport(sport_hint)
-    if sport is None:
-        speed = record.get("avg_speed_mps")
-        if speed is not None and np.isfinite(speed) and speed > MAX_RUNNING_SPEED_MPS:
-            return {
-                "status": "skipped",
-                "reason": "not a run",
-                "detail": f"no sport recorded; mean moving speed {speed:.1f} m/s",
-            }
-        return {"sport": "running", "sport_inferred": True}
-    if sport != "running":
-        return {"status": "skipped", "reason": "not a run", "detail": f"sport is {sport}"}
-    return {"sport": "running", "sport_inferred": record.get("sport") is None}
 
 
 def strava_sport_hints(activities_csv: Path) -> dict[str, str]:
@@ -318,53 +154,6 @@ def discover(
         else:
             raise InputDataError("no such file or folder", path)
     return sorted(set(files)), hints
-
-
-def _hint_for(path: str, hints: dict[str, str]) -> str | None:
-    if not hints:
-        return None
-    resolved = str(Path(path).resolve())
-    return hints.get(resolved) or hints.get(resolved.removesuffix(".gz"))
-
-
-def run_local(
-    files: Sequence[str],
-    cache_dir: str | None,
-    hints: dict[str, str],
-    workers: int | None = None,
-    progress: bool = True,
-) -> list[dict[str, Any]]:
-    """Process ``files`` in a local process pool (inline when ``workers`` is 1)."""
-    from tqdm import tqdm
-
-    bar = tqdm(total=len(files), desc="activities", unit="file", disable=not progress)
-    records: list[dict[str, Any]] = []
-    misses: list[str] = []
-    for path in files:  # cache hits are cheap: never start a pool for them
-        hit = cached_record(path, cache_dir, _hint_for(path, hints))
-        if hit is None:
-            misses.append(path)
-        else:
-            records.append(hit)
-            bar.update()
-    workers = workers or min(len(misses), os.cpu_count() or 1, 8)
-    try:
-        if workers <= 1:
-            for path in misses:
-                records.append(process_file(path, cache_dir, _hint_for(path, hints)))
-                bar.update()
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = [
-                    pool.submit(process_file, path, cache_dir, _hint_for(path, hints))
-                    for path in misses
-                ]
-                for future in as_completed(futures):
-                    records.append(future.result())
-                    bar.update()
-    finally:
-        bar.close()
-    return records
 
 
 def mark_duplicates(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -481,23 +270,15 @@ def read_many(
     >>> batch.activities[["start_time", "distance_m"]].tail()  # doctest: +SKIP
     """
     cache = None if cache_dir is None else str(Path(cache_dir).resolve())
-    if cache is not None:
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError as exc:
-            raise InputDataError(
-                "the activity cache needs pyarrow: pip install 'finishline[cache]'", cache
-            ) from exc
+    require_cache_support(cache)
     with tempfile.TemporaryDirectory(prefix="finishline-") as tmp:
         workdir = cache or tmp
         files, hints = discover(source, workdir)
-        if scheduler is not None:
-            from finishline.training.distributed import run_dask
-
-            records = run_dask(files, cache, hints, scheduler, progress=progress)
-        elif runner is not None:
+        if runner is not None:
             records = runner(files, cache, hints)
         else:
-            records = run_local(files, cache, hints, workers=workers, progress=progress)
+            records = run_batch(
+                files, cache, hints, scheduler=scheduler, workers=workers, progress=progress
+            )
     sources = [str(source)] if isinstance(source, str | PathLike) else [str(s) for s in source]
     return assemble(records, sources)
