@@ -15,6 +15,8 @@ from corpus import CORPUS, require_shared
 
 from finishline.training.batch import SKIP_REASONS, read_many
 
+pytestmark = pytest.mark.real  # every test here reads ../shared
+
 RUNS = [
     "gpx/runpandas__session_00978fad__nosport_8.3km.gpx",
     "gpx/runpandas__session_1368f9a8__nosport_10.4km.gpx",
