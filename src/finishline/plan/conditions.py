@@ -31,8 +31,9 @@ Sources and what was checked
   (b) Knechtle et al. (2019), weather and male Boston Marathon performance 1897-2018
   (PMC6406844) [verified abstract]: +1 degC of air temperature cost all (male) finishers
   1:53 (113 s) on average, over all race-day weathers.
-  :data:`ABILITY_SLOPE` = 6 sits between the two (for a 3:40 finisher, the 2014 Boston male
-  median in our chip data, at 15 degC they imply about 6.9 and 5.4); see
+  :data:`ABILITY_SLOPE` = 6 sits between the two: (a) implies 6.9; (b) implies 5.6 for a
+  3:40 finisher (the 2014 Boston male median in our chip data) at 17 degC (Boston's average
+  race-day temperature, 63 degF, WJLA 2014), where the model gives 120 s per degC. See
   ``tests/test_plan_conditions.py`` for both checks.
 - Australian Bureau of Meteorology, "Thermal stress" (bom.gov.au/info/thermal_stress):
   vapour pressure ``e = rh/100 * 6.105 * exp(17.27 T / (237.7 + T))`` hPa [verified, as quoted
@@ -266,7 +267,7 @@ def heat_slowdown(
     ----------
     Ely M.R., Cheuvront S.N., Roberts W.O., Montain S.J. (2007) Impact of weather on
     marathon-running performance. Med Sci Sports Exerc 39(3):487-493.
-    Knechtle B. et al. (2019) Boston Marathon 1897-2018, PMC6406844 (all finishers +113 s/degC).
+    Knechtle B. et al. (2019) Boston Marathon 1897-2018, PMC6406844 (men, +113 s/degC).
     """
     wbgt = wbgt_bom(temperature_c, dew_point_c, relative_humidity=relative_humidity)
     fraction = elite_slowdown(wbgt) * ability_multiplier(finish_time_s)
