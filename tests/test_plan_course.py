@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
-from corpus import SAMPLE_RUNS, corpus_path
+from corpus import SAMPLE_RUNS, corpus_path, inventory, require_shared
 from garmin_fit_sdk import Decoder, Stream
 
 import finishline
 from finishline.activity import ActivityMeta, make_activity
-from finishline.errors import AnalysisError, NotAnActivityError
+from finishline.errors import AnalysisError, FinishlineWarning, NotAnActivityError
 from finishline.geo import EARTH_RADIUS_M
 from finishline.plan import (
     PROFILE_COLUMNS,
@@ -235,3 +237,42 @@ def test_a_real_route_without_altitude_plans_flat() -> None:
     assert activity.kind == "course"
     assert (profile["grade"] == 0).all()
     assert profile["lat_deg"].notna().all()
+
+
+def _fit_runs() -> list[str]:
+    """Single-session FIT runs over 1 km with altitude, from the corpus inventory."""
+    return sorted(
+        name
+        for name, row in inventory().items()
+        if row["format"] == "fit"
+        and "run" in row["sport"]
+        and row["has_altitude"] == "yes"
+        and row["sessions_or_legs"] == "1"
+        and float(row["distance_m"] or 0) >= 1000
+    )
+
+
+@pytest.mark.real
+def test_earlier_fit_runs_give_the_device_distance_and_ascent() -> None:
+    """A FIT run as the course: its length is the device's session distance (within 0.5 %), and
+    its elevation gain the device's total ascent (median error <= 15 %, worst <= 25 %, as for
+    the elevation model itself in tests/real/test_elevation_gap_real.py)."""
+    require_shared()
+    names = _fit_runs()
+    assert len(names) >= 4
+    errors = {}
+    for name in names:
+        activity = finishline.read(corpus_path(name))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FinishlineWarning)
+            profile = course_profile(activity)
+        session = activity.sessions
+        assert profile.attrs["course_length_m"] == pytest.approx(
+            session["distance_m"].sum(), rel=0.005
+        ), name
+        device = session["ascent_m"].sum()
+        if device >= 20:
+            errors[name] = profile.attrs["elevation_gain_m"] / device - 1
+    assert len(errors) >= 3
+    magnitude = np.abs(list(errors.values()))
+    assert np.median(magnitude) <= 0.15 and magnitude.max() <= 0.25, errors
