@@ -11,11 +11,14 @@ import pandas as pd
 import pytest
 from corpus import SAMPLE_RUNS
 from garmin_fit_sdk import Decoder, Stream
+from garmin_fit_sdk.fit import FIELD_TYPE_TO_BASE_TYPE
+from garmin_fit_sdk.profile import Profile
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import finishline
 from finishline.errors import InputDataError, NotAnActivityError
+from finishline.io import fit_write
 from finishline.io.fit_write import workout_fit
 from finishline.plan import course_profile, pacing_targets, workout_steps
 
@@ -154,3 +157,34 @@ def test_any_steps_round_trip_through_the_sdk(rows, name) -> None:
             assert step.get("wkt_step_name") == text
     if name and "\0" not in name and len(name.encode()) < 255:
         assert messages["workout_mesgs"][0]["wkt_name"] == name
+
+
+def test_fields_and_values_follow_the_sdk_profile() -> None:
+    """Field numbers, base types, enum values and scales as garmin-fit-sdk's profile has them."""
+    messages = Profile["messages"]
+    for global_num, fields in (
+        (fit_write.MESG_FILE_ID, fit_write.FILE_ID_FIELDS),
+        (fit_write.MESG_WORKOUT, fit_write.WORKOUT_FIELDS),
+        (fit_write.MESG_WORKOUT_STEP, fit_write.WORKOUT_STEP_FIELDS),
+    ):
+        profile_fields = messages[global_num]["fields"]
+        for number, name, base in fields:
+            assert profile_fields[number]["name"] == name
+            assert profile_fields[number]["base_type"] == base
+            byte = fit_write.BASE_TYPES[base][0]
+            assert byte & 0x1F == FIELD_TYPE_TO_BASE_TYPE[base]
+    assert messages[fit_write.MESG_WORKOUT]["name"] == "workout"
+    assert messages[fit_write.MESG_WORKOUT_STEP]["name"] == "workout_step"
+    types = Profile["types"]
+    assert types["file"][fit_write.FILE_TYPE_WORKOUT] == "workout"
+    assert types["manufacturer"][fit_write.MANUFACTURER_DEVELOPMENT] == "development"
+    assert types["wkt_step_duration"][fit_write.DURATION_DISTANCE] == "distance"
+    assert types["wkt_step_target"][fit_write.TARGET_SPEED] == "speed"
+    assert types["intensity"][fit_write.INTENSITY_ACTIVE] == "active"
+    for sport, value in fit_write.SPORTS.items():
+        assert types["sport"][value] == sport
+    step = messages[fit_write.MESG_WORKOUT_STEP]["fields"]
+    subs = {sub["name"]: sub for number in (2, 5, 6) for sub in step[number]["sub_fields"]}
+    assert subs["duration_distance"]["scale"] == [fit_write.DISTANCE_SCALE]
+    assert subs["custom_target_speed_low"]["scale"] == [fit_write.SPEED_SCALE]
+    assert subs["custom_target_speed_high"]["scale"] == [fit_write.SPEED_SCALE]

@@ -81,7 +81,35 @@ MAX_STRING_BYTES = 255
 #: Most steps a workout's uint16 message_index can number.
 MAX_STEPS = 0xFFFE
 
+#: Fields written per message: (field number, profile name, base type name).
+FILE_ID_FIELDS = (
+    (0, "type", "enum"),
+    (1, "manufacturer", "uint16"),
+    (2, "product", "uint16"),
+    (4, "time_created", "uint32"),
+)
+WORKOUT_FIELDS = ((4, "sport", "enum"), (6, "num_valid_steps", "uint16"), (8, "wkt_name", "string"))
+WORKOUT_STEP_FIELDS = (
+    (254, "message_index", "uint16"),
+    (0, "wkt_step_name", "string"),
+    (1, "duration_type", "enum"),
+    (2, "duration_value", "uint32"),
+    (3, "target_type", "enum"),
+    (4, "target_value", "uint32"),
+    (5, "custom_target_value_low", "uint32"),
+    (6, "custom_target_value_high", "uint32"),
+    (7, "intensity", "enum"),
+)
+
 Layout = Sequence[tuple[int, str, int]]  # (field number, base type name, size in bytes)
+
+
+def _layout(fields: Sequence[tuple[int, str, str]], string_size: int = 0) -> Layout:
+    """Field number, base type and size of each field; strings take ``string_size`` bytes."""
+    return tuple(
+        (number, base, string_size if base == "string" else BASE_TYPES[base][2])
+        for number, _, base in fields
+    )
 
 
 def _definition(local: int, global_num: int, layout: Layout) -> bytes:
@@ -189,19 +217,9 @@ def workout_fit(
     )
     wkt_name = _fit_string(name)
 
-    file_id = ((0, "enum", 1), (1, "uint16", 2), (2, "uint16", 2), (4, "uint32", 4))
-    workout = ((4, "enum", 1), (6, "uint16", 2), (8, "string", len(wkt_name) + 1))
-    step_layout = (
-        (254, "uint16", 2),
-        (0, "string", max(len(s) for s in names) + 1),
-        (1, "enum", 1),
-        (2, "uint32", 4),
-        (3, "enum", 1),
-        (4, "uint32", 4),
-        (5, "uint32", 4),
-        (6, "uint32", 4),
-        (7, "enum", 1),
-    )
+    file_id = _layout(FILE_ID_FIELDS)
+    workout = _layout(WORKOUT_FIELDS, len(wkt_name) + 1)
+    step_layout = _layout(WORKOUT_STEP_FIELDS, max(len(s) for s in names) + 1)
     records = bytearray()
     records += _definition(0, MESG_FILE_ID, file_id)
     created = _fit_time(time_created)
