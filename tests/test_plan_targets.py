@@ -220,3 +220,16 @@ def test_any_course_and_goal_add_up(race_m, goal_pace, seed, strategy, unit) -> 
     assert rise == pytest.approx(altitude[-1] - altitude[0], abs=1e-6)
     if strategy == "even-effort":
         assert np.ptp(targets["gap_speed_mps"]) / targets["gap_speed_mps"].mean() < 1e-9
+
+
+def test_heat_on_a_shorter_race_uses_the_marathon_equivalent_ability() -> None:
+    half_m = MARATHON_M / 2
+    x = np.r_[np.arange(0.0, half_m, 10.0), half_m]
+    flat = pd.DataFrame({"distance_m": x, "altitude_m": 50.0, "grade": 0.0})
+    goal = parse_duration_s("1:45:00")
+    targets = pacing_targets(flat, goal, temperature_c=24.0)
+    equivalent = goal * 2**1.06  # Riegel over twice the distance: about 3:39
+    expected = heat_slowdown(24.0, finish_time_s=equivalent).fraction
+    assert targets.attrs["heat"].fraction == pytest.approx(expected)
+    assert targets["target_time_s"].sum() == pytest.approx(goal * (1 + expected))
+    assert any("marathon-equivalent" in note for note in targets.attrs["warnings"])

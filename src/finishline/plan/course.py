@@ -11,9 +11,9 @@ Rules
 -----
 - **Distance.** The file's own distance when it has one (a device's wheel/GPS odometer, a
   course's distance points); otherwise the great-circle distance along the positions
-  (:func:`finishline.geo.cumulative_distance_m`). For a recorded run whose distance came from
-  positions, isolated GPS spikes are dropped first (:func:`finishline.clean.gps_spike_mask`).
-  Distance is made non-decreasing.
+  (:func:`finishline.geo.cumulative_distance_m`). On a recorded run, isolated GPS spikes are
+  dropped from the positions first (:func:`finishline.clean.gps_spike_mask`). Distance is made
+  non-decreasing.
 - **Race distance.** A recorded course usually measures long (a GPS track wanders; the Twin
   Cities 2014 TCX measures 42.64 km for a 42.195 km race). Given ``race_distance_m``, the
   course's distance axis is scaled to it (every point moves by the same factor, so a hill stays
@@ -183,7 +183,7 @@ def course_profile(
     samples = activity.samples
     lat, lon = _column(samples, "lat_deg"), _column(samples, "lon_deg")
     timed = not activity.meta.is_course and samples.index.notna().all() and len(samples) > 2
-    if timed and activity.meta.distance_source == "positions":
+    if timed:
         t_s = (samples.index.asi8 - samples.index.asi8[0]) / 1e9
         spikes = gps_spike_mask(lat, lon, t_s)
         lat, lon = np.where(spikes, np.nan, lat), np.where(spikes, np.nan, lon)
@@ -221,9 +221,8 @@ def course_profile(
     measured_at = grid_m / scale
 
     altitude = _column(samples, "altitude_m")
-    has_altitude = int((np.isfinite(altitude) & finite).sum()) >= 2
-    repaired_m = 0.0
-    if has_altitude:
+    bins_m = np.empty(0)
+    if int((np.isfinite(altitude) & finite).sum()) >= 2:
         has_positions = int((np.isfinite(lat) & np.isfinite(lon)).sum()) >= 2
         if altitude_source == "auto":
             altitude_source = detect_altitude_source(altitude, has_positions)
@@ -234,11 +233,12 @@ def course_profile(
             altitude_source,
             window_m=altitude_window_m,
         )
+    if bins_m.size >= 2:
         altitude_grid = np.interp(measured_at, bins_m, profile_m)
         grade = grade_from_altitude(grid_m, altitude_grid, grade_window_m)
         gain_m, loss_m = elevation_gain_loss(altitude_grid)
     else:
-        altitude_source = "none"
+        altitude_source, repaired_m = "none", 0.0
         altitude_grid = np.full(grid_m.shape, np.nan)
         grade = np.zeros(grid_m.shape)
         gain_m = loss_m = 0.0

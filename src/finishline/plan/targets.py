@@ -50,6 +50,21 @@ NEGATIVE_SPLIT_GAP_GAIN = 0.02
 PACE_TOLERANCE = 0.01
 
 
+#: Marathon distance (m) and the Riegel exponent for equivalent times (science.md 2.5).
+MARATHON_M = 42195.0
+RIEGEL_EXPONENT = 1.06
+
+
+def marathon_equivalent_s(finish_s: float, distance_m: float) -> float:
+    """Riegel's marathon-equivalent of a finish time over ``distance_m``: T (42195 / D)^1.06.
+
+    References
+    ----------
+    Riegel P.S. (1981) Athletic records and human endurance. Am Sci 69:285-290.
+    """
+    return float(finish_s) * (MARATHON_M / float(distance_m)) ** RIEGEL_EXPONENT
+
+
 def format_pace(seconds: float) -> str:
     """``m:ss`` for a pace or duration in seconds (rounded to the second)."""
     total = int(round(float(seconds)))
@@ -130,7 +145,8 @@ def pacing_targets(
         Second-half grade-adjusted speed gain (fraction) for ``"negative-split"``.
     temperature_c, dew_point_c
         Race air temperature and dew point (degC). When given, the goal is lengthened by
-        :func:`finishline.plan.conditions.heat_slowdown` for this finish time.
+        :func:`finishline.plan.conditions.heat_slowdown` for the goal's marathon-equivalent
+        time (:func:`marathon_equivalent_s`; the heat model is a marathon model).
     pace_tolerance
         Half-width of the per-split speed range (fraction), before the heat band.
 
@@ -164,10 +180,19 @@ def pacing_targets(
     heat = None
     planned_s = float(goal_s)
     half_width = pace_tolerance
+    notes = list(profile.attrs.get("warnings", []))
     if temperature_c is not None:
-        heat = heat_slowdown(temperature_c, dew_point_c, finish_time_s=goal_s)
+        marathon_s = marathon_equivalent_s(goal_s, race_m - x[0])
+        heat = heat_slowdown(temperature_c, dew_point_c, finish_time_s=marathon_s)
         planned_s = goal_s * (1.0 + heat.fraction)
         half_width += heat.band_fraction
+        notes += list(heat.notes)
+        if abs((race_m - x[0]) / MARATHON_M - 1) > 0.05:
+            notes.append(
+                "heat: the model is for the marathon; applied here at the marathon-equivalent "
+                f"ability ({format_pace(marathon_s / 60)} h:mm, Riegel), at the marathon's "
+                "slowdown fraction"
+            )
 
     ends = _boundaries(race_m - x[0], unit_m) + x[0]
     half = x[0] + 0.5 * (race_m - x[0])
@@ -239,7 +264,7 @@ def pacing_targets(
         gap_model=gap_model,
         race_distance_m=race_m - x[0],
         heat=heat,
-        warnings=list(profile.attrs.get("warnings", [])) + (list(heat.notes) if heat else []),
+        warnings=notes,
     )
     return targets
 
