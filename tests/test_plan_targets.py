@@ -179,6 +179,8 @@ def test_bad_arguments_raise_input_errors() -> None:
         pacing_targets(profile, 1500.0, unit="furlong")
     with pytest.raises(InputDataError, match="goal"):
         pacing_targets(profile, 0.0)
+    with pytest.raises(InputDataError, match="lacks"):
+        pacing_targets(profile.drop(columns="grade"), 1500.0)
     with pytest.raises(InputDataError, match="increase"):
         pacing_targets(profile.iloc[::-1].reset_index(drop=True), 1500.0)
 

@@ -1,11 +1,12 @@
 """Race-day heat: how much it slows the goal and raises the final-mile risk.
 
-Three pure functions, one model each:
+Three models, one pure function each:
 
 - :func:`wbgt_bom`: wet-bulb globe temperature (WBGT, degC) estimated from air temperature and
   humidity (dew point, or relative humidity) with the Australian Bureau of Meteorology's
-  approximation. It ignores sun and wind: it stands for moderately strong sun and light wind,
-  so it over-reads a cloudy, breezy morning and under-reads a still one in full sun.
+  approximation. It ignores sun and wind: it stands for moderately strong sun and light wind
+  [recalled], so it over-reads a cloudy, breezy morning and under-reads a still one in full
+  sun.
 - :func:`heat_slowdown`: the fraction by which a marathon finish time grows with WBGT, from
   Ely et al. (2007), larger for slower runners.
 - :func:`heat_risk_logit_shift`: the shift in the log-odds of final-mile failure (FMF),
@@ -25,6 +26,10 @@ Sources and what was checked
   record in WBGT quartiles 5.1-10, 10.1-15, 15.1-20 and 20.1-25 degC; the 25th- to
   300th-place finishers "slowed more than faster runners". Montain, Ely & Cheuvront (2007)
   *Sports Med* 37:320 [verified abstract]: times slow progressively above 5-10 degC WBGT.
+- El Helou et al. (2012) *PLoS ONE* 7:e37407 [verified abstract]: over 1.8 M finishes of six
+  major marathons, speed relates to air temperature through a quadratic whose optimum depends
+  on the performance level, and above it speed falls and withdrawals rise. Consistent in
+  direction; its coefficients were not retrieved and are not used. Vihma (2010) is not used.
 - How much more slower runners slow is not in those abstracts. Two anchors fix it here:
   (a) a reading of Ely's figure by finish time (fellrnr.com, "Impact of Heat on Marathon
   Performance" [secondary source]): a 2:40 runner at 15 degC WBGT slows about 3 %;
@@ -69,7 +74,8 @@ WBGT_OPTIMUM_C = 7.5
 #: Highest WBGT (degC) in Ely's data; beyond it the curve is extrapolated (flagged).
 WBGT_DATA_MAX_C = 25.0
 
-#: Finish time (s) of the reference population of the elite curve: the top-three men (2:10).
+#: Finish time (s) of the reference population of the elite curve: the top-three men, about
+#: 2:10 in those races [recalled, approximate].
 ELITE_FINISH_S = 7800.0
 
 #: Growth of the slowdown with finish time: multiplier = 1 + slope * (T / 2:10 - 1).
@@ -228,8 +234,8 @@ def ability_multiplier(finish_time_s: float) -> float:
 
     ``1 + ABILITY_SLOPE * (T / 2:10 - 1)`` with ``T`` clipped to 2:10-6:00; the slope comes
     from the two anchors in the module docstring. Beyond about 3:00 this extrapolates Ely's
-    places (the 300th finisher ran about 2:50), held in check by the all-finisher Boston
-    regression of Knechtle et al. (2019).
+    places (the 300th finisher ran roughly 2:50 [recalled]), held in check by the all-finisher
+    Boston regression of Knechtle et al. (2019).
     """
     t = float(np.clip(finish_time_s, *ABILITY_RANGE_S))
     return 1.0 + ABILITY_SLOPE * (t / ELITE_FINISH_S - 1.0)

@@ -107,6 +107,9 @@ def _validate(profile: pd.DataFrame, goal_s: float, strategy: str, unit: str) ->
         raise InputDataError(f"unknown strategy {strategy!r}: use one of {STRATEGIES}", path)
     if unit not in UNIT_M:
         raise InputDataError(f"unknown unit {unit!r}: use 'km' or 'mile'", path)
+    missing = [c for c in ("distance_m", "altitude_m", "grade") if c not in profile.columns]
+    if missing:
+        raise InputDataError(f"the profile lacks {missing} (use course_profile)", path)
     if not np.isfinite(goal_s) or goal_s <= 0:
         raise InputDataError(f"the goal must be a positive time, got {goal_s!r} s", path)
     d = profile["distance_m"].to_numpy(dtype=float)
@@ -262,7 +265,7 @@ def pacing_targets(
         strategy=strategy,
         unit=unit,
         gap_model=gap_model,
-        race_distance_m=race_m - x[0],
+        race_distance_m=float(race_m - x[0]),
         heat=heat,
         warnings=notes,
     )
