@@ -11,13 +11,12 @@ from hypothesis import strategies as st
 
 import finishline
 from finishline.errors import InputDataError
+from finishline.formatting import format_duration, parse_duration_s
 from finishline.metrics.gap import gap_factor
 from finishline.plan import (
     course_profile,
-    format_pace,
     heat_slowdown,
     pacing_targets,
-    parse_duration_s,
     workout_steps,
 )
 
@@ -52,9 +51,10 @@ def test_parse_duration_reads_clock_times() -> None:
             parse_duration_s(bad)
 
 
-def test_format_pace_rounds_to_the_second() -> None:
-    assert format_pace(301.6) == "5:02"
-    assert format_pace(59.5) == "1:00"
+def test_format_duration_rounds_to_the_second() -> None:
+    assert format_duration(301.6) == "5:02"
+    assert format_duration(59.5) == "1:00"
+    assert format_duration(12600.2) == "3:30:00"
 
 
 def test_even_effort_km_targets_sum_to_the_goal(twin_cities: pd.DataFrame) -> None:
@@ -190,7 +190,8 @@ def test_workout_steps_name_each_split_with_its_pace_range(twin_cities: pd.DataF
     steps = workout_steps(targets)
     assert len(steps) == len(targets)
     row = targets.iloc[6]
-    fast, slow = format_pace(row["pace_fast_s_per_km"]), format_pace(row["pace_slow_s_per_km"])
+    fast = format_duration(row["pace_fast_s_per_km"])
+    slow = format_duration(row["pace_slow_s_per_km"])
     assert steps["name"].iloc[6] == f"km 7 {fast}-{slow}"
     assert (steps["speed_low_mps"] < targets["target_speed_mps"]).all()
     assert (steps["speed_high_mps"] > targets["target_speed_mps"]).all()

@@ -16,16 +16,10 @@ from typing import Any
 
 from finishline.definitions import METRE_PER_MILE, STANDARD_RACES
 from finishline.errors import FinishlineError, FinishlineWarning
+from finishline.formatting import format_duration, format_hms
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
-
-
-def _fmt_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    s = int(round(seconds))
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 def _write_json(obj: Any, out: str | None) -> None:
@@ -62,8 +56,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
         ("sport", summary["sport"] or "unknown"),
         ("start (UTC)", summary["start_time"]),
         ("start (local)", summary["start_time_local"] or "offset not recorded"),
-        ("elapsed", _fmt_duration(summary["elapsed_s"])),
-        ("moving", _fmt_duration(summary["timer_s"])),
+        ("elapsed", format_hms(summary["elapsed_s"])),
+        ("moving", format_hms(summary["timer_s"])),
         (
             "distance",
             "-" if dist is None else f"{dist / 1000:.2f} km ({dist / METRE_PER_MILE:.2f} mi)",
@@ -76,13 +70,6 @@ def cmd_summary(args: argparse.Namespace) -> int:
     for label, value in rows:
         print(f"{label:<14}{value}")
     return 0
-
-
-def _fmt_pace(seconds_per_unit: float | None) -> str:
-    if seconds_per_unit is None or seconds_per_unit != seconds_per_unit:
-        return "-"
-    s = int(round(seconds_per_unit))
-    return f"{s // 60}:{s % 60:02d}"
 
 
 def cmd_splits(args: argparse.Namespace) -> int:
@@ -104,8 +91,8 @@ def cmd_splits(args: argparse.Namespace) -> int:
     for row in table.itertuples(index=False):
         hr = "-" if row.avg_hr_bpm != row.avg_hr_bpm else f"{row.avg_hr_bpm:.0f}"
         print(
-            f"{row.split:>5} {row.distance_m / 1000:>6.2f}k {_fmt_duration(row.time_s):>8} "
-            f"{_fmt_pace(getattr(row, pace_col)):>6} {_fmt_pace(row.gap_pace_s_per_km * scale):>6} "
+            f"{row.split:>5} {row.distance_m / 1000:>6.2f}k {format_hms(row.time_s):>8} "
+            f"{format_duration(getattr(row, pace_col)):>6} {format_duration(row.gap_pace_s_per_km * scale):>6} "
             f"{hr:>4} {row.elev_gain_m:>4.0f} {row.elev_loss_m:>4.0f}"
         )
     return 0
@@ -138,7 +125,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     s = result.summary
     print(f"{'race':<22}{result.race.label} ({result.race.source})")
     print(f"{'distance':<22}{s.distance_m / 1000:.2f} km")
-    print(f"{'elapsed / moving':<22}{_fmt_duration(s.elapsed_s)} / {_fmt_duration(s.moving_s)}")
+    print(f"{'elapsed / moving':<22}{format_hms(s.elapsed_s)} / {format_hms(s.moving_s)}")
     print(f"{'final-mile pace ratio':<22}{fm.pace_ratio:.3f} (GAP {fm.gap_pace_ratio:.3f})")
     print(
         f"{'final mile':<22}{fm.outcome} ({fm.severity}), "
@@ -246,7 +233,7 @@ def _train_squad(args: argparse.Namespace, defaults: Any) -> int:
     for row in result.table.itertuples(index=False):
         figures = (
             f"CTL {row.ctl:.0f}, TSB {row.tsb:+.0f}, marathon "
-            + (_fmt_duration(row.predicted_marathon_s) if row.predicted_marathon_s > 0 else "-")
+            + (format_hms(row.predicted_marathon_s) if row.predicted_marathon_s > 0 else "-")
             if row.runs
             else "no season"
         )

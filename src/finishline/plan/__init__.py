@@ -44,9 +44,7 @@ from finishline.plan.course import (
 )
 from finishline.plan.targets import (
     STRATEGIES,
-    format_pace,
     pacing_targets,
-    parse_duration_s,
     workout_steps,
 )
 
@@ -58,11 +56,9 @@ __all__ = [
     "HeatRiskShift",
     "HeatSlowdown",
     "course_profile",
-    "format_pace",
     "heat_risk_logit_shift",
     "heat_slowdown",
     "pacing_targets",
-    "parse_duration_s",
     "wbgt_bom",
     "workout_steps",
 ]

@@ -27,12 +27,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from finishline.definitions import MARATHON_M, METRE_PER_MILE
 from finishline.errors import InputDataError
+from finishline.formatting import format_duration
 from finishline.metrics.gap import gap_factor
 from finishline.plan.conditions import heat_slowdown
+from finishline.training.predict import riegel_time
 
 #: Metres per unit of split.
-UNIT_M = {"km": 1000.0, "mile": 1609.344}
+UNIT_M = {"km": 1000.0, "mile": METRE_PER_MILE}
 
 #: Short unit label used in column names and step names.
 UNIT_LABEL = {"km": "km", "mile": "mi"}
@@ -50,49 +53,14 @@ NEGATIVE_SPLIT_GAP_GAIN = 0.02
 PACE_TOLERANCE = 0.01
 
 
-#: Marathon distance (m) and the Riegel exponent for equivalent times (science.md 2.5).
-MARATHON_M = 42195.0
-RIEGEL_EXPONENT = 1.06
-
-
 def marathon_equivalent_s(finish_s: float, distance_m: float) -> float:
-    """Riegel's marathon-equivalent of a finish time over ``distance_m``: T (42195 / D)^1.06.
+    """Riegel's marathon-equivalent of a finish time over ``distance_m`` (s).
 
     References
     ----------
     Riegel P.S. (1981) Athletic records and human endurance. Am Sci 69:285-290.
     """
-    return float(finish_s) * (MARATHON_M / float(distance_m)) ** RIEGEL_EXPONENT
-
-
-def format_pace(seconds: float) -> str:
-    """``m:ss`` for a pace or duration in seconds (rounded to the second)."""
-    total = int(round(float(seconds)))
-    return f"{total // 60}:{total % 60:02d}"
-
-
-def parse_duration_s(text: str) -> float:
-    """Seconds in ``"H:MM:SS"``, ``"MM:SS"`` or plain seconds (e.g. ``"3:30:00"`` -> 12600).
-
-    Raises
-    ------
-    InputDataError
-        Not a positive duration in one of those forms.
-    """
-    parts = str(text).strip().split(":")
-    try:
-        numbers = [float(p) for p in parts]
-    except ValueError:
-        numbers = []
-    bad = not 1 <= len(numbers) <= 3 or any(n < 0 or not np.isfinite(n) for n in numbers)
-    if bad or any(n >= 60 for n in numbers[1:]):
-        raise InputDataError(f"not a duration: {text!r} (use H:MM:SS, e.g. 3:30:00)")
-    seconds = 0.0
-    for number in numbers:
-        seconds = seconds * 60 + number
-    if seconds <= 0:
-        raise InputDataError(f"the duration {text!r} is not positive")
-    return seconds
+    return riegel_time(float(finish_s), float(distance_m), MARATHON_M)
 
 
 def _boundaries(race_m: float, unit_m: float) -> np.ndarray:
@@ -193,7 +161,7 @@ def pacing_targets(
         if abs((race_m - x[0]) / MARATHON_M - 1) > 0.05:
             notes.append(
                 "heat: the model is for the marathon; applied here at the marathon-equivalent "
-                f"ability ({format_pace(marathon_s / 60)} h:mm, Riegel), at the marathon's "
+                f"ability ({format_duration(marathon_s)}, Riegel), at the marathon's "
                 "slowdown fraction"
             )
 
@@ -282,8 +250,8 @@ def workout_steps(targets: pd.DataFrame) -> pd.DataFrame:
         ``"km 7 5:02-5:10"``: the split and its pace range, fast to slow).
     """
     short = UNIT_LABEL[targets.attrs.get("unit", "km")]
-    fast = targets[f"pace_fast_s_per_{short}"].map(format_pace)
-    slow = targets[f"pace_slow_s_per_{short}"].map(format_pace)
+    fast = targets[f"pace_fast_s_per_{short}"].map(format_duration)
+    slow = targets[f"pace_slow_s_per_{short}"].map(format_duration)
     return pd.DataFrame(
         {
             "distance_m": targets["distance_m"].to_numpy(dtype=float),
