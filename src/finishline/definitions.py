@@ -37,9 +37,8 @@ Rapoport B. I. (2010) *PLoS Comput Biol* 6:e1000960. science.md sections 1, 2 an
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-
-import numpy as np
 
 # --- distances -------------------------------------------------------------------------------
 
@@ -142,7 +141,7 @@ def not_a_run(sport: str | None, moving_speed_mps: float) -> str | None:
     mean moving speed above :data:`VEHICLE_SPEED_MPS` (2:34 /km) is a ride or a drive.
     """
     if sport is None:
-        if np.isfinite(moving_speed_mps) and moving_speed_mps > VEHICLE_SPEED_MPS:
+        if math.isfinite(moving_speed_mps) and moving_speed_mps > VEHICLE_SPEED_MPS:
             return f"no sport recorded and a mean moving speed of {moving_speed_mps:.1f} m/s"
         return None
     return None if sport == "running" else f"the file records {sport}"
@@ -210,7 +209,7 @@ class Race:
         if self.is_marathon:
             return (30, 35)
         last = self.final_segment_start_m / 1000.0
-        picks = {int(np.round(share * self.distance_m / 1000.0)) for share in VERDICT_SHARES}
+        picks = {round(share * self.distance_m / 1000.0) for share in VERDICT_SHARES}
         return tuple(sorted(k for k in picks if 5 <= k <= last))
 
 
@@ -260,7 +259,7 @@ def detect_race(measured_m: float, race_distance_m: float | None = None) -> Race
     Race
         See :class:`Race`.
     """
-    measured = float(measured_m) if np.isfinite(measured_m) else 0.0
+    measured = float(measured_m) if math.isfinite(measured_m) else 0.0
     target = measured if race_distance_m is None else float(race_distance_m)
     for key, label, nominal, below, above in STANDARD_RACES:
         if nominal * (1.0 - below) <= target <= nominal * (1.0 + above):

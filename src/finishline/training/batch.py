@@ -24,8 +24,11 @@ with a tqdm progress bar, or on a Dask cluster (:mod:`finishline.training.distri
 
 from __future__ import annotations
 
+import bisect
 import csv
+import os
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +44,7 @@ from finishline.errors import (
 )
 from finishline.training.dispatch import require_cache_support, run_batch
 from finishline.training.features import CURVE_DURATIONS_S
-from finishline.training.process import file_sha256
+from finishline.training.process import BatchWarning, file_sha256
 
 #: Two analysed activities of one sport starting within this many seconds are one run.
 DUPLICATE_START_TOLERANCE_S = 120.0
@@ -94,24 +97,47 @@ def curves_frame(activities: pd.DataFrame) -> pd.DataFrame:
 def strava_sport_hints(activities_csv: Path) -> dict[str, str]:
     """Map file paths (relative to the export root) to Strava ``Activity Type``.
 
-    Raises
-    ------
-    InputDataError
-        When ``activities.csv`` has no ``Filename`` or ``Activity Type`` column.
+    A file named ``activities.csv`` without Strava's ``Filename`` and ``Activity Type`` columns
+    (or unreadable as CSV) is not a Strava index: it gives no hints, with a warning, and is
+    accounted for like any other file that is not an activity.
     """
-    with activities_csv.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        fields = reader.fieldnames or []
-        if "Filename" not in fields or "Activity Type" not in fields:
-            raise InputDataError(
-                "activities.csv lacks the Filename / Activity Type columns", activities_csv
-            )
-        root = activities_csv.parent
-        return {
-            str((root / row["Filename"]).resolve()): row["Activity Type"]
-            for row in reader
-            if row.get("Filename")
-        }
+    try:
+        with activities_csv.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            fields = reader.fieldnames or []
+            rows = list(reader) if "Filename" in fields and "Activity Type" in fields else None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        rows, fields = None, [type(exc).__name__]
+    if rows is None:
+        warnings.warn(
+            f"{activities_csv}: not a Strava activities index (no Filename / Activity Type "
+            "columns): no sport hints taken from it",
+            BatchWarning,
+            stacklevel=2,
+        )
+        return {}
+    root = activities_csv.parent
+    return {
+        str((root / row["Filename"]).resolve()): row["Activity Type"]
+        for row in rows
+        if row.get("Filename")
+    }
+
+
+def walk_files(root: Path) -> list[Path]:
+    """Every non-hidden file below ``root``, following symbolic links to folders (a squad or an
+    archive assembled from links) but never into the same real folder twice (no link loops)."""
+    out: list[Path] = []
+    seen: set[str] = set()
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        out += [Path(folder) / n for n in sorted(names) if not n.startswith(".")]
+    return [p for p in out if p.is_file()]
 
 
 def discover(
@@ -119,8 +145,9 @@ def discover(
 ) -> tuple[list[str], dict[str, str]]:
     """List every file of ``source`` and any Strava sport hints.
 
-    ``source`` may be a folder (recursive; hidden files and folders are ignored), a ``.zip``
-    (extracted into ``workdir``), a single file, or a list of those.
+    ``source`` may be a folder (recursive, following links to folders; hidden files and
+    folders are ignored), a ``.zip`` (extracted into ``workdir``), a single file, or a list of
+    those.
 
     Returns
     -------
@@ -140,12 +167,7 @@ def discover(
                 archive.extractall(target)  # zipfile strips absolute paths and '..'
             path = target
         if path.is_dir():
-            found = [
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            ]
+            found = walk_files(path)
             for csv_path in (p for p in found if p.name == "activities.csv"):
                 hints |= strava_sport_hints(csv_path)
             files += [str(p) for p in found]
@@ -159,47 +181,49 @@ def discover(
 def mark_duplicates(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Mark duplicate analysed records as skipped (same bytes, or same start and sport).
 
-    Of a group of duplicates the richest recording is kept: FIT before TCX before GPX, then
-    the one with heart rate, then the first by path.
+    Of a group of duplicates the richest recording is kept: an undamaged file before a
+    truncated one, FIT before TCX before GPX, then the one with heart rate, then the first by
+    path. A damaged (truncated) copy of a kept run is skipped as ``corrupt``, not as a
+    duplicate: the reason says what is wrong with the file.
+
+    Same-start twins are found by sort and sweep: each sport keeps a sorted list of the kept
+    start times and a record looks only at its two neighbours there (O(n log n) in the number
+    of files, where comparing every pair was quadratic).
     """
     out = [dict(r) for r in sorted(records, key=lambda r: r["file"])]
     ok = [r for r in out if r["status"] == "ok"]
     ok.sort(
         key=lambda r: (
+            bool(r.get("truncated")),
             _FORMAT_RANK.get(str(r.get("format")), 9),
             not np.isfinite(r.get("avg_hr_bpm") or np.nan),
             r["file"],
         )
     )
     kept_hash: dict[str, str] = {}
-    kept_start: list[tuple[pd.Timestamp, str, str]] = []
+    kept_starts: dict[str, tuple[list[int], list[str]]] = {}
+    tolerance_ns = int(DUPLICATE_START_TOLERANCE_S * 1e9)
     for rec in ok:
-        if rec["sha256"] in kept_hash:
-            rec |= {
-                "status": "skipped",
-                "reason": "duplicate",
-                "detail": f"same content as {kept_hash[rec['sha256']]}",
-            }
-            continue
-        start = pd.Timestamp(rec["start_time"])
-        twin = next(
-            (
-                f
-                for s, sport, f in kept_start
-                if sport == rec["sport"]
-                and abs((s - start).total_seconds()) <= DUPLICATE_START_TOLERANCE_S
-            ),
-            None,
-        )
-        if twin is not None:
-            rec |= {
-                "status": "skipped",
-                "reason": "duplicate",
-                "detail": f"same start time and sport as {twin}",
-            }
-            continue
-        kept_hash[rec["sha256"]] = rec["file"]
-        kept_start.append((start, rec["sport"], rec["file"]))
+        twin = kept_hash.get(rec["sha256"])
+        detail = f"same content as {twin}"
+        if twin is None:
+            start = pd.Timestamp(rec["start_time"]).value
+            starts, files = kept_starts.setdefault(str(rec["sport"]), ([], []))
+            i = bisect.bisect_left(starts, start)
+            near = [j for j in (i - 1, i) if 0 <= j < len(starts)]
+            near = [j for j in near if abs(starts[j] - start) <= tolerance_ns]
+            if near:
+                twin = files[near[0]]
+                detail = f"same start time and sport as {twin}"
+            else:
+                starts.insert(i, start)
+                files.insert(i, rec["file"])
+                kept_hash[rec["sha256"]] = rec["file"]
+                continue
+        reason = "corrupt" if rec.get("truncated") else "duplicate"
+        if reason == "corrupt":
+            detail = f"a damaged (truncated) copy of {twin}"
+        rec |= {"status": "skipped", "reason": reason, "detail": detail}
     return out
 
 

@@ -88,7 +88,8 @@ def training_record(track: pd.DataFrame, activity: Activity) -> dict[str, Any]:
     Returns
     -------
     dict
-        Scalars: ``start_time`` (ISO UTC), ``sport``, ``sub_sport``, ``format``,
+        Scalars: ``start_time`` (ISO UTC), ``sport``, ``sub_sport``, ``format``, ``truncated``
+        (the file ended early),
         ``distance_m``, ``moving_s``, ``elapsed_s``, ``avg_hr_bpm``, ``max_hr_bpm`` (moving,
         clean HR), ``avg_speed_mps``, ``avg_gap_speed_mps``, ``gap_speed_sq_integral``
         (m^2/s), ``decoupling`` (Pa:HR, runs of 40 min or more), ``best_<name>_s`` per
@@ -115,6 +116,7 @@ def training_record(track: pd.DataFrame, activity: Activity) -> dict[str, Any]:
         "sport": meta.sport,
         "sub_sport": meta.sub_sport,
         "format": meta.format,
+        "truncated": bool(meta.truncated),
         "distance_m": distance_m,
         "moving_s": moving_s,
         "elapsed_s": float(track["elapsed_s"].iloc[-1]),

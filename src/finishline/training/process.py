@@ -39,7 +39,7 @@ from finishline.errors import (
 from finishline.training.features import activity_features
 
 #: Bump when the per-file record changes: old cache entries are then ignored.
-FEATURES_VERSION = "5"
+FEATURES_VERSION = "6"
 
 #: File name endings read as activity files (anything else unreadable is "not an activity").
 ACTIVITY_SUFFIXES: tuple[str, ...] = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
