@@ -10,17 +10,29 @@ only what these hold; the JSON comes from :func:`finishline.jsonable.jsonable`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from os import PathLike
+from pathlib import Path
+from typing import Any, ClassVar
 
 import pandas as pd
 
 from finishline.activity import Activity
 from finishline.athlete import Athlete
 from finishline.definitions import Race
+from finishline.display import Tables, card_html
 from finishline.fatigue.state import FatigueState
+from finishline.formatting import format_duration, format_hms
 from finishline.jsonable import jsonable
 from finishline.metrics.decoupling import Decoupling
 from finishline.metrics.final_mile import FinalMile
+
+#: Splits columns a notebook card shows.
+SPLIT_SHOWN = ["split", "distance_m", "time_s", "pace_s_per_km", "gap_pace_s_per_km", "avg_hr_bpm"]
+
+
+def _ends(frame: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+    """The first and last ``n`` rows (all rows when there are few)."""
+    return frame if len(frame) <= 2 * n else pd.concat([frame.head(n), frame.tail(n)])
 
 
 @dataclass(frozen=True)
@@ -156,9 +168,13 @@ class RiskTimeline:
         }
 
 
-@dataclass
-class RaceAnalysis:
+@dataclass(repr=False)
+class RaceAnalysis(Tables):
     """Everything :func:`finishline.analyze` computed for one run.
+
+    In a notebook it shows a summary card; ``to_frame``/``to_csv``/``to_parquet`` export its
+    tables (``"splits"`` (km, the default), ``"splits_mile"``, ``"efforts"``, ``"risk"``,
+    ``"fatigue"`` (per km), ``"stops"``, ``"zones"``).
 
     Attributes
     ----------
@@ -215,6 +231,59 @@ class RaceAnalysis:
     verdict: str
     warnings: list[str] = field(default_factory=list)
     stage_times: dict[str, float] = field(default_factory=dict)
+
+    TABLES: ClassVar[dict[str, str]] = {
+        "splits": "splits_km",
+        "splits_mile": "splits_mile",
+        "efforts": "efforts",
+        "risk": "risk.table",
+        "fatigue": "fatigue.per_km",
+        "stops": "stops",
+        "zones": "zones",
+    }
+    DEFAULT_TABLE: ClassVar[str] = "splits"
+
+    def __repr__(self) -> str:
+        s, fm = self.summary, self.final_mile
+        ratio = f" ({fm.slowdown_pct:+.0f} %)" if fm.pace_ratio == fm.pace_ratio else ""
+        checkpoints = [(km, self.risk_at(km)) for km in self.race.verdict_km]
+        risk = ", ".join(f"risk at {km} km {p:.0%}" for km, p in checkpoints if p is not None)
+        return (
+            f"RaceAnalysis({self.race.label}, {s.distance_m / 1000:.2f} km in "
+            f"{format_hms(s.elapsed_s)}, final mile {fm.outcome}{ratio}"
+            + (f", {risk}" if risk else "")
+            + ")"
+        )
+
+    def _repr_html_(self) -> str:
+        s, fm = self.summary, self.final_mile
+        facts = {
+            "race": f"{self.race.label} ({self.race.source})",
+            "start": str(s.start_time_local or s.start_time),
+            "distance": f"{s.distance_m / 1000:.2f} km",
+            "time / moving": f"{format_hms(s.elapsed_s)} / {format_hms(s.moving_s)}",
+            f"{fm.reference} pace": f"{format_duration(fm.reference_pace_s_per_km)} /km",
+            "final mile": f"{fm.outcome} ({fm.severity})",
+        }
+        risk = self.risk.table
+        heads = [("splits (first and last)", _ends(self.splits_km[SPLIT_SHOWN]))]
+        if not risk.empty:
+            heads.append(("final-mile risk", _ends(risk[["km", "p_fail", "p_lo", "p_hi"]])))
+        if self.warnings:
+            facts["read this"] = "; ".join(self.warnings[:3]) + (" ..." * (len(self.warnings) > 3))
+        return card_html(f"finishline race analysis: {self.race.label}", facts, self.verdict, heads)
+
+    def figures(self, unit: str = "km") -> dict[str, Any]:
+        """The race report's Plotly figures by name (``unit`` ``"km"`` or ``"mile"``)."""
+        from finishline.viz.report import race_figures
+
+        return race_figures(self, unit)  # type: ignore[arg-type]
+
+    def write_html(self, path: str | PathLike[str], unit: str = "km") -> Path:
+        """Write the self-contained HTML race report (opens offline); return its path."""
+        from finishline.viz.report import write_race_report
+
+        return write_race_report(self, path, unit=unit)  # type: ignore[arg-type]
 
     def risk_at(self, km: float) -> float | None:
         """The combined final-mile risk at whole km ``km`` (None where there is none)."""

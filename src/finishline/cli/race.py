@@ -92,9 +92,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         sport=args.sport,
     )
     if args.html:
-        from finishline.viz.report import write_race_report
-
-        write_race_report(result, args.html, unit=args.unit)
+        result.write_html(args.html, unit=args.unit)
     if args.json:
         write_json(result.to_json(), args.json)
         if args.json == "-":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from finishline.cli.output import write_json
@@ -24,10 +23,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     season = analyze_season(batch, athlete)
     if args.html:
-        from finishline.viz.training_report import training_report_html
-
-        Path(args.html).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.html).write_text(training_report_html(season), encoding="utf-8")
+        season.write_html(args.html)
     if args.json:
         write_json(season.to_json(), args.json)
         if args.json == "-":
@@ -77,10 +73,7 @@ def _train_squad(args: argparse.Namespace, defaults: Any) -> int:
     )
     result = analyze_squad(squad)
     if args.html:
-        from finishline.viz.squad_report import squad_report_html
-
-        Path(args.html).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.html).write_text(squad_report_html(result), encoding="utf-8")
+        result.write_html(args.html)
     if args.json:
         write_json(result.to_json(), args.json)
         if args.json == "-":

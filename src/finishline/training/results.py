@@ -8,11 +8,15 @@ draw only what these hold; their JSON comes from :func:`finishline.jsonable.json
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from os import PathLike
+from pathlib import Path
+from typing import Any, ClassVar
 
 import pandas as pd
 
 from finishline.athlete import Athlete
+from finishline.display import Tables, card_html
+from finishline.formatting import format_hms
 from finishline.jsonable import jsonable
 from finishline.training.critical_speed import CriticalSpeedFit
 from finishline.training.predict import summarize_backtest
@@ -38,6 +42,13 @@ ACTIVITY_KEYS = (
     "best_5k_s",
     "best_10k_s",
 )
+
+
+def _write_text(path: str | PathLike[str], text: str) -> Path:
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    return out
 
 
 @dataclass(frozen=True)
@@ -70,9 +81,13 @@ class Readiness:
         return jsonable(out)
 
 
-@dataclass
-class SeasonAnalysis:
+@dataclass(repr=False)
+class SeasonAnalysis(Tables):
     """One athlete's season.
+
+    In a notebook it shows a summary card; ``to_frame``/``to_csv``/``to_parquet`` export its
+    tables (``"activities"`` (the default), ``"load"``, ``"weekly"``, ``"predictions"``,
+    ``"cs_trend"``, ``"prediction_trend"``, ``"backtest"``).
 
     Attributes
     ----------
@@ -121,6 +136,74 @@ class SeasonAnalysis:
     end: pd.Timestamp
     folder: str | None = None
 
+    TABLES: ClassVar[dict[str, str]] = {
+        "activities": "activities",
+        "load": "load",
+        "weekly": "weekly",
+        "predictions": "predictions",
+        "cs_trend": "cs_trend",
+        "prediction_trend": "prediction_trend",
+        "backtest": "backtest",
+    }
+    DEFAULT_TABLE: ClassVar[str] = "activities"
+
+    def _facts(self) -> dict[str, str]:
+        cs = self.critical_speed
+        load = self.load.iloc[-1] if len(self.load) else None
+        facts = {
+            "runs": f"{len(self.activities)} analysed, {len(self.skipped)} files skipped",
+            "critical speed": f"{cs.critical_speed_mps:.2f} m/s, D' {cs.d_prime_m:.0f} m"
+            if cs.valid
+            else f"no fit ({cs.reason})",
+        }
+        if load is not None:
+            facts["last day"] = (
+                f"CTL {load['ctl']:.0f}, ATL {load['atl']:.0f}, TSB {load['tsb']:+.0f}"
+            )
+        marathon = self.marathon_prediction("vdot")
+        if marathon is not None:
+            facts["marathon (VDOT)"] = (
+                f"{format_hms(marathon['time_s'])} ({format_hms(marathon['low_s'])} to "
+                f"{format_hms(marathon['high_s'])})"
+            )
+        if self.readiness.marathon_shape:
+            facts["marathon shape"] = f"{self.readiness.marathon_shape['shape_pct']:.0f} %"
+        return facts
+
+    def __repr__(self) -> str:
+        name = self.athlete.name or "athlete"
+        facts = "; ".join(f"{k} {v}" for k, v in self._facts().items())
+        return f"SeasonAnalysis({name}: {facts})"
+
+    def _repr_html_(self) -> str:
+        estimates = "; ".join(self.athlete.describe(n) for n, *_ in self.athlete.estimates())
+        shown = [
+            c for c in ("start_time", "distance_m", "moving_s", "load") if c in self.activities
+        ]
+        return card_html(
+            f"finishline season: {self.athlete.name or 'athlete'}",
+            self._facts(),
+            estimates,
+            [("last runs", self.activities[shown].tail(5))],
+        )
+
+    def figures(self) -> dict[str, Any]:
+        """The training report's Plotly figures by name (load, weekly, CS, predictions)."""
+        from finishline.viz import training
+
+        return {
+            "load": training.load_form_figure(self.load),
+            "weekly": training.weekly_volume_figure(self.weekly),
+            "critical_speed": training.critical_speed_figure(self.cs_trend),
+            "predictions": training.predictions_figure(self.prediction_trend, self.cs_trend),
+        }
+
+    def write_html(self, path: str | PathLike[str]) -> Path:
+        """Write the self-contained HTML training report; return its path."""
+        from finishline.viz.training_report import training_report_html
+
+        return _write_text(path, training_report_html(self))
+
     def marathon_prediction(self, method: str = "vdot") -> dict[str, Any] | None:
         """The predicted marathon by ``method`` (time and band, s), or None."""
         if self.predictions.empty:
@@ -165,9 +248,12 @@ class SeasonAnalysis:
         )
 
 
-@dataclass
-class SquadAnalysis:
+@dataclass(repr=False)
+class SquadAnalysis(Tables):
     """A squad: one season per athlete and the team table.
+
+    In a notebook it shows the team table; ``to_frame``/``to_csv``/``to_parquet`` export
+    ``"table"`` (the default) or ``"skipped"``.
 
     Attributes
     ----------
@@ -194,6 +280,30 @@ class SquadAnalysis:
     folders: dict[str, str]
     skipped: pd.DataFrame
     n_files: int
+
+    TABLES: ClassVar[dict[str, str]] = {"table": "table", "skipped": "skipped"}
+    DEFAULT_TABLE: ClassVar[str] = "table"
+
+    def __repr__(self) -> str:
+        n_runs = sum(len(s.activities) for s in self.seasons.values())
+        return (
+            f"SquadAnalysis({len(self.athletes)} athletes, {n_runs} runs, "
+            f"{len(self.skipped)} of {self.n_files} files skipped)"
+        )
+
+    def _repr_html_(self) -> str:
+        shown = ["name", "runs", "weekly_km", "ctl", "tsb", "predicted_marathon_s", "p_fail"]
+        table = self.table[[c for c in shown if c in self.table]].copy()
+        if "predicted_marathon_s" in table:
+            table["predicted_marathon_s"] = table["predicted_marathon_s"].map(format_hms)
+        facts = {"athletes": str(len(self.athletes)), "files": str(self.n_files)}
+        return card_html("finishline squad", facts, "", [("team", table)])
+
+    def write_html(self, path: str | PathLike[str]) -> Path:
+        """Write the self-contained HTML squad report; return its path."""
+        from finishline.viz.squad_report import squad_report_html
+
+        return _write_text(path, squad_report_html(self))
 
     def to_json(self) -> dict[str, Any]:
         """``{"squad": [rows], "athletes": {name: season}, "skipped": [...], "n_files": N}``;
