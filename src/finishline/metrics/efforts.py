@@ -204,22 +204,32 @@ def fastest_efforts(
     best = np.full(targets.size, np.inf)
     empty = np.empty(0, dtype="int64")
     final = [(empty, empty, np.empty(0))]
+    # On the effort series t counts samples (t[i] = i): the same arithmetic without lookups.
+    counting = bool(t[0] == 0.0 and (t == np.arange(n)).all())
     while which.size:
         goal = d[starts] + targets[which]
         right = np.searchsorted(d, goal, side="left")
         ok = right < n
-        which, block, starts, goal, right = which[ok], block[ok], starts[ok], goal[ok], right[ok]
+        if not ok.all():
+            which, block, starts, goal, right = (x[ok] for x in (which, block, starts, goal, right))
         left = right - 1
-        span = d[right] - d[left]
+        below = d[left]
+        span = d[right] - below
         with np.errstate(invalid="ignore", divide="ignore"):
-            frac = np.where(span > 0, (goal - d[left]) / span, 1.0)
-        t_end = t[left] + frac * (t[right] - t[left])
-        duration = t_end - t[starts]
+            frac = np.where(span > 0, (goal - below) / span, 1.0)
+        if counting:
+            t_end = left + frac
+            duration = t_end - starts
+            last = np.minimum(starts + block - 1, n - 1)
+        else:
+            t_left = t[left]
+            t_end = t_left + frac * (t[right] - t_left)
+            duration = t_end - t[starts]
+            last = t[np.minimum(starts + block - 1, n - 1)]
         np.minimum.at(best, which, duration)
         single = block == 1
         final.append((which[single], starts[single], duration[single]))
-        bound = t_end - t[np.minimum(starts + block - 1, n - 1)]
-        keep = ~single & (bound <= best[which] + slack)
+        keep = ~single & (t_end - last <= best[which] + slack)
         which, block, starts = _split(which[keep], block[keep], starts[keep], n)
     # The earliest start among those achieving the best duration (as ``argmin`` would pick).
     which, starts, duration = (np.concatenate(parts) for parts in zip(*final, strict=True))
