@@ -200,11 +200,11 @@ def fatigue_state(
         race_distance_m=race.measured_m,
         vo2max_ml_kg_min=vo2max_ml_kg_min,
     )
-    fuel = dict(list(fuel.items())[:3]) | {
-        "glycogen_used_fraction": 1.0 - fuel["cho_left_kcal"] / store,
-        **dict(list(fuel.items())[3:]),
+    columns |= {name: fuel[name] for name in ("intensity_u", "cho_used_kcal", "cho_left_kcal")}
+    columns["glycogen_used_fraction"] = 1.0 - fuel["cho_left_kcal"] / store
+    columns |= {
+        name: fuel[name] for name in ("fuel_distance_km", "wall_at_km", "glycogen_margin_km")
     }
-    columns |= fuel
     columns |= composite.component_scores_of(columns)
     columns["fatigue_index"] = composite.fatigue_index_of(columns, arrays.size, weights)
     per_second = _frame(columns, track.index)
@@ -255,8 +255,8 @@ KM_TABLE_COLUMNS = (
 
 
 def _frame(columns: dict[str, np.ndarray], index: pd.Index | None = None) -> pd.DataFrame:
-    """The columns as one new float64 block (built column by column, or from a row-major
-    array, a frame costs milliseconds); per-km frames are indexed by the 1-based ``km``."""
+    """A frame of the columns in one new float64 block, indexed by ``index`` or, for per-km
+    frames, the 1-based ``km`` (a frame built column by column costs milliseconds)."""
     size = len(next(iter(columns.values())))
     if index is None:
         index = pd.Index(np.arange(1, size + 1), name="km")
@@ -274,7 +274,7 @@ def km_table_of(arrays: TrackArrays, reference_mps: float) -> dict[str, np.ndarr
     bounds = np.arange(int(np.floor(total / 1000.0 + 1e-9)) + 1, dtype=float) * 1000.0
     if total - bounds[-1] > 1e-6:
         bounds = np.r_[bounds, total]
-    moving = arrays.track["moving"].to_numpy(bool)
+    moving = arrays.track["moving"].to_numpy(bool)  # read as splits reads it
 
     def delta(per_sample: np.ndarray) -> np.ndarray:
         cumulative = np.r_[0.0, np.cumsum(np.where(moving, per_sample, 0.0))[:-1]]
