@@ -196,9 +196,7 @@ def fastest_efforts(
     with np.errstate(invalid="ignore"):
         searched = np.flatnonzero(~(d[-1] - d[0] < targets))
     size = _first_blocks(d, t, targets[searched])
-    which = np.repeat(searched, -(-n // size))
-    block = np.repeat(size, -(-n // size))
-    starts = np.concatenate([np.arange(0, n, b) for b in size]) if size.size else size
+    which, block, starts = _tile(searched, np.zeros_like(size), size, -(-n // size), n)
     # Rounding in T may break a tie between starts by an ulp: keep those blocks too.
     slack = 1e-9 * (abs(float(t[-1])) + abs(float(t[0])) + 1.0)
     best = np.full(targets.size, np.inf)
@@ -261,11 +259,18 @@ def _split(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each block ``[start, start + block)`` as :data:`BLOCK_SPLIT` blocks (inside ``n``)."""
     step = np.maximum(block // BLOCK_SPLIT, 1)
-    count = -(-block // step)
+    return _tile(which, starts, step, -(-block // step), n)
+
+
+def _tile(
+    which: np.ndarray, origin: np.ndarray, step: np.ndarray, count: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``count`` blocks of ``step`` starts from each ``origin``: (target, block, start) of
+    every block starting before ``n``."""
     first = np.cumsum(count) - count
     rank = np.arange(int(count.sum())) - np.repeat(first, count)
     which, step = np.repeat(which, count), np.repeat(step, count)
-    starts = np.repeat(starts, count) + rank * step
+    starts = np.repeat(origin, count) + rank * step
     inside = starts < n
     return which[inside], step[inside], starts[inside]
 
