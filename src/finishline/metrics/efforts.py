@@ -74,21 +74,23 @@ def vehicle_mask(speed_mps: np.ndarray) -> np.ndarray:
     """
     speed = np.asarray(speed_mps, dtype="float64")
     n = speed.size
+    fast = speed > VEHICLE_SPEED_MPS
+    if not fast.any():  # a runner: no window can have a vehicle's median
+        return np.zeros(n, dtype=bool)
     half = VEHICLE_WINDOW_S // 2
     rows = np.arange(n)
     lo = np.clip(rows - half, 0, n)
     hi = np.clip(rows + VEHICLE_WINDOW_S - half, 0, n)  # exclusive: rows i-30 .. i+29
-    known = ~np.isnan(speed)
-    fast = speed > VEHICLE_SPEED_MPS
-
-    def window_count(flags: np.ndarray) -> np.ndarray:
-        running = np.concatenate(([0], np.cumsum(flags)))
-        return running[hi] - running[lo]
-
-    count = window_count(known)
-    above = window_count(fast)
-    vehicle = (count >= 10) & (2 * above > count)
-    tied = np.flatnonzero((count >= 10) & (2 * above == count))
+    running = np.concatenate(([0], np.cumsum(fast)))
+    above = running[hi] - running[lo]
+    # Only windows holding a fast sample can have a vehicle's median.
+    rows = np.flatnonzero(above)
+    lo, hi, above = lo[rows], hi[rows], above[rows]
+    running = np.concatenate(([0], np.cumsum(~np.isnan(speed))))
+    count = running[hi] - running[lo]
+    vehicle = np.zeros(n, dtype=bool)
+    vehicle[rows] = (count >= 10) & (2 * above > count)
+    tied = rows[(count >= 10) & (2 * above == count)]
     if tied.size:
         padded = np.concatenate((np.full(half, np.nan), speed, np.full(half, np.nan)))
         windows = np.lib.stride_tricks.sliding_window_view(padded, VEHICLE_WINDOW_S)[tied]
