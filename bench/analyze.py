@@ -14,7 +14,9 @@ alone (fatigue state < 30 ms; best efforts + speed curve < 10 ms), and the user'
 ``python -c pass``. Runs are interleaved (every file and command once per round) and medians
 reported, with CPU time (``time.process_time``; the child's user + system time for the
 subprocesses) beside wall time and the machine's load average: on a shared machine wall time
-includes waiting for a core, CPU time much less so.
+includes waiting for a core, CPU time much less so. A calibration line (CPU time of a running
+sum over 16,384 doubles) shows how slow this machine's cores are at the time of the run, to
+compare runs taken under different loads.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 import finishline
 from finishline.analysis import analyze
@@ -124,6 +128,17 @@ def measure_cli(files: list[Path], repeat: int) -> dict[str, list[tuple[float, f
     return runs
 
 
+def calibration_us(rounds: int = 2000) -> float:
+    """Median CPU microseconds of ``np.cumsum`` over 16,384 doubles."""
+    values = np.random.default_rng(0).random(16_384)
+    times = []
+    for _ in range(rounds):
+        start = time.process_time()
+        np.cumsum(values)
+        times.append(time.process_time() - start)
+    return statistics.median(times) * 1e6
+
+
 def report(files: list[Path], samples: dict, cli: dict, repeat: int, cli_repeat: int) -> None:
     def wall_cpu(pairs: list[tuple[float, float]]) -> tuple[float, float]:
         return median([p[0] for p in pairs]), median([p[1] for p in pairs])
@@ -133,6 +148,7 @@ def report(files: list[Path], samples: dict, cli: dict, repeat: int, cli_repeat:
         f"load average (1, 5, 15 min): {load} on {os.cpu_count()} CPUs; medians of {repeat} "
         f"interleaved runs ({cli_repeat} for the subprocesses); wall and CPU time"
     )
+    print(f"calibration: np.cumsum over 16,384 doubles takes {calibration_us():.1f} us of CPU")
     for path in files:
         s = samples[path]
         records, rows = s["rows"][0]
