@@ -9,7 +9,8 @@ and ``sample_runs/TwinCitiesMarathon2014.tcx``, smart recording every ~7 s): the
 (``finishline.read``), every stage of ``analyze`` (its ``stage_times``: clean, splits,
 efforts, zones, decoupling, stops, final mile, fatigue, risk, verdict, summary), the pipeline
 total after decoding against the 0.15 s target, the two budgets of the numpy rewrite measured
-alone (fatigue state < 30 ms; best efforts + speed curve < 10 ms), and the user's wait for
+alone (fatigue state < 30 ms; best efforts + speed curve < 10 ms, as ``analyze`` calls them
+and in one call), and the user's wait for
 ``finishline analyze FILE --json OUT`` as a subprocess (process start to exit) against
 ``python -c pass``. Runs are interleaved (every file and command once per round) and medians
 reported, with CPU time (``time.process_time``; the child's user + system time for the
@@ -41,7 +42,7 @@ from finishline.analysis import analyze
 from finishline.athlete import Athlete, for_race
 from finishline.definitions import detect_race
 from finishline.fatigue import fatigue_state
-from finishline.metrics.efforts import best_efforts, speed_curve
+from finishline.metrics.efforts import best_efforts, best_efforts_and_speed_curve, speed_curve
 
 SAMPLE_RUNS = Path(__file__).resolve().parents[1] / "sample_runs"
 DEFAULT_FILES = (SAMPLE_RUNS / "PolarMarathon.fit", SAMPLE_RUNS / "TwinCitiesMarathon2014.tcx")
@@ -108,6 +109,8 @@ def measure(files: list[Path], repeat: int) -> dict[Path, dict[str, list]]:
             out.setdefault("fatigue_state", []).append((wall, cpu))
             wall, cpu, _ = timed(lambda t=track: (best_efforts(t), speed_curve(t)))
             out.setdefault("efforts_curve", []).append((wall, cpu))
+            wall, cpu, _ = timed(lambda t=track: best_efforts_and_speed_curve(t))
+            out.setdefault("efforts_together", []).append((wall, cpu))
     return samples
 
 
@@ -168,6 +171,7 @@ def report(files: list[Path], samples: dict, cli: dict, repeat: int, cli_repeat:
         for key, label, budget in (
             ("fatigue_state", "fatigue_state alone", FATIGUE_BUDGET_S),
             ("efforts_curve", "best_efforts + speed_curve", EFFORTS_BUDGET_S),
+            ("efforts_together", "best_efforts_and_speed_curve", EFFORTS_BUDGET_S),
         ):
             wall, cpu = wall_cpu(s[key])
             least = min(p[1] for p in s[key])

@@ -15,6 +15,7 @@ from finishline.definitions import VEHICLE_SPEED_MPS
 from finishline.metrics.efforts import (
     VEHICLE_WINDOW_S,
     best_efforts,
+    best_efforts_and_speed_curve,
     effort_series,
     fastest_effort,
     fastest_efforts,
@@ -207,3 +208,14 @@ def test_vehicle_mask_is_the_rolling_median_rule(pattern, repeat):
     minute = pd.Series(speed).rolling(VEHICLE_WINDOW_S, center=True, min_periods=10)
     expected = (minute.median() > VEHICLE_SPEED_MPS).to_numpy()
     np.testing.assert_array_equal(vehicle_mask(speed), expected)
+
+
+@pytest.mark.parametrize("source", ["PolarMarathon.fit", "Slow10k.gpx", "short"])
+def test_best_efforts_and_speed_curve_together_are_the_two_calls(source):
+    if source == "short":  # 180 m: no speed curve, no standard effort
+        track = clean(make_run(np.full(60, 3.0)))
+    else:
+        track = real_track(SAMPLE_RUNS / source)
+    best, curve = best_efforts_and_speed_curve(track)
+    pd.testing.assert_frame_equal(best, best_efforts(track), check_exact=True)
+    pd.testing.assert_frame_equal(curve, speed_curve(track), check_exact=True)

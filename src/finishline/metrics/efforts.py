@@ -295,11 +295,53 @@ def speed_curve(track: pd.DataFrame, distances_m: np.ndarray | None = None) -> p
         only distances the run covers.
     """
     d, t = effort_series(track)
+    targets = _curve_distances(d) if distances_m is None else np.asarray(distances_m, dtype=float)
+    return _curve_frame(targets, *fastest_efforts(d, t, targets))
+
+
+def best_efforts(track: pd.DataFrame) -> pd.DataFrame:
+    """Best efforts at the standard distances (:data:`STANDARD_EFFORTS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``effort`` (name) plus the columns of :func:`speed_curve`; efforts longer than the run
+        are omitted.
+    """
+    return _named(speed_curve(track, np.array([dist for _, dist in STANDARD_EFFORTS])))
+
+
+def best_efforts_and_speed_curve(track: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`best_efforts` and the default :func:`speed_curve` from one effort series and
+    one search over all their distances (the same frames as the two calls, in half the work).
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        The best efforts and the speed curve.
+    """
+    d, t = effort_series(track)
+    standard = np.array([dist for _, dist in STANDARD_EFFORTS])
+    curve = _curve_distances(d)
+    duration, start_s, start_m = fastest_efforts(d, t, np.r_[standard, curve])
+    parts = [(0, standard.size), (standard.size, standard.size + curve.size)]
+    best, speed = (
+        _curve_frame(targets, duration[a:b], start_s[a:b], start_m[a:b])
+        for targets, (a, b) in zip((standard, curve), parts, strict=True)
+    )
+    return _named(best), speed
+
+
+def _curve_distances(d: np.ndarray) -> np.ndarray:
+    """200 m to the run's length on a log-spaced grid of 40 (none for runs up to 200 m)."""
     total = float(d[-1] - d[0]) if d.size else 0.0
-    if distances_m is None:
-        distances_m = np.geomspace(200.0, max(total, 201.0), 40) if total > 200 else np.array([])
-    targets = np.asarray(distances_m, dtype=float)
-    duration, start_s, start_m = fastest_efforts(d, t, targets)
+    return np.geomspace(200.0, max(total, 201.0), 40) if total > 200 else np.array([])
+
+
+def _curve_frame(
+    targets: np.ndarray, duration: np.ndarray, start_s: np.ndarray, start_m: np.ndarray
+) -> pd.DataFrame:
+    """The speed-curve rows of the distances the run covers."""
     with np.errstate(invalid="ignore"):
         kept = np.isfinite(duration) & (duration > 0)
     target, duration = targets[kept], duration[kept]
@@ -315,16 +357,8 @@ def speed_curve(track: pd.DataFrame, distances_m: np.ndarray | None = None) -> p
     )
 
 
-def best_efforts(track: pd.DataFrame) -> pd.DataFrame:
-    """Best efforts at the standard distances (:data:`STANDARD_EFFORTS`).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``effort`` (name) plus the columns of :func:`speed_curve`; efforts longer than the run
-        are omitted.
-    """
+def _named(curve: pd.DataFrame) -> pd.DataFrame:
+    """The speed curve at the standard distances with each effort's name first."""
     names = {dist: name for name, dist in STANDARD_EFFORTS}
-    curve = speed_curve(track, np.array([dist for _, dist in STANDARD_EFFORTS]))
     curve.insert(0, "effort", [names[x] for x in curve["distance_m"]])
     return curve
