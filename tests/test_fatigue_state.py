@@ -7,13 +7,14 @@ import warnings
 
 import numpy as np
 import pytest
-from corpus import corpus_path
+from corpus import SAMPLE_RUNS, corpus_path
 from synthetic import MARATHON_M, fading_race, real_track, synthetic_track
 
 from finishline.athlete import Athlete, for_race
-from finishline.errors import EstimateWarning
+from finishline.errors import EstimateWarning, FinishlineError
 from finishline.fatigue import fatigue_state
-from finishline.fatigue.state import complete_track
+from finishline.fatigue.state import complete_track, km_table
+from finishline.metrics.splits import splits
 
 COMPONENTS = ["pace_ratio", "decoupling", "cadence_residual", "d_prime_min_m", "glycogen_margin_km"]
 
@@ -115,3 +116,29 @@ def test_real_marathon(name):
         row = per_km.loc[km, COMPONENTS + ["fatigue_index"]].round(3).to_dict()
         print(f"{name} km {km}: {row}")
     print(f"{name}: onset_km={onset}, CS={per_km.attrs['critical_speed_mps']:.2f} m/s")
+
+
+@pytest.mark.parametrize("source", ["synthetic", "PolarMarathon.fit"])
+def test_km_table_has_the_boundaries_and_times_of_the_km_splits(source):
+    """The per-km table re-derives only the split columns it needs: it must stay the splits."""
+    if source == "synthetic":
+        track = fading_race(heart_rate=lambda v, d: 150 + 0 * v)
+    else:
+        track = real_track(SAMPLE_RUNS / source)
+    per_km = km_table(track, 3.0)
+    km = splits(track, 1000.0)
+    np.testing.assert_array_equal(per_km.index, km["split"])
+    np.testing.assert_array_equal(per_km["distance_end_m"], km["end_m"])
+    np.testing.assert_array_equal(per_km["km_length_m"], km["distance_m"])
+    np.testing.assert_array_equal(per_km["moving_time_s"], km["moving_s"])
+    speed = km["distance_m"] / km["moving_s"]
+    np.testing.assert_allclose(per_km["speed_mps"], speed, rtol=1e-12)
+    grade = km["pace_s_per_km"] / km["gap_pace_s_per_km"]
+    np.testing.assert_allclose(per_km["gap_speed_mps"], speed * grade.fillna(1.0), rtol=1e-12)
+
+
+def test_timestamps_out_of_order_are_a_finishline_error():
+    track = synthetic_track(((10_000.0, 3.4),), heart_rate=lambda v, d: 150 + 0 * v)
+    shuffled = track.iloc[np.r_[100:200, 0:100, 200 : len(track)]]
+    with pytest.raises(FinishlineError, match="not in increasing order"):
+        fatigue_state(shuffled)

@@ -26,8 +26,7 @@ import numpy as np
 import pandas as pd
 
 from finishline.definitions import DEFAULT_D_PRIME_M
-from finishline.fatigue.pace_fade import effort_speed, moving_seconds
-from finishline.fatigue.reference import step_seconds, track_column, trailing_mean
+from finishline.fatigue.reference import TrackArrays
 
 #: Trailing window (s) smoothing speed before D' accounting: 1-s GPS/footpod spikes would
 #: otherwise spend D' that no real surge spent; real surges last longer than this.
@@ -132,30 +131,35 @@ def d_prime_state(
     ----------
     Skiba et al. (2015); Smyth & Muniz-Pumares (2020); science.md section 2.2.
     """
-    speed = effort_speed(track)
-    moving_s = moving_seconds(track)
-    moving = moving_s > 0
-    if smooth_s > 0:
-        speed = trailing_mean(speed, moving_s, smooth_s).where(speed.notna())
-    # While stopped the runner recovers at speed 0 for the whole pause.
-    held = speed.where(moving, 0.0).where(speed.notna() | ~moving)
-    elapsed = track_column(track, "elapsed_s")
-    if elapsed.notna().sum() > 1:
-        dt = elapsed.diff().fillna(0.0).clip(lower=0.0)
-    else:
-        dt = step_seconds(track)
+    columns = d_prime_state_of(TrackArrays(track), critical_speed_mps, d_prime_m, smooth_s)
+    return pd.DataFrame(columns, index=track.index)
+
+
+def d_prime_state_of(
+    arrays: TrackArrays,
+    critical_speed_mps: float,
+    d_prime_m: float = DEFAULT_D_PRIME_M,
+    smooth_s: float = SPEED_SMOOTH_S,
+) -> dict[str, np.ndarray]:
+    """:func:`d_prime_state` on a track's arrays."""
     if not np.isfinite(critical_speed_mps) or critical_speed_mps <= 0:
-        nan = np.full(len(track), np.nan)
-        return pd.DataFrame(
-            {"d_prime_balance_m": nan, "d_prime_spent": nan, "cs_fraction": nan},
-            index=track.index,
-        )
-    balance = d_prime_balance(held.to_numpy(), dt.to_numpy(), critical_speed_mps, d_prime_m)
-    return pd.DataFrame(
-        {
-            "d_prime_balance_m": balance,
-            "d_prime_spent": 1.0 - balance / d_prime_m,
-            "cs_fraction": (speed / critical_speed_mps).where(moving).to_numpy(),
-        },
-        index=track.index,
-    )
+        names = ("d_prime_balance_m", "d_prime_spent", "cs_fraction")
+        return {name: np.full(arrays.size, np.nan) for name in names}
+    speed = arrays.effort_speed
+    moving = arrays.moving_s > 0
+    if smooth_s > 0:
+        smooth = arrays.trailing_mean(speed, arrays.moving_s, smooth_s)
+        speed = np.where(np.isnan(speed), np.nan, smooth)
+    # While stopped the runner recovers at speed 0 for the whole pause.
+    held = np.where(moving, speed, 0.0)
+    elapsed = arrays.column("elapsed_s")
+    if np.count_nonzero(~np.isnan(elapsed)) > 1:
+        dt = np.clip(np.nan_to_num(np.diff(elapsed, prepend=np.nan), nan=0.0), 0.0, None)
+    else:
+        dt = arrays.step_s
+    balance = d_prime_balance(held, dt, critical_speed_mps, d_prime_m)
+    return {
+        "d_prime_balance_m": balance,
+        "d_prime_spent": 1.0 - balance / d_prime_m,
+        "cs_fraction": np.where(moving, speed / critical_speed_mps, np.nan),
+    }

@@ -13,16 +13,13 @@ Smyth B., Muniz-Pumares D. (2020) *Med Sci Sports Exerc* 52:2637 (second half > 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from finishline.fatigue.reference import (
     REFERENCE_END_M,
     REFERENCE_START_M,
-    moving_mask,
-    reference_window,
-    step_seconds,
-    track_column,
-    trailing_mean,
+    TrackArrays,
 )
 
 #: Trailing window (s) of the per-second pace ratio.
@@ -31,13 +28,12 @@ PACE_WINDOW_S = 300.0
 
 def effort_speed(track: pd.DataFrame) -> pd.Series:
     """Grade-adjusted speed (m/s) where known, else the plain smoothed speed (m/s)."""
-    gap = track_column(track, "gap_speed_mps")
-    return gap.fillna(track_column(track, "speed_mps"))
+    return pd.Series(TrackArrays(track).effort_speed, index=track.index, name="gap_speed_mps")
 
 
 def moving_seconds(track: pd.DataFrame) -> pd.Series:
     """Moving seconds attributed to each sample: the step duration where moving, else 0."""
-    return step_seconds(track).where(moving_mask(track), 0.0)
+    return pd.Series(TrackArrays(track).moving_s, index=track.index, name="elapsed_s")
 
 
 def reference_speed_mps(
@@ -65,13 +61,18 @@ def reference_speed_mps(
     ----------
     Smyth B. (2021) *PLOS ONE* 16:e0251513 (5-20 km reference pace).
     """
-    window = reference_window(track_column(track, "distance_m"), start_m, end_m)
-    speed = effort_speed(track)
-    weight = moving_seconds(track).where(window & speed.notna(), 0.0)
+    return reference_speed_of(TrackArrays(track), start_m, end_m)
+
+
+def reference_speed_of(arrays: TrackArrays, start_m: float, end_m: float) -> float:
+    """:func:`reference_speed_mps` on a track's arrays."""
+    speed = arrays.effort_speed
+    known = ~np.isnan(speed)
+    weight = np.where(arrays.reference_window(start_m, end_m) & known, arrays.moving_s, 0.0)
     total = float(weight.sum())
     if total <= 0:
         return float("nan")
-    return float((speed.fillna(0.0) * weight).sum() / total)
+    return float((np.where(known, speed, 0.0) * weight).sum() / total)
 
 
 def pace_ratio(
@@ -99,10 +100,18 @@ def pace_ratio(
     ----------
     Smyth B. (2021) *PLOS ONE* 16:e0251513.
     """
-    ref = reference_speed_mps(track) if reference_mps is None else reference_mps
-    speed = trailing_mean(effort_speed(track), moving_seconds(track), window_s)
-    ratio = ref / speed.where(speed > 0)
-    return ratio.rename("pace_ratio")
+    arrays = TrackArrays(track)
+    if reference_mps is None:
+        reference_mps = reference_speed_of(arrays, REFERENCE_START_M, REFERENCE_END_M)
+    ratio = pace_ratio_of(arrays, reference_mps, window_s)
+    return pd.Series(ratio, index=track.index, name="pace_ratio")
+
+
+def pace_ratio_of(arrays: TrackArrays, reference_mps: float, window_s: float) -> np.ndarray:
+    """:func:`pace_ratio` on a track's arrays."""
+    speed = arrays.trailing_mean(arrays.effort_speed, arrays.moving_s, window_s)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return reference_mps / np.where(speed > 0, speed, np.nan)
 
 
 def fade_slope(pace_ratio_per_km: pd.Series, span_km: int = 10) -> pd.Series:
@@ -115,9 +124,35 @@ def fade_slope(pace_ratio_per_km: pd.Series, span_km: int = 10) -> pd.Series:
     ----------
     science.md section 5 (the slope of r over the last 10 km as a state feature).
     """
-    r = pace_ratio_per_km.astype("float64")
-    x = pd.Series(r.index.to_numpy(dtype="float64"), index=r.index).where(r.notna())
-    roll = {"window": span_km, "min_periods": 3}
-    cov = (x * r).rolling(**roll).mean() - x.rolling(**roll).mean() * r.rolling(**roll).mean()
-    var = (x * x).rolling(**roll).mean() - x.rolling(**roll).mean() ** 2
-    return (cov / var.where(var > 0)).rename("pace_fade_slope_per_km")
+    slope = fade_slope_of(
+        pace_ratio_per_km.to_numpy(dtype="float64"),
+        pace_ratio_per_km.index.to_numpy(dtype="float64"),
+        span_km,
+    )
+    return pd.Series(slope, index=pace_ratio_per_km.index, name="pace_fade_slope_per_km")
+
+
+def fade_slope_of(r: np.ndarray, kms: np.ndarray | None = None, span_km: int = 10) -> np.ndarray:
+    """:func:`fade_slope` on arrays: per-km ratios and their kilometres (1, 2, ... by default)."""
+    if kms is None:
+        kms = np.arange(1, r.size + 1, dtype="float64")
+    x = np.where(np.isnan(r), np.nan, kms)
+    valid = ~np.isnan(r)
+    counts = _trailing_window_sum(valid.astype("float64"), span_km)
+
+    def mean(values: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            total = _trailing_window_sum(np.where(valid, values, 0.0), span_km)
+            return np.where(counts >= 3, total / counts, np.nan)
+
+    mean_x = mean(x)
+    cov = mean(x * r) - mean_x * mean(r)
+    var = mean(x * x) - mean_x**2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return cov / np.where(var > 0, var, np.nan)
+
+
+def _trailing_window_sum(values: np.ndarray, span: int) -> np.ndarray:
+    """Sum over the last ``span`` rows (fewer at the start), each window summed exactly."""
+    padded = np.concatenate((np.zeros(max(span - 1, 0)), values))
+    return np.lib.stride_tricks.sliding_window_view(padded, max(span, 1)).sum(axis=1)

@@ -24,13 +24,8 @@ from finishline.athlete import Athlete
 from finishline.clean import TRACK_COLUMNS
 from finishline.definitions import DEFAULT_BODY_MASS_KG, DEFAULT_D_PRIME_M, Race, detect_race
 from finishline.fatigue import cardiac, composite, dprime, gait, glycogen, pace_fade
-from finishline.fatigue.reference import (
-    km_index,
-    km_weighted_mean,
-    moving_mask,
-    track_column,
-)
-from finishline.metrics.splits import splits
+from finishline.fatigue.reference import KmGroups, TrackArrays, track_column
+from finishline.metrics.splits import at_positions, crossing_positions, require_distance
 
 #: Fraction of CS above which time counts as "time above 90 % CS" (science.md section 5).
 HIGH_CS_FRACTION = 0.90
@@ -87,9 +82,10 @@ def complete_track(track: pd.DataFrame) -> pd.DataFrame:
     added: dict[str, object] = {}
     for name in missing:
         if name == "moving":
-            added[name] = moving_mask(track).to_numpy()
+            added[name] = TrackArrays(track).moving
         elif name == "elapsed_s" and isinstance(track.index, pd.DatetimeIndex):
-            added[name] = (track.index.asi8 - track.index.asi8[0]) / 1e9 if len(track) else []
+            ns = track.index.as_unit("ns").asi8
+            added[name] = (ns - ns[0]) / 1e9 if len(track) else []
         elif name == "elapsed_s":
             added[name] = np.arange(len(track), dtype=float)
         elif name in ("paused", "in_gap", "hr_artefact"):
@@ -160,13 +156,15 @@ def fatigue_state(
     """
     athlete = athlete or Athlete()
     track = complete_track(track)
-    distance = track["distance_m"]
-    if len(track) < 2 or not (distance.max() > 0):
-        return FatigueState()
-    race = race or detect_race(float(distance.max()))
-    start_m, end_m = race.reference_window_m
     if not grade_adjusted:
         track = track.assign(gap_speed_mps=track_column(track, "speed_mps"))
+    arrays = TrackArrays(track)
+    distance = arrays.column("distance_m")
+    known = ~np.isnan(distance)
+    if arrays.size < 2 or not known.any() or not (distance[known].max() > 0):
+        return FatigueState()
+    race = race or detect_race(float(distance[known].max()))
+    window_m = race.reference_window_m
     assumed = assumed_components(athlete)
     weights = {
         n: w for n, w in composite.WEIGHTS.items() if n.removeprefix("score_") not in assumed
@@ -175,20 +173,25 @@ def fatigue_state(
     d_prime_m = athlete.finite("d_prime_m") or DEFAULT_D_PRIME_M
     body_mass = athlete.finite("body_mass_kg") or DEFAULT_BODY_MASS_KG
 
-    ref_speed = pace_fade.reference_speed_mps(track, start_m, end_m)
-    ref_ef = cardiac.reference_efficiency(track, start_m, end_m)
+    ref_speed = pace_fade.reference_speed_of(arrays, *window_m)
+    ref_ef = cardiac.reference_efficiency_of(arrays, *window_m)
     store = glycogen.glycogen_store_kcal(body_mass) if store_kcal is None else store_kcal
+    raw_gait = {
+        name: gait.speed_corrected_residual_of(arrays, column, *window_m)[0]
+        for name, column in (("cadence", "cadence_spm"), ("stride", "stride_length_m"))
+    }
 
-    per_second = pd.DataFrame(index=track.index)
-    per_second["distance_m"] = distance
-    per_second["pace_ratio"] = pace_fade.pace_ratio(track, ref_speed)
-    per_second["decoupling"] = cardiac.decoupling(track, ref_ef)
-    per_second = per_second.join(gait.gait_residuals(track, start_m=start_m, end_m=end_m))
-    per_second = per_second.join(
-        dprime.d_prime_state(track, cs if cs is not None else float("nan"), d_prime_m)
+    columns = {
+        "distance_m": distance,
+        "pace_ratio": pace_fade.pace_ratio_of(arrays, ref_speed, pace_fade.PACE_WINDOW_S),
+        "decoupling": cardiac.decoupling_of(arrays, ref_ef, cardiac.CARDIAC_WINDOW_S),
+    }
+    columns |= gait.gait_residuals_of(
+        arrays, raw_gait["cadence"], raw_gait["stride"], gait.GAIT_WINDOW_S
     )
-    fuel = glycogen.glycogen_margin(
-        track,
+    columns |= dprime.d_prime_state_of(arrays, cs if cs is not None else float("nan"), d_prime_m)
+    fuel = glycogen.glycogen_margin_of(
+        arrays,
         body_mass_kg=body_mass,
         hr_max_bpm=athlete.finite("max_hr_bpm"),
         hr_rest_bpm=athlete.finite("rest_hr_bpm"),
@@ -197,12 +200,16 @@ def fatigue_state(
         race_distance_m=race.measured_m,
         vo2max_ml_kg_min=vo2max_ml_kg_min,
     )
-    fuel.insert(3, "glycogen_used_fraction", 1.0 - fuel["cho_left_kcal"] / store)
-    per_second = per_second.join(fuel)
-    per_second = per_second.join(composite.component_scores(per_second))
-    per_second["fatigue_index"] = composite.fatigue_index(per_second, weights)
+    columns |= {name: fuel[name] for name in ("intensity_u", "cho_used_kcal", "cho_left_kcal")}
+    columns["glycogen_used_fraction"] = 1.0 - fuel["cho_left_kcal"] / store
+    columns |= {
+        name: fuel[name] for name in ("fuel_distance_km", "wall_at_km", "glycogen_margin_km")
+    }
+    columns |= composite.component_scores_of(columns)
+    columns["fatigue_index"] = composite.fatigue_index_of(columns, arrays.size, weights)
+    per_second = _frame(columns, track.index)
 
-    per_km = _per_km(track, per_second, ref_speed, ref_ef, (start_m, end_m), weights)
+    per_km = _per_km(arrays, columns, raw_gait, ref_speed, ref_ef, weights)
     onset = composite.fatigue_onset_km(
         per_km["fatigue_index"], threshold=onset_threshold, min_km=onset_min_km
     )
@@ -222,7 +229,8 @@ def fatigue_state(
 
 
 def km_table(track: pd.DataFrame, reference_mps: float) -> pd.DataFrame:
-    """One row per kilometre started, from :func:`finishline.metrics.splits.splits`.
+    """One row per kilometre started, on the boundaries of :func:`finishline.metrics.splits.
+    splits` (whole kilometres, then the finish), interpolated the same way.
 
     Returns
     -------
@@ -232,59 +240,97 @@ def km_table(track: pd.DataFrame, reference_mps: float) -> pd.DataFrame:
         ``gap_speed_mps`` (grade-adjusted) and ``pace_ratio`` (reference speed over the
         kilometre's grade-adjusted speed).
     """
-    columns = ["distance_end_m", "km_length_m", "moving_time_s", "speed_mps", "gap_speed_mps"]
-    if not np.isfinite(track["distance_m"].to_numpy(float)).any():
-        empty = {c: pd.Series(dtype="float64") for c in [*columns, "pace_ratio"]}
-        return pd.DataFrame(empty, index=pd.RangeIndex(0, name="km"))
-    table = splits(track, 1000.0)
-    moving = table["moving_s"].where(table["moving_s"] > 0)
-    speed = table["distance_m"] / moving
-    grade_factor = table["pace_s_per_km"] / table["gap_pace_s_per_km"]
-    out = pd.DataFrame(index=pd.Index(table["split"].to_numpy(), name="km"))
-    out["distance_end_m"] = table["end_m"].to_numpy()
-    out["km_length_m"] = table["distance_m"].to_numpy()
-    out["moving_time_s"] = table["moving_s"].to_numpy()
-    out["speed_mps"] = speed.to_numpy()
-    out["gap_speed_mps"] = (speed * grade_factor.fillna(1.0)).to_numpy()
-    out["pace_ratio"] = reference_mps / out["gap_speed_mps"].where(out["gap_speed_mps"] > 0)
-    return out
+    return _frame(km_table_of(TrackArrays(track), reference_mps))
+
+
+#: Columns of :func:`km_table`.
+KM_TABLE_COLUMNS = (
+    "distance_end_m",
+    "km_length_m",
+    "moving_time_s",
+    "speed_mps",
+    "gap_speed_mps",
+    "pace_ratio",
+)
+
+
+def _frame(columns: dict[str, np.ndarray], index: pd.Index | None = None) -> pd.DataFrame:
+    """A frame of the columns in one new float64 block, indexed by ``index`` or, for per-km
+    frames, the 1-based ``km`` (a frame built column by column costs milliseconds)."""
+    size = len(next(iter(columns.values())))
+    if index is None:
+        index = pd.Index(np.arange(1, size + 1), name="km")
+    block = np.vstack(list(columns.values()), dtype="float64")  # a copy the frame owns
+    return pd.DataFrame(block.T, index=index, columns=list(columns), copy=False)
+
+
+def km_table_of(arrays: TrackArrays, reference_mps: float) -> dict[str, np.ndarray]:
+    """:func:`km_table` on a track's arrays: column name -> one value per kilometre."""
+    distance = arrays.column("distance_m")
+    if not np.isfinite(distance).any():
+        return {name: np.empty(0) for name in KM_TABLE_COLUMNS}
+    require_distance(arrays.track)
+    total = float(distance[-1])
+    bounds = np.arange(int(np.floor(total / 1000.0 + 1e-9)) + 1, dtype=float) * 1000.0
+    if total - bounds[-1] > 1e-6:
+        bounds = np.r_[bounds, total]
+    moving = arrays.track["moving"].to_numpy(bool)  # read as splits reads it
+
+    def delta(per_sample: np.ndarray) -> np.ndarray:
+        cumulative = np.r_[0.0, np.cumsum(np.where(moving, per_sample, 0.0))[:-1]]
+        return np.diff(at_positions(cumulative, positions))
+
+    positions = crossing_positions(distance, bounds)
+    length_m = np.diff(bounds)
+    time_s = np.diff(at_positions(arrays.column("elapsed_s"), positions))
+    moving_s = delta(np.ones(arrays.size))
+    flat_m = delta(np.nan_to_num(arrays.column("speed_mps")))
+    graded_m = delta(np.nan_to_num(arrays.column("gap_speed_mps")))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # The grade factor as splits derives it: clock pace over grade-adjusted clock pace.
+        pace = np.where(length_m > 0, time_s / length_m * 1000.0, np.nan)
+        gap_pace = pace / np.where(flat_m > 0, graded_m / flat_m, np.nan)
+        grade_factor = pace / gap_pace
+        speed = length_m / np.where(moving_s > 0, moving_s, np.nan)
+        gap_speed = speed * np.where(np.isnan(grade_factor), 1.0, grade_factor)
+        pace_ratio = reference_mps / np.where(gap_speed > 0, gap_speed, np.nan)
+    values = (bounds[1:], length_m, moving_s, speed, gap_speed, pace_ratio)
+    return dict(zip(KM_TABLE_COLUMNS, values, strict=True))
 
 
 def _per_km(
-    track: pd.DataFrame,
-    per_second: pd.DataFrame,
+    arrays: TrackArrays,
+    per_second: dict[str, np.ndarray],
+    raw_gait: dict[str, np.ndarray],
     ref_speed: float,
     ref_ef: float,
-    window_m: tuple[float, float],
     weights: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Aggregate the per-second state into one row per kilometre started."""
-    out = km_table(track, ref_speed)
-    km = km_index(per_second["distance_m"])
-    moving = pace_fade.moving_seconds(track)
-    raw_cadence, _ = gait.speed_corrected_residual(track, "cadence_spm", *window_m)
-    raw_stride, _ = gait.speed_corrected_residual(track, "stride_length_m", *window_m)
-    out["pace_fade_slope_per_km"] = pace_fade.fade_slope(out["pace_ratio"])
-    out = out.join(cardiac.km_decoupling(track, ref_ef))
-    out["cadence_residual"] = km_weighted_mean(raw_cadence, moving, km)
-    out["stride_residual"] = km_weighted_mean(raw_stride, moving, km)
-    by_km = per_second.groupby(km.to_numpy())
-    out["d_prime_min_m"] = by_km["d_prime_balance_m"].min()
-    out["d_prime_spent"] = by_km["d_prime_spent"].max()
-    out["cs_fraction"] = km_weighted_mean(per_second["cs_fraction"], moving, km)
-    high = (per_second["cs_fraction"] >= HIGH_CS_FRACTION).astype("float64")
-    out["time_above_90cs_s"] = (high * moving).groupby(km.to_numpy()).sum()
-    fuel_cols = [
+    columns = km_table_of(arrays, ref_speed)
+    n_km = len(columns["pace_ratio"])
+    groups = KmGroups(arrays.km, n_km)
+    moving = arrays.moving_s
+    columns["pace_fade_slope_per_km"] = pace_fade.fade_slope_of(columns["pace_ratio"])
+    columns |= cardiac.km_decoupling_of(arrays, groups, ref_ef)
+    columns["cadence_residual"] = groups.weighted_mean(raw_gait["cadence"], moving)
+    columns["stride_residual"] = groups.weighted_mean(raw_gait["stride"], moving)
+    columns["d_prime_min_m"] = groups.min(per_second["d_prime_balance_m"])
+    columns["d_prime_spent"] = groups.max(per_second["d_prime_spent"])
+    columns["cs_fraction"] = groups.weighted_mean(per_second["cs_fraction"], moving)
+    with np.errstate(invalid="ignore"):
+        high = (per_second["cs_fraction"] >= HIGH_CS_FRACTION).astype("float64")
+    columns["time_above_90cs_s"] = groups.sum(high * moving)
+    for name in (
         "cho_used_kcal",
         "cho_left_kcal",
         "glycogen_used_fraction",
         "fuel_distance_km",
         "wall_at_km",
         "glycogen_margin_km",
-    ]
-    out = out.join(by_km[fuel_cols].last())
-    out["intensity_u"] = km_weighted_mean(per_second["intensity_u"], moving, km)
-    out = out.join(composite.component_scores(out))
-    out["fatigue_index"] = composite.fatigue_index(out, weights)
-    out.index.name = "km"
-    return out
+    ):
+        columns[name] = groups.last(per_second[name])
+    columns["intensity_u"] = groups.weighted_mean(per_second["intensity_u"], moving)
+    columns |= composite.component_scores_of(columns)
+    columns["fatigue_index"] = composite.fatigue_index_of(columns, n_km, weights)
+    return _frame(columns)
