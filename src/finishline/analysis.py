@@ -33,7 +33,7 @@ from finishline.definitions import METRE_PER_MILE, Race, detect_race, not_a_run
 from finishline.errors import AnalysisError, FinishlineError
 from finishline.fatigue.state import fatigue_state
 from finishline.metrics.decoupling import decoupling
-from finishline.metrics.efforts import best_efforts, speed_curve
+from finishline.metrics.efforts import best_efforts_and_speed_curve
 from finishline.metrics.final_mile import final_mile
 from finishline.metrics.splits import splits
 from finishline.metrics.stops import stops_and_walks
@@ -193,8 +193,7 @@ def _analyze(
     splits_km = splits(track, 1000.0)
     splits_mile = splits(track, METRE_PER_MILE)
     lap("splits")
-    efforts = best_efforts(track)
-    curve = speed_curve(track)
+    efforts, curve = best_efforts_and_speed_curve(track)
     lap("efforts")
     if zone_bounds_bpm is not None:
         bounds = np.asarray(zone_bounds_bpm, dtype=float)
