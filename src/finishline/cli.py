@@ -148,19 +148,23 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_risk_splits(args: argparse.Namespace) -> int:
-    from finishline.risk import CheckpointRiskModel, read_results_csv
+    from finishline.risk import LandmarkRiskModel, read_results_csv
 
     results = read_results_csv(args.file, up_to_km=args.at)
-    scored = CheckpointRiskModel.load().predict_results(results, at_km=args.at)
+    scored = LandmarkRiskModel.load().predict_results(results, at_km=args.at)
+    ids = f"ids from column '{results.attrs['id_column']}'"
+    if results.attrs["id_column"] == "row number":
+        ids = "ids are row numbers (no id, bib, bib number, runner id or name column)"
     if args.out in (None, "-"):
         scored.to_csv(sys.stdout, index=False, float_format="%.4f")
+        print(ids, file=sys.stderr)
     else:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         scored.to_csv(args.out, index=False, float_format="%.4f")
         n_ok = int(scored["p_fail"].notna().sum())
         print(
             f"scored {n_ok} of {len(scored)} runners at {scored['checkpoint_km'].iloc[0]:g} km "
-            f"-> {args.out}"
+            f"({ids}) -> {args.out}"
         )
     return 0
 
@@ -287,7 +291,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("risk-splits", help="final-mile failure risk from chip split times")
-    p.add_argument("file", help="CSV: id, cumulative splits 5K..40K, optional sex/gender, age")
+    p.add_argument(
+        "file",
+        help="CSV: id (or bib, bib number, runner id, name; else row numbers), cumulative "
+        "splits 5K..40K, optional sex/gender, age/age group",
+    )
     p.add_argument("--at", type=float, required=True, metavar="KM", help="checkpoint (km)")
     p.add_argument("--out", metavar="OUT", default="-", help="output CSV (- = stdout)")
     p.set_defaults(func=cmd_risk_splits)
