@@ -87,7 +87,7 @@ def test_fatigue_risk_and_verdict_are_attached(result):
     assert result.fatigue["fatigue_index"].between(0, 1).all()
     assert result.fatigue_per_second.index.equals(result.track.index)
     risk = result.risk
-    assert risk["km"].tolist() == list(range(5, 27))  # 5 km to the last whole km before 27.0
+    assert risk["km"].tolist() == list(range(5, 26))  # 5 km to the final mile's start (25.4)
     cols = {"p_fail", "p_lo", "p_hi", "p_splits", "logit_adjustment", "top_signals"}
     assert cols <= set(risk.columns)
     assert np.isfinite(risk[["p_fail", "p_lo", "p_hi", "p_splits"]].to_numpy()).all()

@@ -4,10 +4,14 @@ Two layers, kept apart so a reader always sees which number is calibrated:
 
 1. **Calibrated** (``p_splits``): the cumulative *clock* time at every whole kilometre of the
    1 Hz track (linear interpolation in distance, pauses included, exactly like chip timing) is
-   fed to :meth:`CheckpointRiskModel.predict_at`, the landmark logistic model fitted on Boston
-   2014 and Chicago 2023 chip splits. Its 90 % band combines bootstrap parameter uncertainty
-   and the between-race spread of base rates. Nothing before 5 km: the model needs the 5 km
-   time, so the timeline starts at 5 km.
+   fed, all km at once, to :meth:`LandmarkRiskModel.predict_timeline`: one logistic model
+   whose coefficients vary smoothly with distance, fitted on every chip mat of Boston 2014 and
+   Chicago 2023 together, so the value at every km is the validated model itself (and at a
+   mat it equals what ``risk-splits`` gives on the same times). Its 90 % band combines
+   bootstrap parameter uncertainty and the between-race spread of base rates. The timeline
+   runs from 5 km (the first window needs 5 km of race) to the start of the race's final
+   mile. A marathon gets the calibrated model; another distance gets it transferred by race
+   fraction with a wider band, labelled so (:mod:`finishline.risk.transfer`).
 
 2. **Model assumption, not calibrated** (``logit_adjustment``): chip splits cannot see the
    body, a watch can. Signals that science.md ties to late collapse each add a small,
@@ -64,7 +68,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
-from finishline.risk.checkpoints import MAX_KM, MIN_KM, CheckpointRiskModel
+from finishline.definitions import Race, detect_race
+from finishline.risk.landmark import MIN_KM, LandmarkRiskModel
+from finishline.risk.transfer import risk_setup
 
 
 @dataclass(frozen=True)
@@ -113,9 +119,9 @@ D_PRIME_FROM_KM = 2
 
 
 @lru_cache(maxsize=1)
-def shipped_model() -> CheckpointRiskModel:
+def shipped_model() -> LandmarkRiskModel:
     """The shipped chip-split model (loaded once per process)."""
-    return CheckpointRiskModel.load()
+    return LandmarkRiskModel.load()
 
 
 def clock_times_at_km(track: pd.DataFrame) -> pd.Series:
@@ -259,6 +265,15 @@ def unavailable_signals(
     return {name: reasons[name] for name in signals if signals[name].isna().all()}
 
 
+def timeline_kms(race: Race, reached_km: int) -> np.ndarray:
+    """Whole km scored for ``race``: from 5 km to the start of its final mile (inclusive).
+
+    ``reached_km`` is the last whole km the track reached (no km beyond it is scored).
+    """
+    end = min(float(np.floor(race.final_segment_start_m / 1000.0 + 1e-9)), float(reached_km))
+    return np.arange(MIN_KM, end + 1.0, dtype=float) if end >= MIN_KM else np.zeros(0)
+
+
 def watch_risk(
     track: pd.DataFrame,
     fatigue_per_km: pd.DataFrame | None = None,
@@ -267,10 +282,11 @@ def watch_risk(
     age: float | None = None,
     cs_given: bool = False,
     max_hr_known: bool = True,
-    model: CheckpointRiskModel | None = None,
+    race: Race | None = None,
+    model: LandmarkRiskModel | None = None,
     top_n: int = 3,
 ) -> pd.DataFrame:
-    """Final-mile failure risk at every whole kilometre of a recorded run.
+    """Final-mile failure risk at every whole kilometre of a recorded race.
 
     Parameters
     ----------
@@ -285,6 +301,10 @@ def watch_risk(
         Critical speed was given by the athlete (enables the CS terms).
     max_hr_known
         Max heart rate was given or follows from age (enables the glycogen term).
+    race
+        The race (:func:`finishline.definitions.detect_race`); detected from the track's
+        distance by default. A marathon gets the calibrated model, any other distance the
+        marathon model transferred by race fraction (:mod:`finishline.risk.transfer`).
     model
         The chip-split model; the shipped one by default.
     top_n
@@ -293,14 +313,16 @@ def watch_risk(
     Returns
     -------
     pandas.DataFrame
-        One row per whole km from 5 km to the last whole km before the finish (at most
-        41 km, the model's range): ``km``, ``clock_s``, ``p_fail`` (combined), ``p_lo``,
-        ``p_hi`` (90 % band, widened for the adjustment), ``p_splits``, ``p_splits_lo``,
-        ``p_splits_hi`` (calibrated chip-split model alone), ``logit_adjustment``, the signal
-        values (``signal_<name>``), their shifts (``shift_<name>``) and ``top_signals``
-        (names of the terms with a positive shift, largest first, comma-separated). Empty
-        when the run does not reach 5 km. ``attrs`` hold ``unavailable_signals`` (name ->
-        reason) and ``notes``.
+        One row per whole km from 5 km to the start of the race's final mile
+        (``race.final_segment_start_m``): ``km``, ``clock_s``, ``p_fail`` (combined),
+        ``p_lo``, ``p_hi`` (90 % band, widened for the adjustment), ``p_splits``,
+        ``p_splits_lo``, ``p_splits_hi`` (chip-split model alone), ``logit_adjustment``,
+        ``log_odds_splits`` and ``landmark_km`` (where the model was read), the signal values
+        (``signal_<name>``), their shifts (``shift_<name>``) and ``top_signals`` (names of the
+        terms with a positive shift, largest first, comma-separated). Empty when the final
+        mile starts before 5 km. ``attrs`` hold ``unavailable_signals`` (name -> reason),
+        ``notes``, ``race`` (key), ``race_label``, ``calibrated`` (bool), ``calibration``
+        (label to show), ``starts_at_km`` and ``ends_at_km``.
 
     References
     ----------
@@ -309,26 +331,42 @@ def watch_risk(
     model = shipped_model() if model is None else model
     clock = clock_times_at_km(track)
     total_m = float(np.nanmax(track["distance_m"].to_numpy(float))) if len(track) else 0.0
-    last = int(np.ceil(total_m / 1000.0)) - 1  # last whole km strictly before the finish
-    kms = [k for k in clock.index if MIN_KM <= k <= min(last, MAX_KM)]
-    notes = []
-    if total_m / 1000.0 > MAX_KM + 1:
-        notes.append(f"the chip-split model covers 5-{MAX_KM:g} km of a marathon; no risk after")
-    if not 41.0 <= total_m / 1000.0 <= 44.0:
-        notes.append(
-            "not a marathon: the risk is the chance a marathoner with these splits fails the "
-            "final mile of a marathon, not of this run"
-        )
+    race = detect_race(total_m) if race is None else race
+    setup = risk_setup(race)
+    kms = timeline_kms(race, int(clock.index.max()) if len(clock) else 0)
+    end_km = race.final_segment_start_m / 1000.0
+    notes = [f"nothing before {MIN_KM:g} km: the model's first window needs {MIN_KM:g} km of race"]
+    if setup.mapping:
+        notes.append(f"{setup.calibration}: {setup.mapping}")
+    info = {
+        "race": race.key,
+        "race_label": race.label,
+        "calibrated": setup.calibrated,
+        "calibration": setup.calibration,
+        "starts_at_km": MIN_KM,
+        "ends_at_km": end_km,
+    }
     columns = ["km", "clock_s", "p_fail", "p_lo", "p_hi", "p_splits", "p_splits_lo"]
-    if not kms:
+    if not kms.size:
         out = pd.DataFrame(columns=[*columns, "p_splits_hi", "logit_adjustment", "top_signals"])
-        out.attrs.update(unavailable_signals={}, notes=[*notes, "the run does not reach 5 km"])
+        why = f"the final mile of this {race.label} starts at {end_km:.1f} km, before {MIN_KM:g} km"
+        out.attrs.update(info, unavailable_signals={}, notes=[*notes, f"no risk: {why}"])
         return out
-    rows = []
-    for k in kms:
-        p = model.predict_at(float(k), clock.loc[:k], sex=sex, age=age)
-        rows.append((k, float(clock.loc[k]), p["p_fail"], p["p_lo"], p["p_hi"]))
-    out = pd.DataFrame(rows, columns=["km", "clock_s", "p_splits", "p_splits_lo", "p_splits_hi"])
+    notes.append(f"the timeline ends at {kms[-1]:g} km: the final mile starts at {end_km:.1f} km")
+    scored = model.predict_timeline(
+        kms, clock, sex=sex, age=age, windows=setup.windows, extra_sd=setup.extra_sd
+    )
+    out = pd.DataFrame(
+        {
+            "km": kms.astype(int),
+            "clock_s": clock.reindex(kms.astype(int)).to_numpy(float),
+            "p_splits": scored["p_fail"].to_numpy(),
+            "p_splits_lo": scored["p_lo"].to_numpy(),
+            "p_splits_hi": scored["p_hi"].to_numpy(),
+            "log_odds_splits": scored["log_odds"].to_numpy(),
+            "landmark_km": scored["landmark_km"].to_numpy(),
+        }
+    )
     if fatigue_per_km is not None and not fatigue_per_km.empty:
         signals = physiological_signals(
             fatigue_per_km, cs_given=cs_given, max_hr_known=max_hr_known
@@ -340,7 +378,7 @@ def watch_risk(
     signals.index = out.index
     shifts = logit_shifts(signals, out["km"])
     adj = shifts["logit_adjustment"].to_numpy()
-    eta = logit(np.clip(out["p_splits"].to_numpy(float), 1e-12, 1 - 1e-12))
+    eta = out["log_odds_splits"].to_numpy(float)
     eta_hi = logit(np.clip(out["p_splits_hi"].to_numpy(float), 1e-12, 1 - 1e-12))
     # Where nothing shifts, keep the calibrated numbers bit for bit (no logit round trip).
     out["p_fail"] = np.where(adj > 0, expit(eta + adj), out["p_splits"])
@@ -355,6 +393,7 @@ def watch_risk(
     head = [*columns, "p_splits_hi", "logit_adjustment"]
     out = out[head + [c for c in out.columns if c not in head]]
     out.attrs.update(
+        info,
         unavailable_signals=unavailable_signals(
             signals, cs_given=cs_given, max_hr_known=max_hr_known
         ),
