@@ -229,6 +229,19 @@ def landmark_features(
         Columns :data:`FEATURES` and :data:`LANDMARK`; a row has NaN in the pace features
         when a time it needs is missing.
     """
+    columns = landmark_columns(km, distances_km, cumulative_times_s, sex, age, windows)
+    return pd.DataFrame(columns, columns=[*FEATURES, LANDMARK])
+
+
+def landmark_columns(
+    km: npt.ArrayLike,
+    distances_km: npt.ArrayLike,
+    cumulative_times_s: npt.ArrayLike,
+    sex: npt.ArrayLike | None = None,
+    age: npt.ArrayLike | None = None,
+    windows: RaceWindows = MARATHON_WINDOWS,
+) -> dict[str, np.ndarray]:
+    """:func:`landmark_features` as a dict of arrays (no DataFrame built)."""
     times = np.atleast_2d(np.asarray(cumulative_times_s, dtype=float))
     n = times.shape[0]
     k = np.broadcast_to(np.asarray(km, dtype=float), (n,))
@@ -266,7 +279,7 @@ def landmark_features(
     }
     columns |= _sex_age(n, sex, age)
     columns[LANDMARK] = k * windows.landmark_scale
-    return pd.DataFrame(columns, columns=[*FEATURES, LANDMARK])
+    return columns
 
 
 def checkpoint_features(

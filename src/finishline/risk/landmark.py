@@ -37,7 +37,7 @@ from finishline.risk.features import (
     REFERENCE_PACE_CENTRE_S_PER_KM,
     RaceWindows,
     frame_features,
-    landmark_features,
+    landmark_columns,
 )
 from finishline.risk.model import FinalMileRiskModel
 
@@ -140,8 +140,8 @@ class LandmarkRiskModel:
             ``p_fail``, ``p_lo``, ``p_hi`` (central ``level`` band) and ``log_odds``, NaN
             where a feature is NaN.
         """
-        eta = self.estimator.decision_function(features)
-        sd = np.sqrt(self.estimator.log_odds_sd(features) ** 2 + float(extra_sd) ** 2)
+        eta, sd = self.estimator.log_odds_and_sd(features)
+        sd = np.sqrt(sd**2 + float(extra_sd) ** 2)
         half = float(ndtri(0.5 + level / 2)) * sd
         return pd.DataFrame(
             {
@@ -186,12 +186,34 @@ class LandmarkRiskModel:
             ``km``, ``p_fail``, ``p_lo``, ``p_hi``, ``log_odds``, the features and
             ``landmark_km``.
         """
+        columns = self.timeline_columns(kms, cumulative_times, sex, age, windows, level, extra_sd)
+        return pd.DataFrame(columns)
+
+    def timeline_columns(
+        self,
+        kms: npt.ArrayLike,
+        cumulative_times: Mapping[float, float] | pd.Series | npt.ArrayLike,
+        sex: str | None = None,
+        age: float | None = None,
+        windows: RaceWindows = MARATHON_WINDOWS,
+        level: float = DEFAULT_LEVEL,
+        extra_sd: float = 0.0,
+    ) -> dict[str, np.ndarray]:
+        """:meth:`predict_timeline` as a dict of arrays (no DataFrame built)."""
         distances, times = _as_distance_series(cumulative_times)
         k = np.asarray(kms, dtype=float)
         rows = np.broadcast_to(times, (k.size, times.size))
-        features = landmark_features(k, distances, rows, sex=[sex], age=[age], windows=windows)
-        scored = self.predict_features(features, level=level, extra_sd=extra_sd)
-        return pd.concat([pd.DataFrame({"km": k}), scored, features], axis=1)
+        features = landmark_columns(k, distances, rows, sex=[sex], age=[age], windows=windows)
+        eta, sd = self.estimator.log_odds_and_sd(features)
+        half = float(ndtri(0.5 + level / 2)) * np.sqrt(sd**2 + float(extra_sd) ** 2)
+        scored = {
+            "km": k,
+            "p_fail": expit(eta),
+            "p_lo": expit(eta - half),
+            "p_hi": expit(eta + half),
+            "log_odds": eta,
+        }
+        return scored | features
 
     def predict_at(
         self,

@@ -61,6 +61,17 @@ _INTERACTIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _term_arrays(features: pd.DataFrame) -> dict[str, np.ndarray]:
+    terms = {name: np.asarray(features[name], dtype=float) for name in FEATURES}
+    for name, knots in _HINGE_KNOTS.items():
+        for knot in knots:
+            terms[f"{name}>{knot:g}"] = np.maximum(terms[name] - knot, 0.0)
+    terms["log_ref_pace^2"] = terms["log_ref_pace"] ** 2
+    for a, b in _INTERACTIONS:
+        terms[f"{a}*{b}"] = terms[a] * terms[b]
+    return terms
+
+
 def model_terms(features: pd.DataFrame) -> pd.DataFrame:
     """Expand features into model terms.
 
@@ -79,14 +90,12 @@ def model_terms(features: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         One column per term, same index.
     """
-    terms = {name: features[name].to_numpy(dtype=float) for name in FEATURES}
-    for name, knots in _HINGE_KNOTS.items():
-        for knot in knots:
-            terms[f"{name}>{knot:g}"] = np.maximum(terms[name] - knot, 0.0)
-    terms["log_ref_pace^2"] = terms["log_ref_pace"] ** 2
-    for a, b in _INTERACTIONS:
-        terms[f"{a}*{b}"] = terms[a] * terms[b]
-    return pd.DataFrame(terms, index=features.index)
+    return pd.DataFrame(_term_arrays(features), index=getattr(features, "index", None))
+
+
+def term_matrix(features: pd.DataFrame) -> np.ndarray:
+    """:func:`model_terms` as an (n, n_terms) array (no DataFrame built)."""
+    return np.column_stack(list(_term_arrays(features).values()))
 
 
 TERM_NAMES: tuple[str, ...] = tuple(
@@ -287,7 +296,7 @@ class FinalMileRiskModel:
         FinalMileRiskModel
             ``self``.
         """
-        terms = model_terms(X).to_numpy(dtype=float)
+        terms = term_matrix(X)
         landmark = X[LANDMARK].to_numpy(dtype=float)
         y_arr = np.asarray(y, dtype=float)
         if not np.all(np.isfinite(terms)) or not np.all(np.isfinite(landmark)):
@@ -358,16 +367,26 @@ class FinalMileRiskModel:
         return draws
 
     def _standardised_terms(self, X: pd.DataFrame) -> np.ndarray:
-        return (model_terms(X).to_numpy(dtype=float) - self.term_mean_) / self.term_scale_
+        return (term_matrix(X) - self.term_mean_) / self.term_scale_
 
     def _basis(self, X: pd.DataFrame) -> np.ndarray:
         return hat_basis(X[LANDMARK].to_numpy(dtype=float), self.knots)
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         """Log-odds of failure per row (NaN where a feature is NaN)."""
-        basis = self._basis(X)
-        slopes = basis @ self.coef_
-        return basis @ self.intercept_ + np.sum(self._standardised_terms(X) * slopes, axis=1)
+        return self._eta(self._basis(X), self._standardised_terms(X))
+
+    def _eta(self, basis: np.ndarray, z: np.ndarray) -> np.ndarray:
+        return basis @ self.intercept_ + np.einsum("ni,ni->n", z, basis @ self.coef_)
+
+    def log_odds_and_sd(
+        self, X: pd.DataFrame, include_race: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`decision_function` and :meth:`log_odds_sd` at once (terms built once)."""
+        z = self._standardised_terms(X)
+        landmark = np.asarray(X[LANDMARK], dtype=float)
+        eta = self._eta(hat_basis(landmark, self.knots), z)
+        return eta, self._sd(landmark, z, include_race)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Probabilities, shape (n, 2): column 1 is P(final-mile failure)."""
@@ -383,18 +402,28 @@ class FinalMileRiskModel:
     def log_odds_sd(self, X: pd.DataFrame, include_race: bool = True) -> np.ndarray:
         """Standard deviation of the log-odds: parameter (bootstrap) and race-to-race parts."""
         landmark = X[LANDMARK].to_numpy(dtype=float)
-        z = np.column_stack([np.ones(len(X)), self._standardised_terms(X)])
+        return self._sd(landmark, self._standardised_terms(X), include_race)
+
+    def _sd(self, landmark: np.ndarray, terms: np.ndarray, include_race: bool) -> np.ndarray:
+        z = np.column_stack([np.ones(len(terms)), terms])
         n_basis, q = len(self.knots), z.shape[1]
         cov = self.param_cov_.reshape(n_basis, q, n_basis, q)
-        var = np.zeros(len(X))
-        # The coefficients at a landmark are basis-weighted knot values: their (q, q) covariance
-        # is formed once per distinct landmark, then applied to that landmark's rows.
         landmarks, index = np.unique(landmark, return_inverse=True)
-        for j, b in enumerate(hat_basis(landmarks, self.knots)):
-            rows = index == j
-            at = np.einsum("a,b,aibj->ij", b, b, cov)
-            zr = z[rows]
-            var[rows] = np.einsum("ni,ij,nj->n", zr, at, zr, optimize=False)
+        if 8 * len(landmarks) < len(z):
+            # Many rows per landmark (a results table): the (q, q) covariance of the
+            # coefficients at each landmark, once, applied to its rows.
+            var = np.zeros(len(z))
+            for j, b in enumerate(hat_basis(landmarks, self.knots)):
+                rows = index == j
+                at = np.einsum("a,b,aibj->ij", b, b, cov)
+                var[rows] = np.einsum("ni,ij,nj->n", z[rows], at, z[rows], optimize=False)
+        else:
+            # One row per landmark (a timeline): every knot pair at once.
+            basis = hat_basis(landmark, self.knots)
+            # Two plain einsums: an optimised path would call a threaded BLAS for tiny sizes.
+            half = np.einsum("ni,aibj->nabj", z, cov)
+            quad = np.einsum("nabj,nj->nab", half, z)
+            var = np.einsum("na,nb,nab->n", basis, basis, quad)
         if include_race:
             var = var + self.race_sd(landmark) ** 2
         return np.sqrt(np.clip(var, 0.0, None))

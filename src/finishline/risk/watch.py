@@ -61,7 +61,6 @@ marathon). Smyth B., Muniz-Pumares D. (2020) *Med Sci Sports Exerc* 52:2637 (fir
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -70,52 +69,35 @@ from scipy.special import expit, logit
 
 from finishline.definitions import Race, detect_race
 from finishline.risk.landmark import MIN_KM, LandmarkRiskModel
+from finishline.risk.physiology import (
+    MAX_TOTAL_SHIFT,
+    SIGNAL_TERMS,
+    TERMS_BY_NAME,
+    SignalTerm,
+    distance_ramp,
+    logit_shifts,
+    physiological_signals,
+    shift_arrays,
+    signals_at,
+    top_signals,
+    unavailable_signals,
+)
 from finishline.risk.transfer import risk_setup
 
-
-@dataclass(frozen=True)
-class SignalTerm:
-    """One physiological log-odds term: linear from ``neutral`` (0) to ``full`` (``max_shift``).
-
-    ``full`` may be below ``neutral`` (a signal whose warning direction is downwards).
-    """
-
-    name: str
-    description: str
-    neutral: float
-    full: float
-    max_shift: float = 0.5
-
-    def shift(self, value: np.ndarray | pd.Series) -> np.ndarray:
-        """Log-odds shift for signal values (0 where the value is missing)."""
-        v = np.asarray(value, dtype="float64")
-        frac = np.clip((v - self.neutral) / (self.full - self.neutral), 0.0, 1.0)
-        return np.where(np.isfinite(v), self.max_shift * frac, 0.0)
-
-
-#: The physiological terms, in the order of the table in the module docstring.
-SIGNAL_TERMS: tuple[SignalTerm, ...] = (
-    SignalTerm("glycogen", "glycogen margin (km) below zero", 0.0, -10.0),
-    SignalTerm("decoupling", "cardiac decoupling (Pa:HR from 5 km) above 5 %", 0.05, 0.15),
-    SignalTerm("gait", "speed-corrected cadence change above 2 % (last 3 km)", 0.02, 0.06),
-    SignalTerm("first_half_cs", "first-half speed above 94 % of critical speed", 0.94, 1.00),
-    SignalTerm("d_prime", "D' (distance above critical speed) more than half spent", 0.5, 1.0),
-)
-TERMS_BY_NAME = {term.name: term for term in SIGNAL_TERMS}
-
-#: Cap on the summed shifts (logit).
-MAX_TOTAL_SHIFT = 1.0
-#: The distance ramp: shifts scale from 0 at RAMP_START_KM to 1 at RAMP_END_KM.
-RAMP_START_KM = 10.0
-RAMP_END_KM = 20.0
-#: Gait residuals are judged once the 5-20 km reference window is complete.
-GAIT_FROM_KM = 20
-#: Trailing kilometres over which the gait change is averaged.
-GAIT_WINDOW_KM = 3
-#: Half marathon (km): the first-half window of the CS-intensity signal.
-FIRST_HALF_KM = 21.0975
-#: D' is judged from km 2 on: the first minutes' GPS speed spikes are not surges.
-D_PRIME_FROM_KM = 2
+__all__ = [
+    "MAX_TOTAL_SHIFT",
+    "SIGNAL_TERMS",
+    "TERMS_BY_NAME",
+    "SignalTerm",
+    "clock_times_at_km",
+    "distance_ramp",
+    "logit_shifts",
+    "physiological_signals",
+    "shipped_model",
+    "timeline_kms",
+    "unavailable_signals",
+    "watch_risk",
+]
 
 
 @lru_cache(maxsize=1)
@@ -153,116 +135,6 @@ def clock_times_at_km(track: pd.DataFrame) -> pd.Series:
     frac = np.where(span > 0, (kms * 1000.0 - dist[lo]) / np.where(span > 0, span, 1.0), 1.0)
     times = elapsed[lo] + np.clip(frac, 0.0, 1.0) * (elapsed[hi] - elapsed[lo])
     return pd.Series(times, index=pd.Index(kms.astype(int), name="km"), name="clock_s")
-
-
-def physiological_signals(
-    fatigue_per_km: pd.DataFrame, *, cs_given: bool, max_hr_known: bool = True
-) -> pd.DataFrame:
-    """The value of every signal of :data:`SIGNAL_TERMS` at the end of each kilometre.
-
-    Parameters
-    ----------
-    fatigue_per_km
-        The per-km frame of :func:`finishline.fatigue.fatigue_state` (index: 1-based km).
-    cs_given
-        Whether critical speed was given (not estimated from this race); the CS terms are
-        NaN otherwise.
-    max_hr_known
-        Whether max heart rate was given or follows from age. When it is estimated from this
-        race's own mean HR, the HR-based intensity (and so the glycogen margin) would be
-        assumed rather than measured: the glycogen term is NaN then.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One column per term name, same index. Every value uses kilometres up to and
-        including ``k`` only (cumulative Pa:HR, trailing gait mean, running maximum of D'
-        spent, first-half mean so far); NaN where the track lacks the data.
-    """
-    per_km = fatigue_per_km
-    index = per_km.index
-    nan = pd.Series(np.nan, index=index, dtype="float64")
-
-    def column(name: str) -> pd.Series:
-        return per_km[name].astype("float64") if name in per_km else nan.copy()
-
-    km = pd.Series(index.to_numpy(dtype=float), index=index)
-    gait = column("cadence_residual").abs()
-    gait = gait.rolling(GAIT_WINDOW_KM, min_periods=2).mean().where(km >= GAIT_FROM_KM)
-    out = pd.DataFrame(
-        {
-            "decoupling": column("pa_hr_cumulative"),
-            "gait": gait,
-        },
-        index=index,
-    )
-    # An infinite glycogen margin (intake covers use) is as safe as it gets: neutral, not NaN.
-    margin = column("glycogen_margin_km")
-    out["glycogen"] = margin.where(~np.isposinf(margin), 1e3).where(~np.isneginf(margin), -1e3)
-    if not max_hr_known:
-        out["glycogen"] = nan
-    if cs_given:
-        moving = column("moving_time_s").fillna(0.0)
-        first = (km <= np.ceil(FIRST_HALF_KM)).astype(float)
-        weighted = (column("cs_fraction").fillna(0.0) * moving * first).cumsum()
-        weight = (moving * first * column("cs_fraction").notna()).cumsum()
-        out["first_half_cs"] = (weighted / weight.where(weight > 0)).where(km >= 5)
-        spent = column("d_prime_spent").where(km >= D_PRIME_FROM_KM)
-        out["d_prime"] = spent.cummax().where(km >= D_PRIME_FROM_KM)
-    else:
-        out["first_half_cs"] = nan
-        out["d_prime"] = nan
-    return out[[term.name for term in SIGNAL_TERMS]]
-
-
-def distance_ramp(km: np.ndarray | pd.Series) -> np.ndarray:
-    """Weight of the physiological shifts at ``km``: 0 up to 10 km, 1 from 20 km, linear between."""
-    k = np.asarray(km, dtype="float64")
-    return np.clip((k - RAMP_START_KM) / (RAMP_END_KM - RAMP_START_KM), 0.0, 1.0)
-
-
-def logit_shifts(signals: pd.DataFrame, km: np.ndarray | pd.Series) -> pd.DataFrame:
-    """Per-term log-odds shifts (after the distance ramp) and their capped total.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``shift_<name>`` per term (0 to 0.5 logit each) and ``logit_adjustment``
-        (their sum capped at :data:`MAX_TOTAL_SHIFT`; when capped, each term is scaled
-        down in proportion so the terms still add up to the total).
-    """
-    ramp = distance_ramp(km)
-    shifts = pd.DataFrame(
-        {f"shift_{t.name}": t.shift(signals[t.name]) * ramp for t in SIGNAL_TERMS},
-        index=signals.index,
-    )
-    raw = shifts.sum(axis=1)
-    total = raw.clip(upper=MAX_TOTAL_SHIFT)
-    scale = (total / raw.where(raw > 0)).fillna(1.0)
-    shifts = shifts.mul(scale, axis=0)
-    shifts["logit_adjustment"] = total
-    return shifts
-
-
-def unavailable_signals(
-    signals: pd.DataFrame, *, cs_given: bool, max_hr_known: bool = True
-) -> dict[str, str]:
-    """Why each signal that never has a value is missing (term name -> reason)."""
-    reasons = {
-        "glycogen": (
-            "no heart rate (the glycogen model needs an HR-based intensity)"
-            if max_hr_known
-            else "max heart rate estimated from this race: the intensity would be assumed, "
-            "not measured (give max HR or age)"
-        ),
-        "decoupling": "no heart rate, or the run is too short for Pa:HR from 5 km",
-        "gait": "no cadence, or the run does not reach 20 km (end of the gait reference)",
-        "first_half_cs": "critical speed not given: estimated from this race it is circular",
-        "d_prime": "critical speed not given: estimated from this race it is circular",
-    }
-    if cs_given:
-        reasons["first_half_cs"] = reasons["d_prime"] = "no speed data"
-    return {name: reasons[name] for name in signals if signals[name].isna().all()}
 
 
 def timeline_kms(race: Race, reached_km: int) -> np.ndarray:
@@ -353,45 +225,35 @@ def watch_risk(
         out.attrs.update(info, unavailable_signals={}, notes=[*notes, f"no risk: {why}"])
         return out
     notes.append(f"the timeline ends at {kms[-1]:g} km: the final mile starts at {end_km:.1f} km")
-    scored = model.predict_timeline(
+    scored = model.timeline_columns(
         kms, clock, sex=sex, age=age, windows=setup.windows, extra_sd=setup.extra_sd
     )
-    out = pd.DataFrame(
-        {
-            "km": kms.astype(int),
-            "clock_s": clock.reindex(kms.astype(int)).to_numpy(float),
-            "p_splits": scored["p_fail"].to_numpy(),
-            "p_splits_lo": scored["p_lo"].to_numpy(),
-            "p_splits_hi": scored["p_hi"].to_numpy(),
-            "log_odds_splits": scored["log_odds"].to_numpy(),
-            "landmark_km": scored["landmark_km"].to_numpy(),
-        }
-    )
-    if fatigue_per_km is not None and not fatigue_per_km.empty:
-        signals = physiological_signals(
-            fatigue_per_km, cs_given=cs_given, max_hr_known=max_hr_known
-        ).reindex(out["km"])
-    else:
-        signals = pd.DataFrame(
-            np.nan, index=pd.Index(out["km"]), columns=[t.name for t in SIGNAL_TERMS]
-        )
-    signals.index = out.index
-    shifts = logit_shifts(signals, out["km"])
-    adj = shifts["logit_adjustment"].to_numpy()
-    eta = out["log_odds_splits"].to_numpy(float)
-    eta_hi = logit(np.clip(out["p_splits_hi"].to_numpy(float), 1e-12, 1 - 1e-12))
-    # Where nothing shifts, keep the calibrated numbers bit for bit (no logit round trip).
-    out["p_fail"] = np.where(adj > 0, expit(eta + adj), out["p_splits"])
-    out["p_lo"] = out["p_splits_lo"]
-    out["p_hi"] = np.where(adj > 0, expit(eta_hi + 2.0 * adj), out["p_splits_hi"])
-    out["logit_adjustment"] = adj
-    for term in SIGNAL_TERMS:
-        out[f"signal_{term.name}"] = signals[term.name].to_numpy()
-    for term in SIGNAL_TERMS:
-        out[f"shift_{term.name}"] = shifts[f"shift_{term.name}"].to_numpy()
-    out["top_signals"] = _top_signals(shifts, top_n)
-    head = [*columns, "p_splits_hi", "logit_adjustment"]
-    out = out[head + [c for c in out.columns if c not in head]]
+    km_int = kms.astype(int)
+    names = [t.name for t in SIGNAL_TERMS]
+    signals = signals_at(fatigue_per_km, kms, cs_given=cs_given, max_hr_known=max_hr_known)
+    shifts = shift_arrays(signals, kms)
+    adj = shifts["logit_adjustment"]
+    p_splits, p_splits_hi, eta = scored["p_fail"], scored["p_hi"], scored["log_odds"]
+    eta_hi = logit(np.clip(p_splits_hi, 1e-12, 1 - 1e-12))
+    clock_s = clock.to_numpy(float)[np.searchsorted(clock.index.to_numpy(), km_int)]
+    columns = {
+        "km": km_int,
+        "clock_s": clock_s,
+        # Where nothing shifts, keep the calibrated numbers bit for bit (no logit round trip).
+        "p_fail": np.where(adj > 0, expit(eta + adj), p_splits),
+        "p_lo": scored["p_lo"],
+        "p_hi": np.where(adj > 0, expit(eta_hi + 2.0 * adj), p_splits_hi),
+        "p_splits": p_splits,
+        "p_splits_lo": scored["p_lo"],
+        "p_splits_hi": p_splits_hi,
+        "logit_adjustment": adj,
+        "log_odds_splits": eta,
+        "landmark_km": scored["landmark_km"],
+    }
+    columns |= {f"signal_{n}": signals[n] for n in names}
+    columns |= {f"shift_{n}": shifts[f"shift_{n}"] for n in names}
+    columns["top_signals"] = top_signals(shifts, top_n)
+    out = pd.DataFrame(columns)
     out.attrs.update(
         info,
         unavailable_signals=unavailable_signals(
@@ -399,16 +261,4 @@ def watch_risk(
         ),
         notes=notes,
     )
-    return out
-
-
-def _top_signals(shifts: pd.DataFrame, top_n: int) -> list[str]:
-    """Comma-separated names of the terms with a positive shift, largest first."""
-    names = np.array([t.name for t in SIGNAL_TERMS])
-    values = shifts[[f"shift_{n}" for n in names]].to_numpy()
-    order = np.argsort(-values, axis=1, kind="stable")
-    out = []
-    for row, idx in zip(values, order, strict=True):
-        picked = [names[i] for i in idx[:top_n] if row[i] > 1e-9]
-        out.append(", ".join(picked))
     return out
