@@ -125,3 +125,11 @@ def test_shared_races_load():
         assert np.all(np.diff(times, axis=1)[np.isfinite(np.diff(times, axis=1))] > 0)
         assert set(frame["sex"].dropna()) == {"M", "F"}
         assert frame["age"].between(10, 90).mean() > 0.99
+
+
+@given(st.lists(st.text(alphabet="0123456789:. x", max_size=9), min_size=1, max_size=30))
+def test_fast_clock_path_agrees_with_the_general_parser(cells):
+    from finishline.risk.chip import _clock_seconds, _general_clock_seconds
+
+    text = np.strings.strip(np.asarray(cells, dtype=str))
+    np.testing.assert_array_equal(_clock_seconds(text), _general_clock_seconds(text))

@@ -93,3 +93,21 @@ def test_ids_come_from_a_named_column_or_the_row_number(tmp_path, capsys):
     out = capsys.readouterr()
     assert "ids are row numbers" in out.err
     assert pd.read_csv(io.StringIO(out.out))["id"].tolist() == [1, 2]
+
+
+def test_csv_writer_matches_pandas_formatting():
+    from finishline.risk.csv_out import csv_bytes
+
+    frame = pd.DataFrame(
+        {
+            "id": ["a", "b,c", 'q"d', None],
+            "n": np.array([1, 2, 3, 4], dtype=np.int64),
+            "p": [0.12344, np.nan, -1.5, 123456.78907],
+            "reason": ["", "x; y", "line\nbreak", "ok"],
+        }
+    )
+    ours = csv_bytes(frame).decode()
+    theirs = frame.to_csv(index=False, float_format="%.4f", lineterminator="\n")
+    assert ours == theirs
+    back = pd.read_csv(io.StringIO(ours), keep_default_na=False, na_values=[""])
+    assert back["id"].tolist()[:3] == ["a", "b,c", 'q"d'] and np.isnan(back["p"][1])

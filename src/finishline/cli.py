@@ -149,6 +149,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def cmd_risk_splits(args: argparse.Namespace) -> int:
     from finishline.risk import LandmarkRiskModel, read_results_csv
+    from finishline.risk.csv_out import write_csv
 
     results = read_results_csv(args.file, up_to_km=args.at)
     scored = LandmarkRiskModel.load().predict_results(results, at_km=args.at)
@@ -156,11 +157,13 @@ def cmd_risk_splits(args: argparse.Namespace) -> int:
     if results.attrs["id_column"] == "row number":
         ids = "ids are row numbers (no id, bib, bib number, runner id or name column)"
     if args.out in (None, "-"):
-        scored.to_csv(sys.stdout, index=False, float_format="%.4f")
+        sys.stdout.flush()
+        write_csv(scored, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
         print(ids, file=sys.stderr)
     else:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        scored.to_csv(args.out, index=False, float_format="%.4f")
+        write_csv(scored, args.out)
         n_ok = int(scored["p_fail"].notna().sum())
         print(
             f"scored {n_ok} of {len(scored)} runners at {scored['checkpoint_km'].iloc[0]:g} km "

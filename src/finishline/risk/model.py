@@ -396,8 +396,11 @@ class FinalMileRiskModel:
     def race_sd(self, landmark_km: npt.ArrayLike) -> np.ndarray:
         """Standard deviation of the race intercepts at each landmark (0 with one race)."""
         curves = np.array(list(self.group_intercepts_.values()))  # (R, K)
-        at = hat_basis(landmark_km, self.knots) @ curves.T  # (n, R)
-        return at.std(axis=1, ddof=1) if curves.shape[0] > 1 else np.zeros(len(at))
+        landmarks, index = np.unique(np.atleast_1d(landmark_km), return_inverse=True)
+        if curves.shape[0] < 2:
+            return np.zeros(len(index))
+        at = hat_basis(landmarks, self.knots) @ curves.T  # (unique landmarks, R)
+        return at.std(axis=1, ddof=1)[index]
 
     def log_odds_sd(self, X: pd.DataFrame, include_race: bool = True) -> np.ndarray:
         """Standard deviation of the log-odds: parameter (bootstrap) and race-to-race parts."""
@@ -416,7 +419,8 @@ class FinalMileRiskModel:
             for j, b in enumerate(hat_basis(landmarks, self.knots)):
                 rows = index == j
                 at = np.einsum("a,b,aibj->ij", b, b, cov)
-                var[rows] = np.einsum("ni,ij,nj->n", z[rows], at, z[rows], optimize=False)
+                zr = z[rows]
+                var[rows] = np.einsum("nj,nj->n", np.einsum("ni,ij->nj", zr, at), zr)
         else:
             # One row per landmark (a timeline): every knot pair at once.
             basis = hat_basis(landmark, self.knots)
