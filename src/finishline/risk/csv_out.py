@@ -66,13 +66,22 @@ def csv_bytes(frame: pd.DataFrame, decimals: int = 4) -> bytes:
             columns.append(values.to_numpy().astype("S"))
         else:
             columns.append(_text(values))
-    header = ",".join(str(c) for c in frame.columns).encode("utf-8")
+    header = ",".join(str(c) for c in frame.columns).encode("utf-8") + b"\n"
     if not columns or len(frame) == 0:
-        return header + b"\n"
-    lines = columns[0]
-    for column in columns[1:]:
-        lines = np.strings.add(np.strings.add(lines, b","), column)
-    return b"\n".join([header, *lines.tolist()]) + b"\n"
+        return header
+    # One byte matrix, a row per line: each cell NUL-padded to its column's width, then its
+    # separator; dropping the NUL padding leaves the CSV text.
+    widths = [column.dtype.itemsize for column in columns]
+    cells = np.zeros((len(frame), sum(widths) + len(widths)), dtype=np.uint8)
+    start = 0
+    for j, (column, size) in enumerate(zip(columns, widths, strict=True)):
+        if size:
+            block = np.frombuffer(column.tobytes(), np.uint8).reshape(-1, size)
+            cells[:, start : start + size] = block
+        cells[:, start + size] = ord(",") if j < len(columns) - 1 else ord("\n")
+        start += size + 1
+    flat = cells.reshape(-1)
+    return header + flat[flat != 0].tobytes()
 
 
 def write_csv(frame: pd.DataFrame, target: str | PathLike[str] | IO[bytes], decimals: int = 4):
