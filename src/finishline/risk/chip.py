@@ -275,7 +275,7 @@ def standardise_results(
     ]
     if read:
         # One vectorised parse over every mat column at once.
-        raw = np.column_stack([table[found[label]].to_numpy(dtype=object) for _, label in read])
+        raw = np.column_stack([_stripped_text(table[found[label]].to_numpy()) for _, label in read])
         seconds, missing, text = _parse(raw)
         times[:, [j for j, _ in read]] = seconds
         for i, c in zip(*np.nonzero(~missing & np.isnan(seconds)), strict=True):
@@ -333,7 +333,7 @@ def read_results_csv(path: str | PathLike[str], up_to_km: float | None = None) -
             if up_to_km is None or km <= up_to_km + 1e-9
         }
         wanted.discard(None)
-        table = pd.read_csv(path, usecols=lambda c: c in wanted, **options)
+        table = pd.read_csv(path, usecols=[c for c in header if c in wanted], **options)
     except FileNotFoundError as exc:
         raise InputDataError("file not found", path) from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

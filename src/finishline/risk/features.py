@@ -152,25 +152,32 @@ def cumulative_time_at(
     numpy.ndarray
         Shape (n, j); NaN where a target is not bracketed by observations.
     """
-    dist = np.concatenate([[0.0], np.asarray(distances_km, dtype=float)])
+    given = np.asarray(distances_km, dtype=float)
     times = np.atleast_2d(np.asarray(cumulative_times_s, dtype=float))
-    n = times.shape[0]
+    if np.any(np.diff(given) < 0):
+        order = np.argsort(given, kind="stable")
+        given, times = given[order], times[:, order]
+    dist = np.concatenate([[0.0], given])
+    n, m = times.shape[0], dist.size
     times = np.concatenate([np.zeros((n, 1)), times], axis=1)
     targets = np.asarray(targets_km, dtype=float)
     targets = np.broadcast_to(targets, (n, targets.shape[-1]))
     limit = np.broadcast_to(np.asarray(up_to_km, dtype=float), (n,))
     # No tolerance here: an observation even a hair beyond ``up_to_km`` is the future.
     valid = np.isfinite(times) & (dist[None, :] <= limit[:, None])
-    at = dist[None, None, :]
-    tgt = targets[:, :, None]
-    ok_obs = valid[:, None, :]
-    below = np.where(ok_obs & (at <= tgt + 1e-9), at, -np.inf).argmax(axis=2)
-    above = np.where(ok_obs & (at >= tgt - 1e-9), at, np.inf).argmin(axis=2)
+    # Per row, the last valid observation at or before each column and the first at or after.
+    column = np.arange(m)
+    last_valid = np.maximum.accumulate(np.where(valid, column, -1), axis=1)
+    next_valid = np.minimum.accumulate(np.where(valid, column, m)[:, ::-1], axis=1)[:, ::-1]
+    at_or_below = np.searchsorted(dist, targets + 1e-9, side="right") - 1
+    at_or_above = np.searchsorted(dist, targets - 1e-9, side="left")
+    lo = np.take_along_axis(last_valid, np.clip(at_or_below, 0, m - 1), axis=1)
+    hi = np.take_along_axis(next_valid, np.clip(at_or_above, 0, m - 1), axis=1)
+    ok = (at_or_below >= 0) & (lo >= 0) & (at_or_above < m) & (hi < m)
+    lo, hi = np.clip(lo, 0, m - 1), np.clip(hi, 0, m - 1)
     rows = np.arange(n)[:, None]
-    ok = valid[rows, below] & valid[rows, above] & (dist[below] <= targets + 1e-9)
-    ok &= dist[above] >= targets - 1e-9
-    d_lo, d_hi = dist[below], dist[above]
-    t_lo, t_hi = times[rows, below], times[rows, above]
+    d_lo, d_hi = dist[lo], dist[hi]
+    t_lo, t_hi = times[rows, lo], times[rows, hi]
     span = np.where(d_hi > d_lo, d_hi - d_lo, 1.0)
     frac = np.where(d_hi > d_lo, (targets - d_lo) / span, 0.0)
     return np.where(ok, t_lo + frac * (t_hi - t_lo), np.nan)
