@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finishline.training.readiness import (
@@ -53,11 +53,13 @@ def test_preparation_on_target_adds_nothing_and_the_base_is_calibrated():
     assert "chip-split" in ready["calibrated"] and "assumed" in ready["assumed"]
 
 
-def test_base_follows_the_chip_data_slower_runners_and_men_fail_more():
-    fast = pre_race_risk(3 * 3600.0, 3 * 3600.0, sex="M")["p_base"]
-    slow = pre_race_risk(5 * 3600.0, 5 * 3600.0, sex="M")["p_base"]
-    women = pre_race_risk(5 * 3600.0, 5 * 3600.0, sex="F")["p_base"]
-    assert fast < slow and women < slow
+def test_base_follows_the_chip_data_by_pace_and_sex():
+    """In the chip data the failure rate rises from the fastest runners to 5:30-6:00 /km
+    (Boston 2014 19 % -> 31 %, Chicago 2023 8 % -> 14 %) and men fail more than women."""
+    fast = pre_race_risk(2.75 * 3600.0, 2.75 * 3600.0, sex="M")["p_base"]
+    middle = pre_race_risk(4 * 3600.0, 4 * 3600.0, sex="M")["p_base"]
+    women = pre_race_risk(4 * 3600.0, 4 * 3600.0, sex="F")["p_base"]
+    assert fast < middle and women < middle
 
 
 def test_risk_rises_with_ambition_and_with_worse_preparation():
@@ -74,6 +76,7 @@ def test_risk_rises_with_ambition_and_with_worse_preparation():
     assert worse[0] == worse[1] and all(b > a for a, b in zip(worse[1:], worse[2:], strict=False))
 
 
+@settings(deadline=None)  # timings on a shared machine vary 10x
 @given(
     st.one_of(st.none(), st.floats(-50, 300)),
     st.one_of(st.none(), st.floats(-50, 300)),

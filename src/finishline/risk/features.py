@@ -35,8 +35,9 @@ Features at ``k`` (dimensionless)
 ``log_r_start``
     log(pace over ``[0, min(R0, k)]`` / reference pace): negative for a fast start.
 ``male``, ``sex_missing``, ``age_decades``, ``age_missing``
-    Sex (1 male, 0 female, 0.5 when unknown, with an indicator) and (age - 40)/10 (0 when
-    unknown, with an indicator).
+    Sex (1 male, 0 female, 0.5 when unknown) and (age - 40)/10 (0 when unknown), with
+    indicators of the unknowns (reported; the model does not use them, see
+    :data:`finishline.risk.model.MODEL_FEATURES`).
 
 Beside the features, ``landmark_km`` is where the model's coefficients are read: ``k`` for a
 marathon, ``k x 42.195 / D`` (the same fraction of the race) for another distance.
