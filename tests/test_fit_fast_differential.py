@@ -23,6 +23,8 @@ from finishline.errors import FinishlineError
 from finishline.io import fit_fast, fit_fitparse
 from finishline.io.fit_messages import FitMessages
 
+pytestmark = pytest.mark.real  # every test here reads ../shared
+
 FIT_FILES = [f for f in corpus_files(".fit") if not f.startswith(("gpx/", "tcx/"))]
 
 

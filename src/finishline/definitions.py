@@ -37,9 +37,8 @@ Rapoport B. I. (2010) *PLoS Comput Biol* 6:e1000960. science.md sections 1, 2 an
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-
-import numpy as np
 
 # --- distances -------------------------------------------------------------------------------
 
@@ -135,6 +134,19 @@ VEHICLE_SPEED_MPS = 6.5
 ALTITUDE_RANGE_M = (-500.0, 9000.0)
 
 
+def not_a_run(sport: str | None, moving_speed_mps: float) -> str | None:
+    """Why an activity is not a run, or None when it is one.
+
+    A recorded sport other than running says so; with no sport recorded (most GPX files), a
+    mean moving speed above :data:`VEHICLE_SPEED_MPS` (2:34 /km) is a ride or a drive.
+    """
+    if sport is None:
+        if math.isfinite(moving_speed_mps) and moving_speed_mps > VEHICLE_SPEED_MPS:
+            return f"no sport recorded and a mean moving speed of {moving_speed_mps:.1f} m/s"
+        return None
+    return None if sport == "running" else f"the file records {sport}"
+
+
 def tanaka_max_hr_bpm(age_years: float) -> float:
     """Age-predicted max heart rate (bpm): ``208 - 0.7 x age`` (Tanaka et al. 2001)."""
     return TANAKA_INTERCEPT_BPM - TANAKA_SLOPE_BPM_PER_YEAR * float(age_years)
@@ -180,9 +192,25 @@ class Race:
         return reference_window_m(self.distance_m)
 
     @property
+    def reference_label(self) -> str:
+        """The reference window in words, e.g. "5-20 km" or "4.2-10.5 km"."""
+        start, end = (f"{x / 1000.0:.1f}".removesuffix(".0") for x in self.reference_window_m)
+        return f"{start}-{end} km"
+
+    @property
     def final_segment_start_m(self) -> float:
         """Where the final mile starts (m), on the measured track."""
         return max(self.measured_m - FINAL_SEGMENT_M, 0.0)
+
+    @property
+    def verdict_km(self) -> tuple[int, ...]:
+        """Whole km at which the verdict states the risk: 30 and 35 km of a marathon, the same
+        shares of the race (71 % and 83 %) otherwise, from 5 km and before the final mile."""
+        if self.is_marathon:
+            return (30, 35)
+        last = self.final_segment_start_m / 1000.0
+        picks = {round(share * self.distance_m / 1000.0) for share in VERDICT_SHARES}
+        return tuple(sorted(k for k in picks if 5 <= k <= last))
 
 
 #: Standard race distances (key, label, metres, lower and upper tolerance as fractions). GPS
@@ -196,6 +224,8 @@ STANDARD_RACES: tuple[tuple[str, str, float, float, float], ...] = (
     ("marathon", "marathon", MARATHON_M, 0.04, 0.06),
     ("50k", "50 km ultra", 50000.0, 0.06, 0.10),
 )
+#: Shares of the race at which the verdict states the risk (30 and 35 km of a marathon).
+VERDICT_SHARES = (0.71, 0.83)
 #: Runs longer than this (m) that match no standard distance are ultras.
 ULTRA_FROM_M = 44000.0
 
@@ -229,7 +259,7 @@ def detect_race(measured_m: float, race_distance_m: float | None = None) -> Race
     Race
         See :class:`Race`.
     """
-    measured = float(measured_m) if np.isfinite(measured_m) else 0.0
+    measured = float(measured_m) if math.isfinite(measured_m) else 0.0
     target = measured if race_distance_m is None else float(race_distance_m)
     for key, label, nominal, below, above in STANDARD_RACES:
         if nominal * (1.0 - below) <= target <= nominal * (1.0 + above):
