@@ -79,7 +79,11 @@ def _add_analyze(sub: argparse._SubParsersAction) -> None:
 
 def _add_risk_splits(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("risk-splits", help="final-mile failure risk from chip split times")
-    p.add_argument("file", help="CSV: id, cumulative splits 5K..40K, optional sex/gender, age")
+    p.add_argument(
+        "file",
+        help="CSV: id (or bib, bib number, runner id, name; else row numbers), cumulative "
+        "splits 5K..40K, optional sex/gender, age/age group",
+    )
     p.add_argument("--at", type=opt.CHECKPOINT_KM, required=True, metavar="KM", help="km")
     p.add_argument("--out", metavar="OUT", default="-", help="output CSV (- = stdout)")
     _command(p, "risk:cmd_risk_splits")
