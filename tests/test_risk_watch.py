@@ -88,7 +88,7 @@ def test_timeline_starts_at_5_km_and_ends_at_the_final_mile(even):
     assert risk["km"].tolist() == list(range(5, 11))  # final mile from 10.89 km
     assert not risk.attrs["calibrated"]
     assert risk.attrs["calibration"] == (
-        "transferred from the marathon model (not calibrated on 12.5 km races)"
+        "transferred from the marathon model, not calibrated on 12.5 km races"
     )
     five = watch_risk(synthetic_track(((5_020.0, 3.3),)))
     assert five.empty and any("before 5 km" in n for n in five.attrs["notes"])

@@ -162,9 +162,12 @@ def test_risk_at_goal_and_at_predicted(analysed: tuple) -> None:
     assert bob["p_fail_lo"] <= bob["p_fail"] <= bob["p_fail_hi"]
     assert any("faster than predicted" in f for f in bob["flags"])
     assert alice["risk_pace"] == "predicted" and alice["over_ambition"] == 1.0
-    # no sex in alice's config: unknown to the risk model (its missing-sex term), not male
+    # no sex in alice's config: unknown to the risk model (its missing-sex term), not male;
+    # her preparation (marathon shape, durability) shifts the risk as in her season
     predicted = alice["predicted_marathon_s"]
-    expected = pre_race_risk(predicted, predicted, sex=None)
+    season = result.seasons["alice"].readiness
+    prepared = {"marathon_shape": season.marathon_shape, "durability": season.durability}
+    expected = pre_race_risk(predicted, predicted, sex=None, readiness=prepared)
     assert alice["p_fail"] == pytest.approx(expected["p_fail"])
     assert not any("faster than predicted" in f for f in alice["flags"])
 

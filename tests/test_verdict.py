@@ -142,7 +142,7 @@ def test_risk_part_names_a_transferred_model_and_never_says_marathon():
         {"km": [15, 18], "p_fail": [0.1, 0.2], "p_lo": [0.05, 0.1], "p_hi": [0.2, 0.3]}
         | {"p_splits": [0.1, 0.2]}
     )
-    label = "transferred from the marathon model, not calibrated on half marathons"
+    label = "transferred from the marathon model, not calibrated on half marathon races"
     text = risk_sentence(RiskTimeline(risk, half, calibration=label))
     assert "At 15 km" in text and "at 18 km 20 %" in text and label in text
     assert "of a marathon" not in text

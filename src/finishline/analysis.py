@@ -42,19 +42,6 @@ from finishline.results import RaceAnalysis, RaceSummary, RiskTimeline
 from finishline.risk.watch import watch_risk
 from finishline.verdict import race_verdict
 
-#: What the split-time risk model is, for a marathon and for any other distance.
-CALIBRATED = (
-    "calibrated: split-time model fitted on Boston 2014 + Chicago 2023 marathon chip splits "
-    "(clock time at each km), 90 % band"
-)
-
-
-def calibration_label(race: Race) -> str:
-    """What ``p_splits`` is for ``race``: calibrated (marathon) or transferred."""
-    if race.is_marathon:
-        return CALIBRATED
-    return f"transferred from the marathon model, not calibrated on {race.label}s"
-
 
 def check_sport(
     activity: Activity, track: pd.DataFrame | None = None, sport: str | None = None
@@ -142,19 +129,14 @@ def _risk(track: pd.DataFrame, fatigue: Any, athlete: Athlete, race: Race) -> Ri
         age=athlete.finite("age"),
         cs_given=athlete.is_known("critical_speed_mps"),
         max_hr_known=athlete.max_hr_known,
+        race=race,
     )
-    end_km = race.final_segment_start_m / 1000.0
-    notes = [n for n in table.attrs.get("notes", []) if not n.startswith("not a marathon")]
-    if not table.empty:
-        table = table.loc[table["km"] <= end_km].reset_index(drop=True)
-    if table.empty and not any("5 km" in n for n in notes):
-        notes.append("the run does not reach 5 km before its final mile")
     return RiskTimeline(
         table=table,
         race=race,
-        calibration=calibration_label(race),
+        calibration=table.attrs.get("calibration", ""),
         unavailable_signals=dict(table.attrs.get("unavailable_signals", {})),
-        notes=notes,
+        notes=list(table.attrs.get("notes", [])),
     )
 
 

@@ -78,7 +78,7 @@ def test_only_a_marathon_is_calibrated_and_no_other_race_is_called_one(run):
     assert risk.attrs["calibrated"] == marathon
     text = " ".join([risk.attrs["calibration"], *risk.attrs["notes"]])
     if not marathon:
-        assert "transferred from the marathon model (not calibrated on" in text
+        assert "transferred from the marathon model, not calibrated on" in text
         for allowed in ("marathon model", "marathon-equivalent", risk.attrs["race_label"]):
             text = text.replace(allowed, "")
         assert "marathon" not in text

@@ -19,8 +19,8 @@ fraction**:
 * the band is widened by :data:`TRANSFER_SD_LOGIT` on the log-odds scale (in quadrature), an
   assumption of about the size of the spread between the two training races' base rates.
 
-The result is labelled ``transferred from the marathon model (not calibrated on <distance>
-races)``; nothing in it has been checked against outcomes of such races.
+The result is labelled ``transferred from the marathon model, not calibrated on <distance>
+races``; nothing in it has been checked against outcomes of such races.
 
 References
 ----------
@@ -86,7 +86,7 @@ def risk_setup(race: Race) -> RiskSetup:
         f"marathon-equivalent (x {windows.pace_factor:.3f}, Riegel); band widened by "
         f"{TRANSFER_SD_LOGIT:g} logit"
     )
-    label = f"transferred from the marathon model (not calibrated on {distance_words(race)} races)"
+    label = f"transferred from the marathon model, not calibrated on {distance_words(race)} races"
     return RiskSetup(windows, TRANSFER_SD_LOGIT, False, label, mapping)
 
 

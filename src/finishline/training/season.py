@@ -210,6 +210,7 @@ def _readiness(
         (acts["start_time"] >= end - pd.Timedelta(days=DURABILITY_WINDOW_DAYS))
         & (acts["moving_s"] >= DURABILITY_MIN_S)
     ]
+    prepared = {"marathon_shape": shape, "durability": durability(long_recent["decoupling"])}
     risk = None
     if athlete.goal_marathon_s and marathon is not None:
         risk = pre_race_risk(
@@ -217,12 +218,9 @@ def _readiness(
             float(marathon["time_s"]),
             sex=athlete.sex,
             age=athlete.finite("age"),
+            readiness=prepared,
         )
-    return Readiness(
-        marathon_shape=shape,
-        durability=durability(long_recent["decoupling"]),
-        pre_race_risk=risk,
-    )
+    return Readiness(marathon_shape=shape, durability=prepared["durability"], pre_race_risk=risk)
 
 
 def _efforts_per_activity(acts: pd.DataFrame) -> list[tuple[list[float], list[float]]]:

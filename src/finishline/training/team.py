@@ -140,6 +140,10 @@ def squad_row(
                 sex=athlete.sex,
                 age=athlete.finite("age"),
                 model=model,
+                readiness={
+                    "marathon_shape": readiness.marathon_shape,
+                    "durability": readiness.durability,
+                },
             )
         row |= {
             "risk_pace": "goal" if readiness.pre_race_risk else "predicted",
