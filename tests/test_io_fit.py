@@ -381,11 +381,34 @@ def test_stray_timestamps_flagged():
     assert not stray_times(two_days).any()
 
 
-@pytest.mark.parametrize("file_type", ["settings", "workout", "monitoring_b", "course"])
+@pytest.mark.parametrize("file_type", ["settings", "workout", "monitoring_b"])
 def test_non_activity_types_refused(file_type):
     record = pd.DataFrame({"timestamp": _times(2)})
-    with pytest.raises(NotAnActivityError, match="course" if file_type == "course" else file_type):
+    with pytest.raises(NotAnActivityError, match=file_type):
         activity_from_messages(_msgs(record, file_type=file_type), "x.fit")
+
+
+def test_course_messages_read_as_a_course_with_virtual_times():
+    lat = np.array([45.0, 45.001, 45.002])
+    record = pd.DataFrame(
+        {
+            "timestamp": _times(3, step_s=10.0),
+            "position_lat": lat / DEG_PER_SEMICIRCLE,
+            "position_long": np.full(3, 7.0) / DEG_PER_SEMICIRCLE,
+            "altitude": [300.0, 301.0, 303.0],
+            "distance": [0.0, 111.2, 222.4],
+        }
+    )
+    course = pd.DataFrame({"name": ["Loop"], "sport": ["running"]})
+    act = _read(_msgs(record, None, file_type="course", course=course))
+    assert act.kind == "course" and act.meta.is_course and act.meta.sport == "running"
+    s = act.samples
+    assert s.index.isna().all() and len(s) == 3
+    np.testing.assert_allclose(s["lat_deg"], lat)
+    assert s["distance_m"].tolist() == [0.0, 111.2, 222.4]
+    assert s["altitude_m"].tolist() == [300.0, 301.0, 303.0]
+    assert s["course_elapsed_s"].tolist() == [0.0, 10.0, 20.0]
+    assert act.meta.units["course_elapsed_s"] == "s"
 
 
 def test_no_timestamped_records_is_empty():
@@ -485,7 +508,6 @@ def test_chained_files_read_both():
         ("bad/fitparse__WorkoutCustomTargetValues__nosport_nodist.fit", "workout"),
         ("bad/fitparse__MonitoringFile__nosport_nodist.fit", "monitoring"),
         ("bad/fitparse__WeightScaleSingleUser__nosport_nodist.fit", "weight"),
-        ("bad/heartandsole__testcourse__nosport_25.3km.fit", "course"),
     ],
 )
 def test_non_activity_real_files(name, kind):
