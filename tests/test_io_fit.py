@@ -447,7 +447,11 @@ def test_truncated_real_file_keeps_the_first_half(engine):
     with pytest.warns(TruncatedFileWarning):
         half = read_bytes(data[: len(data) // 2], "half.fit", engine=engine)
     assert 0 < len(half.samples) < len(whole.samples)
-    assert any("early" in w or "stopped" in w for w in half.meta.warnings)
+    assert half.meta.truncated and not whole.meta.truncated
+    (said,) = [w for w in half.meta.warnings if "later records were not read" in w]
+    assert said.startswith("the file ends early (truncated) after record ")
+    last_km = half.samples["distance_m"].dropna().iloc[-1] / 1000
+    assert f"({last_km:.1f} km)" in said
     head = whole.samples.iloc[: len(half.samples)]
     np.testing.assert_array_equal(head.index, half.samples.index)
     np.testing.assert_array_equal(head["distance_m"], half.samples["distance_m"])
@@ -461,6 +465,32 @@ def test_bad_crc_warns_and_reads_everything(engine):
     with pytest.warns(FinishlineWarning, match="CRC"):
         act = read_bytes(bytes(data), "crc.fit", engine=engine)
     assert len(act.samples) == len(_quiet(bytes(_bytes(SMALL_RUN)), engine).samples)
+
+
+@pytest.mark.real
+def test_damaged_real_file_says_after_which_record_it_stopped():
+    """A Strava export with a data message of an undefined local type after 473 records."""
+    name = "bad/fitparse__strava-android-app-201.10-b1218918__nosport_nodist.fit"
+    with pytest.warns(TruncatedFileWarning, match="damaged after record 473"):
+        act = read_bytes(_bytes(name), name)
+    assert act.meta.truncated
+    (said,) = [w for w in act.meta.warnings if "later records were not read" in w]
+    assert said.startswith("the file is damaged after record 473 (0.9 km)")
+    assert "undefined local type 11" in said
+
+
+def test_damaged_synthetic_file_keeps_the_records_before_the_break():
+    from test_fit_fast import FILE_ID, RECORD_FIELDS, T0, definition, fit_file, message, record
+
+    body = FILE_ID + definition(1, 20, RECORD_FIELDS)
+    body += b"".join(record(T0 + i, 140, 3000, 250_000 * i, 2600) for i in range(8))
+    body += message(9, "I", 0) + record(T0 + 9, 140, 3000, 2_500_000, 2600)
+    with pytest.warns(TruncatedFileWarning):
+        act = read_bytes(fit_file(body), "broken.fit")
+    assert len(act.samples) == 8 and act.meta.truncated
+    assert any(
+        w.startswith("the file is damaged after record 8 (17.5 km)") for w in act.meta.warnings
+    )
 
 
 RELATIVE_TIME_RUNS = [

@@ -162,21 +162,34 @@ def _tuples(values: np.ndarray, elem_missing: np.ndarray, missing: np.ndarray) -
     return out
 
 
+def _dates(raw: Raw) -> Column:
+    """A time field: whole seconds since the FIT epoch within the ``uint32`` range a FIT time
+    has; anything else (text, arrays, floats out of range: a corrupt type) is missing."""
+    n = len(raw.missing)
+    if raw.kind != "num":
+        return Column("date", np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    values = raw.values
+    with np.errstate(invalid="ignore"):
+        ok = ~raw.missing & (values >= 0) & (values <= 0xFFFFFFFF)
+    seconds = np.where(ok, values, 0)
+    return Column("date", np.floor(seconds).astype(np.int64), ~ok)
+
+
 def render(raw: Raw, rendering: object | None) -> Column:
     """A field's values as the SDK gives them (see the module docstring).
 
     ``rendering`` is the profile's field or subfield (``None`` for a field the profile does not
     know and for developer fields: their raw values).
     """
+    type_name = getattr(rendering, "type", None)
+    if type_name in _DATE_TYPES:
+        return _dates(raw)
     if raw.kind == "str":
         return Column("obj", raw.values, raw.missing)
-    type_name = getattr(rendering, "type", None)
     enum = getattr(rendering, "enum", None)
     scaled = bool(getattr(rendering, "scaled", False))
     if raw.kind == "num":
         values = raw.values
-        if type_name in _DATE_TYPES and values.dtype.kind != "f":
-            return Column("date", values, raw.missing)
         if enum:
             named, any_named = name_values(values, enum)
             if any_named:

@@ -139,7 +139,7 @@ def power_field(msgs: FitMessages, values: Mapping[str, np.ndarray]) -> tuple[st
         series = values.get(column)
         if series is None or not np.isfinite(series).any():
             continue
-        units = _clean(field.units) if field.units else ""
+        units = (field.units or "").strip().lower()
         if units and units not in _WATTS:
             continue
         if _is_native_power(field):

@@ -144,20 +144,31 @@ def sample_columns(
     """Sample columns (float arrays) of the record ``rows``, in file order (module rules)."""
     units = msgs.units.get("record", {})
     dev_fields = developer_fields(msgs)
+    absent = np.full(rows.size, np.nan)
 
     def num(name: str) -> np.ndarray:
-        return records.num(name)[rows]
+        """A native field (a developer field of the same name is not it)."""
+        return absent if name in dev_fields else records.num(name)[rows]
+
+    def first(*names: str) -> np.ndarray:
+        """Row-wise first value among native fields ``names``."""
+        out = num(names[0])
+        for name in names[1:]:
+            out = np.where(np.isnan(out), num(name), out)
+        return out
 
     lat, lon = positions_deg(records, rows)
+    if "position_lat" in dev_fields or "position_long" in dev_fields:
+        lat, lon = absent.copy(), absent.copy()
     hint = any(np.isfinite(num(f)).any() for f in _RUNNING_DYNAMICS if f in records)
     foot = foot_cadence(sport, hint)
-    cadence = records.cadence("cadence", "fractional_cadence")[rows]
+    cadence = num("cadence") + np.nan_to_num(num("fractional_cadence"))
     columns: dict[str, np.ndarray] = {
         "distance_m": device_or_path_distance(num("distance"), lat, lon, meta),
-        "speed_mps": records.first("enhanced_speed", "speed")[rows],
+        "speed_mps": first("enhanced_speed", "speed"),
         "lat_deg": lat,
         "lon_deg": lon,
-        "altitude_m": records.first("enhanced_altitude", "altitude")[rows],
+        "altitude_m": first("enhanced_altitude", "altitude"),
         "heart_rate_bpm": num("heart_rate"),
         "cadence_spm": np.where(foot, 2.0 * cadence, np.nan),
         "power_w": num("power"),
@@ -171,9 +182,9 @@ def sample_columns(
     by_field: dict[str, np.ndarray] = {}
     renamed: dict[str, str] = {}
     for field in records.names:
-        if field in MAPPED_RECORD_FIELDS:
+        if field in MAPPED_RECORD_FIELDS and field not in dev_fields:
             continue
-        values = num(field)
+        values = records.num(field)[rows]
         if not np.isfinite(values).any():
             continue
         name, unit = extra_column_name(field, units.get(field))

@@ -65,8 +65,10 @@ def as_ns(col: pd.Series | np.ndarray) -> np.ndarray:
         col = pd.Series(col)
     if isinstance(col.dtype, pd.DatetimeTZDtype) or col.dtype.kind == "M":
         times = col.array  # naive datetimes count as UTC, as pd.to_datetime(utc=True) has it
-    else:
+    elif pd.api.types.infer_dtype(col, skipna=True) in ("datetime", "datetime64", "date", "empty"):
         times = pd.to_datetime(col, utc=True, errors="coerce").array
+    else:  # numbers or text are not times (a corrupt field), whatever they look like
+        return np.full(len(col), NAT, dtype=np.int64)
     return np.asarray(times.as_unit("ns").asi8, dtype=np.int64)
 
 
