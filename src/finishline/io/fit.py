@@ -165,11 +165,12 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
 
     starts = session_starts_ns(sessions)
     if sessions is None or sessions.empty:
-        sample_sport = np.full(rows.size, meta.sport, dtype=object)
+        sports = np.array([meta.sport], dtype=object)
+        leg = np.zeros(rows.size, dtype=np.int64)
     else:
         sports = sessions["sport"].to_numpy(dtype=object)
-        sample_sport = sports[session_index(t_ns[rows], starts)]
-    columns = sample_columns(msgs, records, rows, sample_sport, meta)
+        leg = session_index(t_ns[rows], starts)
+    columns = sample_columns(msgs, records, rows, sports, leg, meta)
     columns["_file"] = records.num("_file")[rows]
     t, columns = _merge_same_time(t_ns[rows], columns)
     file_of = columns.pop("_file")

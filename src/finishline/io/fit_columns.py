@@ -84,18 +84,39 @@ def _decode_text(raw: bytes) -> str | tuple[str, ...] | None:
     return parts[0] if len(parts) == 1 else tuple(parts)
 
 
-def extract(matrix: np.ndarray, spec: FieldSpec, big_endian: bool) -> Raw:
-    """Raw values of field ``spec`` from the (rows x message bytes) ``matrix``."""
-    n = matrix.shape[0]
-    width = spec.nbytes
-    block = matrix[:, spec.offset : spec.offset + width]
+@dataclass
+class Rows:
+    """Where the data messages of a layout sit: message ``i`` starts at byte
+    ``start + i * stride`` of ``buffer`` (the file itself when the messages follow each other
+    at a fixed distance, else a gathered copy), so a field is a strided view, not a copy."""
+
+    buffer: np.ndarray
+    start: int
+    stride: int
+    n: int
+
+    def view(self, dtype: np.dtype, offset: int, count: int) -> np.ndarray:
+        """Field values at byte ``offset`` of each message: a (rows x count) view."""
+        return np.ndarray(
+            shape=(self.n, count),
+            dtype=dtype,
+            buffer=self.buffer,
+            offset=self.start + offset,
+            strides=(self.stride, dtype.itemsize),
+        )
+
+
+def extract(rows: Rows, spec: FieldSpec, big_endian: bool) -> Raw:
+    """Raw values of field ``spec`` of the messages at ``rows``."""
+    n = rows.n
     base = spec.base
     if base.is_string:
+        block = rows.view(np.dtype(np.uint8), spec.offset, spec.nbytes)
         values = np.empty(n, dtype=object)
         values[:] = [_decode_text(row) for row in map(bytes, block)]
         return Raw("str", values, np.equal(values, None), base)
     dtype = np.dtype((">" if big_endian else "<") + base.code)
-    flat = np.ascontiguousarray(block).view(dtype).reshape(n, spec.count)
+    flat = rows.view(dtype, spec.offset, spec.count)
     if base.invalid is None:
         values = flat.astype(np.float64)
         elem_missing = ~np.isfinite(values)
@@ -116,6 +137,8 @@ def component_bits(elements: np.ndarray, elem_bits: int, start: int, bits: int) 
     if elem_bits >= 64:
         return out
     elem_mask = (1 << elem_bits) - 1
+    if start == 0 and bits >= elem_bits and elements.shape[1] == 1:  # the whole value
+        return elements[:, 0] & elem_mask
     for j in range(elements.shape[1]):
         lo, hi = j * elem_bits, (j + 1) * elem_bits
         a, b = max(start, lo), min(start + bits, hi)
@@ -171,6 +194,8 @@ def _dates(raw: Raw) -> Column:
     values = raw.values
     with np.errstate(invalid="ignore"):
         ok = ~raw.missing & (values >= 0) & (values <= 0xFFFFFFFF)
+    if ok.all() and values.dtype.kind == "i":
+        return Column("date", values, ~ok)
     seconds = np.where(ok, values, 0)
     return Column("date", np.floor(seconds).astype(np.int64), ~ok)
 

@@ -25,16 +25,15 @@ Garmin FIT SDK, "FIT File Protocol" and ``Profile.xlsx`` (through ``garmin_fit_s
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 
 import numpy as np
 
 from finishline.errors import CorruptFileError
-from finishline.io.fit_columns import Column, extract
+from finishline.io.fit_columns import Column, Rows, extract
 from finishline.io.fit_hr import merge_heart_rates
 from finishline.io.fit_layout import accumulate, decode_layout
 from finishline.io.fit_messages import FitMessages, FitStop
-from finishline.io.fit_walk import Definition, FieldSpec, Walk, WalkStop, walk
+from finishline.io.fit_walk import Definition, Walk, WalkStop, walk
 
 __all__ = ["ACTIVITY_MESSAGES", "decode"]
 
@@ -62,12 +61,22 @@ _TIMESTAMP = 253
 _NAT = np.iinfo(np.int64).min
 
 
-def _matrix(buf: np.ndarray, definition: Definition) -> np.ndarray:
-    """The bytes of a definition's data messages, one row each."""
+def _rows(buf: np.ndarray, definition: Definition) -> Rows:
+    """Where a layout's data messages sit: the file itself when they are evenly spaced (a
+    run of records), else a copy of their bytes, one message per ``size`` bytes."""
     offsets = definition.offsets
-    if definition.size == 0:
-        return np.zeros((len(offsets), 0), dtype=np.uint8)
-    return buf[offsets[:, None] + np.arange(definition.size, dtype=np.int64)]
+    n = len(offsets)
+    if n == 1:
+        return Rows(buf, int(offsets[0]), definition.size, 1)
+    steps = np.diff(offsets)
+    if steps[0] > 0 and (steps == steps[0]).all():
+        return Rows(buf, int(offsets[0]), int(steps[0]), n)
+    size = definition.size
+    if size == 0:
+        return Rows(np.zeros(0, dtype=np.uint8), 0, 0, n)
+    # each message's bytes are one row of a sliding window over the file: a row copy each
+    window = np.lib.stride_tricks.as_strided(buf, shape=(buf.size - size + 1, size), strides=(1, 1))
+    return Rows(window[offsets].reshape(-1), 0, size, n)
 
 
 def _compressed_timestamps(result: Walk, buf: np.ndarray) -> np.ndarray | None:
@@ -92,8 +101,7 @@ def _compressed_timestamps(result: Walk, buf: np.ndarray) -> np.ndarray | None:
             if spec.num != _TIMESTAMP or spec.dev is not None:
                 continue
             # the timestamp field alone, of every message (those not otherwise decoded too)
-            matrix = _field_matrix(buf, definition, spec)
-            raw = extract(matrix, replace(spec, offset=0), definition.big_endian)
+            raw = extract(_rows(buf, definition), spec, definition.big_endian)
             if raw.kind != "num" or raw.values.dtype.kind == "f":
                 continue
             ok = ~raw.missing
@@ -121,10 +129,17 @@ def _compressed_timestamps(result: Walk, buf: np.ndarray) -> np.ndarray | None:
     return out
 
 
-def _field_matrix(buf: np.ndarray, definition: Definition, spec: FieldSpec) -> np.ndarray:
-    """The bytes of one field of a definition's data messages, one row each."""
-    start = definition.offsets[:, None] + spec.offset
-    return buf[start + np.arange(spec.nbytes, dtype=np.int64)]
+def _finished(col: Column) -> np.ndarray:
+    """A column as the table holds it: floats with NaN, times as ``datetime64[ns]`` with
+    NaT, objects with ``None`` where missing."""
+    if col.kind == "float":
+        if not col.missing.any():
+            return col.values
+        return np.where(col.missing, np.nan, col.values)
+    if col.kind == "date":
+        stamps = (col.values + FIT_EPOCH_S) * 1_000_000_000
+        return np.where(col.missing, _NAT, stamps).view("datetime64[ns]")
+    return col.as_objects()
 
 
 def _assemble(
@@ -143,11 +158,16 @@ def _assemble(
         place_of[all_rows] = np.arange(all_rows.size)
         places = [place_of[rows] for rows, _ in pieces]
     total = all_rows.size
+    columns: dict[str, np.ndarray] = {"_file": file_of[all_rows]}
+    if len(pieces) == 1:  # one layout: its columns as they are
+        for col_name, col in pieces[0][1].items():
+            columns[col_name] = _finished(col)
+        out.arrays[name] = columns
+        return
     kinds: dict[str, set[str]] = {}
     for _, cols in pieces:
         for col_name, col in cols.items():
             kinds.setdefault(col_name, set()).add(col.kind)
-    columns: dict[str, np.ndarray] = {"_file": file_of[all_rows]}
     for col_name, kind_set in kinds.items():
         kind = next(iter(kind_set)) if len(kind_set) == 1 else "obj"
         if kind == "float":
@@ -215,8 +235,8 @@ def decode(
     raws = {}
     for d_id, definition in enumerate(result.definitions):
         if definition.rows.size and (wanted is None or definition.name in wanted):
-            matrix = _matrix(buf, definition)
-            raws[d_id] = [extract(matrix, s, definition.big_endian) for s in definition.fields]
+            rows = _rows(buf, definition)
+            raws[d_id] = [extract(rows, s, definition.big_endian) for s in definition.fields]
     accumulated = accumulate(result.definitions, raws)
     by_name: dict[str, list[tuple[np.ndarray, dict[str, Column]]]] = {}
     for d_id, layout_raws in raws.items():

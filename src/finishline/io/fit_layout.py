@@ -59,7 +59,11 @@ def _expandable(raw: Raw, rendering: object, present: np.ndarray) -> _Expansion 
         return None
     elements = raw.elements()
     # the SDK skips a value whose elements are all invalid in the profile's type
-    valid = present & ~(elements == rendering.invalid).all(axis=1)  # type: ignore[attr-defined]
+    invalid = rendering.invalid  # type: ignore[attr-defined]
+    if elements.shape[1] == 1:
+        valid = present & (elements[:, 0] != invalid)
+    else:
+        valid = present & ~(elements == invalid).all(axis=1)
     return _Expansion(rendering, elements, bits, valid, -1)
 
 
@@ -85,7 +89,7 @@ def accumulate(definitions: list[Definition], raws: dict[int, list[Raw]]) -> Acc
     accumulated target, for every row of the layout (meaningless where the field is absent).
     """
     events: dict[tuple[int, int], list[tuple[np.ndarray, ...]]] = {}
-    sets: list[tuple[tuple[int, int], tuple[np.ndarray, ...]]] = []
+    sets: list[tuple[tuple[int, int], int, int, Raw]] = []
     slots: list[tuple[int, tuple[int, int], np.ndarray]] = []
     for d_id, layout_raws in raws.items():
         definition = definitions[d_id]
@@ -98,14 +102,7 @@ def accumulate(definitions: list[Definition], raws: dict[int, list[Raw]]) -> Acc
             if info is None or not info.accumulates or spec.dev is not None or raw.kind == "str":
                 continue
             if info.accumulated and raw.values.dtype.kind != "f":  # the field itself sets it
-                ok = ~raw.missing
-                last = raw.elements()[:, -1]
-                m = int(ok.sum())
-                sets.append(
-                    ((definition.global_num, info.num),
-                     (rows[ok], np.zeros(m, np.int64), np.full(m, i), last[ok],
-                      np.zeros(m, np.int64), np.full(m, -1)))
-                )  # fmt: skip
+                sets.append(((definition.global_num, info.num), d_id, i, raw))
             expansion = _expandable(raw, info, ~raw.missing)
             if expansion is None:
                 continue
@@ -127,9 +124,14 @@ def accumulate(definitions: list[Definition], raws: dict[int, list[Raw]]) -> Acc
                     (rows[ok], np.ones(m, np.int64), np.full(m, -i), values[ok],
                      np.full(m, (1 << comp.bits) - 1), np.full(m, slot))
                 )  # fmt: skip
-    for key, event in sets:  # a total set by the field itself matters only if accumulated
+    for key, d_id, i, raw in sets:  # a total set by the field itself matters if accumulated
         if key in events:
-            events[key].append(event)
+            ok = ~raw.missing
+            m = int(ok.sum())
+            events[key].append(
+                (definitions[d_id].rows[ok], np.zeros(m, np.int64), np.full(m, i),
+                 raw.elements()[ok, -1], np.zeros(m, np.int64), np.full(m, -1))
+            )  # fmt: skip
     out: Accumulated = {}
     for evs in events.values():
         pos, phase, order, vals, masks, slot = (

@@ -138,17 +138,20 @@ def sample_columns(
     msgs: FitMessages,
     records: MessageColumns,
     rows: np.ndarray,
-    sport: np.ndarray,
+    sports: np.ndarray,
+    leg: np.ndarray,
     meta: ActivityMeta,
 ) -> dict[str, np.ndarray]:
-    """Sample columns (float arrays) of the record ``rows``, in file order (module rules)."""
+    """Sample columns (float arrays) of the record ``rows``, in file order (module rules).
+
+    ``sports`` are the sports of the legs (sessions), ``leg`` the leg of each record.
+    """
     units = msgs.units.get("record", {})
     dev_fields = developer_fields(msgs)
-    absent = np.full(rows.size, np.nan)
 
     def num(name: str) -> np.ndarray:
         """A native field (a developer field of the same name is not it)."""
-        return absent if name in dev_fields else records.num(name)[rows]
+        return np.full(rows.size, np.nan) if name in dev_fields else records.num(name)[rows]
 
     def first(*names: str) -> np.ndarray:
         """Row-wise first value among native fields ``names``."""
@@ -159,9 +162,9 @@ def sample_columns(
 
     lat, lon = positions_deg(records, rows)
     if "position_lat" in dev_fields or "position_long" in dev_fields:
-        lat, lon = absent.copy(), absent.copy()
+        lat, lon = num("position_lat"), num("position_long")
     hint = any(np.isfinite(num(f)).any() for f in _RUNNING_DYNAMICS if f in records)
-    foot = foot_cadence(sport, hint)
+    foot = foot_cadence(sports, hint)[leg]
     cadence = num("cadence") + np.nan_to_num(num("fractional_cadence"))
     columns: dict[str, np.ndarray] = {
         "distance_m": device_or_path_distance(num("distance"), lat, lon, meta),
