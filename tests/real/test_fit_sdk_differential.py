@@ -30,7 +30,7 @@ import warnings
 import numpy as np
 import pytest
 from corpus import corpus_files, corpus_path
-from test_fit_sdk_reference import message_differences, sdk_decode
+from test_fit_sdk_reference import DEV_INVALID, message_differences, sdk_decode
 
 import finishline
 from finishline.errors import FinishlineError
@@ -93,13 +93,14 @@ def _column(rows: list[dict], *names: str) -> np.ndarray:
     return out
 
 
-def _developer(rows: list[dict], keys: list[int]) -> np.ndarray:
-    """A developer field's values (under any of its description ``keys``), NaN where absent."""
+def _developer(rows: list[dict], keys: list[int], invalid: int | None) -> np.ndarray:
+    """A developer field's values (under any of its description ``keys``), NaN where absent
+    or invalid (the SDK keeps a developer field's invalid value as a number)."""
     out = np.full(len(rows), np.nan)
     for i, row in enumerate(rows):
         fields = row.get("developer_fields", {})
         value = next((fields[k] for k in keys if k in fields), None)
-        if isinstance(value, int | float) and value not in (0xFFFF, 0xFFFFFFFF):
+        if isinstance(value, int | float) and value != invalid:
             out[i] = float(value)
     return out
 
@@ -113,6 +114,7 @@ def _expected_samples(name: str, act) -> dict[str, np.ndarray] | None:
     t = np.array([r["timestamp"].timestamp() for r in rows], dtype=float)
     label = act.meta.power_source or ""
     power_keys: list[int] = []
+    power_invalid = None
     if label.startswith("developer:"):  # the descriptions (a file may re-send them) of the field
         descriptions = sdk.get("field_description", [])
         power_keys = [
@@ -120,6 +122,7 @@ def _expected_samples(name: str, act) -> dict[str, np.ndarray] | None:
             for key, desc in enumerate(descriptions)
             if desc.get("field_name") and label.endswith(" " + desc["field_name"])
         ]
+        power_invalid = DEV_INVALID.get(descriptions[power_keys[0]]["fit_base_type_id"] & 0x1F)
     columns = {
         "distance_m": _column(rows, "distance"),
         "speed_mps": _column(rows, "enhanced_speed", "speed"),
@@ -129,7 +132,9 @@ def _expected_samples(name: str, act) -> dict[str, np.ndarray] | None:
         "lon_deg": _column(rows, "position_long") * DEG,
         "temperature_c": _column(rows, "temperature"),
         "cadence": _column(rows, "cadence") + np.nan_to_num(_column(rows, "fractional_cadence")),
-        "power_w": _column(rows, "power") if not power_keys else _developer(rows, power_keys),
+        "power_w": _column(rows, "power")
+        if not power_keys
+        else _developer(rows, power_keys, power_invalid),
     }
     bad = ~((np.abs(columns["lat_deg"]) <= 90) & (np.abs(columns["lon_deg"]) <= 180))
     columns["lat_deg"][bad] = columns["lon_deg"][bad] = np.nan
@@ -227,3 +232,41 @@ def test_hr_messages_merged_into_swim_records_as_the_sdk():
     assert np.isfinite(merged).mean() > 0.5
     assert act.samples["heart_rate_bpm"].notna().mean() > 0.5
     assert act.samples["heart_rate_bpm"].between(40, 220).all()
+
+
+def _text(value) -> str | None:
+    """An event label as the events table holds it: the name, or the number as text where the
+    profile has no name (event 38)."""
+    return None if value is None else str(value).lower()
+
+
+@pytest.mark.parametrize("name", [f for f in FIT_FILES if f not in SDK_STOPS_EARLY])
+def test_laps_sessions_and_events_equal_the_sdk(name):
+    """Laps (file order), sessions (each once, by start) and timed events (time order) are
+    the SDK's messages in finishline's units."""
+    try:
+        act = _read(name)
+    except FinishlineError:
+        return
+    if act.meta.is_course:
+        return
+    sdk, _ = sdk_decode(_data(name))
+    laps = sdk.get("lap", [])
+    assert len(act.laps) == len(laps)
+    assert _same(act.laps["distance_m"].to_numpy(), _column(laps, "total_distance"))
+    assert _same(act.laps["elapsed_s"].to_numpy(), _column(laps, "total_elapsed_time"))
+    assert _same(act.laps["avg_hr_bpm"].to_numpy(), _column(laps, "avg_heart_rate"))
+    unique = {
+        (r.get("start_time"), r.get("total_distance"), r.get("total_elapsed_time"))
+        for r in sdk.get("session", [])
+    }
+    assert len(act.sessions) == len(unique)
+    distances = sorted(float(d) for _, d, _ in unique if d is not None)
+    assert sorted(act.sessions["distance_m"].dropna().tolist()) == pytest.approx(distances)
+    timed = [e for e in sdk.get("event", []) if e.get("timestamp") is not None]
+    timed.sort(key=lambda e: e["timestamp"])  # stable: file order among equal times
+    assert len(act.events) == len(timed)
+    seconds = act.events["timestamp"].astype("int64").to_numpy() // 1_000_000_000
+    assert seconds.tolist() == [int(e["timestamp"].timestamp()) for e in timed]
+    assert act.events["event"].tolist() == [_text(e.get("event")) for e in timed]
+    assert act.events["event_type"].tolist() == [_text(e.get("event_type")) for e in timed]
