@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from garmin_fit_sdk import Decoder, Stream
+from garmin_fit_sdk.profile import Profile
 
 from finishline.io.fit_messages import FitMessages
 
@@ -113,6 +114,17 @@ def same(a: Any, b: Any) -> bool:
     return a == b
 
 
+@cache
+def _profile_names(name: str) -> frozenset[str]:
+    """Names of the fields and subfields of message ``name`` in the SDK's profile."""
+    for message in Profile["messages"].values():
+        if message["name"] == name:
+            fields = message["fields"].values()
+            subs = {sub["name"] for f in fields for sub in f["sub_fields"]}
+            return frozenset({f["name"] for f in fields} | subs)
+    return frozenset()
+
+
 def sdk_rows(sdk: dict[str, list[dict[str, Any]]], name: str) -> list[dict[str, Any]]:
     """The SDK's rows of message ``name`` with developer fields named and normalised."""
     descriptions = sdk.get("field_description", [])
@@ -133,7 +145,7 @@ def sdk_rows(sdk: dict[str, list[dict[str, Any]]], name: str) -> list[dict[str, 
                 desc.get("field_name")
                 or f"developer_{desc['developer_data_index']}_{desc['field_definition_number']}"
             )
-            if column in row:
+            if column in _profile_names(name):  # never mixed with a native field
                 column = f"dev_{column}"
             row[column] = normalise(values[0] if len(values) == 1 else values)
         rows.append(row)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from finishline.io.fit_profile import BaseType
+from finishline.io.fit_profile import BaseType, Rendering
 from finishline.io.fit_walk import FieldSpec
 
 _DATE_TYPES = ("date_time", "local_date_time")
@@ -151,19 +151,17 @@ def component_bits(elements: np.ndarray, elem_bits: int, start: int, bits: int) 
 
 def name_values(values: np.ndarray, names: dict[int, str]) -> tuple[np.ndarray, bool]:
     """Enum value names where the profile names the value, the numbers elsewhere (as the SDK
-    converts types to strings); also whether any value was named."""
-    out = values.astype(object)
+    converts types to strings); also whether any value was named. The lookup runs on the
+    distinct values only."""
     if values.dtype.kind == "f":
-        return out, False
+        return values.astype(object), False
     uniq, inverse = np.unique(values, return_inverse=True)
-    named = [names.get(int(u)) for u in uniq.tolist()]
-    if not any(name is not None for name in named):
-        return out, False
-    lookup = np.array(
-        [int(u) if name is None else name for u, name in zip(uniq.tolist(), named, strict=True)]
-        + [None],
-        dtype=object,
-    )[:-1]
+    distinct = uniq.tolist()
+    named = [names.get(u) for u in distinct]
+    if all(name is None for name in named):
+        return values.astype(object), False
+    lookup = np.empty(len(distinct), dtype=object)
+    lookup[:] = [u if name is None else name for u, name in zip(distinct, named, strict=True)]
     return lookup[inverse.reshape(-1)], True
 
 
@@ -200,19 +198,18 @@ def _dates(raw: Raw) -> Column:
     return Column("date", np.floor(seconds).astype(np.int64), ~ok)
 
 
-def render(raw: Raw, rendering: object | None) -> Column:
+def render(raw: Raw, rendering: Rendering | None) -> Column:
     """A field's values as the SDK gives them (see the module docstring).
 
     ``rendering`` is the profile's field or subfield (``None`` for a field the profile does not
     know and for developer fields: their raw values).
     """
-    type_name = getattr(rendering, "type", None)
-    if type_name in _DATE_TYPES:
+    if rendering is not None and rendering.type in _DATE_TYPES:
         return _dates(raw)
     if raw.kind == "str":
         return Column("obj", raw.values, raw.missing)
-    enum = getattr(rendering, "enum", None)
-    scaled = bool(getattr(rendering, "scaled", False))
+    enum = rendering.enum if rendering is not None else None
+    scaled = rendering is not None and rendering.scaled
     if raw.kind == "num":
         values = raw.values
         if enum:
@@ -220,7 +217,7 @@ def render(raw: Raw, rendering: object | None) -> Column:
             if any_named:
                 return Column("obj", named, raw.missing)
         if scaled:
-            values = _scaled(values, rendering.scale, rendering.offset)  # type: ignore[attr-defined]
+            values = _scaled(values, rendering.scale, rendering.offset)
         return Column("float", values.astype(np.float64, copy=False), raw.missing)
     values = raw.values
     elem_missing = raw.elem_missing if raw.elem_missing is not None else raw.values != raw.values
@@ -229,5 +226,5 @@ def render(raw: Raw, rendering: object | None) -> Column:
         if any_named:
             values = named.reshape(values.shape)
     if scaled and values.dtype != object:
-        values = _scaled(values, rendering.scale, rendering.offset)  # type: ignore[attr-defined]
+        values = _scaled(values, rendering.scale, rendering.offset)
     return Column("obj", _tuples(values, elem_missing, raw.missing), raw.missing)

@@ -129,17 +129,24 @@ def _compressed_timestamps(result: Walk, buf: np.ndarray) -> np.ndarray | None:
     return out
 
 
-def _finished(col: Column) -> np.ndarray:
-    """A column as the table holds it: floats with NaN, times as ``datetime64[ns]`` with
-    NaT, objects with ``None`` where missing."""
-    if col.kind == "float":
+def _finished(col: Column, kind: str | None = None) -> np.ndarray:
+    """A column as the table holds it (as ``kind`` if given): floats with NaN, times as
+    ``datetime64[ns]`` with NaT, objects with ``None`` where missing."""
+    kind = kind or col.kind
+    if kind == "obj" or col.kind == "obj":
+        return col.as_objects()
+    if kind == "float":
         if not col.missing.any():
             return col.values
         return np.where(col.missing, np.nan, col.values)
-    if col.kind == "date":
-        stamps = (col.values + FIT_EPOCH_S) * 1_000_000_000
-        return np.where(col.missing, _NAT, stamps).view("datetime64[ns]")
-    return col.as_objects()
+    stamps = (col.values + FIT_EPOCH_S) * 1_000_000_000
+    if col.missing.any():
+        stamps = np.where(col.missing, _NAT, stamps)
+    return stamps.view("datetime64[ns]")
+
+
+_ABSENT = {"float": np.nan, "date": np.datetime64("NaT", "ns"), "obj": None}
+_DTYPES = {"float": np.float64, "date": "datetime64[ns]", "obj": object}
 
 
 def _assemble(
@@ -148,46 +155,31 @@ def _assemble(
     file_of: np.ndarray,
     out: FitMessages,
 ) -> None:
-    """One table per message name from the columns of each of its layouts."""
-    if len(pieces) == 1:
-        all_rows = pieces[0][0]
-        places: list[np.ndarray | slice] = [slice(None)]
-    else:
-        all_rows = np.sort(np.concatenate([rows for rows, _ in pieces]))
-        place_of = np.empty(int(all_rows[-1]) + 1, dtype=np.int64)
-        place_of[all_rows] = np.arange(all_rows.size)
-        places = [place_of[rows] for rows, _ in pieces]
-    total = all_rows.size
-    columns: dict[str, np.ndarray] = {"_file": file_of[all_rows]}
+    """One table per message name from the columns of each of its layouts: each column is
+    its layouts' values put end to end, then into file order."""
     if len(pieces) == 1:  # one layout: its columns as they are
-        for col_name, col in pieces[0][1].items():
-            columns[col_name] = _finished(col)
+        rows, cols = pieces[0]
+        columns = {"_file": file_of[rows]}
+        columns.update({col_name: _finished(col) for col_name, col in cols.items()})
         out.arrays[name] = columns
         return
+    rows = np.concatenate([r for r, _ in pieces])
+    order = np.argsort(rows, kind="stable")
+    columns = {"_file": file_of[rows[order]]}
     kinds: dict[str, set[str]] = {}
     for _, cols in pieces:
         for col_name, col in cols.items():
             kinds.setdefault(col_name, set()).add(col.kind)
     for col_name, kind_set in kinds.items():
         kind = next(iter(kind_set)) if len(kind_set) == 1 else "obj"
-        if kind == "float":
-            values = np.full(total, np.nan)
-        elif kind == "date":
-            values = np.full(total, _NAT, dtype=np.int64)
-        else:
-            values = np.full(total, None, dtype=object)
-        for place, (_, cols) in zip(places, pieces, strict=True):
+        parts = []
+        for piece_rows, cols in pieces:
             col = cols.get(col_name)
             if col is None:
-                continue
-            if kind == "float":
-                values[place] = np.where(col.missing, np.nan, col.values)
-            elif kind == "date":
-                stamps = (col.values + FIT_EPOCH_S) * 1_000_000_000
-                values[place] = np.where(col.missing, _NAT, stamps)
+                parts.append(np.full(len(piece_rows), _ABSENT[kind], dtype=_DTYPES[kind]))
             else:
-                values[place] = col.as_objects()
-        columns[col_name] = values.view("datetime64[ns]") if kind == "date" else values
+                parts.append(_finished(col, kind))
+        columns[col_name] = np.concatenate(parts)[order]
     out.arrays[name] = columns
 
 

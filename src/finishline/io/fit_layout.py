@@ -32,8 +32,8 @@ import numpy as np
 
 from finishline.io.fit_columns import Column, Raw, component_bits, name_values, render
 from finishline.io.fit_messages import FitMessages
-from finishline.io.fit_profile import FieldInfo
-from finishline.io.fit_walk import Definition
+from finishline.io.fit_profile import Component, FieldInfo, Rendering
+from finishline.io.fit_walk import Definition, DevField
 
 #: Messages the SDK gives raw (no profile applied): the developer field descriptions.
 RAW_MESSAGES = frozenset({206, 207})
@@ -46,20 +46,21 @@ Accumulated = dict[int, dict[tuple[int, int], np.ndarray]]
 class _Expansion:
     """A field waiting on the SDK's stack to have its components expanded."""
 
-    rendering: object  # FieldInfo or SubField
+    rendering: Rendering  # a field or a subfield
     elements: np.ndarray  # (rows x elements) raw integers, the bit stream
     elem_bits: int
     valid: np.ndarray  # rows where the field has a value to expand
     source: int  # field index in the layout, -1 for an expanded target
 
 
-def _expandable(raw: Raw, rendering: object, present: np.ndarray) -> _Expansion | None:
-    bits = getattr(rendering, "elem_bits", None)
+def _expandable(raw: Raw, rendering: Rendering, present: np.ndarray) -> _Expansion | None:
+    """The field as a bit stream to expand, where it has components (else ``None``)."""
+    bits = rendering.elem_bits
     if not bits or raw.kind == "str":
         return None
     elements = raw.elements()
     # the SDK skips a value whose elements are all invalid in the profile's type
-    invalid = rendering.invalid  # type: ignore[attr-defined]
+    invalid = rendering.invalid
     if elements.shape[1] == 1:
         valid = present & (elements[:, 0] != invalid)
     else:
@@ -67,12 +68,12 @@ def _expandable(raw: Raw, rendering: object, present: np.ndarray) -> _Expansion 
     return _Expansion(rendering, elements, bits, valid, -1)
 
 
-def _bit_positions(expansion_bits: int, n_elements: int, rendering: object) -> list[int]:
+def _bit_positions(expansion_bits: int, n_elements: int, rendering: Rendering) -> list[int]:
     """Start bit of each component that fits in the value (the SDK stops at the first that
     does not, or when no bit is left)."""
     available = n_elements * expansion_bits
     starts, pos = [], 0
-    for comp in rendering.components:  # type: ignore[attr-defined]
+    for comp in rendering.components:
         if available - pos < comp.bits:
             break
         starts.append(pos)
@@ -157,7 +158,9 @@ def accumulate(definitions: list[Definition], raws: dict[int, list[Raw]]) -> Acc
     return out
 
 
-def _component_column(values: np.ndarray, comp, target: FieldInfo) -> tuple[Column, np.ndarray]:
+def _component_column(
+    values: np.ndarray, comp: Component, target: FieldInfo
+) -> tuple[Column, np.ndarray]:
     """A component's value in its target (the SDK: ``bits / scale - offset``, invalid when the
     target's raw form is the target's invalid value, enum names), and that raw form."""
     value = values / comp.scale - comp.offset if comp.scale != 1 or comp.offset else values
@@ -209,7 +212,7 @@ def decode_layout(
     cols: dict[str, Column] = {}
     refs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     stack: list[_Expansion] = []
-    devs: list[tuple[object, Raw]] = []
+    devs: list[tuple[DevField, Raw]] = []
     for i, (spec, raw) in enumerate(zip(definition.fields, raws, strict=True)):
         if spec.dev is not None:
             devs.append((spec.dev, raw))
@@ -255,7 +258,7 @@ def decode_layout(
             expansion.elem_bits, expansion.elements.shape[1], expansion.rendering
         )
         for k, start in enumerate(starts):
-            comp = expansion.rendering.components[k]  # type: ignore[attr-defined]
+            comp = expansion.rendering.components[k]
             target = fields.get(comp.target)
             if target is None:
                 continue
@@ -269,25 +272,31 @@ def decode_layout(
             if target.units and target.name not in units:
                 units[target.name] = target.units
             if target.components and target.elem_bits:
-                as_int = np.nan_to_num(raw_target).astype(np.int64)[:, None]
+                as_int = np.clip(np.nan_to_num(raw_target), -(2**62), 2**62).astype(np.int64)
+                as_int = as_int[:, None]
                 valid = expansion.valid & ~col.missing
                 stack.append(_Expansion(target, as_int, target.elem_bits, valid, -1))
     for target_name, parts in expanded.items():
         cols[target_name] = _combine(cols.get(target_name), parts, n)
     if devs:
         developer = out.developer.setdefault(name, {})
+        native_names = definition.info.names if definition.info else frozenset()
         for dev, raw in devs:
-            column = dev.column  # type: ignore[attr-defined]
-            if column in cols and developer.get(column) is None:
-                column = f"dev_{column}"
+            column = developer_column(dev.column, native_names)
             col = render(raw, None)
             if column in cols:  # the same field described twice: first value wins
                 col = _first_present(cols[column], col)
             cols[column] = col
             developer[column] = dev
-            if dev.units and column not in units:  # type: ignore[attr-defined]
-                units[column] = dev.units  # type: ignore[attr-defined]
+            if dev.units and column not in units:
+                units[column] = dev.units
     return cols
+
+
+def developer_column(field_name: str, native_names: frozenset[str] | set[str]) -> str:
+    """The column of a developer field: its name, or ``dev_<name>`` when a field of the
+    message's profile has that name (developer fields never mix with native ones)."""
+    return f"dev_{field_name}" if field_name in native_names else field_name
 
 
 def _first_present(first: Column, second: Column) -> Column:

@@ -25,6 +25,7 @@ __all__ = [
     "Component",
     "FieldInfo",
     "MessageInfo",
+    "Rendering",
     "SubField",
     "message_info",
     "message_number",
@@ -88,7 +89,7 @@ class Component:
 
 
 @dataclass(frozen=True)
-class _Rendering:
+class Rendering:
     """How a field's raw value becomes its value (shared by fields and subfields)."""
 
     name: str
@@ -104,7 +105,7 @@ class _Rendering:
 
 
 @dataclass(frozen=True)
-class SubField(_Rendering):
+class SubField(Rendering):
     """A field's alternative reading where a reference field holds one of ``refs``
     (``(field name, raw value)`` pairs)."""
 
@@ -112,7 +113,7 @@ class SubField(_Rendering):
 
 
 @dataclass(frozen=True)
-class FieldInfo(_Rendering):
+class FieldInfo(Rendering):
     """A field of a message in the profile."""
 
     num: int = 0
@@ -123,11 +124,13 @@ class FieldInfo(_Rendering):
 
 @dataclass(frozen=True)
 class MessageInfo:
-    """A message of the profile, its fields by number."""
+    """A message of the profile, its fields by number, and every name a field or subfield of
+    it can take."""
 
     num: int
     name: str
     fields: dict[int, FieldInfo]
+    names: frozenset[str] = frozenset()
 
 
 def _first(values: Any, default: Any) -> Any:
@@ -191,7 +194,10 @@ def message_info(num: int) -> MessageInfo | None:
             or any(int(c) in accumulated for c in fentry.get("components") or []),
             subfields=subs,
         )
-    return MessageInfo(num, entry["name"], fields)
+    names = {f.name for f in fields.values()} | {
+        sub.name for f in fields.values() for sub in f.subfields
+    }
+    return MessageInfo(num, entry["name"], fields, frozenset(names))
 
 
 @cache
