@@ -32,7 +32,7 @@ from finishline.errors import (
     NotAnActivityError,
     TruncatedFileWarning,
 )
-from finishline.io.fit_messages import FIRST_ABSOLUTE_TIME, FitMessages
+from finishline.io.fit_messages import FIRST_ABSOLUTE_TIME, FitMessages, FitStop
 from finishline.io.fit_samples import DEG_PER_SEMICIRCLE, extra_column_name, sample_columns
 from finishline.io.fit_tables import (
     NAT,
@@ -134,7 +134,7 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
     records = MessageColumns(msgs.columns("record"))
     if msgs.stop is not None:
         meta.truncated = True
-        meta.warnings.append(stop_sentence(msgs, records))
+        meta.warnings.append(stop_sentence(msgs.stop, records))
     sessions = sessions_table(msgs.columns("session"))
     meta.sport, meta.sub_sport = _activity_sport(sessions, msgs.columns("sport"))
     meta.device = _device(msgs.columns("file_id"), msgs.columns("device_info"))
@@ -187,10 +187,8 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
     return make_activity(samples, meta, laps=laps, sessions=sessions, events=events)
 
 
-def stop_sentence(msgs: FitMessages, records: MessageColumns) -> str:
+def stop_sentence(stop: FitStop, records: MessageColumns) -> str:
     """Where decoding stopped, for a runner: after which record, at what distance."""
-    stop = msgs.stop
-    assert stop is not None
     distance = records.num("distance")
     finite = distance[np.isfinite(distance)]
     where = f"record {records.n:,}" if records.n else f"message {stop.n_messages:,}"
