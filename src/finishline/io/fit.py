@@ -239,13 +239,18 @@ def stray_times(times: pd.DatetimeIndex, gap_s: float = 86_400.0) -> np.ndarray:
     from all the others: corrupt timestamps, such as the last record before a decoding error."""
     if len(times) < 4:
         return np.zeros(len(times), dtype=bool)
-    order = np.argsort(times.asi8, kind="stable")
-    t = times.asi8[order]
+    t = times.asi8
+    ordered = bool((np.diff(t) >= 0).all())  # the usual case: no sort needed
+    order = None if ordered else np.argsort(t, kind="stable")
+    if order is not None:
+        t = t[order]
     block = np.concatenate(([0], np.cumsum(np.diff(t) > gap_s * 1e9)))
     size = np.bincount(block)
     if size.size == 1:
         return np.zeros(len(times), dtype=bool)
     stray_sorted = size[block] < 3
+    if order is None:
+        return stray_sorted
     out = np.zeros(len(times), dtype=bool)
     out[order] = stray_sorted
     return out

@@ -149,9 +149,14 @@ def sample_columns(
     units = msgs.units.get("record", {})
     dev_fields = developer_fields(msgs)
 
+    every = rows.size == records.n  # all records, in order (rows are sorted and distinct)
+
+    def take(values: np.ndarray) -> np.ndarray:
+        return values if every else values[rows]
+
     def num(name: str) -> np.ndarray:
         """A native field (a developer field of the same name is not it)."""
-        return np.full(rows.size, np.nan) if name in dev_fields else records.num(name)[rows]
+        return np.full(rows.size, np.nan) if name in dev_fields else take(records.num(name))
 
     def first(*names: str) -> np.ndarray:
         """Row-wise first value among native fields ``names``."""
@@ -187,7 +192,7 @@ def sample_columns(
     for field in records.names:
         if field in MAPPED_RECORD_FIELDS and field not in dev_fields:
             continue
-        values = records.num(field)[rows]
+        values = take(records.num(field))
         if not np.isfinite(values).any():
             continue
         name, unit = extra_column_name(field, units.get(field))
