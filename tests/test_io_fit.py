@@ -614,3 +614,17 @@ def test_garbage_is_a_finishline_error():
     header = bytes([14, 0x10, 0, 0, 100, 0, 0, 0]) + b".FIT" + b"\x00\x00"
     with pytest.raises(FinishlineError):
         _quiet(header + b"\xff" * 50)
+
+
+@pytest.mark.real
+def test_decode_fit_decodes_more_messages_on_request():
+    from finishline.io.fit import decode_fit
+
+    data = _bytes("fit/runpandas__run__run_5.8km.fit")
+    default = decode_fit(data, "run.fit")
+    everything = decode_fit(data, "run.fit", messages="all")
+    chosen = decode_fit(data, "run.fit", messages=["battery"])
+    assert "battery" not in default.names() and "record" in default.names()
+    assert {"battery", "record", "time_in_zone"} <= set(everything.names())
+    assert chosen.names() == ["battery"]
+    assert len(chosen.get("battery")) == len(everything.get("battery")) > 0
