@@ -43,6 +43,7 @@ import fitdecode
 import numpy as np
 import pandas as pd
 from fitparse import FitFile
+from fitparse.utils import FitParseError
 from garmin_fit_sdk import Decoder, Stream
 
 import finishline
@@ -63,16 +64,26 @@ ULTRA_SECONDS = 24 * 3600
 
 
 def fitparse_records(path: Path) -> pd.DataFrame:
-    rows = [{f.name: f.value for f in m.fields} for m in FitFile(str(path)).get_messages("record")]
+    """fitparse's record table (the records before the point where it stops, if it does)."""
+    rows = []
+    try:
+        for m in FitFile(str(path)).get_messages("record"):
+            rows.append({f.name: f.value for f in m.fields})
+    except FitParseError:  # the COROS file: a one-byte uint32 field
+        pass
     return pd.DataFrame(rows)
 
 
 def fitdecode_records(path: Path) -> pd.DataFrame:
+    """fitdecode's record table (the records before the point where it stops, if it does)."""
     rows = []
-    with fitdecode.FitReader(str(path)) as reader:
-        for frame in reader:
-            if isinstance(frame, fitdecode.FitDataMessage) and frame.name == "record":
-                rows.append({f.name: f.value for f in frame.fields})
+    try:
+        with fitdecode.FitReader(str(path)) as reader:
+            for frame in reader:
+                if isinstance(frame, fitdecode.FitDataMessage) and frame.name == "record":
+                    rows.append({f.name: f.value for f in frame.fields})
+    except fitdecode.FitError:
+        pass
     return pd.DataFrame(rows)
 
 
@@ -149,7 +160,13 @@ def timings(fn: Callable[[], object], repeat: int) -> dict[str, float]:
 def bench_file(path: Path, repeat: int, slow_repeat: int) -> dict[str, float]:
     data = path.read_bytes()
     n_records = len(fit_fast.decode(data).columns("record")["_file"])
+    counts = {
+        "garmin-fit-sdk": len(garmin_sdk_records(path)),
+        "fitparse": len(fitparse_records(path)),
+        "fitdecode": len(fitdecode_records(path)),
+    }
     print(f"\n{path.name}  ({len(data) / 1e6:.2f} MB, {n_records} records)")
+    print("  records read: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     msgs = fit_fast.decode(data)
     activity = activity_from_messages(msgs, str(path))
     tables = (activity.samples.drop(columns="elapsed_s"), activity.laps, activity.sessions)
