@@ -26,6 +26,10 @@ NAT = np.iinfo(np.int64).min
 #: FIT sports whose cadence is counted in strides of one leg.
 FOOT_SPORTS = frozenset({"running", "walking", "hiking", "mountaineering", "snowshoeing"})
 
+#: What :func:`pandas.api.types.infer_dtype` calls an object column without any number (an
+#: enum column of names: ``activity_type`` in every record of a COROS file).
+_NO_NUMBERS = frozenset({"empty", "string", "bytes"})
+
 #: What :func:`pandas.api.types.infer_dtype` calls an object column of numbers and ``None``.
 _NUMERIC_OBJECTS = frozenset({"empty", "integer", "floating", "mixed-integer-float", "boolean"})
 
@@ -49,7 +53,7 @@ def as_float(col: pd.Series | np.ndarray) -> np.ndarray:
     # Fields never valid in a file come as all-None object columns: one C-level type scan
     # decides that no value needs the per-value filter below.
     kind = pd.api.types.infer_dtype(values, skipna=True)
-    if kind == "empty":
+    if kind in _NO_NUMBERS:
         return np.full(len(values), np.nan)
     if kind in _NUMERIC_OBJECTS:
         return values.astype(np.float64)
