@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,6 +78,7 @@ def fitparse_records(path: Path) -> pd.DataFrame:
 def fitdecode_records(path: Path) -> pd.DataFrame:
     """fitdecode's record table (the records before the point where it stops, if it does)."""
     rows = []
+    warnings.filterwarnings("ignore", message="invalid field size", module="fitdecode")
     try:
         with fitdecode.FitReader(str(path)) as reader:
             for frame in reader:
