@@ -8,18 +8,23 @@ import warnings
 import numpy as np
 import pytest
 from corpus import corpus_path
-from fatigue_tracks import MARATHON_M, fading_race, real_track, synthetic_track
+from synthetic import MARATHON_M, fading_race, real_track, synthetic_track
 
+from finishline.athlete import Athlete, for_race
 from finishline.errors import EstimateWarning
 from finishline.fatigue import fatigue_state
+from finishline.fatigue.state import complete_track
 
 COMPONENTS = ["pace_ratio", "decoupling", "cadence_residual", "d_prime_min_m", "glycogen_margin_km"]
 
 
 def quiet_state(track, **kw):
+    """The state with the athlete values ``analyze`` would use (estimated ones included)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EstimateWarning)
-        return fatigue_state(track, **kw)
+        athlete = for_race(Athlete(), complete_track(track))
+        state = fatigue_state(track, athlete, **kw)
+    return state.per_second, state.per_km, state.onset_km
 
 
 def test_frames_cover_the_track():
@@ -35,12 +40,23 @@ def test_frames_cover_the_track():
 def test_estimates_are_announced():
     track = fading_race(heart_rate=lambda v, d: 150 + 0 * v)
     with pytest.warns(EstimateWarning) as record:
-        _, per_km, _ = fatigue_state(track)
+        athlete = for_race(Athlete(), track)
     messages = " ".join(str(w.message) for w in record)
-    assert "critical speed estimated" in messages and "heart-rate bounds estimated" in messages
+    assert "critical speed estimated" in messages and "max heart rate estimated" in messages
+    per_km = fatigue_state(track, athlete).per_km
     assert per_km.attrs["critical_speed_mps"] == pytest.approx(
         (30.0 + 12.195) / (30.0 / 3.5 + 12.195 / (3.5 / 1.3)) / 0.848, rel=1e-3
     )
+
+
+def test_fatigue_state_itself_estimates_nothing():
+    track = fading_race(heart_rate=lambda v, d: 150 + 0 * v)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EstimateWarning)
+        state = fatigue_state(track)
+    assert state.per_km["glycogen_margin_km"].isna().all()  # no max HR: no HR intensity
+    assert state.per_km["d_prime_spent"].isna().all()  # no critical speed
+    assert state.assumed == {"d_prime", "glycogen"}
 
 
 @pytest.mark.parametrize("drop", [[], ["moving"], ["stride_length_m", "cadence_spm"]])
@@ -58,9 +74,8 @@ def test_missing_channels_give_nan_components_not_errors(drop):
 def test_everything_missing_but_time():
     track = synthetic_track(((5_000.0, 3.4),))
     track[["distance_m", "speed_mps", "gap_speed_mps"]] = np.nan
-    per_second, per_km, onset = quiet_state(track)
-    assert per_km.empty and math.isnan(onset)
-    assert per_second["pace_ratio"].isna().all()
+    state = fatigue_state(track)
+    assert state.empty and state.per_second.empty and math.isnan(state.onset_km)
 
 
 def test_plain_speed_option_ignores_grade_adjustment():

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from fatigue_tracks import MARATHON_M, fading_race, synthetic_track
 from hypothesis import given
 from hypothesis import strategies as st
+from synthetic import MARATHON_M, fading_race, synthetic_track
 
+from finishline.athlete import Athlete, for_race
 from finishline.fatigue import fatigue_state
 from finishline.risk.watch import (
     MAX_TOTAL_SHIFT,
@@ -33,9 +34,16 @@ def _cadence(speed: np.ndarray, distance: np.ndarray) -> np.ndarray:
 
 
 def _risk(track: pd.DataFrame, **kw) -> pd.DataFrame:
-    _, per_km, _ = fatigue_state(
-        track, hr_max_bpm=190.0, hr_rest_bpm=50.0, critical_speed_mps=4.2, carb_intake_g_per_h=60
-    )
+    per_km = fatigue_state(
+        track,
+        for_race(
+            Athlete.given(
+                hr_max_bpm=190.0, hr_rest_bpm=50.0, critical_speed_mps=4.2, carbs_g_per_h=60
+            ),
+            track,
+            warn=False,
+        ),
+    ).per_km
     return watch_risk(track, per_km, **kw).set_index("km")
 
 
@@ -161,7 +169,14 @@ def test_distance_ramp():
 
 def test_cs_terms_need_a_given_critical_speed(fader):
     track = fading_race(28_000.0, 1.35, v=3.3, heart_rate=_hr, cadence=_cadence)
-    _, per_km, _ = fatigue_state(track, hr_max_bpm=190.0, hr_rest_bpm=50.0, critical_speed_mps=3.4)
+    per_km = fatigue_state(
+        track,
+        for_race(
+            Athlete.given(hr_max_bpm=190.0, hr_rest_bpm=50.0, critical_speed_mps=3.4),
+            track,
+            warn=False,
+        ),
+    ).per_km
     without = physiological_signals(per_km, cs_given=False)
     assert without["first_half_cs"].isna().all() and without["d_prime"].isna().all()
     with_cs = physiological_signals(per_km, cs_given=True)
@@ -177,7 +192,14 @@ def test_cs_terms_need_a_given_critical_speed(fader):
 def test_signals_are_causal(fader):
     """A signal at km k depends only on kilometres up to k (gait after the reference window)."""
     track = fading_race(28_000.0, 1.35, v=3.3, wobble=0.03, heart_rate=_hr, cadence=_cadence)
-    _, per_km, _ = fatigue_state(track, hr_max_bpm=190.0, hr_rest_bpm=50.0, critical_speed_mps=4)
+    per_km = fatigue_state(
+        track,
+        for_race(
+            Athlete.given(hr_max_bpm=190.0, hr_rest_bpm=50.0, critical_speed_mps=4),
+            track,
+            warn=False,
+        ),
+    ).per_km
     signals = physiological_signals(per_km, cs_given=True)
     changed = per_km.copy()
     changed.loc[31:, ["pa_hr_cumulative", "cadence_residual", "d_prime_spent"]] = 0.5
@@ -188,7 +210,9 @@ def test_signals_are_causal(fader):
 
 def test_without_heart_rate_or_cadence_only_splits_count():
     track = fading_race(28_000.0, 1.35, v=3.3)
-    _, per_km, _ = fatigue_state(track, critical_speed_mps=4.0)
+    per_km = fatigue_state(
+        track, for_race(Athlete.given(critical_speed_mps=4.0), track, warn=False)
+    ).per_km
     risk = watch_risk(track, per_km)
     assert (risk["logit_adjustment"] == 0).all()
     assert (risk["p_fail"] == risk["p_splits"]).all()

@@ -8,7 +8,7 @@ kept in :attr:`ActivityMeta.utc_offset_s`. Column names carry their units.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -320,14 +320,3 @@ def schema_markdown() -> str:
         lines += [f"| `{c.name}` | {c.dtype} | {c.unit} | {c.meaning} |" for c in cols]
         lines.append("")
     return "\n".join(lines)
-
-
-def to_jsonable(value: Any) -> Any:
-    """Convert numpy/pandas scalars to plain JSON values (NaN -> None)."""
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from metrics.synthetic import make_run
+from synthetic import make_run
 
 from finishline.clean import clean
 from finishline.metrics.efforts import best_efforts, fastest_effort, speed_curve
@@ -116,5 +116,5 @@ def test_speed_curve_times_grow_and_efforts_named():
     # a best effort is never slower than the whole run's average
     assert (curve["speed_mps"] >= track["distance_m"].iloc[-1] / track["elapsed_s"].iloc[-1]).all()
     best = best_efforts(track)
-    assert best["effort"].tolist() == ["400m", "1km", "1mile", "5km", "10km", "half"]
+    assert best["effort"].tolist() == ["400m", "1k", "mile", "3k", "5k", "10k", "half"]
     assert (best["time_s"].diff().dropna() > 0).all()

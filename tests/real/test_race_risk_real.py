@@ -40,10 +40,11 @@ def result(request):
 
 
 def test_risk_timeline_is_complete_and_finite(result):
-    risk = result.risk
-    total_km = result.track["distance_m"].iloc[-1] / 1000.0
+    risk = result.risk.table
+    start_km = result.race.final_segment_start_m / 1000.0
     assert risk["km"].iloc[0] == 5
-    assert risk["km"].tolist() == list(range(5, min(int(np.ceil(total_km)) - 1, 41) + 1))
+    # 5 km to the start of the race's final mile (the chip model reaches 41 km)
+    assert risk["km"].tolist() == list(range(5, min(int(np.floor(start_km)), 41) + 1))
     p = risk[["p_fail", "p_lo", "p_hi", "p_splits", "logit_adjustment"]].to_numpy()
     assert np.isfinite(p).all()
     assert (risk["p_lo"] <= risk["p_fail"]).all() and (risk["p_fail"] <= risk["p_hi"]).all()
@@ -51,34 +52,34 @@ def test_risk_timeline_is_complete_and_finite(result):
 
 
 def test_risk_starts_low(result):
-    early = result.risk.set_index("km").loc[5:10, "p_fail"]
+    early = result.risk.table.set_index("km").loc[5:10, "p_fail"]
     assert (early < 0.2).all()
 
 
 def test_verdict_matches_the_measured_final_mile(result):
     fm = result.final_mile
-    failed = fm["pace_ratio"] >= 1.25 or fm["walk_s"] + fm["stop_s"] >= 60
-    assert fm["failed"] == failed
+    failed = fm.pace_ratio >= 1.25 or fm.walk_s + fm.stop_s >= 60
+    assert fm.failed == failed
     assert result.verdict.startswith("Final mile failed") == failed
     match = re.search(r"(\d+) % (slower|faster) than", result.verdict)
     assert match
-    assert float(match.group(1)) == round(abs(100 * (fm["pace_ratio"] - 1)))
-    assert match.group(2) == ("slower" if fm["pace_ratio"] >= 1 else "faster")
+    assert float(match.group(1)) == round(abs(100 * (fm.pace_ratio - 1)))
+    assert match.group(2) == ("slower" if fm.pace_ratio >= 1 else "faster")
 
 
 def test_json_has_no_nan(result):
     doc = result.to_json()
     text = json.dumps(doc, allow_nan=False)
     assert "NaN" not in text and "Infinity" not in text
-    assert len(doc["risk"]) == len(result.risk)
+    assert len(doc["risk"]) == len(result.risk.table)
     assert doc["verdict"] == result.verdict
 
 
 def test_twin_cities_tcx_and_gpx_agree_on_risk():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        tcx = analyze(_path("TwinCitiesMarathon2014.tcx")).risk.set_index("km")
-        gpx = analyze(_path("TwinCitiesMarathon2014.gpx")).risk.set_index("km")
+        tcx = analyze(_path("TwinCitiesMarathon2014.tcx")).risk.table.set_index("km")
+        gpx = analyze(_path("TwinCitiesMarathon2014.gpx")).risk.table.set_index("km")
     for km in (10, 20, 30, 35, 40):
         assert tcx.loc[km, "p_splits"] == pytest.approx(gpx.loc[km, "p_splits"], abs=0.02)
 
@@ -89,6 +90,6 @@ def test_marathons_that_held_were_rated_low_late():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = analyze(_path(name))
-        assert not res.final_mile["failed"]
-        late = res.risk.set_index("km").loc[35:41]
+        assert not res.final_mile.failed
+        late = res.risk.table.set_index("km").loc[35:41]
         assert (late["p_fail"] < 0.15).all()

@@ -15,7 +15,6 @@ reference). science.md section 2.3.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from finishline.fatigue.pace_fade import effort_speed, moving_seconds
@@ -26,12 +25,10 @@ from finishline.fatigue.reference import (
     reference_window,
     track_column,
 )
+from finishline.metrics.decoupling import cumulative_pa_hr
 
 #: Trailing window (s) of the per-second efficiency factor.
 CARDIAC_WINDOW_S = 600.0
-
-#: Cumulative Pa:HR starts here (m): the first kilometres are dominated by HR kinetics.
-DECOUPLING_START_M = 5_000.0
 
 
 def _weights(track: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -114,8 +111,9 @@ def km_decoupling(track: pd.DataFrame, reference_ef: float | None = None) -> pd.
     pandas.DataFrame
         Indexed by 1-based ``km``: ``heart_rate_bpm`` (time-weighted mean, 1/min),
         ``efficiency_m_per_beat`` (m/beat), ``decoupling`` (``1 - EF_km / EF_ref``) and
-        ``pa_hr_cumulative``: classic Pa:HR ``(EF1 - EF2) / EF1`` over the stretch from 5 km
-        to the end of the kilometre, split into halves of equal moving time (NaN before 6 km).
+        ``pa_hr_cumulative``: classic Pa:HR ``(EF1 - EF2) / EF1`` from the decoupling window's
+        start to the end of the kilometre (:func:`finishline.metrics.decoupling.
+        cumulative_pa_hr`, the race's decoupling curve; NaN for the first kilometre of it).
 
     References
     ----------
@@ -137,34 +135,6 @@ def km_decoupling(track: pd.DataFrame, reference_ef: float | None = None) -> pd.
     out["heart_rate_bpm"] = (sums["beats"] * 60.0 / sums["seconds"]).where(sums["seconds"] > 0)
     out["efficiency_m_per_beat"] = (sums["metres"] / sums["beats"]).where(sums["beats"] > 0)
     out["decoupling"] = 1.0 - out["efficiency_m_per_beat"] / ref
-    out["pa_hr_cumulative"] = _cumulative_pa_hr(distance, metres, beats, seconds, out.index)
+    ends_m = out.index.to_numpy(dtype="float64") * 1000.0
+    out["pa_hr_cumulative"] = cumulative_pa_hr(track, ends_m) if len(ends_m) else []
     return out
-
-
-def _cumulative_pa_hr(
-    distance: pd.Series,
-    metres: pd.Series,
-    beats: pd.Series,
-    seconds: pd.Series,
-    kms: pd.Index,
-) -> np.ndarray:
-    """Pa:HR from 5 km to each kilometre end, halves split at equal HR-valid moving time."""
-    after = (distance >= DECOUPLING_START_M).to_numpy()
-    cm = np.cumsum(np.where(after, metres.to_numpy(), 0.0))
-    cb = np.cumsum(np.where(after, beats.to_numpy(), 0.0))
-    ct = np.cumsum(np.where(after, seconds.to_numpy(), 0.0))
-    dist = distance.ffill().fillna(0.0).to_numpy()
-    ends = np.searchsorted(dist, kms.to_numpy(dtype="float64") * 1000.0, side="right") - 1
-    ends = np.clip(ends, 0, len(dist) - 1) if len(dist) else ends
-    if not len(dist):
-        return np.full(len(kms), np.nan)
-    t_end = ct[ends]
-    mids = np.clip(np.searchsorted(ct, t_end / 2.0, side="left"), 0, len(dist) - 1)
-    m1, b1 = cm[mids], cb[mids]
-    m2, b2 = cm[ends] - m1, cb[ends] - b1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ef1 = np.where(b1 > 0, m1 / b1, np.nan)
-        ef2 = np.where(b2 > 0, m2 / b2, np.nan)
-        pa_hr = (ef1 - ef2) / ef1
-    enough = kms.to_numpy(dtype="float64") * 1000.0 >= DECOUPLING_START_M + 1_000.0
-    return np.where(enough, pa_hr, np.nan)

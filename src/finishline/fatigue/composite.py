@@ -174,3 +174,49 @@ def fatigue_onset_km(
     if not qualifies.any():
         return float("nan")
     return float(kms[np.argmax(qualifies)] - 1.0)
+
+
+#: Signal -> (per-km column, level that counts as "set in", label in words).
+SIGNALS: dict[str, tuple[str, float, str]] = {
+    "pace_fade": ("score_pace", ONSET_THRESHOLD, "pace fade"),
+    "decoupling": (
+        "score_cardiac",
+        ONSET_THRESHOLD,
+        "cardiac drift (efficiency 4 % below your reference level)",
+    ),
+    "gait": ("score_gait", ONSET_THRESHOLD, "gait change"),
+    "glycogen": ("glycogen_below_zero", 0.5, "glycogen margin below zero"),
+}
+
+
+def signal_onsets(per_km: pd.DataFrame | None) -> dict[str, float | None]:
+    """Where each fatigue signal set in (km), by the composite index's sustained rule.
+
+    A signal sets in at the start of the first kilometre beginning at or after 5 km from which
+    it stays at or above its level for 3 consecutive kilometres: component score >= 0.4 for
+    pace fade (10 % slower than the reference), cardiac decoupling (4 %) and gait (2 %
+    speed-corrected change); glycogen margin below 0 km for the glycogen signal.
+
+    Parameters
+    ----------
+    per_km
+        Per-km frame of :func:`finishline.fatigue.fatigue_state`.
+
+    Returns
+    -------
+    dict
+        Signal name -> onset (km), or None when it never set in (or the data lack it).
+    """
+    out: dict[str, float | None] = {name: None for name in SIGNALS}
+    if per_km is None or per_km.empty:
+        return out
+    frame = per_km
+    if "glycogen_margin_km" in frame:
+        margin = frame["glycogen_margin_km"].astype("float64")
+        frame = frame.assign(glycogen_below_zero=(margin < 0).astype(float).where(margin.notna()))
+    for name, (column, level, _) in SIGNALS.items():
+        if column not in frame or frame[column].isna().all():
+            continue
+        onset = fatigue_onset_km(frame[column], threshold=level, min_km=ONSET_MIN_KM)
+        out[name] = float(onset) if np.isfinite(onset) else None
+    return out

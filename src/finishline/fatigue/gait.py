@@ -154,7 +154,13 @@ def speed_corrected_residual(
     return residual.rename(f"{column}_residual"), model
 
 
-def gait_residuals(track: pd.DataFrame, window_s: float = GAIT_WINDOW_S) -> pd.DataFrame:
+def gait_residuals(
+    track: pd.DataFrame,
+    window_s: float = GAIT_WINDOW_S,
+    *,
+    start_m: float = REFERENCE_START_M,
+    end_m: float = REFERENCE_END_M,
+) -> pd.DataFrame:
     """Smoothed speed-corrected cadence and stride-length residuals per second (fractions).
 
     Returns
@@ -169,8 +175,8 @@ def gait_residuals(track: pd.DataFrame, window_s: float = GAIT_WINDOW_S) -> pd.D
     Zandbergen et al. (2023); science.md section 2.3.
     """
     weights = moving_seconds(track)
-    cadence, _ = speed_corrected_residual(track, "cadence_spm")
-    stride, _ = speed_corrected_residual(track, "stride_length_m")
+    cadence, _ = speed_corrected_residual(track, "cadence_spm", start_m, end_m)
+    stride, _ = speed_corrected_residual(track, "stride_length_m", start_m, end_m)
     return pd.DataFrame(
         {
             "cadence_residual": trailing_mean(cadence, weights, window_s),

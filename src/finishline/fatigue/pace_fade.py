@@ -13,16 +13,13 @@ Smyth B., Muniz-Pumares D. (2020) *Med Sci Sports Exerc* 52:2637 (second half > 
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from finishline.fatigue.reference import (
     REFERENCE_END_M,
     REFERENCE_START_M,
-    km_index,
     moving_mask,
     reference_window,
-    step_metres,
     step_seconds,
     track_column,
     trailing_mean,
@@ -108,61 +105,6 @@ def pace_ratio(
     return ratio.rename("pace_ratio")
 
 
-def km_splits(track: pd.DataFrame, reference_mps: float | None = None) -> pd.DataFrame:
-    """One row per kilometre started: length, moving time, speed and pace ratio.
-
-    Parameters
-    ----------
-    track
-        1 Hz track.
-    reference_mps
-        Reference speed (m/s); computed with :func:`reference_speed_mps` when ``None``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by 1-based ``km``, columns ``distance_end_m`` (m), ``km_length_m`` (m; the last
-        kilometre may be partial), ``moving_time_s`` (s), ``speed_mps`` (m/s, distance over
-        moving time), ``gap_speed_mps`` (m/s, grade-adjusted distance over moving time) and
-        ``pace_ratio`` (reference speed over the kilometre's grade-adjusted speed).
-
-    References
-    ----------
-    Smyth B. (2021) *PLOS ONE* 16:e0251513.
-    """
-    distance = track_column(track, "distance_m")
-    ref = reference_speed_mps(track) if reference_mps is None else reference_mps
-    if distance.isna().all():
-        return _empty_splits()
-    km = km_index(distance).to_numpy()
-    moving = moving_seconds(track)
-    metres = step_metres(track).where(moving > 0, 0.0)
-    effort = effort_speed(track)
-    gap_metres = (effort * moving).where(effort.notna(), np.nan)
-    grouped = pd.DataFrame(
-        {
-            "moving_time_s": moving.to_numpy(),
-            "metres": metres.to_numpy(),
-            "gap_metres": gap_metres.fillna(0.0).to_numpy(),
-            "gap_time_s": moving.where(effort.notna(), 0.0).to_numpy(),
-        }
-    ).groupby(km)
-    sums = grouped.sum()
-    total = float(distance.max())
-    n_km = int(np.ceil(total / 1000.0)) if total > 0 else 0
-    sums = sums.reindex(pd.RangeIndex(1, n_km + 1, name="km"), fill_value=0.0)
-    out = pd.DataFrame(index=sums.index)
-    out["distance_end_m"] = np.minimum(out.index.to_numpy() * 1000.0, total)
-    out["km_length_m"] = out["distance_end_m"] - (out.index.to_numpy() - 1) * 1000.0
-    out["moving_time_s"] = sums["moving_time_s"]
-    time = sums["moving_time_s"].where(sums["moving_time_s"] > 0)
-    out["speed_mps"] = sums["metres"] / time
-    gap_time = sums["gap_time_s"].where(sums["gap_time_s"] > 0)
-    out["gap_speed_mps"] = sums["gap_metres"] / gap_time
-    out["pace_ratio"] = ref / out["gap_speed_mps"].where(out["gap_speed_mps"] > 0)
-    return out
-
-
 def fade_slope(pace_ratio_per_km: pd.Series, span_km: int = 10) -> pd.Series:
     """Slope of the per-km pace ratio over the trailing ``span_km`` kilometres (1/km).
 
@@ -179,19 +121,3 @@ def fade_slope(pace_ratio_per_km: pd.Series, span_km: int = 10) -> pd.Series:
     cov = (x * r).rolling(**roll).mean() - x.rolling(**roll).mean() * r.rolling(**roll).mean()
     var = (x * x).rolling(**roll).mean() - x.rolling(**roll).mean() ** 2
     return (cov / var.where(var > 0)).rename("pace_fade_slope_per_km")
-
-
-def _empty_splits() -> pd.DataFrame:
-    """The :func:`km_splits` frame with no rows (a track without distance)."""
-    cols = [
-        "distance_end_m",
-        "km_length_m",
-        "moving_time_s",
-        "speed_mps",
-        "gap_speed_mps",
-        "pace_ratio",
-    ]
-    return pd.DataFrame(
-        {c: pd.Series(dtype="float64") for c in cols},
-        index=pd.RangeIndex(0, name="km"),
-    )

@@ -16,15 +16,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-#: Start and end of the reference window, in metres of race distance (Smyth 2021).
-REFERENCE_START_M = 5_000.0
-REFERENCE_END_M = 20_000.0
+from finishline.definitions import PAUSE_GAP_S, REFERENCE_END_M, REFERENCE_START_M, STOP_SPEED_MPS
 
 #: A sample gap longer than this (s) is a pause: it adds no moving time.
-MAX_STEP_S = 10.0
+MAX_STEP_S = PAUSE_GAP_S
 
 #: Below this speed (m/s) a sample counts as stopped when the track has no ``moving`` column.
-MOVING_SPEED_MPS = 0.5
+MOVING_SPEED_MPS = STOP_SPEED_MPS
 
 
 def track_column(track: pd.DataFrame, name: str) -> pd.Series:
