@@ -12,7 +12,7 @@ from garmin_fit_sdk import Decoder, Stream
 
 import finishline
 from finishline.activity import ActivityMeta, make_activity
-from finishline.errors import AnalysisError, FinishlineWarning, NotAnActivityError
+from finishline.errors import AnalysisError, FinishlineWarning
 from finishline.geo import EARTH_RADIUS_M
 from finishline.plan import (
     PROFILE_COLUMNS,
