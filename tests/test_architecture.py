@@ -69,7 +69,7 @@ def test_no_import_cycles() -> None:
 
 
 #: Modules being split in their own branches (FIT decoder, figure families); remove on merge.
-BEING_SPLIT = {"finishline.io.fit", "finishline.io.fit_fast", "finishline.viz.race"}
+BEING_SPLIT = {"finishline.viz.race"}
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from garmin_fit_sdk import Decoder, Stream
 
 import finishline
 from finishline.activity import ActivityMeta, make_activity
-from finishline.errors import AnalysisError, FinishlineWarning, NotAnActivityError
+from finishline.errors import AnalysisError, FinishlineWarning
 from finishline.geo import EARTH_RADIUS_M
 from finishline.plan import (
     PROFILE_COLUMNS,
@@ -213,11 +213,6 @@ def test_a_fit_course_decoded_by_the_sdk_matches_its_tcx() -> None:
 
 
 @pytest.mark.real
-@pytest.mark.xfail(
-    raises=NotAnActivityError,
-    strict=False,
-    reason="FIT course reading lands with the fit-sdk branch",
-)
 def test_a_fit_course_read_by_finishline_plans_like_its_tcx() -> None:
     fit = course_profile(
         finishline.read(corpus_path("bad/heartandsole__testcourse__nosport_25.3km.fit"))
