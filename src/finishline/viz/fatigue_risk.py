@@ -68,9 +68,7 @@ def _score_heatmap(fig: go.Figure, fatigue: FatigueState, x: np.ndarray, unit: U
             ygap=2,
             name="component scores",
             customdata=np.repeat(np.array(status, dtype=object)[:, None], x.size, axis=1),
-            colorbar=colorbar_below(
-                "component score (0 none - 1 strong)", [0, 0.5, 1], ["0", "0.5", "1"], -0.22
-            ),
+            colorbar=colorbar_below("score", [0, 0.5, 1], ["0 none", "0.5", "1 strong"], -0.2),
             hovertemplate="%{y}: %{z:.2f} at %{x:.1f} "
             + unit_label(unit)
             + " (%{customdata})<extra></extra>",

@@ -164,7 +164,7 @@ def heart_rate_figure(
     onset = decoupling.onset_m if decoupling is not None else float("nan")
     if np.isfinite(onset):
         x_onset = onset / METERS_PER_UNIT[unit]
-        text = f"Pa:HR decoupling >= {100 * DECOUPLING_LIMIT:.0f} % from {x_onset:.1f} {unit_label(unit)}"
+        text = f"Pa:HR >= {100 * DECOUPLING_LIMIT:.0f} % from {x_onset:.1f} {unit_label(unit)}"
         mark_onset(fig, x_onset, len(panels), text, x_max)
     distance_axis(fig, unit, 0.0, x_max, rows=len(panels))
     fig.update_layout(showlegend=False)

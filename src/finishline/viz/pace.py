@@ -255,7 +255,7 @@ def splits_figure(
 
 def _shade_stops(fig: go.Figure, stops: pd.DataFrame | None, from_m: float, unit: Unit) -> None:
     """Shade the analysis' walking and stopped stretches from ``from_m`` on (a stop covers
-    almost no distance: it is drawn at least 12 m wide to be seen)."""
+    almost no distance: it is drawn at least 30 m wide to be seen)."""
     if stops is None or stops.empty:
         return
     scale = METERS_PER_UNIT[unit]
@@ -263,7 +263,7 @@ def _shade_stops(fig: go.Figure, stops: pd.DataFrame | None, from_m: float, unit
         rows = stops[(stops["kind"] == kind) & (stops["start_m"] + stops["distance_m"] >= from_m)]
         for start_m, length_m in zip(rows["start_m"], rows["distance_m"], strict=True):
             x0 = max(float(start_m), from_m) / scale
-            x1 = (float(start_m) + max(float(length_m), 12.0)) / scale
+            x1 = (float(start_m) + max(float(length_m), 30.0)) / scale
             fig.add_vrect(x0=x0, x1=x1, fillcolor=fill, line_width=0, layer="below")
         if len(rows):
             fig.add_trace(legend_key(name, fill))

@@ -14,7 +14,8 @@ Stable hooks for tests and scripts:
   ``<li>`` per item;
 - ``window.flFirstViewMs`` is when the figures of the first screen had drawn and
   ``window.flDrawnMs`` when every figure had (ms since navigation start); then
-  ``document.body.dataset.drawn == "true"``.
+  ``document.body.dataset.drawn == "true"``; ``window.flFigureMs`` maps each plot's id to the
+  time its drawing took (ms).
 """
 
 from __future__ import annotations
@@ -47,9 +48,13 @@ RENDER_SCRIPT = """
   var config = %s;
   var items = Array.prototype.slice.call(document.querySelectorAll('script.fl-fig-data'));
   function target(data) { return document.getElementById(data.dataset.target); }
+  window.flFigureMs = {};
   function draw(data) {
-    var fig = JSON.parse(data.textContent);
-    return Plotly.newPlot(target(data), fig.data, fig.layout, config);
+    var start = performance.now(), fig = JSON.parse(data.textContent);
+    return Plotly.newPlot(target(data), fig.data, fig.layout, config).then(function (plot) {
+      window.flFigureMs[data.dataset.target] = performance.now() - start;
+      return plot;
+    });
   }
   function inView(data) {
     var box = target(data).getBoundingClientRect();
@@ -111,6 +116,7 @@ h2.fl-fig-title {{ font-size: 16px; font-weight: 600; line-height: 1.3; }}
 .fl-plot {{ width: 100%; }}
 .fl-scroll {{ overflow-x: auto; -webkit-overflow-scrolling: touch; max-width: 100%; }}
 .fl-scroll table {{ min-width: 520px; }}
+.fl-scroll table.fl-narrow {{ min-width: 0; }}
 nav {{ display: flex; flex-wrap: wrap; gap: 4px 14px; margin: 0 0 12px; }}
 details summary {{ cursor: pointer; color: #555; font-size: 13px; }}
 @media (max-width: 600px) {{

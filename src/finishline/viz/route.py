@@ -58,7 +58,7 @@ def _pace_marker(pace: np.ndarray, unit: Unit) -> dict[str, Any]:
     }
 
 
-def route_figure(track: pd.DataFrame, unit: Unit = "km", *, max_points: int = 1500) -> go.Figure:
+def route_figure(track: pd.DataFrame, unit: Unit = "km", *, max_points: int = 500) -> go.Figure:
     """The route from latitude/longitude, coloured by pace, on equal-aspect axes.
 
     Parameters

@@ -69,6 +69,7 @@ def html_table(
     ident: str | None = None,
     sortable: bool = False,
     text_columns: Sequence[str] = (),
+    narrow: bool = False,
     row_class: str = "_class",
 ) -> str:
     """An HTML table in a horizontal scroller (wide tables scroll on a phone, the page does not).
@@ -86,6 +87,8 @@ def html_table(
         Headers sort the rows (:data:`SORT_SCRIPT`).
     text_columns
         Keys of left-aligned (text) columns; numbers are right-aligned.
+    narrow
+        The table fits a phone screen as it is (wrapping its text) rather than scrolling.
     """
     text = set(text_columns)
     head = "".join(
@@ -98,7 +101,8 @@ def html_table(
         + "</tr>"
         for row in rows
     )
-    attrs = (f' id="{ident}"' if ident else "") + (' class="fl-sortable"' if sortable else "")
+    classes = " ".join(c for c, on in (("fl-sortable", sortable), ("fl-narrow", narrow)) if on)
+    attrs = (f' id="{ident}"' if ident else "") + (f' class="{classes}"' if classes else "")
     return (
         f'<div class="fl-scroll"><table{attrs}><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></div>"
@@ -203,24 +207,24 @@ def athlete_table_html(athlete: Athlete, ident: str = "fl-athlete") -> str:
         source = athlete.source(name)
         if source is None or name == "name":
             continue
+        rule = athlete.rule(name)
+        how = f"<br><small>{html.escape(rule)}</small>" if rule else ""
         rows.append(
             {
-                "value": meaning,
+                "value": Cell(f"{html.escape(meaning)}{how}", meaning),
                 "shown": athlete_value_text(athlete, name),
                 "source": Cell(html.escape(source), source, f"fl-{source}"),
-                "rule": athlete.rule(name),
                 "_class": f"fl-source-{source}",
             }
         )
     if not rows:
         return '<p class="fl-note">No athlete values were given or estimated.</p>'
     columns = [
-        ("value", "athlete value"),
+        ("value", "athlete value (how it was obtained)"),
         ("shown", "value"),
         ("source", "source"),
-        ("rule", "how"),
     ]
-    return html_table(rows, columns, ident=ident, text_columns=("value", "source", "rule"))
+    return html_table(rows, columns, ident=ident, text_columns=("value", "source"), narrow=True)
 
 
 def athlete_section_html(athlete: Athlete, ident: str = "fl-athlete") -> str:

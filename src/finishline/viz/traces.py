@@ -29,7 +29,7 @@ from finishline.viz.theme import (
 #: Below this speed (m/s) a point is a stop, not a pace: drawn as a gap.
 MIN_PACE_SPEED_MPS = 0.8
 #: Points per line a figure is reduced to (a screen is at most ~1,000 px wide).
-DISPLAY_POINTS = 1500
+DISPLAY_POINTS = 1000
 #: Longest line (characters) of text drawn inside a plot: fits a 400 px phone screen.
 WRAP_CHARS = 40
 
@@ -250,7 +250,8 @@ def reference_line(
 
 def mark_onset(fig: go.Figure, x_onset: float, rows: int, text: str, x_max: float) -> None:
     """A dashed line through every panel at ``x_onset`` and its label above the first one,
-    written away from the nearer edge so that a phone screen does not cut it off."""
+    anchored away from the nearer edge (centred in the middle third) so that a phone screen
+    does not cut it off."""
     for row in range(1, rows + 1):
         fig.add_vline(
             x=x_onset,
@@ -258,6 +259,8 @@ def mark_onset(fig: go.Figure, x_onset: float, rows: int, text: str, x_max: floa
             row=row,
             col=1,
         )
+    share = x_onset / x_max if x_max > 0 else 0.5
+    anchor = "left" if share < 0.3 else "right" if share > 0.7 else "center"
     fig.add_annotation(
         x=x_onset,
         y=1.0,
@@ -265,9 +268,10 @@ def mark_onset(fig: go.Figure, x_onset: float, rows: int, text: str, x_max: floa
         yref="paper",
         yanchor="bottom",
         text=text,
-        xanchor="right" if x_onset > 0.5 * x_max else "left",
+        xanchor=anchor,
         showarrow=False,
         font={"color": COLORS["marker"], "size": 12},
+        bgcolor="rgba(255,255,255,0.85)",
     )
 
 
