@@ -22,21 +22,27 @@ _REJECTED_FILL = "rgba(153,153,153,0.15)"
 _DAY_HOVER = {"text": "%{x|%a %d %b %Y}"}
 
 
-def recent_range(dates: pd.Index, days: int = RECENT_DAYS) -> list[pd.Timestamp] | None:
+def recent_range(
+    dates: pd.Index, days: int = RECENT_DAYS, period_days: int = 1
+) -> list[pd.Timestamp] | None:
     """The x range of a season chart: the last ``days`` days with data, 5 days' margin.
 
-    An explicit range also stops plotly's autorange from making room for the text of
-    data-anchored annotations, which on a phone widened the axis by a year.
+    ``period_days`` is what one point covers (7 for a week labelled by its first day): the
+    range reaches the end of the last period. An explicit range also stops plotly's autorange
+    from making room for the text of data-anchored annotations, which on a phone widened the
+    axis by a year.
     """
     if not len(dates):
         return None
-    last, first = dates.max(), dates.min()
+    last = dates.max() + pd.Timedelta(days=period_days - 1)
     pad = pd.Timedelta(days=5)
-    return [max(first, last - pd.Timedelta(days=days)) - pad, last + pad]
+    return [max(dates.min(), last - pd.Timedelta(days=days)) - pad, last + pad]
 
 
-def _date_axis(fig: go.Figure, dates: pd.Index, header: dict | None = None) -> None:
-    fig.update_xaxes(range=recent_range(dates), unifiedhovertitle=header or _DAY_HOVER)
+def _date_axis(fig: go.Figure, dates: pd.Index, header: dict | None = None, period_days: int = 1):
+    fig.update_xaxes(
+        range=recent_range(dates, period_days=period_days), unifiedhovertitle=header or _DAY_HOVER
+    )
 
 
 def rejected_spans(cs_trend: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.Timestamp, str]]:
@@ -147,7 +153,7 @@ def weekly_volume_figure(weekly: pd.DataFrame) -> go.Figure:
         )
     )
     fig.update_yaxes(title_text="distance (km)", rangemode="tozero")
-    _date_axis(fig, weekly.index, {"text": "week of %{x|%d %b %Y}"})
+    _date_axis(fig, weekly.index, {"text": "week of %{x|%d %b %Y}"}, period_days=7)
     fig.update_layout(hovermode="x unified")
     return fig
 
