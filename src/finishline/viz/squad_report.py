@@ -120,7 +120,7 @@ def athlete_section(name: str, anchor: str, result: SquadAnalysis, row: Mapping[
     season: SeasonAnalysis | None = result.seasons.get(name)
     folder = html.escape(str(result.folders.get(name) or ""))
     skipped = result.skipped[result.skipped["athlete"] == name] if len(result.skipped) else []
-    head = f'<section class="fl-athlete"><h2 id="{anchor}">{html.escape(name)}</h2>'
+    head = '<section class="fl-athlete">' + f"<h2 id='{anchor}'>{html.escape(name)}</h2>"
     if season is None:
         return (
             f"{head}<p>{folder}: no season ({html.escape(result.errors.get(name, ''))}); "
