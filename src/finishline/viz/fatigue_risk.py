@@ -153,9 +153,9 @@ def risk_figure(
         ``calibration``; ``notes``). A transferred calibration and the notes are the figure's
         subtitle.
     final_mile
-        The observed final mile, stated in the note box.
+        The observed final mile, stated in the note box when there is no verdict.
     verdict
-        The verdict in words; its first sentence heads the note box.
+        The verdict in words; its first sentence (which states the final mile) is the note.
     unit
         Distance axis unit.
     """
@@ -194,7 +194,8 @@ def risk_figure(
         )
     )
     lines = [f"<b>{t}</b>" for t in wrap_text(first_sentence(verdict))] if verdict else []
-    if final_mile is not None and np.isfinite(final_mile.pace_ratio):
+    if not verdict and final_mile is not None and np.isfinite(final_mile.pace_ratio):
+        # the verdict's first sentence already states the final mile
         lines += wrap_text(
             f"Observed: final mile {final_mile.slowdown_pct:+.0f} % vs the "
             f"{final_mile.reference} pace ({final_mile.outcome})"

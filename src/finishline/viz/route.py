@@ -24,6 +24,7 @@ from finishline.viz.theme import (
 )
 from finishline.viz.traces import (
     colorbar_below,
+    compact,
     has_data,
     new_figure,
     pace_from_speed,
@@ -80,12 +81,13 @@ def route_figure(track: pd.DataFrame, unit: Unit = "km", *, max_points: int = 50
         pos["lat_deg"].to_numpy(dtype="float64"), pos["lon_deg"].to_numpy(dtype="float64"), unit
     )
     sel = slice(None, None, stride)
+    x, y = compact(east[sel]), compact(north[sel])
     u = unit_label(unit)
     fig = new_figure(title, height=560)
     fig.add_trace(
         go.Scatter(
-            x=east[sel].astype(np.float32),
-            y=north[sel].astype(np.float32),
+            x=x,
+            y=y,
             mode="lines",
             line={"color": "#CCCCCC", "width": 5},
             hoverinfo="skip",
@@ -94,7 +96,9 @@ def route_figure(track: pd.DataFrame, unit: Unit = "km", *, max_points: int = 50
     )
     marker: dict[str, Any] = {"size": 5, "color": COLORS["pace"]}
     dist = pos["distance_m"].to_numpy(dtype="float64")[sel] / METERS_PER_UNIT[unit]
-    customdata = np.column_stack([np.round(dist, 2).astype(str), np.full(dist.size, "-")])
+    customdata = np.column_stack(
+        [[f"{d:.2f}" for d in dist], np.full(dist.size, "-", dtype=object)]
+    )
     if has_data(pos, "speed_mps"):
         # ~30 s mean: colour the trend, not each stride
         speed = smooth(pos["speed_mps"].to_numpy(dtype="float64"), max(stride, 30))
@@ -104,8 +108,8 @@ def route_figure(track: pd.DataFrame, unit: Unit = "km", *, max_points: int = 50
             customdata[:, 1] = pace_strings(pace)
     fig.add_trace(
         go.Scatter(
-            x=east[sel].astype(np.float32),
-            y=north[sel].astype(np.float32),
+            x=x,
+            y=y,
             mode="markers",
             marker=marker,
             customdata=customdata,
