@@ -198,7 +198,9 @@ def test_heart_figure_draws_the_analysis_efficiency_and_decoupling(analysis) -> 
 
 def test_heart_figure_without_hr_keeps_cadence() -> None:
     track = synthetic_track(hr=False)
-    assert [t.name for t in heart.heart_rate_figure(track, "km").data] == ["cadence"]
+    fig = heart.heart_rate_figure(track, "km")
+    assert [t.name for t in fig.data] == ["cadence"]
+    assert "no heart rate" in fig.layout.title.subtitle.text
 
 
 def test_final_mile_draws_the_analysis_stops_and_outcome(analysis) -> None:
@@ -226,9 +228,12 @@ def test_final_mile_draws_the_analysis_stops_and_outcome(analysis) -> None:
     avg = _trace(fig, "final-mile average")
     assert avg.y[0] == pytest.approx(fm.pace_s_per_km)
     # the outcome is the analysis' word, not a threshold of the figure's own
-    held = replace(fm, failed=False, pace_ratio=1.01)
+    held = replace(fm, failed=False, pace_ratio=1.01, walk_s=0.0, stop_s=0.0)
     fig = pace.final_mile_figure(analysis.track, "km", final_mile=held, stops=stops)
-    assert fig.layout.title.text.endswith("(held)")
+    assert fig.layout.title.text.endswith("+1 % vs 5-20 km (held)")
+    walked = replace(held, failed=True, walk_s=50.0, stop_s=30.0)
+    fig = pace.final_mile_figure(analysis.track, "km", final_mile=walked, stops=stops)
+    assert fig.layout.title.text.endswith("+1 % vs 5-20 km, 80 s walking or stopped (failed)")
 
 
 def test_final_mile_figure_short_run(analysis) -> None:

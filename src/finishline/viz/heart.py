@@ -135,6 +135,9 @@ def heart_rate_figure(
     if not panels:
         return unavailable_figure(title, "the file has no heart rate or cadence")
     fig = stacked_panels(title, len(panels), 170 * len(panels) + 90)
+    if not has_data(track, "heart_rate_bpm"):
+        note = "The file has no heart rate: no efficiency or decoupling to show."
+        fig.update_layout(title={"subtitle": {"text": note}})
     for row, panel in enumerate(panels, start=1):
         fig.add_trace(line(panel.x, panel.y, panel.name, panel.color, panel.hover), row=row, col=1)
         fig.update_yaxes(title_text=panel.axis, row=row, col=1)

@@ -314,9 +314,12 @@ def final_mile_figure(
     pace = pace_from_speed(smooth(binned["speed_mps"].to_numpy(), int(smooth_m / 10.0)), unit)
     ref = per_unit(final_mile.reference_pace_s_per_km, unit)
     mile_pace = per_unit(final_mile.pace_s_per_km, unit)
+    off_pace_s = final_mile.walk_s + final_mile.stop_s
+    # a mile can fail on walking alone: the seconds say why a small slowdown "failed"
+    walked = f", {off_pace_s:.0f} s walking or stopped" if off_pace_s > 0 else ""
     fig = new_figure(
         f"{title}: {format_pace(mile_pace, unit)}, {final_mile.slowdown_pct:+.0f} % vs "
-        f"{final_mile.reference} ({final_mile.outcome})",
+        f"{final_mile.reference}{walked} ({final_mile.outcome})",
         height=440,
     )
     _shade_stops(fig, stops, start_m - context_m, unit)
