@@ -168,6 +168,27 @@ def _ratio_key(x: float, y: float) -> go.Scatter:
     )
 
 
+def _split_hover(
+    splits: pd.DataFrame, pace: np.ndarray, ratio: np.ndarray, unit: Unit
+) -> np.ndarray:
+    """Hover values of the split bars: pace, % vs reference, heart rate, length (with units)."""
+    u = unit_label(unit)
+    partial = splits.get("partial", pd.Series(False, index=splits.index)).to_numpy(dtype=bool)
+    dist = splits["distance_m"].to_numpy(dtype="float64") / METERS_PER_UNIT[unit]
+    hr = splits.get("avg_hr_bpm", pd.Series(np.nan, index=splits.index)).to_numpy(float)
+    return np.column_stack(
+        [
+            pace_strings(pace),
+            [f"{100 * (r - 1):+.1f} %" if np.isfinite(r) else "-" for r in ratio],
+            [f"{h:.0f} bpm" if np.isfinite(h) else "-" for h in hr],
+            [
+                f"{d:.2f} {u}" + (" (partial)" if p else "")
+                for d, p in zip(dist, partial, strict=True)
+            ],
+        ]
+    )
+
+
 def splits_figure(
     splits: pd.DataFrame,
     unit: Unit = "km",
@@ -205,19 +226,7 @@ def splits_figure(
     ratio = pace / ref
     number = splits["split"].to_numpy(dtype="int64")
     partial = splits.get("partial", pd.Series(False, index=splits.index)).to_numpy(dtype=bool)
-    dist = splits["distance_m"].to_numpy(dtype="float64") / METERS_PER_UNIT[unit]
-    hr = splits.get("avg_hr_bpm", pd.Series(np.nan, index=splits.index)).to_numpy(float)
-    customdata = np.column_stack(
-        [
-            pace_strings(pace),
-            [f"{100 * (r - 1):+.1f} %" if np.isfinite(r) else "-" for r in ratio],
-            [f"{h:.0f} bpm" if np.isfinite(h) else "-" for h in hr],
-            [
-                f"{d:.2f} {u}" + (" (partial)" if p else "")
-                for d, p in zip(dist, partial, strict=True)
-            ],
-        ]
-    )
+    customdata = _split_hover(splits, pace, ratio, unit)
     fig = new_figure(f"{title} ({format_pace(ref, unit)})", height=460)
     fig.add_trace(
         go.Bar(
@@ -242,7 +251,8 @@ def splits_figure(
     finite = pace[np.isfinite(pace)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (ref, ref + 60)
     fig.update_yaxes(pace_axis(min(lo, ref), max(hi, ref), unit))
-    note = f", lighter: partial {dist[partial][-1]:.2f} {u}" if partial.any() else ""
+    last_m = float(splits["distance_m"].iloc[-1])
+    note = f", lighter: partial {last_m / METERS_PER_UNIT[unit]:.2f} {u}" if partial[-1] else ""
     fig.update_xaxes(
         title_text=f"split ({u}{note})",
         range=[0.4, float(number.max()) + 0.6],
@@ -267,6 +277,23 @@ def _shade_stops(fig: go.Figure, stops: pd.DataFrame | None, from_m: float, unit
             fig.add_vrect(x0=x0, x1=x1, fillcolor=fill, line_width=0, layer="below")
         if len(rows):
             fig.add_trace(legend_key(name, fill))
+
+
+def _reference_and_failure_lines(fig: go.Figure, ref: float, window: str, unit: Unit) -> float:
+    """The reference pace and the failure line (reference x 1.25), labelled; returns the
+    failure line's pace (s per unit)."""
+    threshold = ref * FMF_PACE_RATIO
+    text = f"{window} reference {format_pace(ref, unit)}"
+    reference_line(fig, ref, text, position="top left")
+    reference_line(
+        fig,
+        threshold,
+        f"failure line +{100 * (FMF_PACE_RATIO - 1):.0f} % ({format_pace(threshold, unit)})",
+        color=COLORS["risk"],
+        dash="dash",
+        position="bottom left",
+    )
+    return threshold
 
 
 def final_mile_figure(
@@ -333,18 +360,7 @@ def final_mile_figure(
         annotation_position="top left",
     )
     fig.add_trace(pace_line(x, pace, "pace", COLORS["pace"], unit, width=2))
-    threshold = ref * FMF_PACE_RATIO
-    reference_line(
-        fig, ref, f"{final_mile.reference} reference {format_pace(ref, unit)}", position="top left"
-    )
-    reference_line(
-        fig,
-        threshold,
-        f"failure line +{100 * (FMF_PACE_RATIO - 1):.0f} % ({format_pace(threshold, unit)})",
-        color=COLORS["risk"],
-        dash="dash",
-        position="bottom left",
-    )
+    threshold = _reference_and_failure_lines(fig, ref, final_mile.reference, unit)
     fig.add_trace(
         line(
             [start_m / scale, end_m / scale],

@@ -59,6 +59,26 @@ def _pace_marker(pace: np.ndarray, unit: Unit) -> dict[str, Any]:
     }
 
 
+def _end_marker(name: str, x: float, y: float, symbol: str, color: str) -> go.Scatter:
+    """The start or finish of the route: a labelled marker."""
+    return go.Scatter(
+        x=[x],
+        y=[y],
+        mode="markers+text",
+        marker={
+            "size": 12,
+            "symbol": symbol,
+            "color": color,
+            "line": {"color": "white", "width": 1.5},
+        },
+        text=[name],
+        textposition="top center",
+        name=name,
+        hoverinfo="skip",
+        showlegend=False,
+    )
+
+
 def route_figure(track: pd.DataFrame, unit: Unit = "km", *, max_points: int = 500) -> go.Figure:
     """The route from latitude/longitude, coloured by pace, on equal-aspect axes.
 
@@ -121,24 +141,7 @@ def route_figure(track: pd.DataFrame, unit: Unit = "km", *, max_points: int = 50
         ("start", 0, "circle", "#009E73"),
         ("finish", -1, "square", "#000000"),
     ):
-        fig.add_trace(
-            go.Scatter(
-                x=[float(east[i])],
-                y=[float(north[i])],
-                mode="markers+text",
-                marker={
-                    "size": 12,
-                    "symbol": symbol,
-                    "color": color,
-                    "line": {"color": "white", "width": 1.5},
-                },
-                text=[name],
-                textposition="top center",
-                name=name,
-                hoverinfo="skip",
-                showlegend=False,
-            )
-        )
+        fig.add_trace(_end_marker(name, float(east[i]), float(north[i]), symbol, color))
     fig.update_xaxes(title_text=f"east of start ({u})", constrain="domain")
     fig.update_yaxes(title_text=f"north of start ({u})", scaleanchor="x", scaleratio=1.0)
     fig.update_layout(hovermode="closest")
