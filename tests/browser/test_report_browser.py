@@ -162,3 +162,33 @@ def test_race_report_is_light_and_fast(name: str, browser, reports) -> None:
         print(f"{name} {width}px: {size / 1e6:.2f} MB, {times}")
         assert times["first_view_cpu_ms"] < MAX_FIRST_VIEW_CPU_MS, (width, times)
         assert times["drawn_cpu_ms"] < MAX_DRAWN_CPU_MS, (width, times)
+
+
+#: Hover over the middle of a figure's first plot area; the hover label's text.
+HOVER_TEXT = """async (key) => {
+    const drag = document.querySelector(`[data-figure=${key}] .draglayer .nsewdrag`);
+    const box = drag.getBoundingClientRect();
+    const x = box.left + box.width / 2, y = box.top + box.height / 2;
+    drag.dispatchEvent(new MouseEvent('mousemove', {clientX: x, clientY: y, bubbles: true}));
+    await new Promise(done => setTimeout(done, 300));
+    return document.querySelector(`[data-figure=${key}] .hoverlayer`).textContent;
+}"""
+
+
+@pytest.mark.parametrize(("unit", "label"), [("km", "km"), ("mile", "mi")])
+def test_hover_labels_carry_units(unit: str, label: str, browser, reports, tmp_path: Path):
+    """The hover header reads "20.05 km" (two decimals and the unit), and each value its unit."""
+    from finishline.viz.report import write_race_report
+
+    analysis, _ = reports("marathon_tcx")
+    html_path = write_race_report(analysis, tmp_path / f"report_{unit}.html", unit=unit)
+    problems: list[str] = []
+    page = open_offline(browser, html_path, 400, problems)
+    problems.extend(layout_problems(page))
+    for key, value_unit in (("pace", f"/{label}"), ("heart", "bpm"), ("final_mile", f"/{label}")):
+        page.locator(f"[data-figure={key}]").scroll_into_view_if_needed()
+        text = page.evaluate(HOVER_TEXT, key)
+        assert re.search(rf"\d+\.\d\d {label}", text), (key, text)
+        assert value_unit in text, (key, text)
+    page.close()
+    assert not problems, problems
