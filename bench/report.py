@@ -1,87 +1,127 @@
-"""Time the race report on a 4-hour 1 Hz marathon: each figure, the HTML, the file size.
+"""Page sizes and load times of the reports: race (marathon FIT and TCX, half, ultra, a damaged
+FIT), season and squad pages, opened in headless Chromium at 1400 and 400 px.
 
-Usage: ``.venv/bin/python bench/report.py [FILE]`` (default: a synthetic 4:00:00 marathon with
-HR, cadence, altitude and GPS at 1 Hz, analysed by :func:`finishline.analysis.analyze`).
+Usage: ``.venv/bin/python bench/report.py [--runs N] [--no-browser]``
+
+For each page it prints the build time, the size (and how much of it is plotly.js), and the
+medians over N fresh page loads of: wall-clock time until the first screen's figures and until
+every figure had drawn, and the page's main-thread CPU time until then (Chrome's ThreadTime).
+On a shared machine the wall-clock times include the other processes; say so when quoting
+them. The half, the ultra and the season/squad pages need ``../shared``; they are left out
+(with a line saying so) when it is absent. The browser part needs ``/usr/bin/chromium`` and
+playwright (``make browser``).
 """
 
 from __future__ import annotations
 
+import argparse
+import shutil
 import sys
 import tempfile
 import time
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "corpus"
+sys.path.insert(0, str(REPO / "tests" / "browser"))
 
-from finishline.activity import ActivityMeta, make_activity
-from finishline.analysis import analyze
-from finishline.viz.report import race_figures, race_report_html, write_race_report
+RACES = {
+    "marathon FIT": REPO / "sample_runs" / "PolarMarathon.fit",
+    "marathon TCX": REPO / "sample_runs" / "TwinCitiesMarathon2014.tcx",
+    "half": SHARED / "fit" / "polarri__outdoor_halfmarathon_Polar__run_21.5km.fit",
+    "ultra": SHARED / "tcx" / "ggps__NewRiver50k2015__run_50.1km.tcx",
+}
 
-MARATHON_M = 42195.0
-DURATION_S = 4 * 3600
+
+def race_page(source: Path, out: Path) -> Path:
+    from finishline.analysis import analyze
+    from finishline.viz.report import write_race_report
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        analysis = analyze(source)
+    return write_race_report(analysis, out)
 
 
-def synthetic_marathon() -> object:
-    """A 4:00:00 marathon at 1 Hz: even pace with a late fade, hills, HR drift, a GPS loop."""
-    t = np.arange(DURATION_S + 1, dtype="float64")
-    rng = np.random.default_rng(7)
-    shape = 1.0 + 0.12 * np.clip((t - 0.7 * DURATION_S) / (0.3 * DURATION_S), 0, 1)
-    speed = 1.0 / shape
-    speed *= MARATHON_M / speed.sum()
-    speed += rng.normal(0, 0.05, t.size)
-    dist = np.cumsum(speed) - speed[0]
-    angle = dist / MARATHON_M * 2 * np.pi
-    samples = pd.DataFrame(
-        {
-            "distance_m": dist,
-            "speed_mps": speed,
-            "altitude_m": 250 + 20 * np.sin(dist / 3000 * 2 * np.pi),
-            "heart_rate_bpm": np.linspace(145, 168, t.size) + rng.normal(0, 1.5, t.size),
-            "cadence_spm": np.linspace(172, 162, t.size) + rng.normal(0, 1.0, t.size),
-            "lat_deg": 44.95 + 0.05 * np.sin(angle),
-            "lon_deg": -93.2 + 0.07 * (1 - np.cos(angle)),
-        },
-        index=pd.date_range("2024-10-06 13:00", periods=t.size, freq="1s", tz="UTC"),
-    )
-    return make_activity(samples, ActivityMeta(format="fit", sport="running"))
+def damaged_page(root: Path) -> Path:
+    data = RACES["marathon FIT"].read_bytes()
+    cut = root / "PolarMarathon_cut40.fit"
+    cut.write_bytes(data[: int(0.4 * len(data))])
+    return race_page(cut, root / "damaged.html")
+
+
+def training_pages(root: Path) -> dict[str, Path]:
+    """The season page of the 68 runpandas sessions and a squad of two athletes sharing them."""
+    from finishline.cli import main
+
+    sessions = sorted((SHARED / "gpx").glob("runpandas__session_*.gpx"))
+    for i, path in enumerate(sessions):
+        for folder in (root / "season", root / "team" / ("alice" if i % 2 else "bob")):
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, folder / path.name)
+    pages = {"season": root / "season.html", "squad": root / "squad.html"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for args in (["season"], ["team", "--squad"]):
+            html = pages["season" if len(args) == 1 else "squad"]
+            out = ["--html", str(html), "--json", str(html.with_suffix(".json"))]
+            main(["train", str(root / args[0]), *args[1:], *out])
+    return pages
+
+
+def build_pages(root: Path) -> dict[str, Path]:
+    builders: dict[str, Callable[[], Path]] = {
+        name: (lambda s=source, n=name: race_page(s, root / f"{n.replace(' ', '_')}.html"))
+        for name, source in RACES.items()
+    }
+    builders["damaged FIT (40 %)"] = lambda: damaged_page(root)
+    pages: dict[str, Path] = {}
+    for name, build in builders.items():
+        if name in ("half", "ultra") and not SHARED.exists():
+            print(f"{name}: left out ({SHARED} not found)")
+            continue
+        t0 = time.perf_counter()
+        pages[name] = build()
+        print(f"built {name:<20} {time.perf_counter() - t0:6.1f} s")
+    if SHARED.exists():
+        t0 = time.perf_counter()
+        pages |= training_pages(root)
+        print(f"built season + squad         {time.perf_counter() - t0:6.1f} s")
+    return pages
 
 
 def main() -> None:
-    source = sys.argv[1] if len(sys.argv) > 1 else None
-    activity = synthetic_marathon() if source is None else source
-    t0 = time.perf_counter()
-    analysis = analyze(activity)
-    t_analyze = time.perf_counter() - t0
-    print(f"input: {source or 'synthetic 4:00:00 marathon, 1 Hz'} ({len(analysis.track)} s)")
-    print(f"analyze (not part of the report):   {t_analyze * 1000:8.1f} ms")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="page loads per width (median)")
+    parser.add_argument("--no-browser", action="store_true", help="sizes only")
+    args = parser.parse_args()
+    from finishline.viz.page import plotly_bundle
 
-    race_figures(analysis)  # warm-up: imports, template
-    t0 = time.perf_counter()
-    figures = race_figures(analysis)
-    t_figures = time.perf_counter() - t0
-    print(f"all figures:                         {t_figures * 1000:8.1f} ms")
-    for name, fig in figures.items():
-        points = sum(len(tr.x) if tr.x is not None else 0 for tr in fig.data)
-        print(f"  {name:<12} {len(fig.to_json()) / 1024:8.1f} KiB JSON  {points:6d} points")
-
-    t0 = time.perf_counter()
-    html = race_report_html(analysis)
-    t_html = time.perf_counter() - t0
+    bundle = len(plotly_bundle().encode("utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        path = write_race_report(analysis, Path(tmp) / "report.html")
-        t_write = time.perf_counter() - t0
-        size = path.stat().st_size
-    from plotly.offline import get_plotlyjs
+        pages = build_pages(Path(tmp))
+        print(f"\nplotly.js inline: {bundle / 1e6:.2f} MB per page")
+        print(f"{'page':<20} {'MB':>5}  width  first view ms (cpu)  all drawn ms (cpu)")
+        if args.no_browser:
+            for name, path in pages.items():
+                print(f"{name:<20} {path.stat().st_size / 1e6:5.2f}")
+            return
+        from chromium import ARGS, CHROMIUM, load_times
+        from playwright.sync_api import sync_playwright
 
-    js = len(get_plotlyjs().encode("utf-8"))
-    print(f"race_report_html (figures + HTML):   {t_html * 1000:8.1f} ms")
-    print(f"write_race_report (to disk):         {t_write * 1000:8.1f} ms")
-    print(
-        f"report size: {size / 1e6:.2f} MB ({js / 1e6:.2f} MB plotly.js inline, "
-        f"{(size - js) / 1e3:.0f} kB figures, table and markup); html chars {len(html)}"
-    )
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+            for name, path in pages.items():
+                for width in (1400, 400):
+                    t = load_times(browser, path, width, runs=args.runs)
+                    print(
+                        f"{name:<20} {path.stat().st_size / 1e6:5.2f}  {width:5d}"
+                        f"  {t['first_view_ms']:8.0f} ({t['first_view_cpu_ms']:5.0f})"
+                        f"  {t['drawn_ms']:10.0f} ({t['drawn_cpu_ms']:5.0f})"
+                    )
+            browser.close()
 
 
 if __name__ == "__main__":

@@ -290,7 +290,7 @@ def test_json_and_html(analysed: tuple) -> None:
     assert "src='http" not in page and 'src="http' not in page
     assert page.count("* plotly.js v") == 1  # the bundle is inlined once (its banner)
     # team figures (2) and 4 season figures for each of the two athletes with a season
-    assert page.count("Plotly.newPlot") == 2 + 4 * 2
+    assert page.count('class="fl-fig-data"') == 2 + 4 * 2
 
 
 def test_cli_squad_end_to_end(squad_dir: Path, cache_dir: Path, tmp_path: Path) -> None:
@@ -314,7 +314,7 @@ def test_cli_squad_end_to_end(squad_dir: Path, cache_dir: Path, tmp_path: Path) 
     n_runs = sum(len(s["activities"]) for s in data["athletes"].values())
     assert data["n_files"] == n_disk == n_runs + len(data["skipped"])
     assert {r["name"] for r in data["squad"]} == set(data["athletes"])
-    assert "<table class='sortable'>" in out_html.read_text()
+    assert '<table id="fl-team" class="fl-sortable">' in out_html.read_text()
 
 
 def test_cli_squad_layout_error_exits_2(tmp_path: Path) -> None:

@@ -1,8 +1,14 @@
-"""Figure functions on a synthetic marathon with known pace, fade, hills, walking and route."""
+"""Race figures on a synthetic marathon with known pace, fade, hills, walking and route.
+
+Every figure draws what the analysis holds: each test changes a value of the result (the
+reference pace, the stops, the outcome, the calibration...) and checks that the figure shows
+the changed value, which it could not if it computed its own.
+"""
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -11,8 +17,10 @@ import pytest
 
 from finishline.activity import ActivityMeta, make_activity
 from finishline.analysis import analyze
+from finishline.definitions import FMF_PACE_RATIO, METRE_PER_MILE
 from finishline.results import RaceAnalysis
-from finishline.viz import race
+from finishline.viz import fatigue_risk, heart, pace, route, traces
+from finishline.viz.report import race_figures
 from finishline.viz.theme import format_pace, pace_strings, pace_ticks
 
 MARATHON_M = 42195.0
@@ -69,36 +77,6 @@ def synthetic_track(
     return frame
 
 
-def synthetic_splits(track: pd.DataFrame, unit_m: float = 1000.0) -> pd.DataFrame:
-    dist = track["distance_m"].to_numpy()
-    t = track["elapsed_s"].to_numpy()
-    total = dist[-1]
-    ends = np.r_[np.arange(unit_m, total, unit_m), total]
-    starts = np.r_[0.0, ends[:-1]]
-    t_end, t_start = np.interp(ends, dist, t), np.interp(starts, dist, t)
-    length = ends - starts
-    time_s = t_end - t_start
-    return pd.DataFrame(
-        {
-            "split": np.arange(1, ends.size + 1),
-            "start_m": starts,
-            "end_m": ends,
-            "distance_m": length,
-            "time_s": time_s,
-            "moving_s": time_s,
-            "pace_s_per_km": time_s / length * 1000.0,
-            "pace_s_per_mile": time_s / length * 1609.344,
-            "gap_pace_s_per_km": time_s / length * 1000.0,
-            "elev_gain_m": 5.0,
-            "elev_loss_m": 5.0,
-            "avg_hr_bpm": 160.0,
-            "avg_cadence_spm": 168.0,
-            "stride_length_m": 1.2,
-            "partial": length < unit_m - 1e-6,
-        }
-    )
-
-
 def synthetic_analysis(**track_options) -> RaceAnalysis:
     """:func:`finishline.analyze` of a run recorded along :func:`synthetic_track`."""
     track = synthetic_track(**track_options)
@@ -111,9 +89,17 @@ def synthetic_analysis(**track_options) -> RaceAnalysis:
         return analyze(activity, max_hr_bpm=190, rest_hr_bpm=50, critical_speed_mps=3.9)
 
 
-def _y_values(fig: go.Figure, name: str) -> np.ndarray:
-    trace = next(t for t in fig.data if t.name == name)
-    return np.asarray(trace.y, dtype="float64")
+@pytest.fixture(scope="module")
+def analysis() -> RaceAnalysis:
+    return synthetic_analysis()
+
+
+def _trace(fig: go.Figure, name: str):
+    return next(t for t in fig.data if t.name == name)
+
+
+def _lines(fig: go.Figure) -> list:
+    return [s for s in fig.layout.shapes if s.type == "line"]
 
 
 # ---------------------------------------------------------------------- helpers
@@ -131,167 +117,221 @@ def test_format_pace_and_ticks() -> None:
 
 def test_downsample_by_distance_keeps_means_and_is_light() -> None:
     track = synthetic_track()
-    binned = race.downsample_by_distance(track, 10.0, ["speed_mps", "heart_rate_bpm"])
-    # a 10 m bin per point: about 4,220 points for a marathon instead of ~13,000 samples
-    assert 4000 <= len(binned) <= 4300 < len(track)
+    step = traces.display_step(track)
+    binned = traces.downsample_by_distance(track, step, ["speed_mps", "heart_rate_bpm"])
+    assert traces.DISPLAY_POINTS * 0.95 <= len(binned) <= traces.DISPLAY_POINTS + 1 < len(track)
     assert np.all(np.diff(binned["distance_m"]) > 0)
-    # the time-weighted mean of HR is preserved within a bin's variation
     assert binned["heart_rate_bpm"].mean() == pytest.approx(
         track["heart_rate_bpm"].mean(), rel=0.01
     )
 
 
-def test_reference_pace_is_the_5_to_20_km_clock_pace() -> None:
-    track = synthetic_track()
-    assert race.reference_pace(track) == pytest.approx(300.0, abs=0.5)
-    # a linear fade of 90 s/km over 32.195 km starting at 10 km adds
-    # 90 / 32195 / 1000 * 10000**2 / 2 = 139.8 s to the 15 km window
-    extra_s = 90.0 / (MARATHON_M - 10000.0) / 1000.0 * 10000.0**2 / 2
-    faded = race.reference_pace(synthetic_track(fade_from_m=10000.0))
-    assert faded == pytest.approx((15 * 300.0 + extra_s) / 15, abs=0.5)
+def test_first_sentence_and_wrap() -> None:
+    text = "Final mile held: 13 % slower than your 5-20 km pace. Fatigue set in at 24 km."
+    assert traces.first_sentence(text) == "Final mile held: 13 % slower than your 5-20 km pace."
+    lines = traces.wrap_text(traces.first_sentence(text), 20)
+    assert all(len(line) <= 20 for line in lines)
+    assert " ".join(lines) == traces.first_sentence(text)
+    assert traces.wrap_text("a-very-long-unbreakable-word", 10) == ["a-very-long-unbreakable-word"]
 
 
 # ---------------------------------------------------------------------- figures
 
 
-@pytest.mark.parametrize("unit, per_unit", [("km", 1000.0), ("mile", 1609.344)])
-def test_pace_figure_units_and_reversed_pace_axis(unit: str, per_unit: float) -> None:
-    track = synthetic_track()
-    fig = race.pace_elevation_figure(track, unit)
-    pace = _y_values(fig, "pace")
-    expected = 300.0 * per_unit / 1000.0
+@pytest.mark.parametrize("unit, per_unit", [("km", 1000.0), ("mile", METRE_PER_MILE)])
+def test_pace_figure_units_and_the_analysis_reference(analysis, unit: str, per_unit: float) -> None:
+    fm = replace(analysis.final_mile, reference="6-18 km", reference_pace_s_per_km=333.0)
+    fig = pace.pace_elevation_figure(analysis.track, unit, final_mile=fm)
+    line = _trace(fig, "pace")
+    x, y = np.asarray(line.x, dtype=float), np.asarray(line.y, dtype=float)
     # the first 20 km run at 5:00/km: the display pace shows it in the chosen unit
-    x = np.asarray(fig.data[0].x)
-    early = pace[(x > 2) & (x < 15)]
-    assert np.nanmedian(early) == pytest.approx(expected, rel=0.01)
+    assert np.nanmedian(y[(x > 2) & (x < 12)]) == pytest.approx(300.0 * per_unit / 1000, rel=0.01)
     assert x.max() == pytest.approx(MARATHON_M / per_unit, rel=0.01)
-    yaxis = fig.layout.yaxis
-    assert yaxis.range[0] > yaxis.range[1], "pace axis must be reversed (faster up)"
-    assert all(":" in t for t in yaxis.ticktext)
-    assert f"/{'km' if unit == 'km' else 'mi'}" in fig.data[0].hovertemplate
-    assert len(x) < 6000
-    elev_trace = next(t for t in fig.data if t.name == "elevation")
-    elev_unit = "m" if unit == "km" else "ft"
-    assert f"({elev_unit})" in fig.layout.yaxis2.title.text
-    assert elev_unit in elev_trace.hovertemplate
+    assert fig.layout.yaxis.range[0] > fig.layout.yaxis.range[1], "faster must be up"
+    ref = _lines(fig)[0]
+    assert ref.y0 == pytest.approx(333.0 * per_unit / 1000)  # the analysis' value, drawn
+    label = next(a.text for a in fig.layout.annotations if "reference" in a.text)
+    assert label.startswith("6-18 km reference ")
+    suffix = "/km" if unit == "km" else "/mi"
+    assert all(suffix in t.hovertemplate for t in fig.data if t.name in ("pace", "GAP"))
+    assert fig.layout.xaxis.unifiedhovertitle.text == f"%{{x:.2f}} {suffix[1:]}"
+    assert len(x) <= traces.DISPLAY_POINTS + 1
 
 
 def test_pace_figure_without_speed_degrades() -> None:
-    track = synthetic_track().assign(speed_mps=np.nan)
-    fig = race.pace_elevation_figure(track)
+    fig = pace.pace_elevation_figure(synthetic_track().assign(speed_mps=np.nan))
     assert fig.layout.meta["available"] is False
     assert "Not available" in fig.layout.annotations[0].text
 
 
-def test_heart_rate_figure_panels_and_onset() -> None:
-    track = synthetic_track()
-    track["gap_speed_mps"] = track["speed_mps"]  # flat: GAP = pace
-    fig = race.heart_rate_figure(track, "km", onset_m=28400.0)
-    names = [t.name for t in fig.data]
-    assert names == ["heart rate", "cadence", "efficiency"]
-    ef = _y_values(fig, "efficiency")
-    # EF = GAP speed * 60 / HR: metres per beat, ~1.33 at 3.33 m/s and 150 bpm
-    assert np.nanmedian(ef[:100]) == pytest.approx(REF_SPEED * 60 / 150, rel=0.05)
-    assert any("28.4 km" in (a.text or "") for a in fig.layout.annotations)
-    assert sum(1 for s in fig.layout.shapes if s.type == "line" and s.x0 == 28.4) == 3
-    curve = pd.DataFrame({"distance_m": [5000.0, 20000.0, 40000.0], "decoupling_pct": [0, 2, 8]})
-    fig4 = race.heart_rate_figure(track, "mile", decoupling={"curve": curve}, onset_m=30000.0)
-    assert [t.name for t in fig4.data][-1] == "decoupling"
-    assert np.asarray(fig4.data[-1].x)[-1] == pytest.approx(40000 / 1609.344)
-
-
-def test_heart_rate_figure_without_hr_keeps_cadence() -> None:
-    fig = race.heart_rate_figure(synthetic_track(hr=False), "km")
-    assert [t.name for t in fig.data] == ["cadence"]
-
-
 @pytest.mark.parametrize("unit", ["km", "mile"])
-def test_splits_figure_bars_from_reference(unit: str) -> None:
-    analysis = synthetic_analysis()
+def test_splits_bars_from_the_given_reference(analysis, unit: str) -> None:
     splits = analysis.splits_km if unit == "km" else analysis.splits_mile
-    fig = race.splits_figure(splits, unit, reference_pace_s_per_km=300.0)
+    fig = pace.splits_figure(splits, unit, reference_pace_s_per_km=300.0, reference_label="x ref")
     bar = fig.data[0]
     ref = 300.0 * (1.0 if unit == "km" else 1.609344)
     assert np.allclose(np.asarray(bar.base, dtype=float), ref)
     pace_col = "pace_s_per_km" if unit == "km" else "pace_s_per_mile"
     assert np.allclose(np.asarray(bar.y) + ref, splits[pace_col])
     colors = list(bar.marker.color)
-    # first splits on reference pace: neutral grey; the faded last full split: vermillion
-    assert colors[2] == "rgb(217, 217, 217)"
-    assert colors[-2] == "rgb(213, 94, 0)"
-    assert fig.data[1].marker.colorbar.ticktext[3] == "reference"
-    assert bar.x[-1].endswith("*") and not bar.x[-2].endswith("*")
-    assert "partial" in fig.layout.xaxis.title.text
-    assert fig.layout.yaxis.range[0] > fig.layout.yaxis.range[1]
+    assert colors[2] == "rgb(217, 217, 217)"  # on reference: neutral grey
+    assert colors[-2] == "rgb(213, 94, 0)"  # the faded last full split: vermillion
+    assert list(bar.x) == list(splits["split"])  # a numeric axis: plotly thins the labels
+    assert "partial" in fig.layout.xaxis.title.text and "x ref" in fig.layout.title.text
+    assert np.asarray(bar.marker.opacity)[-1] < 1.0
 
 
-def test_fatigue_figure_and_absence() -> None:
-    km = np.arange(1, 43, dtype="float64")
-    fatigue = pd.DataFrame(
+def test_heart_figure_draws_the_analysis_efficiency_and_decoupling(analysis) -> None:
+    per_km = analysis.fatigue.per_km.assign(efficiency_m_per_beat=1.234)
+    curve = pd.DataFrame({"distance_m": [10000.0, 20000.0, 40000.0], "pa_hr": [0.0, 0.02, 0.08]})
+    dec = replace(analysis.decoupling, curve=curve, onset_m=28400.0)
+    fig = heart.heart_rate_figure(analysis.track, "km", decoupling=dec, efficiency=per_km)
+    assert [t.name for t in fig.data] == ["heart rate", "cadence", "efficiency", "decoupling"]
+    assert np.allclose(np.asarray(_trace(fig, "efficiency").y, dtype=float), 1.234)
+    assert np.allclose(np.asarray(_trace(fig, "decoupling").y, dtype=float), [0, 2, 8])
+    assert sum(1 for s in _lines(fig) if s.x0 == 28.4) == 4
+    assert any("28.4 km" in (a.text or "") for a in fig.layout.annotations)
+    units = {"heart rate": "bpm", "cadence": "steps/min", "efficiency": "m per beat"}
+    for name, unit in units.items():
+        assert unit in _trace(fig, name).hovertemplate
+
+
+def test_heart_figure_without_hr_keeps_cadence() -> None:
+    track = synthetic_track(hr=False)
+    fig = heart.heart_rate_figure(track, "km")
+    assert [t.name for t in fig.data] == ["cadence"]
+    assert "no heart rate" in fig.layout.title.subtitle.text
+
+
+def test_final_mile_draws_the_analysis_stops_and_outcome(analysis) -> None:
+    fm = analysis.final_mile
+    start = fm.start_m
+    stops = pd.DataFrame(
         {
-            "km": km,
-            "pace_fade": np.clip((km - 30) * 0.02, 0, None),
-            "cardiac_drift": km * 0.002,
-            "fatigue_index": np.clip((km - 28) / 14, 0, 1),
+            "kind": ["walk", "stop", "walk"],
+            "start_m": [start + 500.0, start + 900.0, 1000.0],  # the last is far before: left out
+            "distance_m": [120.0, 0.0, 50.0],
         }
     )
-    fig = race.fatigue_figure(fatigue, onset_km=30.0, unit="mile")
-    names = [t.name for t in fig.data]
-    assert names[0] == "fatigue index" and "pace fade" in names and "cardiac drift" in names
-    assert any("18.6 mi" in (a.text or "") for a in fig.layout.annotations)
-    for missing in (None, pd.DataFrame()):
-        empty = race.fatigue_figure(missing)
-        assert empty.layout.meta["available"] is False
+    fig = pace.final_mile_figure(analysis.track, "km", final_mile=fm, stops=stops)
+    rects = [s for s in fig.layout.shapes if s.type == "rect"]
+    walk = [r for r in rects if r.fillcolor == pace.WALK_FILL]
+    stop = [r for r in rects if r.fillcolor == pace.STOP_FILL]
+    assert [(r.x0, r.x1) for r in walk] == [
+        pytest.approx(((start + 500) / 1e3, (start + 620) / 1e3))
+    ]
+    assert len(stop) == 1 and stop[0].x1 - stop[0].x0 == pytest.approx(0.03)  # drawn 30 m wide
+    ys = sorted(s.y0 for s in _lines(fig))
+    ref = fm.reference_pace_s_per_km
+    assert ys == pytest.approx([ref, ref * FMF_PACE_RATIO])
+    assert fig.layout.title.text.endswith(f"({fm.outcome})")
+    avg = _trace(fig, "final-mile average")
+    assert avg.y[0] == pytest.approx(fm.pace_s_per_km)
+    # the outcome is the analysis' word, not a threshold of the figure's own
+    held = replace(fm, failed=False, pace_ratio=1.01, walk_s=0.0, stop_s=0.0)
+    fig = pace.final_mile_figure(analysis.track, "km", final_mile=held, stops=stops)
+    assert fig.layout.title.text.endswith("+1 % vs 5-20 km (held)")
+    walked = replace(held, failed=True, walk_s=50.0, stop_s=30.0)
+    fig = pace.final_mile_figure(analysis.track, "km", final_mile=walked, stops=stops)
+    assert fig.layout.title.text.endswith("+1 % vs 5-20 km, 80 s walking or stopped (failed)")
 
 
-def test_risk_figure_band_and_verdict() -> None:
-    risk_km = np.arange(5.0, 42.0)
-    p = 1 / (1 + np.exp(-(risk_km - 32) / 3))
-    risk = pd.DataFrame(
-        {"km": risk_km, "p_fail": p, "p_lo": p * 0.7, "p_hi": np.minimum(1, p * 1.3)}
+def test_final_mile_figure_short_run(analysis) -> None:
+    fm = replace(analysis.final_mile, pace_ratio=float("nan"))
+    assert pace.final_mile_figure(analysis.track, final_mile=fm).layout.meta["available"] is False
+
+
+def test_risk_figure_states_a_transferred_model_and_the_notes(analysis) -> None:
+    risk = replace(
+        analysis.risk,
+        calibration="transferred from the marathon model, not calibrated on 30 kms",
+        notes=["the chip-split model covers 5-41 km of a marathon; no risk after"],
     )
-    final_mile = {"pace_ratio": 1.31, "walked": True, "stopped": False, "failed": True}
-    fig = race.risk_figure(risk, final_mile=final_mile, verdict="High risk from 33 km")
+    fig = fatigue_risk.risk_figure(risk, final_mile=analysis.final_mile, verdict=analysis.verdict)
+    subtitle = fig.layout.title.subtitle.text
+    assert subtitle.startswith("Transferred from the marathon model") and "5-41 km" in subtitle
     band, line = fig.data
-    assert band.fill == "toself"
-    assert np.nanmax(line.y) <= 100 and np.nanmin(line.y) >= 0
-    text = fig.layout.annotations[0].text
-    assert "High risk from 33 km" in text and "+31 %" in text and "failed" in text
-    assert race.risk_figure(None).layout.meta["available"] is False
+    assert band.fill == "toself" and 0 <= np.nanmin(line.y) <= np.nanmax(line.y) <= 100
+    box = fig.layout.annotations[0].text
+    assert (
+        box.replace("<b>", "")
+        .replace("</b>", "")
+        .replace("<br>", " ")
+        .startswith(analysis.verdict.split(". ")[0])
+    )
+    alone = fatigue_risk.risk_figure(risk, final_mile=analysis.final_mile).layout.annotations
+    assert f"({analysis.final_mile.outcome})" in alone[0].text  # no verdict: the outcome
+    assert all(len(x.replace("<b>", "").replace("</b>", "")) <= 40 for x in box.split("<br>"))
+    calibrated = replace(risk, calibration="calibrated: split-time model", notes=[])
+    assert not fatigue_risk.risk_figure(calibrated).layout.title.subtitle.text
+
+
+def test_empty_risk_says_why(analysis) -> None:
+    empty = replace(
+        analysis.risk, table=analysis.risk.table.iloc[:0], notes=["the run does not reach 5 km"]
+    )
+    fig = fatigue_risk.risk_figure(empty)
+    assert fig.layout.meta["available"] is False
+    assert "does not reach 5 km" in fig.layout.annotations[0].text.replace("<br>", " ")
+
+
+def test_fatigue_figure_heatmap_assumed_and_onset(analysis) -> None:
+    state = replace(analysis.fatigue, onset_km=30.0, assumed=frozenset({"glycogen"}))
+    fig = fatigue_risk.fatigue_figure(state, unit="mile")
+    heat = next(t for t in fig.data if t.type == "heatmap")
+    assert "glycogen<br>(assumed)" in list(heat.y) and "pace fade" in list(heat.y)
+    assert heat.zmin == 0 and heat.zmax == 1
+    assert any("18.6 mi" in (a.text or "") for a in fig.layout.annotations)
+    assert fatigue_risk.fatigue_figure(None).layout.meta["available"] is False
 
 
 def test_route_figure_equal_aspect_and_no_gps() -> None:
-    fig = race.route_figure(synthetic_track(), "km")
+    fig = route.route_figure(synthetic_track(), "km")
     assert fig.layout.yaxis.scaleanchor == "x"
     points = fig.data[1]
-    assert len(points.x) <= 2500
+    assert len(points.x) <= 500
     # the loop spans ~0.14 deg of longitude at 45 N: about 11 km east
     assert np.nanmax(points.x) == pytest.approx(0.14 * 111.32 * np.cos(np.deg2rad(44.95)), rel=0.05)
     assert "min/km" in points.marker.colorbar.title.text
-    assert race.route_figure(synthetic_track(gps=False)).layout.meta["available"] is False
+    assert route.route_figure(synthetic_track(gps=False)).layout.meta["available"] is False
 
 
-def test_final_mile_figure_shows_failure_and_walk() -> None:
-    track = synthetic_track()
-    fig = race.final_mile_figure(track, "km", final_mile={"pace_ratio": 1.31, "failed": True})
-    assert "failure" in fig.layout.title.text and "+31 %" in fig.layout.title.text
-    lines = [s for s in fig.layout.shapes if s.type == "line"]
-    ys = sorted(s.y0 for s in lines)
-    assert ys == pytest.approx([300.0, 375.0], abs=1.0)  # reference and +25 % line
-    walking = [s for s in fig.layout.shapes if s.type == "rect" and "230,159,0" in s.fillcolor]
-    assert len(walking) == 1
-    avg = next(t for t in fig.data if t.name == "final-mile average")
-    assert avg.y[0] > 375.0  # fade to 6:30 plus 90 s walking: beyond the failure line
-    x = np.asarray(fig.data[0].x)
-    assert x.min() >= (MARATHON_M - 1609.344 - 1600.0) / 1000 - 0.02
+@pytest.mark.parametrize("unit", ["km", "mile"])
+def test_every_hover_label_has_a_unit(analysis, unit: str) -> None:
+    u = "km" if unit == "km" else "mi"
+    units = (u, "bpm", "steps/min", "m per beat", "%", " m", " ft", "(0 fresh")
+    for key, fig in race_figures(analysis, unit).items():
+        for trace in fig.data:
+            template = trace.hovertemplate
+            if template:
+                assert any(x in template for x in units), (key, trace.name, template)
+        header = fig.layout.xaxis.unifiedhovertitle.text
+        if (fig.layout.hovermode or "x unified") == "x unified" and key != "route":
+            assert header and u in header, (key, header)
 
 
-def test_final_mile_figure_short_run() -> None:
-    track = synthetic_track()
-    short = track[track["distance_m"] < 2000.0]
-    assert race.final_mile_figure(short).layout.meta["available"] is False
+def test_figures_use_only_the_bundled_trace_types(analysis) -> None:
+    """The page's plotly.js bundle has scatter, bar and heatmap: nothing else may be drawn."""
+    for unit in ("km", "mile"):
+        for key, fig in race_figures(analysis, unit).items():
+            assert {t.type for t in fig.data} <= {"scatter", "bar", "heatmap"}, key
 
 
 def test_bad_unit_is_refused() -> None:
     with pytest.raises(ValueError, match="unit"):
-        race.pace_elevation_figure(synthetic_track(), "furlong")  # type: ignore[arg-type]
+        pace.pace_elevation_figure(synthetic_track(), "furlong")  # type: ignore[arg-type]
+
+
+def test_viz_holds_no_domain_rule() -> None:
+    """The race's rules (reference window, walking speed, failure verdict) live in the analysis;
+    viz only imports the failure-line ratio and the drift threshold to draw them."""
+    import re
+    from pathlib import Path
+
+    import finishline.viz as viz_package
+
+    banned = ("REFERENCE_START_M", "REFERENCE_END_M", "WALK_SPEED_MPS", "STOP_SPEED_MPS", "_first(")
+    for path in Path(viz_package.__file__).parent.glob("*.py"):
+        code = path.read_text(encoding="utf-8")
+        for name in banned:
+            assert not re.search(rf"\b{re.escape(name)}", code), (path.name, name)

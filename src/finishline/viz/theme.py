@@ -24,6 +24,8 @@ from finishline.formatting import format_duration
 Unit = Literal["km", "mile"]
 
 METERS_PER_UNIT: dict[str, float] = {"km": 1000.0, "mile": METRE_PER_MILE}
+#: Elevation in feet when distances are in miles (1 ft = 0.3048 m exactly).
+FEET_PER_METRE = 1.0 / 0.3048
 
 #: Okabe-Ito palette, by name.
 OKABE_ITO: dict[str, str] = {
@@ -173,3 +175,29 @@ def pace_axis(lo_s: float, hi_s: float, unit: Unit, title: bool = True) -> dict:
     if title:
         axis["title"] = {"text": f"pace (min/{unit_label(unit)})"}
     return axis
+
+
+def duration_ticks(lo_s: float, hi_s: float, max_ticks: int = 6) -> tuple[list[float], list[str]]:
+    """Tick positions (s) and ``h:mm`` labels on round 5-60 min steps over a range of seconds."""
+    if not (np.isfinite(lo_s) and np.isfinite(hi_s)) or hi_s <= lo_s:
+        return [], []
+    span = hi_s - lo_s
+    step = next(
+        (m * 60 for m in (5, 10, 15, 20, 30, 60, 120) if span / (m * 60) <= max_ticks), 14400
+    )
+    values = np.arange(np.ceil(lo_s / step) * step, hi_s + 1e-9, step)
+    return [float(v) for v in values], [
+        f"{int(v) // 3600}:{int(v) % 3600 // 60:02d}" for v in values
+    ]
+
+
+def duration_axis(lo_s: float, hi_s: float, title: str, pad_s: float = 300.0) -> dict:
+    """Layout dict for an axis of durations in seconds: ``h:mm`` ticks over the padded range."""
+    lo, hi = lo_s - pad_s, hi_s + pad_s
+    tickvals, ticktext = duration_ticks(lo, hi)
+    return {
+        "range": [lo, hi],
+        "tickvals": tickvals,
+        "ticktext": ticktext,
+        "title": {"text": title},
+    }

@@ -1,10 +1,10 @@
-"""Training dashboard figures: load and form, weekly volume, CS trend, predictions over time.
+"""Season figures: load and form, weekly volume, critical speed trend, predicted marathon.
 
-Each function takes the frames of :func:`finishline.training.season.analyze_season` and
+Each function takes frames of a :class:`~finishline.training.results.SeasonAnalysis` and
 returns a ``go.Figure``; nothing here writes files (assembly is in
-:mod:`finishline.viz.training_report`). Weeks where the critical-speed fit was rejected are
-shaded with the reason in the CS and prediction figures, so a gap or a jump there reads as what
-it is.
+:mod:`finishline.viz.training_report`). The charts open on the recent training block (the last
+:data:`RECENT_DAYS` days with data); older runs stay in the figure, reachable by zooming out or
+panning. Weeks where the critical-speed fit was rejected are shaded with the reason.
 """
 
 from __future__ import annotations
@@ -12,18 +12,37 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from finishline.viz.race import wrap_text
-from finishline.viz.theme import OKABE_ITO, TEMPLATE_NAME, format_duration, pace_strings
+from finishline.viz.theme import OKABE_ITO, duration_axis, format_duration, pace_strings
+from finishline.viz.traces import line, new_figure, stacked_panels, unavailable_figure, wrap_text
 
+#: The charts open on this many days before the last data point (about six months).
+RECENT_DAYS = 183
 _REJECTED_FILL = "rgba(153,153,153,0.15)"
+_DAY_HOVER = {"text": "%{x|%a %d %b %Y}"}
 
 
-def _figure(title: str, height: int = 380) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(template=TEMPLATE_NAME, title={"text": title}, height=height)
-    return fig
+def recent_range(
+    dates: pd.Index, days: int = RECENT_DAYS, period_days: int = 1
+) -> list[pd.Timestamp] | None:
+    """The x range of a season chart: the last ``days`` days with data, 5 days' margin.
+
+    ``period_days`` is what one point covers (7 for a week labelled by its first day): the
+    range reaches the end of the last period. An explicit range also stops plotly's autorange
+    from making room for the text of data-anchored annotations, which on a phone widened the
+    axis by a year.
+    """
+    if not len(dates):
+        return None
+    last = dates.max() + pd.Timedelta(days=period_days - 1)
+    pad = pd.Timedelta(days=5)
+    return [max(dates.min(), last - pd.Timedelta(days=days)) - pad, last + pad]
+
+
+def _date_axis(fig: go.Figure, dates: pd.Index, header: dict | None = None, period_days: int = 1):
+    fig.update_xaxes(
+        range=recent_range(dates, period_days=period_days), unifiedhovertitle=header or _DAY_HOVER
+    )
 
 
 def rejected_spans(cs_trend: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.Timestamp, str]]:
@@ -62,14 +81,6 @@ def _shade_rejected(fig: go.Figure, cs_trend: pd.DataFrame) -> None:
         )
 
 
-def _date_range(fig: go.Figure, dates: pd.Index) -> None:
-    """An explicit date range with 5 days' margin: plotly's autorange also makes room for the
-    text of data-anchored annotations, which on a phone widened the axis by a year."""
-    if len(dates):
-        pad = pd.Timedelta(days=5)
-        fig.update_xaxes(range=[dates.min() - pad, dates.max() + pad])
-
-
 def load_form_figure(load: pd.DataFrame) -> go.Figure:
     """Daily load (bars, top) and CTL (fitness), ATL (fatigue), TSB (form) below it.
 
@@ -81,66 +92,69 @@ def load_form_figure(load: pd.DataFrame) -> go.Figure:
     Banister impulse-response model and TRIMP; CTL/ATL as 42- and 7-day exponentially
     weighted averages, TSB = CTL - ATL (science.md section 2.4).
     """
-    fig = make_subplots(
-        rows=2, cols=1, shared_xaxes=True, row_heights=[0.35, 0.65], vertical_spacing=0.06
-    )
+    title = "Training load and form (load: TRIMP, or pace load without HR)"
+    if load.empty:
+        return unavailable_figure(title, "no training load")
+    fig = stacked_panels(title, 2, 460, row_heights=[0.35, 0.65])
     fig.add_bar(
         x=load.index,
-        y=load["load"],
+        y=load["load"].to_numpy(dtype=np.float32),
         name="daily load",
         marker_color="#999999",
-        hovertemplate="load %{y:.0f}<extra></extra>",
+        hovertemplate="daily load %{y:.0f}<extra></extra>",
         row=1,
         col=1,
     )
-    for col, name, style in (
-        ("ctl", "CTL (fitness)", {"color": OKABE_ITO["blue"], "width": 2.5}),
-        ("atl", "ATL (fatigue)", {"color": OKABE_ITO["vermillion"], "width": 1.5}),
-        ("tsb", "TSB (form)", {"color": OKABE_ITO["bluish_green"], "width": 1.5, "dash": "dot"}),
+    for col, name, color, width, dash in (
+        ("ctl", "CTL (fitness)", OKABE_ITO["blue"], 2.5, "solid"),
+        ("atl", "ATL (fatigue)", OKABE_ITO["vermillion"], 1.5, "solid"),
+        ("tsb", "TSB (form)", OKABE_ITO["bluish_green"], 1.5, "dot"),
     ):
-        fig.add_scatter(
-            x=load.index,
-            y=load[col],
-            name=name,
-            mode="lines",
-            line=style,
-            hovertemplate=f"{name} %{{y:.1f}}<extra></extra>",
-            row=2,
-            col=1,
+        trace = line(
+            load.index, load[col].to_numpy(), name, color, "%{y:.1f}", width=width, dash=dash
         )
+        fig.add_trace(trace, row=2, col=1)
     fig.add_hline(y=0.0, line={"color": "#777777", "width": 1}, row=2, col=1)
     fig.update_yaxes(title_text="daily load", row=1, col=1)
     fig.update_yaxes(title_text="CTL, ATL, TSB", row=2, col=1)
-    fig.update_layout(
-        template=TEMPLATE_NAME,
-        title={"text": "Training load and form (load: TRIMP, or pace load without HR)"},
-        height=460,
-        bargap=0.0,
-    )
+    _date_axis(fig, load.index)
+    fig.update_layout(bargap=0.0)
     return fig
 
 
 def weekly_volume_figure(weekly: pd.DataFrame) -> go.Figure:
     """Weekly distance (bars) with the longest run of each week (markers; none for an empty
     week rather than a marker at zero)."""
-    fig = _figure("Weekly volume")
+    title = "Weekly volume"
+    if weekly.empty:
+        return unavailable_figure(title, "no runs")
+    fig = new_figure(title, height=380)
     fig.add_bar(
         x=weekly.index,
-        y=weekly["distance_km"],
+        y=weekly["distance_km"].to_numpy(dtype=np.float32),
         name="weekly distance",
         marker_color=OKABE_ITO["sky_blue"],
-        hovertemplate="week of %{x|%d %b %Y}: %{y:.1f} km<extra></extra>",
+        hovertemplate="weekly distance %{y:.1f} km<extra></extra>",
     )
-    longest = weekly["longest_km"].astype(float).where(weekly["longest_km"] > 0)
-    fig.add_scatter(
-        x=weekly.index,
-        y=longest,
-        name="longest run",
-        mode="markers",
-        marker={"color": OKABE_ITO["orange"], "size": 8, "line": {"color": "white", "width": 1}},
-        hovertemplate="longest run %{y:.1f} km<extra></extra>",
+    longest = weekly["longest_km"].astype(float).where(weekly["longest_km"] > 0).to_numpy()
+    fig.add_trace(
+        line(
+            weekly.index,
+            longest,
+            "longest run",
+            OKABE_ITO["orange"],
+            "%{y:.1f} km",
+            mode="markers",
+            marker={
+                "color": OKABE_ITO["orange"],
+                "size": 8,
+                "line": {"color": "white", "width": 1},
+            },
+        )
     )
     fig.update_yaxes(title_text="distance (km)", rangemode="tozero")
+    _date_axis(fig, weekly.index, {"text": "week of %{x|%d %b %Y}"}, period_days=7)
+    fig.update_layout(hovermode="x unified")
     return fig
 
 
@@ -155,39 +169,38 @@ def critical_speed_figure(cs_trend: pd.DataFrame) -> go.Figure:
     in recreational marathon runners. *Med Sci Sports Exerc* 52:2637 (d = CS t + D', D'
     outside 50-500 m rejected; science.md section 2.2).
     """
-    fig = _figure("Critical speed and D' (rolling window)", height=400)
+    title = "Critical speed and D' (rolling window)"
     if cs_trend.empty:
-        fig.add_annotation(
-            text="Not available: no critical-speed fit",
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-            showarrow=False,
-        )
-        return fig
+        return unavailable_figure(title, "no critical-speed fit")
+    fig = new_figure(title, height=400)
     valid = cs_trend["valid"].astype(bool)
-    cs = cs_trend["critical_speed_mps"].astype(float).where(valid)
-    d_prime = cs_trend["d_prime_m"].astype(float).where(valid)
+    cs = cs_trend["critical_speed_mps"].astype(float).where(valid).to_numpy()
+    d_prime = cs_trend["d_prime_m"].astype(float).where(valid).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        pace = pace_strings(1000.0 / cs.to_numpy())
-    fig.add_scatter(
-        x=cs_trend.index,
-        y=cs,
-        name="CS",
-        mode="lines+markers",
-        line={"color": OKABE_ITO["blue"]},
-        customdata=pace,
-        hovertemplate="CS %{y:.2f} m/s (%{customdata} /km)<extra></extra>",
+        pace = pace_strings(1000.0 / cs)
+    cs_hover = "%{y:.2f} m/s (%{customdata} /km)"
+    fig.add_trace(
+        line(
+            cs_trend.index,
+            cs,
+            "CS",
+            OKABE_ITO["blue"],
+            cs_hover,
+            mode="lines+markers",
+            customdata=pace,
+        )
     )
-    fig.add_scatter(
-        x=cs_trend.index,
-        y=d_prime,
-        name="D'",
-        yaxis="y2",
-        mode="lines+markers",
-        line={"color": OKABE_ITO["reddish_purple"], "dash": "dot"},
-        hovertemplate="D' %{y:.0f} m<extra></extra>",
+    fig.add_trace(
+        line(
+            cs_trend.index,
+            d_prime,
+            "D'",
+            OKABE_ITO["reddish_purple"],
+            "%{y:.0f} m",
+            mode="lines+markers",
+            dash="dot",
+            yaxis="y2",
+        )
     )
     _shade_rejected(fig, cs_trend)
     fig.update_layout(
@@ -198,21 +211,12 @@ def critical_speed_figure(cs_trend: pd.DataFrame) -> go.Figure:
             "side": "right",
             "showgrid": False,
             "rangemode": "tozero",
+            "automargin": True,
             "tickmode": "auto",  # not synced to the CS ticks: D' gets round numbers
         },
     )
-    _date_range(fig, cs_trend.index)
+    _date_axis(fig, cs_trend.index, {"text": "week of %{x|%d %b %Y}"})
     return fig
-
-
-def _hm_ticks(lo_s: float, hi_s: float) -> tuple[list[float], list[str]]:
-    """Tick positions (h) and ``h:mm`` labels on round 5-60 min steps over a range of seconds."""
-    span = hi_s - lo_s
-    step = next((m * 60 for m in (5, 10, 15, 20, 30, 60) if span / (m * 60) <= 6), 3600)
-    first = np.ceil(lo_s / step) * step
-    values = np.arange(first, hi_s + 1e-9, step)
-    labels = [f"{int(v) // 3600}:{int(v) % 3600 // 60:02d}" for v in values]
-    return [float(v) / 3600.0 for v in values], labels
 
 
 def predictions_figure(trend: pd.DataFrame, cs_trend: pd.DataFrame | None = None) -> go.Figure:
@@ -230,34 +234,35 @@ def predictions_figure(trend: pd.DataFrame, cs_trend: pd.DataFrame | None = None
     Daniels-Gilbert VDOT; marathons at ~84.8 % of CS (Smyth & Muniz-Pumares 2020);
     science.md sections 2.2 and 2.5.
     """
-    fig = _figure("Predicted marathon time", height=380)
-    seconds = []
-    for col, name, color in (
-        ("marathon_vdot_s", "VDOT", OKABE_ITO["blue"]),
-        ("marathon_cs_s", "critical speed", OKABE_ITO["vermillion"]),
-    ):
-        if trend.empty or col not in trend:
-            continue
-        values = trend[col].astype(float)
-        seconds.append(values.to_numpy())
-        fig.add_scatter(
-            x=trend.index,
-            y=values / 3600.0,
-            name=name,
-            mode="lines+markers",
-            line={"color": color},
-            text=[format_duration(v) for v in values],
-            hovertemplate=f"{name}: %{{text}}<extra></extra>",
+    title = "Predicted marathon time"
+    columns = [c for c in ("marathon_vdot_s", "marathon_cs_s") if c in trend]
+    if trend.empty or not columns:
+        return unavailable_figure(title, "no prediction")
+    fig = new_figure(title, height=380)
+    names = {"marathon_vdot_s": ("VDOT", "blue"), "marathon_cs_s": ("critical speed", "vermillion")}
+    for col in columns:
+        name, color = names[col]
+        values = trend[col].astype(float).to_numpy()
+        text = np.array([format_duration(v) for v in values], dtype=object)
+        fig.add_trace(
+            line(
+                trend.index,
+                values,
+                name,
+                OKABE_ITO[color],
+                "%{customdata}",
+                mode="lines+markers",
+                customdata=text,
+            )
         )
     if cs_trend is not None:
         _shade_rejected(fig, cs_trend)
-    finite = np.concatenate(seconds) if seconds else np.array([])
-    finite = finite[np.isfinite(finite)]
+    recent = trend.loc[trend.index >= recent_range(trend.index)[0], columns].to_numpy(dtype=float)
+    finite = recent[np.isfinite(recent)]
     if finite.size:
-        pad = max(300.0, 0.05 * (finite.max() - finite.min()))
-        lo, hi = finite.min() - pad, finite.max() + pad
-        tickvals, ticktext = _hm_ticks(lo, hi)
-        fig.update_yaxes(range=[lo / 3600.0, hi / 3600.0], tickvals=tickvals, ticktext=ticktext)
-    fig.update_yaxes(title_text="marathon time (h:mm)")
-    _date_range(fig, trend.index)
+        fig.update_yaxes(
+            duration_axis(float(finite.min()), float(finite.max()), "marathon time (h:mm)")
+        )
+    _date_axis(fig, trend.index, {"text": "week of %{x|%d %b %Y}"})
+    fig.update_layout(hovermode="x unified")
     return fig

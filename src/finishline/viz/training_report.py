@@ -1,10 +1,11 @@
-"""Assemble the HTML training dashboard (self-contained: plotly.js inlined, no network).
+"""The season page: a :class:`~finishline.training.results.SeasonAnalysis` as self-contained HTML.
 
-Same look and hooks as the race report (:mod:`finishline.viz.report`): figures in
+Same shell and hooks as the race report (:mod:`finishline.viz.page`): figures in
 ``<section class="fl-figure" data-figure=NAME>``; summary numbers in elements with ids
 ``fl-runs``, ``fl-cs`` (m/s), ``fl-d-prime`` (m), ``fl-marathon`` (s, VDOT method),
 ``fl-shape`` (%), ``fl-durability`` (0-1), ``fl-risk`` (0-1), each with the raw value in
-``data-value``; the prediction table is ``<table id="fl-predictions">``.
+``data-value``; the prediction table is ``<table id="fl-predictions">``, the athlete values
+``<table id="fl-athlete">``; estimated athlete values are listed in ``#fl-warnings``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ from __future__ import annotations
 import html
 from typing import Any
 
+import plotly.graph_objects as go
+
+from finishline.athlete import Athlete
 from finishline.training.results import SeasonAnalysis
-from finishline.viz.report import REPORT_CSS, figure_section, stat_html
+from finishline.viz.page import figure_section, page_html, warnings_banner
+from finishline.viz.tables import athlete_section_html, finite, html_table, stat_html
 from finishline.viz.theme import format_duration, format_pace
 from finishline.viz.training import (
     critical_speed_figure,
@@ -22,97 +27,103 @@ from finishline.viz.training import (
     weekly_volume_figure,
 )
 
-_RACE_NAMES = {"5k": "5 km", "10k": "10 km", "half": "half marathon", "marathon": "marathon"}
-_METHOD_NAMES = {"riegel": "Riegel", "vdot": "VDOT", "critical_speed": "critical speed"}
+RACE_NAMES = {"5k": "5 km", "10k": "10 km", "half": "half marathon", "marathon": "marathon"}
+METHOD_NAMES = {"riegel": "Riegel", "vdot": "VDOT", "critical_speed": "critical speed"}
 
 
-def _table(rows: list[dict[str, Any]], columns: list[str], ident: str | None = None) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(r.get(c, '')))}</td>" for c in columns) + "</tr>"
-        for r in rows
-    )
-    id_attr = f' id="{ident}"' if ident else ""
-    return (
-        f'<div class="fl-scroll"><table{id_attr}><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div>"
-    )
+def season_figures(season: SeasonAnalysis, *, shade_rejected: bool = True) -> dict[str, go.Figure]:
+    """The season's figures by name, in display order (a figure with no data says so)."""
+    return {
+        "load": load_form_figure(season.load),
+        "weekly": weekly_volume_figure(season.weekly),
+        "critical_speed": critical_speed_figure(season.cs_trend),
+        "predictions": predictions_figure(
+            season.prediction_trend, season.cs_trend if shade_rejected else None
+        ),
+    }
 
 
-def _marathon(season: dict[str, Any]) -> dict[str, Any] | None:
-    races = season["predictions"]["races"]
-    return next((p for p in races if p["race"] == "marathon" and p["method"] == "vdot"), None)
+def estimate_lines(athlete: Athlete) -> list[str]:
+    """Every estimated athlete value in words ("max heart rate estimated: 183 bpm (rule)")."""
+    return [
+        athlete.describe(name)
+        for name, _, source, _ in athlete.estimates()
+        if source == "estimated"
+    ]
 
 
-def _summary_card(season: dict[str, Any]) -> str:
-    cs = season["critical_speed"]
-    valid = bool(cs.get("valid"))
-    cs_mps = cs["critical_speed_mps"] if valid else None
+def predictions_table_html(season: SeasonAnalysis, ident: str | None = "fl-predictions") -> str:
+    """The race predictions, one row per race and method, times as ``h:mm:ss``."""
+    rows = [
+        {
+            "race": RACE_NAMES.get(p["race"], p["race"]),
+            "method": METHOD_NAMES.get(p["method"], p["method"]),
+            "time": format_duration(p["time_s"]),
+            "range": f"{format_duration(p['low_s'])} to {format_duration(p['high_s'])}",
+            "from": p.get("basis", ""),
+        }
+        for p in season.predictions.to_dict("records")
+    ]
+    columns = [
+        ("race", "race"),
+        ("method", "method"),
+        ("time", "time"),
+        ("range", "range"),
+        ("from", "from"),
+    ]
+    return html_table(rows, columns, ident=ident, text_columns=("race", "method", "from"))
+
+
+def _stats(season: SeasonAnalysis) -> str:
+    cs = season.critical_speed
+    cs_mps = finite(cs.critical_speed_mps) if cs.valid else None
+    d_prime = finite(cs.d_prime_m) if cs.valid else None
     stats = [
-        stat_html("fl-runs", "runs", str(len(season["activities"])), len(season["activities"])),
+        stat_html("fl-runs", "runs", str(len(season.activities)), len(season.activities)),
         stat_html(
             "fl-cs",
             "critical speed",
             f"{cs_mps:.2f} m/s ({format_pace(1000.0 / cs_mps, 'km')})" if cs_mps else "-",
             cs_mps,
         ),
-        stat_html(
-            "fl-d-prime",
-            "D'",
-            f"{cs['d_prime_m']:.0f} m" if valid else "-",
-            cs["d_prime_m"] if valid else None,
-        ),
+        stat_html("fl-d-prime", "D'", "-" if d_prime is None else f"{d_prime:.0f} m", d_prime),
     ]
-    marathon = _marathon(season)
+    marathon = season.marathon_prediction("vdot")
     if marathon:
+        time_s = marathon["time_s"]
         stats.append(
-            stat_html(
-                "fl-marathon",
-                "predicted marathon",
-                format_duration(marathon["time_s"]),
-                marathon["time_s"],
-            )
+            stat_html("fl-marathon", "predicted marathon", format_duration(time_s), time_s)
         )
-    readiness = season["readiness"]
-    shape = readiness.get("marathon_shape")
+    readiness = season.readiness
+    shape = readiness.marathon_shape
     if shape:
-        stats.append(
-            stat_html(
-                "fl-shape", "marathon shape", f"{shape['shape_pct']:.0f} %", shape["shape_pct"]
-            )
-        )
-    durability = readiness.get("durability")
-    if durability and durability.get("durability") is not None:
-        stats.append(
-            stat_html(
-                "fl-durability",
-                "durability",
-                f"{durability['durability']:.2f}",
-                durability["durability"],
-            )
-        )
-    risk = readiness.get("pre_race_risk")
+        pct = shape["shape_pct"]
+        stats.append(stat_html("fl-shape", "marathon shape", f"{pct:.0f} %", pct))
+    durability = finite(readiness.durability.get("durability"))
+    if durability is not None:
+        stats.append(stat_html("fl-durability", "durability", f"{durability:.2f}", durability))
+    risk = readiness.pre_race_risk
     if risk:
         stats.append(
             stat_html("fl-risk", "final-mile risk", f"{risk['p_fail']:.0%}", risk["p_fail"])
         )
-    return f'<section class="fl-card"><div class="fl-stats">{"".join(stats)}</div>'
+    return f'<div class="fl-stats">{"".join(stats)}</div>'
 
 
-def _readiness_lines(season: dict[str, Any]) -> list[str]:
+def readiness_lines(season: SeasonAnalysis) -> list[str]:
     """Readiness in words, with what is missing and why."""
-    cs = season["critical_speed"]
-    readiness = season["readiness"]
-    lines = []
-    if cs.get("valid"):
-        lines.append(
-            f"Critical speed {cs['critical_speed_mps']:.2f} m/s "
-            f"({format_pace(1000.0 / cs['critical_speed_mps'], 'km')}), D' {cs['d_prime_m']:.0f} m, "
-            f"R² {cs['r2']:.4f}, from the best efforts of the last {cs['window_days']} days."
-        )
+    cs = season.critical_speed
+    readiness = season.readiness
+    if cs.valid:
+        lines = [
+            f"Critical speed {cs.critical_speed_mps:.2f} m/s "
+            f"({format_pace(1000.0 / cs.critical_speed_mps, 'km')}), D' {cs.d_prime_m:.0f} m, "
+            f"R² {cs.r2:.4f}, from the best efforts of the last "
+            f"{season.athlete.cs_window_days} days."
+        ]
     else:
-        lines.append(f"No valid critical-speed fit: {cs.get('reason') or 'too few efforts'}.")
-    shape = readiness.get("marathon_shape")
+        lines = [f"No valid critical-speed fit: {cs.reason or 'too few efforts'}."]
+    shape = readiness.marathon_shape
     if shape:
         lines.append(
             f"Marathon shape {shape['shape_pct']:.0f} %: volume {shape['volume_pct']:.0f} % "
@@ -120,13 +131,13 @@ def _readiness_lines(season: dict[str, Any]) -> list[str]:
             f"{shape['weekly_target_km']:.0f}), long runs {shape['long_run_pct']:.0f} % "
             f"({shape['long_runs']} run(s) near the {shape['long_run_target_km']:.0f} km target)."
         )
-    durability = readiness.get("durability")
-    if durability and durability.get("durability") is not None:
+    durability = readiness.durability
+    if finite(durability.get("durability")) is not None:
         lines.append(
             f"Durability {durability['durability']:.2f} (1 = no drift): median Pa:HR decoupling "
             f"{100 * durability['decoupling_median']:.1f} % over {durability['n_runs']} long run(s)."
         )
-    risk = readiness.get("pre_race_risk")
+    risk = readiness.pre_race_risk
     if risk:
         lines.append(
             f"Goal {format_duration(risk['goal_time_s'])} against a predicted "
@@ -138,54 +149,47 @@ def _readiness_lines(season: dict[str, Any]) -> list[str]:
             "No pre-race final-mile risk: set goal_marathon_s in the athlete config "
             "(--athlete-config) to get one."
         )
-    return [f"<p>{html.escape(line)}</p>" for line in lines]
+    return lines
+
+
+def skipped_table_html(
+    skipped: Any, columns: tuple[str, ...] = ("file", "reason", "detail")
+) -> str:
+    """Files not analysed, with the reason."""
+    rows = skipped.astype(object).where(skipped.notna(), None).to_dict("records")
+    return html_table(rows, [(c, c) for c in columns], text_columns=columns)
+
+
+def _period(season: SeasonAnalysis) -> str:
+    if season.load.empty:
+        return ""
+    first, last = season.load.index.min(), season.load.index.max()
+    return f"{first:%d %b %Y} to {last:%d %b %Y}"
 
 
 def training_report_html(analysis: SeasonAnalysis) -> str:
-    """The training dashboard of :func:`finishline.training.season.analyze_season` as HTML."""
-    season = analysis.to_json()
-    figures = {
-        "load": load_form_figure(analysis.load),
-        "weekly": weekly_volume_figure(analysis.weekly),
-        "critical_speed": critical_speed_figure(analysis.cs_trend),
-        "predictions": predictions_figure(analysis.prediction_trend, analysis.cs_trend),
-    }
-    parts = [
-        figure_section(key, fig, include_plotlyjs=i == 0)
-        for i, (key, fig) in enumerate(figures.items())
-    ]
-    predictions = [
-        {
-            "race": _RACE_NAMES.get(p["race"], p["race"]),
-            "method": _METHOD_NAMES.get(p["method"], p["method"]),
-            "time": format_duration(p["time_s"]),
-            "range": f"{format_duration(p['low_s'])} to {format_duration(p['high_s'])}",
-            "from": p.get("basis", ""),
-        }
-        for p in season["predictions"]["races"]
-    ]
-    name = html.escape(analysis.athlete.name or "athlete")
-    skipped = season["skipped"]
-    sub = f"{len(season['activities'])} runs analysed, {len(skipped)} files skipped"
-    card = _summary_card(season) + "".join(_readiness_lines(season)) + "</section>"
-    tables = (
-        '<section class="fl-table"><h2>Race predictions</h2>'
-        + _table(predictions, ["race", "method", "time", "range", "from"], "fl-predictions")
+    """The season page of :func:`finishline.training.season.analyze_season` as HTML."""
+    name = analysis.athlete.name or "athlete"
+    n_runs, n_skipped = len(analysis.activities), len(analysis.skipped)
+    subtitle = " | ".join(
+        x for x in (f"{n_runs} runs analysed, {n_skipped} files skipped", _period(analysis)) if x
+    )
+    card = (
+        f'<section class="fl-card">{_stats(analysis)}'
+        + "".join(f"<p>{html.escape(line)}</p>" for line in readiness_lines(analysis))
         + "</section>"
     )
-    if skipped:
-        tables += (
+    body = [
+        warnings_banner(estimate_lines(analysis.athlete)),
+        card,
+        *(figure_section(key, fig) for key, fig in season_figures(analysis).items()),
+        '<section class="fl-table"><h2>Race predictions</h2>'
+        f"{predictions_table_html(analysis)}</section>",
+    ]
+    if n_skipped:
+        body.append(
             '<section class="fl-table"><h2>Skipped files</h2>'
-            + _table(skipped, ["file", "reason", "detail"])
-            + "</section>"
+            f"{skipped_table_html(analysis.skipped)}</section>"
         )
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Training report: {name}</title><style>{REPORT_CSS}</style></head><body><main>"
-        f'<h1>Training report: {name}</h1><p class="fl-sub">{html.escape(sub)}</p>'
-        + card
-        + "".join(parts)
-        + tables
-        + "</main></body></html>\n"
-    )
+    body.append(athlete_section_html(analysis.athlete))
+    return page_html(f"Training report: {name}", body, subtitle=subtitle)

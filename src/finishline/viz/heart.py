@@ -1,0 +1,174 @@
+"""The heart figure of one race: heart rate, cadence, efficiency and Pa:HR decoupling.
+
+Heart rate and cadence are the clean track, reduced for display. Efficiency is the analysis'
+per-km efficiency factor (:class:`~finishline.fatigue.state.FatigueState` ``per_km``
+``efficiency_m_per_beat``) and decoupling its cumulative Pa:HR curve and onset
+(:class:`~finishline.metrics.decoupling.Decoupling`): drawn, not recomputed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from finishline.definitions import DECOUPLING_LIMIT
+from finishline.metrics.decoupling import Decoupling
+from finishline.viz.theme import COLORS, METERS_PER_UNIT, Unit, check_unit, unit_label
+from finishline.viz.traces import (
+    display_step,
+    distance_axis,
+    downsample_by_distance,
+    has_data,
+    line,
+    mark_onset,
+    smooth,
+    stacked_panels,
+    unavailable_figure,
+)
+
+
+@dataclass(frozen=True)
+class _Panel:
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    axis: str
+    color: str
+    hover: str
+    robust_range: bool = False
+
+
+def _panels(
+    track: pd.DataFrame,
+    unit: Unit,
+    decoupling: Decoupling | None,
+    efficiency: pd.DataFrame | None,
+    smooth_m: float,
+) -> list[_Panel]:
+    scale = METERS_PER_UNIT[unit]
+    step = display_step(track)
+    binned = downsample_by_distance(track, step, ["heart_rate_bpm", "cadence_spm"])
+    window = max(1, int(round(smooth_m / step)))
+    x = binned["distance_m"].to_numpy() / scale
+    panels = []
+    if has_data(binned, "heart_rate_bpm"):
+        hr = smooth(binned["heart_rate_bpm"].to_numpy(), window)
+        panels.append(
+            _Panel(
+                "heart rate",
+                x,
+                hr,
+                "heart rate<br>(bpm)",
+                COLORS["heart_rate"],
+                "%{y:.0f} bpm",
+                True,
+            )
+        )
+    if has_data(binned, "cadence_spm"):
+        cad = smooth(binned["cadence_spm"].to_numpy(), window)
+        panels.append(
+            _Panel(
+                "cadence", x, cad, "cadence<br>(steps/min)", COLORS["cadence"], "%{y:.0f} steps/min"
+            )
+        )
+    if efficiency is not None and has_data(efficiency, "efficiency_m_per_beat"):
+        ef = efficiency["efficiency_m_per_beat"].to_numpy(dtype="float64")
+        at = efficiency["distance_end_m"].to_numpy(dtype="float64") / scale
+        hover = "%{y:.2f} m per beat (km to here)"
+        panels.append(
+            _Panel(
+                "efficiency", at, ef, "efficiency<br>(m/beat)", COLORS["efficiency"], hover, True
+            )
+        )
+    if decoupling is not None and has_data(decoupling.curve, "pa_hr"):
+        curve = decoupling.curve
+        panels.append(
+            _Panel(
+                "decoupling",
+                curve["distance_m"].to_numpy(dtype="float64") / scale,
+                100.0 * curve["pa_hr"].to_numpy(dtype="float64"),
+                "Pa:HR<br>decoupling (%)",
+                COLORS["reference"],
+                "%{y:.1f} % since 5 km",
+            )
+        )
+    return panels
+
+
+def heart_rate_figure(
+    track: pd.DataFrame,
+    unit: Unit = "km",
+    *,
+    decoupling: Decoupling | None = None,
+    efficiency: pd.DataFrame | None = None,
+    smooth_m: float = 150.0,
+) -> go.Figure:
+    """Heart rate, cadence, efficiency and decoupling over distance, onset marked.
+
+    Parameters
+    ----------
+    track
+        1 Hz track with ``distance_m``, ``heart_rate_bpm`` (artefacts already NaN),
+        ``cadence_spm``.
+    unit
+        ``"km"`` or ``"mile"``.
+    decoupling
+        The analysis' decoupling: its ``curve`` (``distance_m``, ``pa_hr`` fraction) is the
+        last panel and its ``onset_m`` a marker across all panels.
+    efficiency
+        The fatigue state's per-km frame (``distance_end_m``, ``efficiency_m_per_beat``).
+    smooth_m
+        Display smoothing (m) of heart rate and cadence.
+
+    References
+    ----------
+    Friel J. / TrainingPeaks: efficiency factor and Pa:HR decoupling (science.md section 2.3).
+    """
+    unit = check_unit(unit)
+    title = "Heart rate, cadence and efficiency"
+    if not has_data(track, "distance_m"):
+        return unavailable_figure(title, "the file has no distance")
+    panels = _panels(track, unit, decoupling, efficiency, smooth_m)
+    if not panels:
+        return unavailable_figure(title, "the file has no heart rate or cadence")
+    fig = stacked_panels(title, len(panels), 170 * len(panels) + 90)
+    if not has_data(track, "heart_rate_bpm"):
+        note = "The file has no heart rate: no efficiency or decoupling to show."
+        fig.update_layout(title={"subtitle": {"text": note}})
+    for row, panel in enumerate(panels, start=1):
+        fig.add_trace(line(panel.x, panel.y, panel.name, panel.color, panel.hover), row=row, col=1)
+        fig.update_yaxes(title_text=panel.axis, row=row, col=1)
+        finite = panel.y[np.isfinite(panel.y)]
+        if panel.robust_range and finite.size:
+            # the first minutes (HR still rising) would otherwise set the scale
+            lo, hi = np.percentile(finite, [2, 99.5])
+            pad = 0.08 * (hi - lo) + 1e-6
+            fig.update_yaxes(range=[lo - pad, hi + pad], row=row, col=1)
+    if panels[-1].name == "decoupling":
+        limit = 100.0 * DECOUPLING_LIMIT
+        finite = panels[-1].y[np.isfinite(panels[-1].y)]
+        top = max(limit + 2.0, float(finite.max()) + 1.0) if finite.size else limit + 2.0
+        bottom = min(-2.0, float(finite.min()) - 1.0) if finite.size else -2.0
+        row = len(panels)
+        fig.update_yaxes(range=[bottom, top], row=row, col=1)
+        fig.add_hline(
+            y=limit,
+            line={"color": COLORS["reference"], "dash": "dot", "width": 1},
+            annotation_text=f"{limit:.0f} %: drift threshold",
+            annotation_position="top left",
+            annotation_font={"size": 11, "color": "#555555"},
+            row=row,
+            col=1,
+        )
+    x_max = max(float(np.nanmax(p.x)) for p in panels)
+    onset = decoupling.onset_m if decoupling is not None else float("nan")
+    if np.isfinite(onset):
+        x_onset = onset / METERS_PER_UNIT[unit]
+        text = f"Pa:HR >= {100 * DECOUPLING_LIMIT:.0f} % from {x_onset:.1f} {unit_label(unit)}"
+        mark_onset(fig, x_onset, len(panels), text, x_max)
+    distance_axis(fig, unit, 0.0, x_max, rows=len(panels))
+    fig.update_layout(showlegend=False)
+    return fig
