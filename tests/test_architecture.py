@@ -68,19 +68,7 @@ def test_no_import_cycles() -> None:
     assert not cycle, " -> ".join(cycle)
 
 
-#: Modules being split in their own branches (FIT decoder, figure families); remove on merge.
-BEING_SPLIT = {"finishline.viz.race"}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="being split"))
-        if n in BEING_SPLIT
-        else n
-        for n in sorted(modules())
-    ],
-)
+@pytest.mark.parametrize("name", sorted(modules()))
 def test_modules_are_small(name: str) -> None:
     lines = modules()[name].read_text(encoding="utf-8").count("\n")
     assert lines <= MAX_LINES, f"{name}: {lines} lines"

@@ -82,8 +82,8 @@ def risk_setup(race: Race) -> RiskSetup:
     mapping = (
         f"km k of this {race_km:.1f} km race is scored as km k x {windows.landmark_scale:.3f} "
         f"of the marathon model (the same fraction of the race); reference window "
-        f"{ref_a:.1f}-{ref_b:.1f} km, recent window {windows.recent_km:.1f} km, paces made "
-        f"marathon-equivalent (x {windows.pace_factor:.3f}, Riegel); band widened by "
+        f"{ref_a:.1f}-{ref_b:.1f} km, recent window {windows.recent_km:.1f} km, paces scaled "
+        f"to the model's distance by Riegel's exponent (x {windows.pace_factor:.3f}); band widened by "
         f"{TRANSFER_SD_LOGIT:g} logit"
     )
     label = f"transferred from the marathon model, not calibrated on {distance_words(race)} races"

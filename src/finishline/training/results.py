@@ -189,14 +189,9 @@ class SeasonAnalysis(Tables):
 
     def figures(self) -> dict[str, Any]:
         """The training report's Plotly figures by name (load, weekly, CS, predictions)."""
-        from finishline.viz import training
+        from finishline.viz.training_report import season_figures
 
-        return {
-            "load": training.load_form_figure(self.load),
-            "weekly": training.weekly_volume_figure(self.weekly),
-            "critical_speed": training.critical_speed_figure(self.cs_trend),
-            "predictions": training.predictions_figure(self.prediction_trend, self.cs_trend),
-        }
+        return season_figures(self)
 
     def write_html(self, path: str | PathLike[str]) -> Path:
         """Write the self-contained HTML training report; return its path."""
