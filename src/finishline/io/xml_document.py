@@ -1,18 +1,85 @@
-"""A GPX/TCX document opened for reading: its root, whether it ended early, and its points.
+"""A GPX/TCX document opened for reading: a small tree of everything but the points, and the
+points as columns.
 
-The GPX and TCX readers open a document the same way: a safe lxml parse that keeps the complete
-points of a truncated file (:func:`~finishline.io.xml_safe.parse_xml_prefix`), then tables of
-the points under chosen containers (:func:`~finishline.io.xml_safe.point_table`).
+Opening a document (:func:`open_document`):
+
+1. libxml2 checks it is well-formed, building nothing (:func:`~finishline.io.xml_safe.validate_xml`);
+   a document cut short is *truncated* and keeps its complete points;
+2. the tags are located with numpy (:mod:`~finishline.io.xml_scan`), the points and the byte
+   ranges of their fields found (:mod:`~finishline.io.xml_points`) and converted in bulk
+   (:mod:`~finishline.io.xml_values`);
+3. the *skeleton* — the document with each run of consecutive points replaced by one marker
+   element — is parsed by lxml. It holds the metadata (tracks, laps, activities, names) and
+   says which container (``trk/trkseg``, ``Lap/Track``) each run of points belongs to: the
+   readers query it with the same local-name paths as a full tree. Line numbers are kept (a
+   marker is followed by the newlines of the points it replaces), so errors in the skeleton
+   name the line of the file.
+
+Peak memory is the document plus a few arrays per tag and per point: no tree of the points is
+ever built (lxml's tree of a GPX takes about five times the file).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
 from lxml import etree
 
-from finishline.io.xml_safe import PointTable, parse_xml_prefix, point_table
+from finishline.errors import FileFormatError
+from finishline.io.xml_names import local_names, prefixes
+from finishline.io.xml_points import Points, field_ranges, find_points
+from finishline.io.xml_safe import _malformed, _parser, parse_xml, validate_xml
+from finishline.io.xml_scan import Tags, prepare, tokenize
+from finishline.io.xml_values import NAT, parse_decimals, parse_times
+
+#: Namespace of the run markers of a skeleton: unique per process, so a file cannot forge one.
+MARKER_NAMESPACE = f"urn:finishline:points:{uuid.uuid4().hex}"
+MARKER = f"{{{MARKER_NAMESPACE}}}run"
+
+
+@dataclass
+class PointTable:
+    """The points found under some containers, in document order, with their fields.
+
+    Attributes
+    ----------
+    n
+        Number of points.
+    group
+        Index of the container each point came from (segment, track), one per point.
+    index
+        Index of each point among all the points of the document.
+    """
+
+    n: int
+    group: np.ndarray
+    index: np.ndarray
+    document: XmlDocument
+
+    def floats(self, name: str) -> np.ndarray:
+        """Field ``name`` as float64, NaN where a point lacks it or it is not a number."""
+        return self.document.values[name][self.index]
+
+    def times(self, name: str) -> pd.DatetimeIndex:
+        """Field ``name`` as UTC timestamps (ns), NaT where a point lacks it or it is unreadable."""
+        nanoseconds = self.document.values[name][self.index]
+        return pd.DatetimeIndex(nanoseconds.view("M8[ns]")).tz_localize("UTC")
+
+    def first(self, name: str) -> str | None:
+        """The text of the first point that has field ``name``, or ``None``."""
+        starts, ends = self.document.ranges[name]
+        present = np.flatnonzero(ends[self.index] > starts[self.index])
+        if not len(present):
+            return None
+        return self.document.text_of(name, int(self.index[present[0]]))
+
+    def bad(self, name: str) -> np.ndarray:
+        """Mask of the points whose field ``name`` is present but not a number / a valid time."""
+        return self.document.bad[name][self.index]
 
 
 @dataclass
@@ -22,44 +89,206 @@ class XmlDocument:
     Attributes
     ----------
     root
-        The root element.
+        The root element of the skeleton (the document without its points).
     truncated
         The document ended early; only its complete points were read.
-    fields
-        Column name -> local name(s) of each field of a point, as for
-        :func:`~finishline.io.xml_safe.point_table`.
+    text
+        The (prepared) document bytes.
+    points_found
+        The points of the document (:class:`~finishline.io.xml_points.Points`).
+    point_tags
+        The local names of points, as given to :func:`open_document`.
+    ranges, values, bad
+        Per field: byte ranges of its text, its values (float64, or int64 ns for times) and
+        the mask of present values that did not convert, one per point of the document.
     """
 
     root: etree._Element
     truncated: bool
-    fields: Mapping[str, str]
+    text: bytes
+    points_found: Points
+    point_tags: tuple[str, ...]
+    ranges: dict[str, tuple[np.ndarray, np.ndarray]]
+    values: dict[str, np.ndarray]
+    bad: dict[str, np.ndarray]
+
+    def text_of(self, field: str, point: int) -> str:
+        """The text of ``field`` on point ``point`` of the document (stripped, not unescaped)."""
+        starts, ends = self.ranges[field]
+        raw = self.text[int(starts[point]) : int(ends[point])]
+        return raw.decode("utf-8", errors="replace").strip()
 
     def points(self, containers: Sequence[etree._Element], point_tag: str) -> PointTable:
         """The table of the points named ``point_tag`` under ``containers``, in order."""
-        return point_table(containers, point_tag, self.fields)
+        found = self.points_found
+        kind = self.point_tags.index(point_tag)
+        pieces: list[np.ndarray] = []
+        groups: list[int] = []
+        used: set[int] = set()
+        for group, container in enumerate(containers):
+            for marker in container.iter(MARKER):
+                run = _run_number(marker, found.n_runs)
+                if run is None or run in used:
+                    continue
+                used.add(run)
+                first, stop = int(found.run_start[run]), int(found.run_start[run + 1])
+                if stop > first and found.kind[first] == kind:
+                    pieces.append(np.arange(first, stop))
+                    groups.append(group)
+        if not pieces:
+            empty = np.empty(0, dtype=np.int64)
+            return PointTable(0, empty, empty, self)
+        counts = [len(p) for p in pieces]
+        group = np.repeat(np.array(groups), counts)
+        index = np.concatenate(pieces)
+        return PointTable(len(index), group, index, self)
+
+
+def _run_number(marker: etree._Element, n_runs: int) -> int | None:
+    text = marker.get("i", "")
+    if not text.isdigit():
+        return None
+    run = int(text)
+    return run if run < n_runs else None
 
 
 def open_document(
-    data: bytes, source: str | None, point_tag: str, fields: Mapping[str, str]
+    data: bytes,
+    source: str | None,
+    point_tags: Sequence[str],
+    fields: Mapping[str, str],
+    time_fields: Sequence[str] = (),
 ) -> XmlDocument:
-    """Parse a GPX/TCX document safely; a truncated document keeps its complete points.
+    """Open a GPX/TCX document: its skeleton tree and its points as columns.
 
     Parameters
     ----------
     data, source
         The document and its file name (for messages).
-    point_tag
-        Local name of a point (``"trkpt"``, ``"Trackpoint"``): a truncated document is cut after
-        the last complete one.
+    point_tags
+        Local names of points (``"trkpt"``, ``"rtept"``, ``"Trackpoint"``).
     fields
-        As for :func:`~finishline.io.xml_safe.point_table`.
+        Column name -> local name(s) of the element holding it anywhere inside a point, or
+        ``@name`` for an attribute of the point; alternatives joined by ``|``, the first one
+        present on a point wins.
+    time_fields
+        The fields that are ISO 8601 times; the others are numbers.
 
     Raises
     ------
     UnsafeFileError
-        The DOCTYPE declares entities (checked before anything is parsed).
+        The DOCTYPE declares entities.
     FileFormatError
-        Malformed XML that is not a truncated document.
+        Malformed XML that is not a truncated document; a namespace prefix not declared.
     """
-    root, truncated = parse_xml_prefix(data, source, record_tag=point_tag)
-    return XmlDocument(root, truncated=truncated, fields=fields)
+    validation = validate_xml(data, source)
+    prepared = prepare(data, source)
+    if prepared.body < 0:
+        raise validation.error or FileFormatError("XML document has no root element", source)
+    tags = tokenize(prepared, source)
+    if not len(tags.lt):
+        raise validation.error or FileFormatError("XML document has no root element", source)
+    leaves = {
+        alt.strip()
+        for spec in fields.values()
+        for alt in spec.split("|")
+        if not alt.strip().startswith("@")
+    }
+    names = local_names(tags, [*point_tags, *sorted(leaves - set(point_tags))])
+    found = find_points(tags, names, point_tags)
+    root = _parse_skeleton(tags, found, validation.truncated, source)
+    _check_prefixes(data, source, tags, names, found, root)
+
+    ranges = field_ranges(tags, names, found, fields)
+    values: dict[str, np.ndarray] = {}
+    bad: dict[str, np.ndarray] = {}
+    for name, (starts, ends) in ranges.items():
+        if name in time_fields:
+            values[name], bad[name] = (
+                parse_times(tags.buf, starts, ends)
+                if (ends > starts).any()
+                else (np.full(found.n, NAT, dtype=np.int64), np.zeros(found.n, bool))
+            )
+        elif (ends > starts).any():
+            values[name], bad[name] = parse_decimals(tags.buf, starts, ends)
+        else:
+            values[name], bad[name] = np.full(found.n, np.nan), np.zeros(found.n, bool)
+    return XmlDocument(
+        root=root,
+        truncated=validation.truncated,
+        text=tags.text,
+        points_found=found,
+        point_tags=tuple(point_tags),
+        ranges=ranges,
+        values=values,
+        bad=bad,
+    )
+
+
+def _parse_skeleton(
+    tags: Tags, found: Points, truncated: bool, source: str | None
+) -> etree._Element:
+    """Parse the document with each run of points replaced by a marker (see module notes)."""
+    text = tags.text
+    end = len(text)
+    closers: list[bytes] = []
+    if truncated:
+        # Keep what precedes the end of the last complete point (of the last complete tag when
+        # there is no point), and close the elements still open there.
+        last = int(found.closing[-1]) if found.n else len(tags.lt) - 1
+        end = int(tags.gt[last]) + 1
+        started = np.flatnonzero((tags.lt < end) & tags.opening & ~tags.empty)
+        close = tags.close[started]
+        still_open = started[(close < 0) | (tags.lt[np.maximum(close, 0)] >= end)]
+        for row in still_open[::-1]:
+            start = int(tags.lt[row]) + 1
+            stop = start
+            while stop < len(text) and text[stop] not in b" \t\r\n/>":
+                stop += 1
+            closers.append(b"</" + text[start:stop] + b">")
+    pieces: list[bytes] = []
+    pos = 0
+    if found.n:
+        first = found.opening[found.run_start[:-1]]
+        last_points = found.closing[found.run_start[1:] - 1]
+        begins, stops = tags.lt[first], tags.gt[last_points] + 1
+        namespace = MARKER_NAMESPACE.encode()
+        for run, (begin, stop) in enumerate(zip(begins.tolist(), stops.tolist(), strict=True)):
+            pieces.append(text[pos:begin])
+            pieces.append(b'<run xmlns="%s" i="%d"/>' % (namespace, run))
+            pieces.append(b"\n" * text.count(b"\n", begin, stop))
+            pos = stop
+    pieces.append(text[pos:end])
+    pieces.extend(closers)
+    try:
+        root = etree.fromstring(b"".join(pieces), parser=_parser())
+    except etree.XMLSyntaxError as exc:
+        raise _malformed(exc, source) from exc
+    if root is None:
+        raise FileFormatError("XML document has no root element", source)
+    return root
+
+
+def _check_prefixes(
+    data: bytes, source: str | None, tags: Tags, names, found: Points, root: etree._Element
+) -> None:
+    """Namespace prefixes of elements inside points must be declared, as a full parse demands.
+
+    The usual case — prefixes declared on the root — is settled from the markers' in-scope
+    namespaces; otherwise the whole document is parsed once into a tree to decide.
+    """
+    if not found.n or not names.prefixed.any():
+        return
+    depth = np.zeros(len(tags.lt) + 1, dtype=np.int64)
+    np.add.at(depth, found.opening, 1)
+    np.add.at(depth, found.closing + 1, -1)
+    in_points = np.cumsum(depth[:-1]) > 0
+    used = prefixes(tags, names, in_points)
+    if not used:
+        return
+    declared: set[str] | None = None
+    for marker in root.iter(MARKER):
+        scope = {prefix for prefix in marker.nsmap if prefix}
+        declared = scope if declared is None else declared & scope
+    if used - (declared or set()) - {"xml"}:
+        parse_xml(data, source)

@@ -1,0 +1,273 @@
+"""Which tags are which: local names and attribute values of tags, vectorised with numpy.
+
+A tag's name is read as 64-bit words (8 bytes at a time) and compared with the wanted local
+names in bulk; the end of the name and the namespace prefix are found with the classic SWAR
+("SIMD within a register") byte tests, so there is no Python object per tag. Matching is by
+local name, whatever the prefix (``gpxtpx:hr``, ``ns3:Speed`` and ``hr`` are all ``hr``).
+
+References
+----------
+S. E. Anderson, "Bit Twiddling Hacks" (determine if a word has a zero byte / a byte less
+than n), Stanford, 1997-2005.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from finishline.io.xml_scan import Tags
+from finishline.io.xml_values import byte_rows
+
+#: Wanted local names may be at most this long (bytes): two words.
+MAX_LOCAL_NAME = 16
+
+#: Prefix and name are looked for in the first four words after ``<``.
+_NAME_WORDS = 4
+
+_ONES = np.uint64(0x0101010101010101)
+_HIGH = np.uint64(0x8080808080808080)
+_LOW_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
+_NAME = re.compile(rb"[^\s/>]+")
+
+
+def _has_zero_byte(words: np.ndarray) -> np.ndarray:
+    """High bit set in each byte of ``words`` that is zero (exact for the lowest such byte)."""
+    return (words - _ONES) & ~words & _HIGH
+
+
+def _has_byte(words: np.ndarray, byte: int) -> np.ndarray:
+    return _has_zero_byte(words ^ (_ONES * np.uint64(byte)))
+
+
+def _has_byte_below(words: np.ndarray, limit: int) -> np.ndarray:
+    """High bit set in bytes below ``limit`` (``limit`` <= 128; exact for the lowest one)."""
+    return (words - _ONES * np.uint64(limit)) & ~words & _HIGH
+
+
+def _first_flag(flags: np.ndarray) -> np.ndarray:
+    """Index (0-7) of the lowest flagged byte of each word; 8 where none is flagged."""
+    lowest = flags & (~flags + np.uint64(1))
+    _, exponent = np.frexp(lowest.astype(np.float64))
+    return np.where(flags == 0, 8, (exponent >> 3) - 1).astype(np.int64)
+
+
+def _name_end(words: np.ndarray, offset: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where the name ends and its first colon is, within ``words`` (offsets from ``offset``).
+
+    The name ends at the first byte below 0x21 (whitespace), ``/`` or ``>``; -1 for no colon,
+    ``offset + 8 * len(words)`` for no end.
+    """
+    n_words, n = words.shape
+    end = np.full(n, offset + 8 * n_words, dtype=np.int64)
+    colon = np.full(n, -1, dtype=np.int64)
+    for k in range(n_words - 1, -1, -1):
+        word = words[k]
+        stop = _has_byte_below(word, 33) | _has_byte(word, 47) | _has_byte(word, 62)
+        at = _first_flag(stop)
+        end = np.where(at < 8, offset + 8 * k + at, end)
+        colon_at = _first_flag(_has_byte(word, 58))
+        colon = np.where(colon_at < 8, offset + 8 * k + colon_at, colon)
+    return end, colon
+
+
+_MIX0 = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xC2B2AE3D27D4EB4F)
+
+
+def _match(
+    encoded: Sequence[bytes], key0: np.ndarray, key1: np.ndarray, length: np.ndarray
+) -> np.ndarray:
+    """Index of the wanted name equal to each (key0, key1, length), -1 for none.
+
+    The three parts are mixed into one 64-bit code looked up in the sorted codes of the wanted
+    names; each hit is then checked part by part, so a code collision cannot mismatch.
+    """
+    keys = []
+    for name in encoded:
+        padded = name.ljust(16, b"\0")
+        keys.append((int.from_bytes(padded[:8], "little"), int.from_bytes(padded[8:], "little")))
+    want0 = np.array([k[0] for k in keys], dtype=np.uint64)
+    want1 = np.array([k[1] for k in keys], dtype=np.uint64)
+    want_len = np.array([len(name) for name in encoded], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        wanted_codes = want0 ^ (want1 * _MIX0) ^ (want_len * _MIX1)
+        codes = key0 ^ (key1 * _MIX0) ^ (length.astype(np.uint64) * _MIX1)
+    order = np.argsort(wanted_codes)
+    sorted_codes = wanted_codes[order]
+    at = np.minimum(np.searchsorted(sorted_codes, codes), len(order) - 1)
+    index = order[at]
+    hit = (sorted_codes[at] == codes) & (length > 0)
+    hit &= (want0[index] == key0) & (want1[index] == key1)
+    hit &= want_len[index] == length.astype(np.uint64)
+    return np.where(hit, index, -1)
+
+
+def _words(buf: np.ndarray, offsets: np.ndarray, count: int) -> np.ndarray:
+    """``count`` little-endian 64-bit words from each offset, as a ``(count, n)`` array."""
+    rows = byte_rows(buf, offsets, 8 * count)
+    return np.ascontiguousarray(rows.view("<u8").T)
+
+
+@dataclass
+class Names:
+    """The local name of each opening tag, as an index into the wanted names.
+
+    Attributes
+    ----------
+    ids
+        For each tag: index into ``wanted`` of its local name, -1 for any other name (and for
+        closing tags).
+    prefixed
+        For each tag: it is an opening tag whose name has a namespace prefix.
+    prefix_length
+        Length of that prefix (0 where there is none).
+    """
+
+    wanted: tuple[str, ...]
+    ids: np.ndarray
+    prefixed: np.ndarray
+    prefix_length: np.ndarray
+
+    def of(self, *names: str) -> np.ndarray:
+        """Mask of the tags with one of ``names``."""
+        mask = np.zeros(len(self.ids), dtype=bool)
+        for name in names:
+            mask |= self.ids == self.wanted.index(name)
+        return mask
+
+
+def local_names(tags: Tags, wanted: Sequence[str]) -> Names:
+    """Identify the opening tags whose local name is one of ``wanted``.
+
+    Parameters
+    ----------
+    tags
+        The tags of a document (:func:`~finishline.io.xml_scan.tokenize`).
+    wanted
+        Local names (ASCII, at most :data:`MAX_LOCAL_NAME` bytes).
+    """
+    encoded = [name.encode("ascii") for name in wanted]
+    if any(len(name) > MAX_LOCAL_NAME or not name for name in encoded):
+        raise ValueError(f"wanted names must be 1-{MAX_LOCAL_NAME} ASCII bytes: {wanted}")
+    n = len(tags.lt)
+    ids = np.full(n, -1, dtype=np.int64)
+    prefixed = np.zeros(n, dtype=bool)
+    prefix_length = np.zeros(n, dtype=np.int64)
+    rows = np.flatnonzero(tags.opening)
+    if not len(rows):
+        return Names(tuple(wanted), ids, prefixed, prefix_length)
+    starts = tags.lt[rows] + 1
+    words = _words(tags.buf, starts, 2)
+    end, colon = _name_end(words, 0)
+    longer = np.flatnonzero(end >= 16)  # prefix and name longer than two words
+    if len(longer):
+        more_end, more_colon = _name_end(_words(tags.buf, starts[longer] + 16, _NAME_WORDS - 2), 16)
+        end[longer] = more_end
+        colon[longer] = np.where(colon[longer] >= 0, colon[longer], more_colon)
+    colon = np.where(colon < end, colon, -1)
+    local_start = colon + 1
+    local_length = end - local_start
+    long_names = end >= 8 * _NAME_WORDS
+    candidate = ~long_names & (local_length >= 1) & (local_length <= MAX_LOCAL_NAME)
+    local = words[:2].copy()
+    moved = np.flatnonzero(candidate & (local_start > 0))
+    if len(moved):
+        local[:, moved] = _words(tags.buf, starts[moved] + local_start[moved], 2)
+    first_len = np.minimum(local_length, 8).clip(0)
+    second_len = (local_length - 8).clip(0, 8)
+    key0 = local[0] & _LOW_MASKS[first_len]
+    key1 = local[1] & _LOW_MASKS[second_len]
+    found = _match(encoded, key0, key1, np.where(candidate, local_length, 0))
+    for row in np.flatnonzero(long_names):  # a name (with prefix) of 32 bytes or more
+        match = _NAME.match(tags.text, int(starts[row]))
+        qualified = match.group() if match else b""
+        prefix, _, name = qualified.rpartition(b":")
+        if name in encoded:
+            found[row] = encoded.index(name)
+        colon[row] = len(prefix) if prefix else -1
+    ids[rows] = found
+    prefixed[rows] = colon > 0
+    prefix_length[rows] = np.maximum(colon, 0)
+    return Names(tuple(wanted), ids, prefixed, prefix_length)
+
+
+def prefixes(tags: Tags, names: Names, mask: np.ndarray) -> set[str]:
+    """The distinct namespace prefixes of the tags in ``mask`` (decoded)."""
+    rows = np.flatnonzero(mask & names.prefixed)
+    if not len(rows):
+        return set()
+    lengths = names.prefix_length[rows]
+    found: set[str] = set()
+    while len(rows):
+        start, length = int(tags.lt[rows[0]]) + 1, int(lengths[0])
+        prefix = tags.text[start : start + length]
+        found.add(prefix.decode("utf-8", errors="replace"))
+        same = lengths == length
+        if same.any():
+            window = byte_rows(tags.buf, tags.lt[rows[same]] + 1, length)
+            same[same] = (window == np.frombuffer(prefix, dtype=np.uint8)).all(axis=1)
+        rows, lengths = rows[~same], lengths[~same]
+    return found
+
+
+_ATTRIBUTE = re.compile(rb"""\s([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+#: Start tags longer than this (bytes) have their attributes read one by one.
+MAX_TAG_BYTES = 512
+
+
+def attribute_ranges(tags: Tags, rows: np.ndarray, attribute: str) -> tuple[np.ndarray, np.ndarray]:
+    """Byte range of the value of ``attribute`` (unprefixed) in each of the opening tags ``rows``.
+
+    Returns ``(starts, ends)``; both are 0 where the tag has no such attribute.
+    """
+    n = len(rows)
+    starts = np.zeros(n, dtype=np.int64)
+    ends = np.zeros(n, dtype=np.int64)
+    if not n:
+        return starts, ends
+    name = attribute.encode("ascii")
+    lt, gt = tags.lt[rows], tags.gt[rows]
+    lengths = gt - lt + 1
+    small = lengths <= MAX_TAG_BYTES
+    width = int(lengths[small].max()) if small.any() else 0
+    # One row per byte position (width x n): reductions run along contiguous rows.
+    table = np.ascontiguousarray(byte_rows(tags.buf, np.where(small, lt, 0), width).T)
+    column = np.arange(width)[:, None]
+    inside = column < np.where(small, lengths, 0)
+    double = (table == 34) & inside
+    single = (table == 39) & inside
+    quotes = double | single
+    mixed = double.any(axis=0) & single.any(axis=0)
+    quoted = (np.cumsum(quotes, axis=0, dtype=np.uint8) & 1).astype(bool)  # inside a value
+    m = len(name)
+    span = width - m - 1
+    if span > 0:
+        hit = (table[:span] <= 32) & ~quoted[:span]
+        for k, byte in enumerate(name):
+            hit &= table[1 + k : 1 + k + span] == byte
+        after = table[1 + m : 1 + m + span]
+        hit &= (after <= 32) | (after == 61)
+        found = hit.any(axis=0) & small & ~mixed
+        at = np.argmax(hit, axis=0) + 1 + m
+        opening = quotes & (column >= at)
+        quote_at = np.argmax(opening, axis=0)
+        quote = table[quote_at, np.arange(n)]
+        closing = (table == quote) & (column > quote_at) & inside
+        close_at = np.argmax(closing, axis=0)
+        found &= opening.any(axis=0) & closing.any(axis=0)
+        starts[found] = lt[found] + quote_at[found] + 1
+        ends[found] = lt[found] + close_at[found]
+    for i in np.flatnonzero(~small | mixed):
+        tag = tags.text[int(lt[i]) : int(gt[i]) + 1]
+        for match in _ATTRIBUTE.finditer(tag):
+            if match.group(1) == name:
+                group = 2 if match.group(2) is not None else 3
+                starts[i] = lt[i] + match.start(group)
+                ends[i] = lt[i] + match.end(group)
+                break
+    return starts, ends
