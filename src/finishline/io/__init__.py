@@ -28,7 +28,7 @@ def read(path: str | PathLike[str], engine: str = "auto") -> Activity:
         For any file that cannot be read as an activity; the message names the file.
     """
     loaded = load_source(path)
-    act = read_bytes(loaded.data, source=str(path), engine=engine)
+    act = read_bytes(loaded.data, source=str(path), engine=engine, salvage=loaded.note is not None)
     _note_source(act, loaded.note)
     return act
 
@@ -49,14 +49,15 @@ def read_all(path: str | PathLike[str], engine: str = "auto") -> list[Activity]:
     loaded = load_source(path)
     data, source = loaded.data, str(path)
     fmt = sniff_format(data)
+    salvage = loaded.note is not None
     if fmt == "gpx":
         from finishline.io.gpx import read_gpx_all
 
-        acts = read_gpx_all(data, source)
+        acts = read_gpx_all(data, source, salvage=salvage)
     elif fmt == "tcx":
         from finishline.io.tcx import read_tcx_all
 
-        acts = read_tcx_all(data, source)
+        acts = read_tcx_all(data, source, salvage=salvage)
     else:
         acts = [read_bytes(data, source=source, engine=engine)]
     for act in acts:
@@ -71,8 +72,14 @@ def _note_source(act: Activity, note: str | None) -> None:
         act.meta.truncated = True
 
 
-def read_bytes(data: bytes, source: str | None = None, engine: str = "auto") -> Activity:
-    """Read an activity from bytes already in memory (see :func:`read`)."""
+def read_bytes(
+    data: bytes, source: str | None = None, engine: str = "auto", *, salvage: bool = False
+) -> Activity:
+    """Read an activity from bytes already in memory (see :func:`read`).
+
+    ``salvage``: the bytes come from a damaged gzip stream; a GPX/TCX document is read up to
+    its first XML error, as a truncated file.
+    """
     fmt = sniff_format(data)
     if fmt == "fit":
         from finishline.io.fit import read_fit
@@ -81,11 +88,11 @@ def read_bytes(data: bytes, source: str | None = None, engine: str = "auto") -> 
     if fmt == "gpx":
         from finishline.io.gpx import read_gpx
 
-        return read_gpx(data, source)
+        return read_gpx(data, source, salvage=salvage)
     if fmt == "tcx":
         from finishline.io.tcx import read_tcx
 
-        return read_tcx(data, source)
+        return read_tcx(data, source, salvage=salvage)
     if not data:
         raise FileFormatError("the file is empty", source)
     raise FileFormatError("not a FIT, GPX or TCX file (format not recognised)", source)

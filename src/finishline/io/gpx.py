@@ -89,8 +89,10 @@ _NAME_WORDS = {"marathon": "running", "halfmarathon": "running", "jog": "running
 _NAME_SPORTS = ("running", "cycling", "walking", "hiking", "swimming")
 
 
-def _open(data: bytes, source: str | None) -> XmlDocument:
-    doc = open_document(data, source, ("trkpt", "rtept"), POINT_FIELDS, time_fields=("time",))
+def _open(data: bytes, source: str | None, salvage: bool) -> XmlDocument:
+    doc = open_document(
+        data, source, ("trkpt", "rtept"), POINT_FIELDS, time_fields=("time",), salvage=salvage
+    )
     if local_name(doc.root) != "gpx":
         raise FileFormatError(f"root element is <{local_name(doc.root)}>, not <gpx>", source)
     return doc
@@ -107,7 +109,7 @@ def _tracks(doc: XmlDocument) -> list[PointTable]:
     return [doc.points(find_all(trk, "trkseg"), "trkpt") for trk in find_all(doc.root, "trk")]
 
 
-def read_gpx(data: bytes, source: str | None = None) -> Activity:
+def read_gpx(data: bytes, source: str | None = None, *, salvage: bool = False) -> Activity:
     """Read GPX bytes into an :class:`~finishline.activity.Activity`.
 
     Parameters
@@ -116,6 +118,9 @@ def read_gpx(data: bytes, source: str | None = None) -> Activity:
         The GPX document (any encoding; BOM handled).
     source
         File name, for ``meta.source_path`` and error messages.
+    salvage
+        ``data`` comes from a damaged gzip stream: read it up to the first XML error, as a
+        truncated file.
 
     Raises
     ------
@@ -134,7 +139,7 @@ def read_gpx(data: bytes, source: str | None = None) -> Activity:
         Tracks overlap in time (the longest of each overlapping group is read); values that
         are not numbers, impossible times or positions.
     """
-    doc = _open(data, source)
+    doc = _open(data, source, salvage)
     tracks = _tracks(doc)
     overlap_note = None
     if any(t.n for t in tracks):
@@ -157,15 +162,17 @@ def read_gpx(data: bytes, source: str | None = None) -> Activity:
     return act
 
 
-def read_gpx_all(data: bytes, source: str | None = None) -> list[Activity]:
+def read_gpx_all(
+    data: bytes, source: str | None = None, *, salvage: bool = False
+) -> list[Activity]:
     """Each track of a GPX file that has its own times, as its own Activity.
 
     A file without any timed track (routes, courses) gives what :func:`read_gpx` gives.
     """
-    doc = _open(data, source)
+    doc = _open(data, source, salvage)
     tracks = [t for t in _tracks(doc) if t.n and not t.times("time").isna().all()]
     if not tracks:
-        return [read_gpx(data, source)]
+        return [read_gpx(data, source, salvage=salvage)]
     return [_activity(doc, table, source, from_route=False) for table in tracks]
 
 

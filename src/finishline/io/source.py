@@ -167,19 +167,19 @@ def _inflate_member(
 
     while pos < len(raw) and not inflater.eof:
         step = raw[pos : pos + _INFLATE_STEP]
-        saved = inflater.copy()
+        saved, kept_pieces, kept_bytes = inflater.copy(), len(pieces), produced
         try:
-            out = inflater.decompress(step, _INFLATE_STEP)
+            keep(inflater.decompress(step, _INFLATE_STEP))
+            while inflater.unconsumed_tail and not inflater.eof:
+                keep(inflater.decompress(inflater.unconsumed_tail, _INFLATE_STEP))
         except zlib.error:
+            # Replay the step byte by byte from before it: keep every byte before the error.
+            del pieces[kept_pieces:]
+            produced = kept_bytes
             inflater = saved
-            for i in range(len(step)):  # byte by byte: keep every byte before the error
+            for i in range(len(step)):
                 keep(inflater.decompress(step[i : i + 1]))
-                while inflater.unconsumed_tail:
-                    keep(inflater.decompress(inflater.unconsumed_tail, _INFLATE_STEP))
             raise
-        keep(out)
-        while inflater.unconsumed_tail and not inflater.eof:
-            keep(inflater.decompress(inflater.unconsumed_tail, _INFLATE_STEP))
         consumed = len(step) - len(inflater.unconsumed_tail)
         if inflater.eof:
             consumed -= len(inflater.unused_data)

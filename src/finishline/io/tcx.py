@@ -103,8 +103,10 @@ class _Leg:
     span: Span
 
 
-def _open(data: bytes, source: str | None) -> XmlDocument:
-    doc = open_document(data, source, ("Trackpoint",), POINT_FIELDS, time_fields=("time",))
+def _open(data: bytes, source: str | None, salvage: bool) -> XmlDocument:
+    doc = open_document(
+        data, source, ("Trackpoint",), POINT_FIELDS, time_fields=("time",), salvage=salvage
+    )
     if local_name(doc.root) != "TrainingCenterDatabase":
         raise FileFormatError(
             f"root element is <{local_name(doc.root)}>, not <TrainingCenterDatabase>", source
@@ -153,7 +155,7 @@ def _not_an_activity(root: etree._Element, source: str | None) -> NotAnActivityE
     )
 
 
-def read_tcx(data: bytes, source: str | None = None) -> Activity:
+def read_tcx(data: bytes, source: str | None = None, *, salvage: bool = False) -> Activity:
     """Read TCX bytes into an :class:`~finishline.activity.Activity`.
 
     Parameters
@@ -162,6 +164,9 @@ def read_tcx(data: bytes, source: str | None = None) -> Activity:
         The TCX document (any encoding; BOM handled).
     source
         File name, for ``meta.source_path`` and error messages.
+    salvage
+        ``data`` comes from a damaged gzip stream: read it up to the first XML error, as a
+        truncated file.
 
     Raises
     ------
@@ -182,7 +187,7 @@ def read_tcx(data: bytes, source: str | None = None) -> Activity:
         Activities overlap in time (the longest of each overlapping group is read); values
         that are not numbers, impossible times or positions.
     """
-    doc = _open(data, source)
+    doc = _open(data, source, salvage)
     units = _units(doc.root)
     if units:
         legs = [_legs(doc, unit) for unit in units]
@@ -203,7 +208,9 @@ def read_tcx(data: bytes, source: str | None = None) -> Activity:
     return act
 
 
-def read_tcx_all(data: bytes, source: str | None = None) -> list[Activity]:
+def read_tcx_all(
+    data: bytes, source: str | None = None, *, salvage: bool = False
+) -> list[Activity]:
     """Every activity of a TCX file, each as its own :class:`~finishline.activity.Activity`.
 
     An ``Activity`` element is one activity, a ``MultiSportSession`` one activity with a
@@ -215,7 +222,7 @@ def read_tcx_all(data: bytes, source: str | None = None) -> list[Activity]:
     EmptyActivityError
         No activity holds a trackpoint.
     """
-    doc = _open(data, source)
+    doc = _open(data, source, salvage)
     units = _units(doc.root)
     if units:
         found = [

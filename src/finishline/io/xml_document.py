@@ -158,6 +158,7 @@ def open_document(
     point_tags: Sequence[str],
     fields: Mapping[str, str],
     time_fields: Sequence[str] = (),
+    salvage: bool = False,
 ) -> XmlDocument:
     """Open a GPX/TCX document: its skeleton tree and its points as columns.
 
@@ -173,6 +174,9 @@ def open_document(
         present on a point wins.
     time_fields
         The fields that are ISO 8601 times; the others are numbers.
+    salvage
+        The bytes come from a damaged gzip stream: malformed XML is read up to the line of
+        the error, as a truncated document (:func:`~finishline.io.xml_safe.validate_xml`).
 
     Raises
     ------
@@ -181,7 +185,9 @@ def open_document(
     FileFormatError
         Malformed XML that is not a truncated document; a namespace prefix not declared.
     """
-    validation = validate_xml(data, source)
+    validation = validate_xml(data, source, salvage=salvage)
+    if validation.data is not None:
+        data = validation.data
     prepared = prepare(data, source)
     if prepared.body < 0:
         raise validation.error or FileFormatError("XML document has no root element", source)

@@ -25,10 +25,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 from lxml import etree
 
 from finishline.errors import FileFormatError, UnsafeFileError
+from finishline.io.xml_values import parse_times
 
 #: How much of the document is scanned for a DOCTYPE with entity declarations before parsing.
 PROLOG_SCAN_BYTES = 1 << 16
@@ -113,14 +115,19 @@ class Validation:
 
     truncated: bool
     error: FileFormatError | None = None
+    data: bytes | None = None
 
 
-def validate_xml(data: bytes, source: str | None = None) -> Validation:
+def validate_xml(data: bytes, source: str | None = None, salvage: bool = False) -> Validation:
     """Check that ``data`` is well-formed XML, or well-formed up to a premature end.
 
     libxml2's push parser reports an error in the bytes it has been fed as soon as it sees it;
     an end of data that comes too early is reported only when the parser is closed.
     Namespace prefixes are not checked here (see :func:`parse_xml`).
+
+    With ``salvage`` (the bytes come from a damaged gzip stream, whose last decoded bytes may
+    be garbage), a document that is well-formed up to an error is read as if it ended before
+    the line of the error: :attr:`Validation.data` is that prefix.
 
     Raises
     ------
@@ -141,7 +148,13 @@ def validate_xml(data: bytes, source: str | None = None) -> Validation:
         for start in range(0, len(data), FEED_BYTES):
             parser.feed(data[start : start + FEED_BYTES])
     except etree.XMLSyntaxError as exc:
-        raise _malformed(exc, source) from exc
+        error = _malformed(exc, source)
+        cut = _line_start(data, exc.lineno) if salvage else 0
+        if cut > 0:
+            salvaged = validate_xml(data[:cut], source)
+            if salvaged.truncated:
+                return Validation(truncated=True, error=error, data=data[:cut])
+        raise error from exc
     except (ValueError, LookupError) as exc:  # e.g. an unknown encoding name in the declaration
         raise FileFormatError(one_line(f"unreadable XML ({exc})"), source) from exc
     try:
@@ -149,6 +162,18 @@ def validate_xml(data: bytes, source: str | None = None) -> Validation:
     except etree.XMLSyntaxError as exc:
         return Validation(truncated=True, error=_malformed(exc, source))
     return Validation(truncated=False)
+
+
+def _line_start(data: bytes, line: int | None) -> int:
+    """Offset of the start of 1-based ``line`` in ASCII-compatible ``data`` (0 if unknown)."""
+    if not line or line < 2 or data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]:
+        return 0
+    pos = -1
+    for _ in range(line - 1):
+        pos = data.find(b"\n", pos + 1)
+        if pos < 0:
+            return 0
+    return pos + 1
 
 
 def parse_xml(data: bytes, source: str | None = None) -> etree._Element:
@@ -234,23 +259,15 @@ def find_all(element: etree._Element, path: str) -> list[etree._Element]:
 def to_utc(values: Sequence[str | None]) -> pd.DatetimeIndex:
     """ISO 8601 strings (``Z``, offsets, fractional seconds, naive = UTC) to a UTC index (ns).
 
-    Unparseable or empty strings become ``NaT``.
+    Unparseable or empty strings, and times outside what ``datetime64[ns]`` holds, become
+    ``NaT`` (see :func:`~finishline.io.xml_values.parse_times`).
     """
-    if not len(values):
-        return pd.DatetimeIndex([], tz="UTC").as_unit("ns")
-    parsed = pd.DatetimeIndex(
-        pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601", errors="coerce")
-    )
-    # Dates outside what datetime64[ns] holds (years before 1678 or after 2261) are not real
-    # activity times; they become NaT rather than overflow.
-    in_range = (parsed >= _NS_MIN) & (parsed <= _NS_MAX)
-    if not in_range[~parsed.isna()].all():
-        parsed = parsed.where(in_range)
-    return parsed.as_unit("ns")
-
-
-_NS_MIN = pd.Timestamp("1678-01-01", tz="UTC")
-_NS_MAX = pd.Timestamp("2261-12-31", tz="UTC")
+    encoded = [(value or "").encode("utf-8") for value in values]
+    lengths = np.array([len(e) for e in encoded], dtype=np.int64)
+    ends = np.cumsum(lengths + 1) - 1
+    buf = np.frombuffer(b"\n".join(encoded) + b"\n", dtype=np.uint8)
+    nanoseconds, _ = parse_times(buf, ends - lengths, ends)
+    return pd.DatetimeIndex(nanoseconds.view("M8[ns]")).tz_localize("UTC")
 
 
 _OFFSET = re.compile(r"(?:[Zz]|([+-])(\d{2}):?(\d{2}))\s*$")

@@ -116,6 +116,34 @@ def _decode(buf: np.ndarray, start: int, end: int) -> str:
     return html.unescape(text) if "&" in text else text
 
 
+def _fast_decimals(columns: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Magnitudes of unsigned decimals given as byte columns, and which ones were plain decimals.
+
+    A plain decimal is digits with at most one dot and at most 18 digits in all (so that its
+    digits form an exact int64); the others are left to the caller.
+    """
+    width, n = columns.shape
+    columns -= np.uint8(48)  # digits become 0-9; '.' wraps to 254, padding to 208
+    is_digit = columns < 10
+    is_dot = columns == 254
+    inside = np.arange(width, dtype=np.int32)[:, None] < lengths
+    n_digits = is_digit.sum(axis=0)
+    n_dots = is_dot.sum(axis=0)
+    well_formed = ((is_digit | is_dot) == inside).all(axis=0)
+    dot_at = np.argmax(is_dot, axis=0)
+    fraction_digits = np.where(n_dots == 1, lengths - dot_at - 1, 0)
+    fast = well_formed & (n_dots <= 1) & (n_digits >= 1) & (n_digits <= 18)
+    fast &= fraction_digits < len(_P10_FLOAT)
+    # Horner's rule over byte positions; a dot or padding multiplies by 1 and adds 0.
+    steps = np.where(is_digit, np.uint8(10), np.uint8(1))
+    columns *= is_digit
+    mantissa = np.zeros(n, dtype=np.int64)
+    for j in range(width):
+        mantissa *= steps[j]
+        mantissa += columns[j]
+    return mantissa / _P10_FLOAT[np.where(fast, fraction_digits, 0)], fast
+
+
 def parse_decimals(
     buf: np.ndarray, starts: np.ndarray, ends: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -147,30 +175,11 @@ def parse_decimals(
     lengths = (ends - starts - signed).astype(np.int32)
     short = present & (lengths <= MAX_VALUE_BYTES)
     lengths *= short
-    columns = byte_columns(buf, starts + signed, lengths)
-    width = columns.shape[0]
-
-    columns -= np.uint8(48)  # digits become 0-9; '.' wraps to 254, padding to 208
-    is_digit = columns < 10
-    is_dot = columns == 254
-    inside = np.arange(width, dtype=np.int32)[:, None] < lengths
-    n_digits = is_digit.sum(axis=0)
-    n_dots = is_dot.sum(axis=0)
-    well_formed = ((is_digit | is_dot) == inside).all(axis=0)
-    dot_at = np.argmax(is_dot, axis=0)
-    fraction_digits = np.where(n_dots == 1, lengths - dot_at - 1, 0)
-    fast = short & well_formed & (n_dots <= 1) & (n_digits >= 1) & (n_digits <= 18)
-    fast &= fraction_digits < len(_P10_FLOAT)
-
-    # Horner's rule over byte positions; a dot or padding multiplies by 1 and adds 0.
-    steps = np.where(is_digit, np.uint8(10), np.uint8(1))
-    columns *= is_digit
-    mantissa = np.zeros(n, dtype=np.int64)
-    for j in range(width):
-        mantissa *= steps[j]
-        mantissa += columns[j]
-    scaled = mantissa / _P10_FLOAT[np.where(fast, fraction_digits, 0)]
-    values[fast] = np.where(negative, -scaled, scaled)[fast]
+    fast = np.zeros(n, dtype=bool)
+    if lengths.max() > 0:
+        magnitude, fast = _fast_decimals(byte_columns(buf, starts + signed, lengths), lengths)
+        fast &= short
+        values[fast] = np.where(negative, -magnitude, magnitude)[fast]
 
     for i in np.flatnonzero(present & ~fast):
         try:
