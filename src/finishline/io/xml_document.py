@@ -252,6 +252,26 @@ def _parse_skeleton(
             while stop < len(text) and text[stop] not in b" \t\r\n/>":
                 stop += 1
             closers.append(b"</" + text[start:stop] + b">")
+    try:
+        root = etree.fromstring(_skeleton(tags, found, end, closers, False), parser=_parser())
+    except etree.XMLSyntaxError:
+        # Again with the lines of the points kept, for an error message with the file's line.
+        try:
+            root = etree.fromstring(_skeleton(tags, found, end, closers, True), parser=_parser())
+        except etree.XMLSyntaxError as exc:
+            raise _malformed(exc, source) from exc
+    if root is None:
+        raise FileFormatError("XML document has no root element", source)
+    return root
+
+
+def _skeleton(tags: Tags, found: Points, end: int, closers: list[bytes], lines: bool) -> bytes:
+    """The document up to ``end`` with a marker per run of points, then ``closers``.
+
+    With ``lines``, each marker is followed by the newlines of the points it replaces, so that
+    line numbers are the file's.
+    """
+    text = tags.text
     pieces: list[bytes] = []
     pos = 0
     if found.n:
@@ -262,17 +282,12 @@ def _parse_skeleton(
         for run, (begin, stop) in enumerate(zip(begins.tolist(), stops.tolist(), strict=True)):
             pieces.append(text[pos:begin])
             pieces.append(b'<run xmlns="%s" i="%d"/>' % (namespace, run))
-            pieces.append(b"\n" * text.count(b"\n", begin, stop))
+            if lines:
+                pieces.append(b"\n" * text.count(b"\n", begin, stop))
             pos = stop
     pieces.append(text[pos:end])
     pieces.extend(closers)
-    try:
-        root = etree.fromstring(b"".join(pieces), parser=_parser())
-    except etree.XMLSyntaxError as exc:
-        raise _malformed(exc, source) from exc
-    if root is None:
-        raise FileFormatError("XML document has no root element", source)
-    return root
+    return b"".join(pieces)
 
 
 def _check_prefixes(

@@ -28,6 +28,7 @@ MAX_LOCAL_NAME = 16
 #: Prefix and name are looked for in the first four words after ``<``.
 _NAME_WORDS = 4
 
+_ONE = np.uint64(1)
 _ONES = np.uint64(0x0101010101010101)
 _HIGH = np.uint64(0x8080808080808080)
 _LOW_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
@@ -49,29 +50,30 @@ def _has_byte_below(words: np.ndarray, limit: int) -> np.ndarray:
 
 
 def _first_flag(flags: np.ndarray) -> np.ndarray:
-    """Index (0-7) of the lowest flagged byte of each word; 8 where none is flagged."""
-    lowest = flags & (~flags + np.uint64(1))
-    _, exponent = np.frexp(lowest.astype(np.float64))
-    return np.where(flags == 0, 8, (exponent >> 3) - 1).astype(np.int64)
+    """Index (0-7) of the lowest flagged byte of each word; 8 where none is flagged.
+
+    The bits below the lowest set bit, counted, are 8 per byte before it (64 for no flag).
+    """
+    lowest = flags & (~flags + _ONE)
+    return (np.bitwise_count(lowest - _ONE) >> 3).astype(np.int64)
 
 
-def _name_end(words: np.ndarray, offset: int) -> tuple[np.ndarray, np.ndarray]:
+def _name_end(words: np.ndarray, offset: int, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where the name ends and its first colon is, within ``words`` (offsets from ``offset``).
 
-    The name ends at the first byte below 0x21 (whitespace), ``/`` or ``>``; -1 for no colon,
-    ``offset + 8 * len(words)`` for no end.
+    The name ends at the first byte below 0x21 (whitespace before an attribute) or at
+    ``limit`` (the tag's ``>``, or its ``/>``); -1 for no colon.
     """
     n_words, n = words.shape
     end = np.full(n, offset + 8 * n_words, dtype=np.int64)
     colon = np.full(n, -1, dtype=np.int64)
     for k in range(n_words - 1, -1, -1):
-        word = words[k]
-        stop = _has_byte_below(word, 33) | _has_byte(word, 47) | _has_byte(word, 62)
-        at = _first_flag(stop)
-        end = np.where(at < 8, offset + 8 * k + at, end)
-        colon_at = _first_flag(_has_byte(word, 58))
+        space_at = _first_flag(_has_byte_below(words[k], 33))
+        end = np.where(space_at < 8, offset + 8 * k + space_at, end)
+        colon_at = _first_flag(_has_byte(words[k], 58))
         colon = np.where(colon_at < 8, offset + 8 * k + colon_at, colon)
-    return end, colon
+    end = np.minimum(end, limit)
+    return end, np.where(colon < end, colon, -1)
 
 
 _MIX0 = np.uint64(0x9E3779B97F4A7C15)
@@ -161,14 +163,15 @@ def local_names(tags: Tags, wanted: Sequence[str]) -> Names:
     if not len(rows):
         return Names(tuple(wanted), ids, prefixed, prefix_length)
     starts = tags.lt[rows] + 1
+    limit = tags.gt[rows] - tags.empty[rows] - starts  # the name cannot run past '>' or '/>'
     words = _words(tags.buf, starts, 2)
-    end, colon = _name_end(words, 0)
-    longer = np.flatnonzero(end >= 16)  # prefix and name longer than two words
+    end, colon = _name_end(words, 0, limit)
+    longer = np.flatnonzero((end >= 16) & (limit > 16))  # prefix and name beyond two words
     if len(longer):
-        more_end, more_colon = _name_end(_words(tags.buf, starts[longer] + 16, _NAME_WORDS - 2), 16)
+        more = _words(tags.buf, starts[longer] + 16, _NAME_WORDS - 2)
+        more_end, more_colon = _name_end(more, 16, limit[longer])
         end[longer] = more_end
         colon[longer] = np.where(colon[longer] >= 0, colon[longer], more_colon)
-    colon = np.where(colon < end, colon, -1)
     local_start = colon + 1
     local_length = end - local_start
     long_names = end >= 8 * _NAME_WORDS

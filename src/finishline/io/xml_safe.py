@@ -15,7 +15,8 @@ other error is malformed XML. Every message is one line (libxml2's may hold newl
 
 Names are local names only (``"hr"``, ``"trk/trkseg"``) and match any namespace or prefix, so
 GPX 1.0 and 1.1, Garmin TrackPointExtension v1/v2 and TCX ActivityExtension v2 with any prefix
-all read the same way.
+all read the same way. :func:`find_all` and :func:`find_text` walk child steps of the (small)
+skeleton tree directly: XPath with ``local-name()`` predicates costs far more per call.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -214,46 +214,40 @@ def local_name(element: etree._Element) -> str:
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
-def local_path(path: str) -> str:
-    """Turn a path of local names into a namespace-agnostic XPath 1.0 expression.
-
-    ``"extensions//hr"`` becomes ``"*[local-name()='extensions']//*[local-name()='hr']"``.
-    Steps that are attributes (``@lat``), functions (``text()``), ``*``, ``.`` or ``..`` are kept.
-    Alternatives may be given with ``|`` between whole paths.
-    """
-    if "|" in path:
-        return " | ".join(local_path(part.strip()) for part in path.split("|"))
-    steps = []
-    for step in path.split("/"):
-        if not step or step in (".", "..", "*") or step.startswith("@") or step.endswith(")"):
-            steps.append(step)
-        else:
-            steps.append(f"*[local-name()='{step}']")
-    return "/".join(steps)
-
-
-@lru_cache(maxsize=256)
-def compiled(path: str) -> etree.XPath:
-    """A compiled XPath for a local-name path (see :func:`local_path`), cached."""
-    return etree.XPath(local_path(path), smart_strings=False)
-
-
-def find_text(element: etree._Element, path: str) -> str | None:
-    """Stripped text of the first node at local-name ``path`` under ``element``, or ``None``."""
-    hits = compiled(path)(element)
-    if not hits:
-        return None
-    hit = hits[0]
-    text = hit if isinstance(hit, str) else hit.text
-    if text is None:
-        return None
-    text = text.strip()
-    return text or None
+def _children(element: etree._Element, name: str) -> list[etree._Element]:
+    if name == "*":
+        return [child for child in element if isinstance(child.tag, str)]
+    return [child for child in element if isinstance(child.tag, str) and local_name(child) == name]
 
 
 def find_all(element: etree._Element, path: str) -> list[etree._Element]:
-    """Elements at local-name ``path`` under ``element``, in document order."""
-    return list(compiled(path)(element))
+    """Elements at ``path`` under ``element``, in document order.
+
+    ``path`` is child steps of local names (``"trk/trkseg"``, ``"Activities/*"``), matched
+    whatever the namespace; ``*`` is any element.
+    """
+    nodes = [element]
+    for step in path.split("/"):
+        nodes = [child for node in nodes for child in _children(node, step)]
+    return nodes
+
+
+def find_text(element: etree._Element, path: str) -> str | None:
+    """Stripped text of the first element at ``path`` (see :func:`find_all`), or ``None``.
+
+    A last step ``@name`` gives that attribute of the first element that has it.
+    """
+    steps = path.split("/")
+    if steps[-1].startswith("@"):
+        nodes = find_all(element, "/".join(steps[:-1])) if len(steps) > 1 else [element]
+        values = (node.get(steps[-1][1:]) for node in nodes)
+        text = next((value for value in values if value is not None), None)
+    else:
+        nodes = find_all(element, path)
+        text = nodes[0].text if nodes else None
+    if text is None:
+        return None
+    return text.strip() or None
 
 
 def to_utc(values: Sequence[str | None]) -> pd.DatetimeIndex:
