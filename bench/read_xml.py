@@ -160,10 +160,10 @@ def process_wait(code: str, repeat: int) -> float:
 def make_large_gpx(directory: Path, megabytes: float) -> Path:
     """A GPX of about ``megabytes`` MB: the Twin Cities points repeated with increasing times."""
     source = finishline.read(CORPUS / FILES[0]).samples
-    lat = source["lat_deg"].to_numpy()
-    lon = source["lon_deg"].to_numpy()
-    ele = source["altitude_m"].to_numpy()
-    hr = source["heart_rate_bpm"].fillna(0).to_numpy().astype(int)
+    lat = source["lat_deg"].tolist()
+    lon = source["lon_deg"].tolist()
+    ele = source["altitude_m"].tolist()
+    hr = source["heart_rate_bpm"].fillna(0).astype(int).tolist()
     start = pd.Timestamp("2014-10-05T13:07:53Z")
     path = directory / f"large_{megabytes:.0f}MB.gpx"
     target = int(megabytes * 1e6)

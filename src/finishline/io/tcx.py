@@ -266,40 +266,43 @@ def _assemble(legs: list[_Leg], doc: XmlDocument, source: str | None) -> Activit
     report_bad_numbers(everything, NUMBER_FIELDS, meta)
     valid_times(everything, "time", meta, "trackpoint")
 
-    frames: list[pd.DataFrame] = []
-    laps: list[dict[str, object]] = []
+    parts: list[dict[str, np.ndarray]] = []
+    lap_columns: list[dict[str, np.ndarray]] = []
     sessions: list[dict[str, object]] = []
     distance_offset = 0.0
     has_device_distance = False
-    has_positions = False
     impossible = 0
     tracks = 0
     for session_index, leg in enumerate(legs):
-        frame, device_distance, n_impossible = _samples(leg.table, leg.times, leg.sport)
+        part, device_distance, n_impossible = _samples(leg.table, leg.times, leg.sport)
         impossible += n_impossible
-        frame["_track"] += tracks
+        part["_track"] += tracks
         tracks += int(leg.table.group.max()) + 1 if leg.table.n else 0
         if device_distance:
             has_device_distance = True
-            frame["distance_m"] += distance_offset
-        if np.isfinite(frame["lat_deg"].to_numpy()).any():
-            has_positions = True
-        dist = frame["distance_m"].to_numpy()
-        if np.isfinite(dist).any():
-            distance_offset = float(np.nanmax(dist))
-        frames.append(frame)
-        first = frame.index[0] if len(frame) else None
-        end = frame.index[-1] if len(frame) else None
-        leg_laps = tcx_laps.laps(find_all(leg.element, "Lap"), session_index, leg.sport, end)
-        laps.extend(leg_laps)
-        sessions.append(tcx_laps.session(leg.element, leg.sport, leg_laps, first, end))
+            part["distance_m"] += distance_offset
+        if np.isfinite(part["distance_m"]).any():
+            distance_offset = float(np.nanmax(part["distance_m"]))
+        parts.append(part)
+        n = len(part["_time"])
+        first = pd.Timestamp(int(part["_time"][0]), unit="ns", tz="UTC") if n else None
+        end = pd.Timestamp(int(part["_time"][-1]), unit="ns", tz="UTC") if n else None
+        columns = tcx_laps.laps(find_all(leg.element, "Lap"), session_index, leg.sport, end)
+        lap_columns.append(columns)
+        sessions.append(tcx_laps.session(leg.element, leg.sport, columns, first, end))
     report_positions(meta, impossible)
 
-    if not any(len(f) for f in frames):
+    if not any(len(p["_time"]) for p in parts):
         raise EmptyActivityError("TCX activities hold no trackpoints", source)
-    samples = pd.concat([f for f in frames if len(f)])
+    names = list(dict.fromkeys(name for p in parts for name in p))
+    columns = {
+        name: np.concatenate([p.get(name, np.full(len(p["_time"]), np.nan)) for p in parts])
+        for name in names
+    }
+    nanoseconds, track = columns.pop("_time"), columns.pop("_track")
+    has_positions = bool(np.isfinite(columns["lat_deg"]).any())
     if not has_device_distance:
-        samples = _distance_from_positions(samples)
+        _distance_from_positions(columns, nanoseconds, track)
     meta.sport = _overall_sport([leg.sport for leg in legs])
     meta.device = _device(legs[0].element)
     meta.utc_offset_s = utc_offset_s(
@@ -308,13 +311,13 @@ def _assemble(legs: list[_Leg], doc: XmlDocument, source: str | None) -> Activit
     meta.distance_source = (
         "device" if has_device_distance else "positions" if has_positions else None
     )
-    if "cadence_rpm" in samples.columns:
+    if "cadence_rpm" in columns:
         meta.units["cadence_rpm"] = "rpm"
-    samples = samples.drop(columns=["_track"])
+    index = pd.DatetimeIndex(nanoseconds.view("M8[ns]")).tz_localize("UTC")
     return make_activity(
-        samples,
+        pd.DataFrame(columns, index=index),
         meta,
-        laps=pd.DataFrame(laps) if laps else None,
+        laps=tcx_laps.lap_frame(lap_columns),
         sessions=pd.DataFrame(sessions),
     )
 
@@ -327,27 +330,28 @@ def _union(tables: list[PointTable], doc: XmlDocument) -> PointTable:
 
 def _samples(
     table: PointTable, times: pd.DatetimeIndex, sport: str | None
-) -> tuple[pd.DataFrame, bool, int]:
-    """Samples of one Activity in time order (rows without a valid time are dropped).
+) -> tuple[dict[str, np.ndarray], bool, int]:
+    """Sample columns of one Activity in time order (rows without a valid time are dropped).
 
-    Returns the frame, whether the trackpoints carry the device's distance, and the number of
-    impossible positions read as missing.
+    Returns the columns (with ``_time``, int64 ns, and ``_track``, the track of each sample),
+    whether the trackpoints carry the device's distance, and the number of impossible
+    positions read as missing.
     """
+    nanoseconds = times.asi8
     keep = np.flatnonzero(~times.isna())
-    order = keep[np.argsort(times.asi8[keep], kind="stable")]
-    index = times[order]
+    order = keep[np.argsort(nanoseconds[keep], kind="stable")]
     distance = table.floats("dist")[order]
     device_distance = bool(np.isfinite(distance).any())
     speed = table.floats("speed")[order]
     if not np.isfinite(speed).any() and device_distance:
-        speed = _speed_from_distance(distance, index)
+        speed = _speed_from_distance(distance, nanoseconds[order])
     lat = table.floats("lat")[order]
     lon = table.floats("lon")[order]
     impossible = impossible_positions(lat, lon)
     if impossible.any():
         lat = np.where(impossible, np.nan, lat)
         lon = np.where(impossible, np.nan, lon)
-    frame = {
+    columns = {
         "distance_m": distance,
         "speed_mps": speed,
         "lat_deg": lat,
@@ -359,35 +363,44 @@ def _samples(
     run_cad = table.floats("run_cad")[order]
     cad = table.floats("cad")[order]
     if sport == "cycling":
-        frame["cadence_spm"] = 2.0 * run_cad
+        columns["cadence_spm"] = 2.0 * run_cad
         if np.isfinite(cad).any():
-            frame["cadence_rpm"] = cad
+            columns["cadence_rpm"] = cad
     else:
-        frame["cadence_spm"] = 2.0 * np.where(np.isfinite(run_cad), run_cad, cad)
-    frame["_track"] = table.group[order]
-    return pd.DataFrame(frame, index=index), device_distance, int(impossible.sum())
+        columns["cadence_spm"] = 2.0 * np.where(np.isfinite(run_cad), run_cad, cad)
+    columns["_time"] = nanoseconds[order]
+    columns["_track"] = table.group[order].copy()
+    return columns, device_distance, int(impossible.sum())
 
 
-def _distance_from_positions(samples: pd.DataFrame) -> pd.DataFrame:
-    """Fill ``distance_m`` (and a missing ``speed_mps``) from positions, breaking at tracks."""
-    out = samples.sort_index(kind="stable")
-    track = out["_track"].to_numpy()
+def _distance_from_positions(
+    columns: dict[str, np.ndarray], nanoseconds: np.ndarray, track: np.ndarray
+) -> None:
+    """Fill ``distance_m`` (and a missing ``speed_mps``) from positions, breaking at tracks.
+
+    The columns (and ``nanoseconds``, ``track``) are put in time order first.
+    """
+    order = np.argsort(nanoseconds, kind="stable")
+    if (order != np.arange(len(order))).any():
+        for name in columns:
+            columns[name] = columns[name][order]
+        nanoseconds[:] = nanoseconds[order]
+        track = track[order]
     breaks = np.r_[False, track[1:] != track[:-1]]
-    distance = cumulative_distance_m(out["lat_deg"].to_numpy(), out["lon_deg"].to_numpy(), breaks)
-    out["distance_m"] = distance
-    if not np.isfinite(out["speed_mps"].to_numpy()).any():
-        out["speed_mps"] = _speed_from_distance(distance, out.index, breaks)
-    return out
+    distance = cumulative_distance_m(columns["lat_deg"], columns["lon_deg"], breaks)
+    columns["distance_m"] = distance
+    if not np.isfinite(columns["speed_mps"]).any():
+        columns["speed_mps"] = _speed_from_distance(distance, nanoseconds, breaks)
 
 
 def _speed_from_distance(
-    distance_m: np.ndarray, index: pd.DatetimeIndex, breaks: np.ndarray | None = None
+    distance_m: np.ndarray, nanoseconds: np.ndarray, breaks: np.ndarray | None = None
 ) -> np.ndarray:
     """Speed (m/s) between consecutive samples; NaN at the first sample and zero time steps."""
     speed = np.full(len(distance_m), np.nan)
     if len(distance_m) < 2:
         return speed
-    dt_s = np.diff(index.asi8) / 1e9
+    dt_s = np.diff(nanoseconds) / 1e9
     ok = dt_s > 0
     if breaks is not None:
         ok &= ~breaks[1:]

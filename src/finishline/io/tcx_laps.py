@@ -19,6 +19,7 @@ import pandas as pd
 from lxml import etree
 
 from finishline.io.xml_safe import find_text, local_name, to_utc
+from finishline.io.xml_values import NAT
 
 TRIGGERS = {
     "manual": "manual",
@@ -76,56 +77,73 @@ def number(text: str | None) -> float:
     return value if np.isfinite(value) else np.nan
 
 
+#: Lap columns, as :func:`laps` gives them.
+LAP_FIELDS = (
+    "start_time",
+    "elapsed_s",
+    "timer_s",
+    "distance_m",
+    "avg_speed_mps",
+    "max_speed_mps",
+    "avg_hr_bpm",
+    "max_hr_bpm",
+    "avg_cadence_spm",
+    "trigger",
+    "session_index",
+)
+
+
 def laps(
     laps_of_activity: list[etree._Element],
     session_index: int,
     sport: str | None,
     end: pd.Timestamp | None,
-) -> list[dict[str, object]]:
-    """One row per ``Lap`` of an Activity; ``end`` is the activity's last sample time."""
-    rows: list[dict[str, object]] = []
-    cadence_factor = 1.0 if sport == "cycling" else 2.0
-    for lap in laps_of_activity:
-        fields = lap_fields(lap)
-        timer_s = number(fields.get("TotalTimeSeconds"))
-        distance_m = number(fields.get("DistanceMeters"))
-        avg_speed = number(fields.get("AvgSpeed"))
-        if not np.isfinite(avg_speed) and timer_s > 0:
-            avg_speed = distance_m / timer_s
-        cadence = number(fields.get("AvgRunCadence"))
-        if not np.isfinite(cadence):
-            cadence = number(fields.get("Cadence"))
-        trigger = (fields.get("TriggerMethod") or "").lower()
-        rows.append(
-            {
-                "start_time": lap.get("StartTime"),
-                "timer_s": timer_s,
-                "distance_m": distance_m,
-                "avg_speed_mps": avg_speed,
-                "max_speed_mps": number(fields.get("MaximumSpeed")),
-                "avg_hr_bpm": number(fields.get("AverageHeartRateBpm")),
-                "max_hr_bpm": number(fields.get("MaximumHeartRateBpm")),
-                "avg_cadence_spm": cadence_factor * cadence if sport != "cycling" else np.nan,
-                "trigger": TRIGGERS.get(trigger, trigger or None),
-                "session_index": session_index,
-            }
-        )
-    if not rows:
-        return rows
-    starts = to_utc([str(r["start_time"] or "") for r in rows])
-    for i, row in enumerate(rows):
-        row["start_time"] = starts[i]
-        nxt = starts[i + 1] if i + 1 < len(rows) else end
-        row["elapsed_s"] = (
-            (nxt - starts[i]).total_seconds() if nxt is not None and pd.notna(nxt) else np.nan
-        )
-    return rows
+) -> dict[str, np.ndarray]:
+    """The laps of an Activity as columns (one entry per ``Lap``); ``end`` is its last sample.
+
+    ``start_time`` is int64 nanoseconds since the epoch (NaT as the smallest int64).
+    """
+    fields = [lap_fields(lap) for lap in laps_of_activity]
+
+    def column(name: str) -> np.ndarray:
+        return np.array([number(f.get(name)) for f in fields], dtype=float)
+
+    timer_s = column("TotalTimeSeconds")
+    distance_m = column("DistanceMeters")
+    avg_speed = column("AvgSpeed")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        derived = np.where(timer_s > 0, distance_m / timer_s, np.nan)
+    avg_speed = np.where(np.isfinite(avg_speed), avg_speed, derived)
+    cadence = column("AvgRunCadence")
+    cadence = np.where(np.isfinite(cadence), cadence, column("Cadence"))
+    if sport == "cycling":
+        cadence = np.full(len(fields), np.nan)
+    else:
+        cadence = 2.0 * cadence
+    triggers = [(f.get("TriggerMethod") or "").lower() for f in fields]
+    starts = to_utc([lap.get("StartTime") for lap in laps_of_activity]).asi8
+    following = np.r_[starts[1:], end.value if end is not None else NAT]
+    valid = (starts != NAT) & (following != NAT)
+    elapsed = np.where(valid, (following - starts) / 1e9, np.nan)
+    return {
+        "start_time": starts,
+        "elapsed_s": elapsed,
+        "timer_s": timer_s,
+        "distance_m": distance_m,
+        "avg_speed_mps": avg_speed,
+        "max_speed_mps": column("MaximumSpeed"),
+        "avg_hr_bpm": column("AverageHeartRateBpm"),
+        "max_hr_bpm": column("MaximumHeartRateBpm"),
+        "avg_cadence_spm": cadence,
+        "trigger": np.array([TRIGGERS.get(t, t or None) for t in triggers], dtype=object),
+        "session_index": np.full(len(fields), session_index, dtype=np.int64),
+    }
 
 
 def session(
     activity: etree._Element,
     sport: str | None,
-    lap_rows: list[dict[str, object]],
+    lap_columns: dict[str, np.ndarray],
     first: pd.Timestamp | None,
     end: pd.Timestamp | None,
 ) -> dict[str, object]:
@@ -133,34 +151,37 @@ def session(
 
     ``first`` and ``end`` are the activity's first and last sample times.
     """
-    start = to_utc([find_text(activity, "Id") or ""])[0]
-    if pd.isna(start) and lap_rows:
-        start = min(
-            (r["start_time"] for r in lap_rows if pd.notna(r["start_time"])), default=pd.NaT
-        )
+    start = to_utc([find_text(activity, "Id")])[0]
+    lap_starts = lap_columns["start_time"]
+    if pd.isna(start) and (lap_starts != NAT).any():
+        start = pd.Timestamp(int(lap_starts[lap_starts != NAT].min()), unit="ns", tz="UTC")
     if pd.isna(start) and first is not None:
         start = first
     row: dict[str, object] = {"start_time": start, "sport": sport, "sub_sport": None}
-    if not lap_rows:
+    if not len(lap_starts):
         return row
-    timer = np.array([r["timer_s"] for r in lap_rows], dtype=float)
-    distance = np.array([r["distance_m"] for r in lap_rows], dtype=float)
+    timer = lap_columns["timer_s"]
     row["elapsed_s"] = (
         (end - start).total_seconds() if end is not None and pd.notna(start) else None
     )
     row["timer_s"] = _nansum(timer)
-    row["distance_m"] = _nansum(distance)
+    row["distance_m"] = _nansum(lap_columns["distance_m"])
     row["avg_speed_mps"] = (
         row["distance_m"] / row["timer_s"] if row["timer_s"] and row["timer_s"] > 0 else np.nan
     )
-    row["avg_hr_bpm"] = _weighted(_column(lap_rows, "avg_hr_bpm"), timer)
-    row["max_hr_bpm"] = _nanmax(_column(lap_rows, "max_hr_bpm"))
-    row["avg_cadence_spm"] = _weighted(_column(lap_rows, "avg_cadence_spm"), timer)
+    row["avg_hr_bpm"] = _weighted(lap_columns["avg_hr_bpm"], timer)
+    row["max_hr_bpm"] = _nanmax(lap_columns["max_hr_bpm"])
+    row["avg_cadence_spm"] = _weighted(lap_columns["avg_cadence_spm"], timer)
     return row
 
 
-def _column(rows: list[dict[str, object]], name: str) -> np.ndarray:
-    return np.array([r[name] for r in rows], dtype=float)
+def lap_frame(columns: list[dict[str, np.ndarray]]) -> pd.DataFrame | None:
+    """The laps of several Activities as one frame (``None`` when there is none)."""
+    if not columns or not sum(len(c["start_time"]) for c in columns):
+        return None
+    joined = {name: np.concatenate([c[name] for c in columns]) for name in LAP_FIELDS}
+    joined["start_time"] = pd.DatetimeIndex(joined["start_time"].view("M8[ns]")).tz_localize("UTC")
+    return pd.DataFrame(joined)
 
 
 def _nansum(values: np.ndarray) -> float:

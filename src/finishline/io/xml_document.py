@@ -30,9 +30,9 @@ import pandas as pd
 from lxml import etree
 
 from finishline.errors import FileFormatError
-from finishline.io.xml_names import local_names, prefixes
+from finishline.io.xml_names import Names, closing_names_match, local_names, prefixes
 from finishline.io.xml_points import Points, field_ranges, find_points
-from finishline.io.xml_safe import _malformed, _parser, parse_xml, validate_xml
+from finishline.io.xml_safe import _malformed, _parser, check_prolog, parse_xml, validate_xml
 from finishline.io.xml_scan import Tags, prepare, tokenize
 from finishline.io.xml_values import NAT, parse_decimals, parse_times
 
@@ -185,43 +185,34 @@ def open_document(
     FileFormatError
         Malformed XML that is not a truncated document; a namespace prefix not declared.
     """
-    validation = validate_xml(data, source, salvage=salvage)
-    if validation.data is not None:
-        data = validation.data
-    prepared = prepare(data, source)
-    if prepared.body < 0:
-        raise validation.error or FileFormatError("XML document has no root element", source)
-    tags = tokenize(prepared, source)
-    if not len(tags.lt):
-        raise validation.error or FileFormatError("XML document has no root element", source)
     leaves = {
         alt.strip()
         for spec in fields.values()
         for alt in spec.split("|")
         if not alt.strip().startswith("@")
     }
-    names = local_names(tags, [*point_tags, *sorted(leaves - set(point_tags))])
+    wanted = [*point_tags, *sorted(leaves - set(point_tags))]
+    check_prolog(data, source)
+    tags, names, complete = _scan(data, source, wanted)
+    truncated = False
+    if not complete:
+        # Not certainly well-formed and complete: libxml2 decides (and names the error).
+        validation = validate_xml(data, source, salvage=salvage)
+        truncated = validation.truncated
+        if validation.data is not None:
+            data = validation.data
+            tags, names, _ = _scan(data, source, wanted)
+        if tags is None or names is None:
+            raise validation.error or FileFormatError("XML document has no root element", source)
     found = find_points(tags, names, point_tags)
-    root = _parse_skeleton(tags, found, validation.truncated, source)
+    root = _parse_skeleton(tags, found, truncated, source)
     _check_prefixes(data, source, tags, names, found, root)
 
     ranges = field_ranges(tags, names, found, fields)
-    values: dict[str, np.ndarray] = {}
-    bad: dict[str, np.ndarray] = {}
-    for name, (starts, ends) in ranges.items():
-        if name in time_fields:
-            values[name], bad[name] = (
-                parse_times(tags.buf, starts, ends)
-                if (ends > starts).any()
-                else (np.full(found.n, NAT, dtype=np.int64), np.zeros(found.n, bool))
-            )
-        elif (ends > starts).any():
-            values[name], bad[name] = parse_decimals(tags.buf, starts, ends)
-        else:
-            values[name], bad[name] = np.full(found.n, np.nan), np.zeros(found.n, bool)
+    values, bad = _convert(tags.buf, ranges, time_fields, found.n)
     return XmlDocument(
         root=root,
-        truncated=validation.truncated,
+        truncated=truncated,
         text=tags.text,
         points_found=found,
         point_tags=tuple(point_tags),
@@ -229,6 +220,63 @@ def open_document(
         values=values,
         bad=bad,
     )
+
+
+def _convert(
+    buf: np.ndarray,
+    ranges: dict[str, tuple[np.ndarray, np.ndarray]],
+    time_fields: Sequence[str],
+    n: int,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Values and bad-value masks of every field; the numbers of all fields in one pass."""
+    values: dict[str, np.ndarray] = {}
+    bad: dict[str, np.ndarray] = {}
+    numeric = []
+    for name, (starts, ends) in ranges.items():
+        present = bool((ends > starts).any())
+        if name in time_fields:
+            if present:
+                values[name], bad[name] = parse_times(buf, starts, ends)
+            else:
+                values[name], bad[name] = np.full(n, NAT, dtype=np.int64), np.zeros(n, bool)
+        elif present:
+            numeric.append(name)
+        else:
+            values[name], bad[name] = np.full(n, np.nan), np.zeros(n, bool)
+    if numeric:
+        starts = np.concatenate([ranges[name][0] for name in numeric])
+        ends = np.concatenate([ranges[name][1] for name in numeric])
+        all_values, all_bad = parse_decimals(buf, starts, ends)
+        for k, name in enumerate(numeric):
+            values[name] = all_values[k * n : (k + 1) * n]
+            bad[name] = all_bad[k * n : (k + 1) * n]
+    return values, bad
+
+
+def _scan(
+    data: bytes, source: str | None, wanted: list[str]
+) -> tuple[Tags | None, Names | None, bool]:
+    """Tags and names of the document, and whether it is certainly complete and well-formed.
+
+    Certain: every closing tag closes, by name, the element opened before it at its level, the
+    document element closes last and only whitespace follows it. Inside points that is all
+    that is checked here; everything else is parsed by libxml2 in the skeleton.
+    """
+    prepared = prepare(data, source)
+    if prepared.body < 0:
+        return None, None, False
+    tags = tokenize(prepared)
+    if not len(tags.lt):
+        return None, None, False
+    names = local_names(tags, wanted)
+    complete = (
+        tags.nested
+        and bool(tags.opening[0])
+        and int(tags.close[0]) == len(tags.lt) - 1
+        and not tags.text[int(tags.gt[-1]) + 1 :].strip()
+        and closing_names_match(tags, names)
+    )
+    return tags, names, complete
 
 
 def _parse_skeleton(

@@ -127,12 +127,16 @@ class Names:
         For each tag: it is an opening tag whose name has a namespace prefix.
     prefix_length
         Length of that prefix (0 where there is none).
+    length
+        Length of each opening tag's qualified name (prefix, colon and local name); 0 for
+        closing tags.
     """
 
     wanted: tuple[str, ...]
     ids: np.ndarray
     prefixed: np.ndarray
     prefix_length: np.ndarray
+    length: np.ndarray
 
     def of(self, *names: str) -> np.ndarray:
         """Mask of the tags with one of ``names``."""
@@ -140,6 +144,10 @@ class Names:
         for name in names:
             mask |= self.ids == self.wanted.index(name)
         return mask
+
+
+#: Tags handled per numpy pass (bounds the temporary arrays of a large document).
+CHUNK_TAGS = 1 << 18
 
 
 def local_names(tags: Tags, wanted: Sequence[str]) -> Names:
@@ -156,13 +164,24 @@ def local_names(tags: Tags, wanted: Sequence[str]) -> Names:
     if any(len(name) > MAX_LOCAL_NAME or not name for name in encoded):
         raise ValueError(f"wanted names must be 1-{MAX_LOCAL_NAME} ASCII bytes: {wanted}")
     n = len(tags.lt)
-    ids = np.full(n, -1, dtype=np.int64)
-    prefixed = np.zeros(n, dtype=bool)
-    prefix_length = np.zeros(n, dtype=np.int64)
+    ids = np.full(n, -1, dtype=np.int8 if len(encoded) < 127 else np.int64)
+    prefix_length = np.zeros(n, dtype=np.int32)
+    length = np.zeros(n, dtype=np.int32)
     rows = np.flatnonzero(tags.opening)
-    if not len(rows):
-        return Names(tuple(wanted), ids, prefixed, prefix_length)
-    starts = tags.lt[rows] + 1
+    for start in range(0, len(rows), CHUNK_TAGS):
+        chunk = rows[start : start + CHUNK_TAGS]
+        found, colon, end = _names(tags, chunk, encoded)
+        ids[chunk] = found
+        prefix_length[chunk] = np.maximum(colon, 0)
+        length[chunk] = end
+    return Names(tuple(wanted), ids, prefix_length > 0, prefix_length, length)
+
+
+def _names(
+    tags: Tags, rows: np.ndarray, encoded: list[bytes]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Wanted-name index, colon position and name length of the opening tags ``rows``."""
+    starts = tags.lt[rows].astype(np.int64) + 1
     limit = tags.gt[rows] - tags.empty[rows] - starts  # the name cannot run past '>' or '/>'
     words = _words(tags.buf, starts, 2)
     end, colon = _name_end(words, 0, limit)
@@ -176,14 +195,12 @@ def local_names(tags: Tags, wanted: Sequence[str]) -> Names:
     local_length = end - local_start
     long_names = end >= 8 * _NAME_WORDS
     candidate = ~long_names & (local_length >= 1) & (local_length <= MAX_LOCAL_NAME)
-    local = words[:2].copy()
+    local = words
     moved = np.flatnonzero(candidate & (local_start > 0))
     if len(moved):
         local[:, moved] = _words(tags.buf, starts[moved] + local_start[moved], 2)
-    first_len = np.minimum(local_length, 8).clip(0)
-    second_len = (local_length - 8).clip(0, 8)
-    key0 = local[0] & _LOW_MASKS[first_len]
-    key1 = local[1] & _LOW_MASKS[second_len]
+    key0 = local[0] & _LOW_MASKS[np.clip(local_length, 0, 8)]
+    key1 = local[1] & _LOW_MASKS[np.clip(local_length - 8, 0, 8)]
     found = _match(encoded, key0, key1, np.where(candidate, local_length, 0))
     for row in np.flatnonzero(long_names):  # a name (with prefix) of 32 bytes or more
         match = _NAME.match(tags.text, int(starts[row]))
@@ -192,10 +209,43 @@ def local_names(tags: Tags, wanted: Sequence[str]) -> Names:
         if name in encoded:
             found[row] = encoded.index(name)
         colon[row] = len(prefix) if prefix else -1
-    ids[rows] = found
-    prefixed[rows] = colon > 0
-    prefix_length[rows] = np.maximum(colon, 0)
-    return Names(tuple(wanted), ids, prefixed, prefix_length)
+        end[row] = len(qualified)
+    return found, colon, end
+
+
+def closing_names_match(tags: Tags, names: Names) -> bool:
+    """Whether every closing tag names exactly the element it closes (``</a>`` for ``<a ...>``).
+
+    Conservative: a closing tag with space before its ``>`` counts as a mismatch (libxml2 then
+    decides, see :func:`finishline.io.xml_document.open_document`).
+    """
+    opening = np.flatnonzero(tags.opening & ~tags.empty & (tags.close >= 0))
+    for start in range(0, len(opening), CHUNK_TAGS):
+        if not _closing_match(tags, names, opening[start : start + CHUNK_TAGS]):
+            return False
+    return True
+
+
+def _closing_match(tags: Tags, names: Names, opening: np.ndarray) -> bool:
+    closing = tags.close[opening]
+    length = names.length[opening].astype(np.int64)
+    if ((tags.gt[closing] - tags.lt[closing] - 2) != length).any():
+        return False
+    width = int(length.max()) if len(length) else 0
+    n_words = min((width + 7) // 8, 6)
+    if not n_words:
+        return True
+    first = _words(tags.buf, tags.lt[opening].astype(np.int64) + 1, n_words)
+    second = _words(tags.buf, tags.lt[closing].astype(np.int64) + 2, n_words)
+    for k in range(n_words):
+        mask = _LOW_MASKS[np.clip(length - 8 * k, 0, 8)]
+        if ((first[k] ^ second[k]) & mask).any():
+            return False
+    for row in np.flatnonzero(length > 8 * n_words):  # names longer than 48 bytes
+        a, b = int(tags.lt[opening[row]]) + 1, int(tags.lt[closing[row]]) + 2
+        if tags.text[a : a + int(length[row])] != tags.text[b : b + int(length[row])]:
+            return False
+    return True
 
 
 def prefixes(tags: Tags, names: Names, mask: np.ndarray) -> set[str]:
@@ -222,55 +272,77 @@ _ATTRIBUTE = re.compile(rb"""\s([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 #: Start tags longer than this (bytes) have their attributes read one by one.
 MAX_TAG_BYTES = 512
 
+#: Size of one byte table of start tags (bytes): a dozen of them are alive at once.
+_TABLE_BYTES = 1 << 22
 
-def attribute_ranges(tags: Tags, rows: np.ndarray, attribute: str) -> tuple[np.ndarray, np.ndarray]:
-    """Byte range of the value of ``attribute`` (unprefixed) in each of the opening tags ``rows``.
 
-    Returns ``(starts, ends)``; both are 0 where the tag has no such attribute.
+def attribute_ranges(
+    tags: Tags, rows: np.ndarray, attributes: Sequence[str]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Byte range of the value of each of ``attributes`` (unprefixed) in the opening tags ``rows``.
+
+    Returns attribute -> ``(starts, ends)``; both are 0 where a tag has no such attribute.
     """
     n = len(rows)
-    starts = np.zeros(n, dtype=np.int64)
-    ends = np.zeros(n, dtype=np.int64)
-    if not n:
-        return starts, ends
-    name = attribute.encode("ascii")
-    lt, gt = tags.lt[rows], tags.gt[rows]
+    out = {a: (np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)) for a in attributes}
+    widest = int((tags.gt[rows] - tags.lt[rows]).max()) + 1 if n else 1
+    step = max(1024, _TABLE_BYTES // min(widest, MAX_TAG_BYTES))  # a few MB per byte table
+    for start in range(0, n, step):
+        chunk = rows[start : start + step]
+        for attribute, (starts, ends) in _attributes(tags, chunk, attributes).items():
+            out[attribute][0][start : start + len(chunk)] = starts
+            out[attribute][1][start : start + len(chunk)] = ends
+    return out
+
+
+def _attributes(
+    tags: Tags, rows: np.ndarray, attributes: Sequence[str]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    n = len(rows)
+    lt, gt = tags.lt[rows].astype(np.int64), tags.gt[rows].astype(np.int64)
     lengths = gt - lt + 1
     small = lengths <= MAX_TAG_BYTES
     width = int(lengths[small].max()) if small.any() else 0
     # One row per byte position (width x n): reductions run along contiguous rows.
     table = np.ascontiguousarray(byte_rows(tags.buf, np.where(small, lt, 0), width).T)
-    column = np.arange(width)[:, None]
+    column = np.arange(width, dtype=np.int32)[:, None]
     inside = column < np.where(small, lengths, 0)
     double = (table == 34) & inside
     single = (table == 39) & inside
     quotes = double | single
     mixed = double.any(axis=0) & single.any(axis=0)
     quoted = (np.cumsum(quotes, axis=0, dtype=np.uint8) & 1).astype(bool)  # inside a value
-    m = len(name)
-    span = width - m - 1
-    if span > 0:
-        hit = (table[:span] <= 32) & ~quoted[:span]
-        for k, byte in enumerate(name):
-            hit &= table[1 + k : 1 + k + span] == byte
-        after = table[1 + m : 1 + m + span]
-        hit &= (after <= 32) | (after == 61)
-        found = hit.any(axis=0) & small & ~mixed
-        at = np.argmax(hit, axis=0) + 1 + m
-        opening = quotes & (column >= at)
-        quote_at = np.argmax(opening, axis=0)
-        quote = table[quote_at, np.arange(n)]
-        closing = (table == quote) & (column > quote_at) & inside
-        close_at = np.argmax(closing, axis=0)
-        found &= opening.any(axis=0) & closing.any(axis=0)
-        starts[found] = lt[found] + quote_at[found] + 1
-        ends[found] = lt[found] + close_at[found]
-    for i in np.flatnonzero(~small | mixed):
-        tag = tags.text[int(lt[i]) : int(gt[i]) + 1]
-        for match in _ATTRIBUTE.finditer(tag):
-            if match.group(1) == name:
-                group = 2 if match.group(2) is not None else 3
-                starts[i] = lt[i] + match.start(group)
-                ends[i] = lt[i] + match.end(group)
-                break
-    return starts, ends
+    before = (table <= 32) & ~quoted  # whitespace outside values: where a name may start
+    out = {}
+    for attribute in attributes:
+        name = attribute.encode("ascii")
+        starts = np.zeros(n, dtype=np.int64)
+        ends = np.zeros(n, dtype=np.int64)
+        m = len(name)
+        span = width - m - 1
+        if span > 0:
+            hit = before[:span].copy()
+            for k, byte in enumerate(name):
+                hit &= table[1 + k : 1 + k + span] == byte
+            after = table[1 + m : 1 + m + span]
+            hit &= (after <= 32) | (after == 61)
+            found = hit.any(axis=0) & small & ~mixed
+            at = np.argmax(hit, axis=0) + 1 + m
+            opening = quotes & (column >= at)
+            quote_at = np.argmax(opening, axis=0)
+            quote = table[quote_at, np.arange(n)]
+            closing = (table == quote) & (column > quote_at) & inside
+            close_at = np.argmax(closing, axis=0)
+            found &= opening.any(axis=0) & closing.any(axis=0)
+            starts[found] = lt[found] + quote_at[found] + 1
+            ends[found] = lt[found] + close_at[found]
+        for i in np.flatnonzero(~small | mixed):
+            tag = tags.text[int(lt[i]) : int(gt[i]) + 1]
+            for match in _ATTRIBUTE.finditer(tag):
+                if match.group(1) == name:
+                    group = 2 if match.group(2) is not None else 3
+                    starts[i] = lt[i] + match.start(group)
+                    ends[i] = lt[i] + match.end(group)
+                    break
+        out[attribute] = (starts, ends)
+    return out

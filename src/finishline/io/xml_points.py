@@ -106,6 +106,8 @@ def field_ranges(
     has_text = value_end > value_start
     candidate_ids = names.ids[candidates]
 
+    attribute_names = sorted({a[1:] for alts in specs.values() for a in alts if a.startswith("@")})
+    attributes = attribute_ranges(tags, points.opening, attribute_names) if attribute_names else {}
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name, alternatives in specs.items():
         starts = np.zeros(n, dtype=np.int64)
@@ -113,7 +115,7 @@ def field_ranges(
         filled = np.zeros(n, dtype=bool)
         for alt in alternatives:
             if alt.startswith("@"):
-                a_starts, a_ends = attribute_ranges(tags, points.opening, alt[1:])
+                a_starts, a_ends = attributes[alt[1:]]
                 take = ~filled & (a_ends > a_starts)
                 starts[take], ends[take] = a_starts[take], a_ends[take]
                 filled |= take

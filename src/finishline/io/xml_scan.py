@@ -25,10 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from finishline.errors import FileFormatError, UnsafeFileError
+from finishline.errors import UnsafeFileError
 
 #: Bytes scanned per numpy pass when locating ``<`` and ``>`` (bounds temporary memory).
-CHUNK_BYTES = 1 << 24
+CHUNK_BYTES = 1 << 22
 
 _DECLARATION = re.compile(rb"<\?xml[^>]*\?>")
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
@@ -164,15 +164,18 @@ def _resolve_body(text: bytes, body: int) -> bytes:
 
 
 def markup_positions(buf: np.ndarray, start: int) -> np.ndarray:
-    """Offsets of every ``<`` and ``>`` in ``buf[start:]``, in order, scanned in chunks.
+    """Offsets of every ``<`` and ``>`` in ``buf[start:]``, in order, scanned in chunks (int32).
 
-    ``<`` (0x3C) and ``>`` (0x3E) differ only in bit 1, so one comparison finds both.
+    ``<`` (0x3C) and ``>`` (0x3E) differ only in bit 1, so one comparison finds both. Offsets
+    fit int32: documents are at most 256 MiB (:data:`finishline.io.source.MAX_ACTIVITY_BYTES`).
     """
+    if len(buf) >= 2**31:
+        raise ValueError("documents over 2 GiB are not scanned")
     found = [
-        np.flatnonzero((buf[i : i + CHUNK_BYTES] | 2) == 62) + i
+        (np.flatnonzero((buf[i : i + CHUNK_BYTES] | 2) == 62) + i).astype(np.int32)
         for i in range(start, len(buf), CHUNK_BYTES)
     ]
-    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int32)
 
 
 @dataclass
@@ -192,6 +195,9 @@ class Tags:
     close
         For an opening tag, the index of its closing tag (itself for an empty element, -1
         when the document ends before it closes); -1 for closing tags.
+    nested
+        Every closing tag closes an element opened at its level (names not compared: see
+        :func:`finishline.io.xml_names.local_names`).
     """
 
     text: bytes
@@ -202,6 +208,7 @@ class Tags:
     empty: np.ndarray
     level: np.ndarray
     close: np.ndarray
+    nested: bool
 
     @property
     def opening(self) -> np.ndarray:
@@ -209,17 +216,13 @@ class Tags:
         return ~self.closing
 
 
-def tokenize(prepared: Prepared, source: str | None) -> Tags:
+def tokenize(prepared: Prepared) -> Tags:
     """Locate every complete tag of the document element and pair opening with closing tags.
 
     Comments, processing instructions and CDATA sections in the document element are resolved
     first (removed; CDATA becomes escaped text), as libxml2 does with ``remove_comments`` and
     ``remove_pis``: after that, every ``<`` starts a tag.
 
-    Raises
-    ------
-    FileFormatError
-        The tags do not nest (cannot happen for a document libxml2 accepted; a safeguard).
     """
     text, body = prepared.text, prepared.body
     buf = np.frombuffer(text, dtype=np.uint8)
@@ -243,9 +246,10 @@ def tokenize(prepared: Prepared, source: str | None) -> Tags:
     closing = buf[lt + 1] == 47
     empty = (buf[gt - 1] == 47) & ~closing
     step = np.where(closing, -1, np.where(empty, 0, 1)).astype(np.int16)
-    level = np.cumsum(step, dtype=np.int16) + (closing | empty)
-    close = _pair(level, closing, empty, source)
-    return Tags(text, buf, lt, gt, closing, empty, level, close)
+    level = np.cumsum(step, dtype=np.int16)
+    level += closing | empty
+    close, nested = _pair(level, closing, empty)
+    return Tags(text, buf, lt, gt, closing, empty, level, close, nested)
 
 
 def _tag_ends(text: bytes, lt: np.ndarray, gt_all: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -266,26 +270,22 @@ def _tag_ends(text: bytes, lt: np.ndarray, gt_all: np.ndarray) -> tuple[np.ndarr
     return lt[keep], gt[keep]
 
 
-def _pair(
-    level: np.ndarray, closing: np.ndarray, empty: np.ndarray, source: str | None
-) -> np.ndarray:
-    """Index of the closing tag of each opening tag (see :attr:`Tags.close`).
+def _pair(level: np.ndarray, closing: np.ndarray, empty: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Index of the closing tag of each opening tag (see :attr:`Tags.close`), and whether
+    every closing tag has an opening tag.
 
     Within one nesting level, the opening and closing tags of a well-formed document
     alternate; a stable sort by level lines each opening tag up with its closing tag.
     """
     n = len(level)
-    close = np.full(n, -1, dtype=np.int64)
+    close = np.full(n, -1, dtype=np.int32)
     close[empty] = np.flatnonzero(empty)
-    paired = np.flatnonzero(~empty)
+    paired = np.flatnonzero(~empty).astype(np.int32)
     # a stable sort of small integers is a radix sort in numpy
     order = paired[np.argsort(level[paired], kind="stable")]
     if len(order) < 2:
-        return close
+        return close, not closing.any()
     opens = ~closing[order]
     pair = opens[:-1] & ~opens[1:] & (level[order[:-1]] == level[order[1:]])
     close[order[:-1][pair]] = order[1:][pair]
-    # Every closing tag must be the partner of the opening tag before it at its level.
-    if int(closing.sum()) != int(pair.sum()):
-        raise FileFormatError("malformed XML: tags do not nest", source)
-    return close
+    return close, int(closing.sum()) == int(pair.sum())

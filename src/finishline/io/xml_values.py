@@ -144,6 +144,21 @@ def _fast_decimals(columns: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray
     return mantissa / _P10_FLOAT[np.where(fast, fraction_digits, 0)], fast
 
 
+#: Values converted per numpy pass (bounds the byte matrices of a large document).
+CHUNK_VALUES = 1 << 18
+
+
+def _chunked(convert, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray):
+    """``convert`` applied to consecutive chunks of the ranges, results concatenated."""
+    if len(starts) <= CHUNK_VALUES:
+        return convert(buf, starts, ends)
+    parts = [
+        convert(buf, starts[i : i + CHUNK_VALUES], ends[i : i + CHUNK_VALUES])
+        for i in range(0, len(starts), CHUNK_VALUES)
+    ]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
 def parse_decimals(
     buf: np.ndarray, starts: np.ndarray, ends: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -162,6 +177,12 @@ def parse_decimals(
         float64 array (NaN where absent or not a finite number) and a boolean array marking
         the values that were present but not a finite number.
     """
+    return _chunked(_decimals, buf, starts, ends)
+
+
+def _decimals(
+    buf: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     n = len(starts)
     values = np.full(n, np.nan)
     bad = np.zeros(n, dtype=bool)
@@ -230,6 +251,10 @@ def parse_times(
         int64 nanoseconds since the epoch (:data:`NAT` where absent or unreadable) and a
         boolean array marking the times that were present but unreadable or out of range.
     """
+    return _chunked(_times, buf, starts, ends)
+
+
+def _times(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = len(starts)
     out = np.full(n, NAT, dtype=np.int64)
     bad = np.zeros(n, dtype=bool)
