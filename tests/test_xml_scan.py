@@ -213,3 +213,40 @@ def test_skeleton_markers_cannot_be_forged():
     act = read_gpx(forged.encode())
     assert len(act.samples) == 1
     assert local_name(etree.fromstring(forged.encode())) == "gpx"
+
+
+def test_inside_points_tags_must_pair_by_name():
+    doc = (
+        f"<gpx xmlns='{GPX11}'>\n<trk><trkseg>\n"
+        "<trkpt lat='1' lon='2'><ele>5</ele><time>2021-01-01T10:00:00Z</time></trkpt>\n"
+        "<trkpt lat='1' lon='3'><ele>6</elf><time>2021-01-01T10:00:05Z</time></trkpt>\n"
+        "</trkseg></trk></gpx>"
+    )
+    with pytest.raises(FileFormatError, match=r"malformed XML at line 4:.*mismatch"):
+        read_gpx(doc.encode(), "damaged.gpx")
+
+
+def test_inside_points_a_value_that_is_not_text_reads_as_missing():
+    # libxml2 refuses the undefined entity; the points are still well-paired elements, so the
+    # reader keeps the file and reports the value it cannot read (deliberately lenient)
+    doc = (
+        f"<gpx xmlns='{GPX11}'><trk><trkseg>"
+        "<trkpt lat='1' lon='2'><ele>5&bogus;</ele><time>2021-01-01T10:00:00Z</time></trkpt>"
+        "<trkpt lat='1' lon='3'><ele>6</ele><time>2021-01-01T10:00:05Z</time></trkpt>"
+        "</trkseg></trk></gpx>"
+    ).encode()
+    with pytest.raises(etree.XMLSyntaxError):
+        etree.fromstring(doc)
+    with pytest.warns(UserWarning, match="1 value that is not a number"):
+        act = read_gpx(doc, "odd.gpx")
+    assert act.samples["altitude_m"].isna().tolist() == [True, False]
+
+
+def test_outside_points_libxml2_checks_everything():
+    doc = (
+        f"<gpx xmlns='{GPX11}'><trk><name>a &bogus; b</name><trkseg>"
+        "<trkpt lat='1' lon='2'><time>2021-01-01T10:00:00Z</time></trkpt>"
+        "</trkseg></trk></gpx>"
+    ).encode()
+    with pytest.raises(FileFormatError, match="malformed XML.*bogus"):
+        read_gpx(doc, "bad-name.gpx")
