@@ -318,7 +318,7 @@ def _assemble(legs: list[_Leg], doc: XmlDocument, source: str | None) -> Activit
         pd.DataFrame(columns, index=index),
         meta,
         laps=tcx_laps.lap_frame(lap_columns),
-        sessions=pd.DataFrame(sessions),
+        sessions=tcx_laps.session_frame(sessions),
     )
 
 

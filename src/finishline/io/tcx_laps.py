@@ -184,6 +184,21 @@ def lap_frame(columns: list[dict[str, np.ndarray]]) -> pd.DataFrame | None:
     return pd.DataFrame(joined)
 
 
+def session_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """Session rows as a frame; text columns stay plain objects (no string-type inference)."""
+    names = list(dict.fromkeys(name for row in rows for name in row))
+    columns = {}
+    for name in names:
+        values = [row.get(name) for row in rows]
+        if name == "start_time":
+            columns[name] = pd.DatetimeIndex(values).tz_convert("UTC")
+        elif name in ("sport", "sub_sport"):
+            columns[name] = np.array(values, dtype=object)
+        else:
+            columns[name] = np.array([np.nan if v is None else v for v in values], dtype=float)
+    return pd.DataFrame(columns)
+
+
 def _nansum(values: np.ndarray) -> float:
     finite = values[np.isfinite(values)]
     return float(finite.sum()) if finite.size else np.nan

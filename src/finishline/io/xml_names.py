@@ -109,9 +109,26 @@ def _match(
 
 
 def _words(buf: np.ndarray, offsets: np.ndarray, count: int) -> np.ndarray:
-    """``count`` little-endian 64-bit words from each offset, as a ``(count, n)`` array."""
-    rows = byte_rows(buf, offsets, 8 * count)
-    return np.ascontiguousarray(rows.view("<u8").T)
+    """``count`` little-endian 64-bit words from each offset, as a ``(count, n)`` array.
+
+    Read through an unaligned 64-bit view of the buffer (one gather per word); bytes past the
+    end of the buffer read as zero.
+    """
+    size = len(buf)
+    n = len(offsets)
+    out = np.empty((count, n), dtype=np.uint64)
+    if size < 8:
+        rows = byte_rows(buf, offsets, 8 * count)
+        return np.ascontiguousarray(rows.view("<u8").T)
+    view = np.ndarray(shape=(size - 7,), dtype="<u8", buffer=buf, strides=(1,))
+    last = size - 8
+    for k in range(count):
+        at = offsets + 8 * k
+        out[k] = view[np.minimum(at, last)]
+        beyond = np.flatnonzero(at > last)
+        if len(beyond):  # the last words of the buffer, zero-padded
+            out[k, beyond] = byte_rows(buf, at[beyond], 8).view("<u8").ravel()
+    return out
 
 
 @dataclass

@@ -144,6 +144,9 @@ def _fast_decimals(columns: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray
     return mantissa / _P10_FLOAT[np.where(fast, fraction_digits, 0)], fast
 
 
+#: Length bins (bytes) of the values parsed together.
+_WIDTH_BINS = ((0, 4), (4, 10), (10, MAX_VALUE_BYTES))
+
 #: Values converted per numpy pass (bounds the byte matrices of a large document).
 CHUNK_VALUES = 1 << 18
 
@@ -197,10 +200,16 @@ def _decimals(
     short = present & (lengths <= MAX_VALUE_BYTES)
     lengths *= short
     fast = np.zeros(n, dtype=bool)
-    if lengths.max() > 0:
-        magnitude, fast = _fast_decimals(byte_columns(buf, starts + signed, lengths), lengths)
-        fast &= short
-        values[fast] = np.where(negative, -magnitude, magnitude)[fast]
+    # Short values (heart rate, cadence) in their own narrow matrix: the work is per byte.
+    for low, high in _WIDTH_BINS:
+        rows = np.flatnonzero((lengths > low) & (lengths <= high))
+        if not len(rows):
+            continue
+        width = lengths[rows]
+        magnitude, ok = _fast_decimals(byte_columns(buf, starts[rows] + signed[rows], width), width)
+        values[rows] = np.where(negative[rows], -magnitude, magnitude)
+        fast[rows] = ok
+    values[~fast] = np.nan
 
     for i in np.flatnonzero(present & ~fast):
         try:
