@@ -250,3 +250,14 @@ def test_outside_points_libxml2_checks_everything():
     ).encode()
     with pytest.raises(FileFormatError, match="malformed XML.*bogus"):
         read_gpx(doc, "bad-name.gpx")
+
+
+def test_space_before_the_end_of_a_closing_tag_is_fine():
+    doc = (
+        f"<gpx xmlns='{GPX11}'><trk ><trkseg>"
+        "<trkpt lat='1' lon='2'><ele >5</ele ><time>2021-01-01T10:00:00Z</time\n></trkpt >"
+        "</trkseg></trk></gpx >"
+    ).encode()
+    act = read_gpx(doc)
+    assert act.samples["altitude_m"].tolist() == [5.0]
+    assert act.samples.index[0] == pd.Timestamp("2021-01-01T10:00:00Z")

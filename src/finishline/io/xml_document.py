@@ -30,7 +30,7 @@ import pandas as pd
 from lxml import etree
 
 from finishline.errors import FileFormatError
-from finishline.io.xml_names import Names, closing_names_match, local_names, prefixes
+from finishline.io.xml_names import Names, local_names, prefixes
 from finishline.io.xml_points import Points, field_ranges, find_points
 from finishline.io.xml_safe import _malformed, _parser, check_prolog, parse_xml, validate_xml
 from finishline.io.xml_scan import Tags, prepare, tokenize
@@ -274,7 +274,7 @@ def _scan(
         and bool(tags.opening[0])
         and int(tags.close[0]) == len(tags.lt) - 1
         and not tags.text[int(tags.gt[-1]) + 1 :].strip()
-        and closing_names_match(tags, names)
+        and names.pairs_match
     )
     return tags, names, complete
 

@@ -197,7 +197,7 @@ class Tags:
         when the document ends before it closes); -1 for closing tags.
     nested
         Every closing tag closes an element opened at its level (names not compared: see
-        :func:`finishline.io.xml_names.local_names`).
+        :attr:`finishline.io.xml_names.Names.pairs_match`).
     """
 
     text: bytes
