@@ -147,6 +147,10 @@ class Names:
     length
         Length of each opening tag's qualified name (prefix, colon and local name); 0 for
         closing tags.
+    pairs_match
+        Every closing tag names exactly the element it closes (``</a>`` for ``<a ...>``).
+        Conservative: a closing tag with space before its ``>`` counts as a mismatch (libxml2
+        then decides, see :func:`finishline.io.xml_document.open_document`).
     """
 
     wanted: tuple[str, ...]
@@ -154,6 +158,7 @@ class Names:
     prefixed: np.ndarray
     prefix_length: np.ndarray
     length: np.ndarray
+    pairs_match: bool
 
     def of(self, *names: str) -> np.ndarray:
         """Mask of the tags with one of ``names``."""
@@ -170,6 +175,12 @@ CHUNK_TAGS = 1 << 18
 def local_names(tags: Tags, wanted: Sequence[str]) -> Names:
     """Identify the opening tags whose local name is one of ``wanted``.
 
+    An element's name is read from its closing tag, whose length is known (``</name>``), and
+    checked byte for byte against its opening tag at the same time
+    (:attr:`Names.pairs_match`); only empty elements, elements left open by a truncation and
+    closing tags with space before their ``>`` have their name delimited in the opening tag
+    (first whitespace, ``/`` or ``>``).
+
     Parameters
     ----------
     tags
@@ -184,14 +195,67 @@ def local_names(tags: Tags, wanted: Sequence[str]) -> Names:
     ids = np.full(n, -1, dtype=np.int8 if len(encoded) < 127 else np.int64)
     prefix_length = np.zeros(n, dtype=np.int32)
     length = np.zeros(n, dtype=np.int32)
-    rows = np.flatnonzero(tags.opening)
-    for start in range(0, len(rows), CHUNK_TAGS):
-        chunk = rows[start : start + CHUNK_TAGS]
-        found, colon, end = _names(tags, chunk, encoded)
-        ids[chunk] = found
-        prefix_length[chunk] = np.maximum(colon, 0)
-        length[chunk] = end
-    return Names(tuple(wanted), ids, prefix_length > 0, prefix_length, length)
+    paired = tags.opening & ~tags.empty & (tags.close >= 0)
+    # a closing tag with space before its '>' ("</a >") does not give the name's length
+    spaced = np.zeros(n, dtype=bool)
+    spaced[paired] = tags.buf[tags.gt[tags.close[paired]] - 1] <= 32
+    paired &= ~spaced
+    pairs_match = not spaced.any()
+    groups = ((True, np.flatnonzero(paired)), (False, np.flatnonzero(tags.opening & ~paired)))
+    for by_closing_tag, rows in groups:
+        for start in range(0, len(rows), CHUNK_TAGS):
+            chunk = rows[start : start + CHUNK_TAGS]
+            if by_closing_tag:
+                found, colon, end, match = _paired_names(tags, chunk, encoded)
+                pairs_match &= match
+            else:
+                found, colon, end = _names(tags, chunk, encoded)
+            ids[chunk] = found
+            prefix_length[chunk] = np.maximum(colon, 0)
+            length[chunk] = end
+    return Names(tuple(wanted), ids, prefix_length > 0, prefix_length, length, pairs_match)
+
+
+def _paired_names(
+    tags: Tags, rows: np.ndarray, encoded: list[bytes]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """:func:`_names` for elements with a closing tag, and whether every pair names alike."""
+    closing = tags.close[rows]
+    opening_at = tags.lt[rows].astype(np.int64) + 1
+    closing_at = tags.lt[closing].astype(np.int64) + 2
+    end = tags.gt[closing].astype(np.int64) - closing_at  # the name's length
+    match = bool((end >= 1).all())
+    after = tags.buf[np.minimum(opening_at + end, len(tags.buf) - 1)]
+    match &= bool(((after <= 32) | (after == 47) | (after == 62)).all())
+    width = int(end.max()) if len(end) else 0
+    n_words = max(min((width + 7) // 8, 6), 2)
+    words = _words(tags.buf, closing_at, n_words)
+    if match:
+        mine = _words(tags.buf, opening_at, n_words)
+        for k in range(n_words):
+            if ((words[k] ^ mine[k]) & _LOW_MASKS[np.clip(end - 8 * k, 0, 8)]).any():
+                match = False
+                break
+        for row in np.flatnonzero(end > 8 * n_words):  # names longer than 48 bytes
+            size = int(end[row])
+            a, b = int(opening_at[row]), int(closing_at[row])
+            match &= tags.text[a : a + size] == tags.text[b : b + size]
+    colon = np.full(len(rows), -1, dtype=np.int64)
+    for k in range(n_words - 1, -1, -1):
+        at = _first_flag(_has_byte(words[k], 58))
+        colon = np.where(at < 8, 8 * k + at, colon)
+    colon = np.where(colon < end, colon, -1)
+    local_start = colon + 1
+    local_length = end - local_start
+    candidate = (local_length >= 1) & (local_length <= MAX_LOCAL_NAME)
+    local = words[:2]
+    moved = np.flatnonzero(candidate & (local_start > 0))
+    if len(moved):
+        local[:, moved] = _words(tags.buf, closing_at[moved] + local_start[moved], 2)
+    key0 = local[0] & _LOW_MASKS[np.clip(local_length, 0, 8)]
+    key1 = local[1] & _LOW_MASKS[np.clip(local_length - 8, 0, 8)]
+    found = _match(encoded, key0, key1, np.where(candidate, local_length, 0))
+    return found, colon, end, match
 
 
 def _names(
@@ -228,41 +292,6 @@ def _names(
         colon[row] = len(prefix) if prefix else -1
         end[row] = len(qualified)
     return found, colon, end
-
-
-def closing_names_match(tags: Tags, names: Names) -> bool:
-    """Whether every closing tag names exactly the element it closes (``</a>`` for ``<a ...>``).
-
-    Conservative: a closing tag with space before its ``>`` counts as a mismatch (libxml2 then
-    decides, see :func:`finishline.io.xml_document.open_document`).
-    """
-    opening = np.flatnonzero(tags.opening & ~tags.empty & (tags.close >= 0))
-    for start in range(0, len(opening), CHUNK_TAGS):
-        if not _closing_match(tags, names, opening[start : start + CHUNK_TAGS]):
-            return False
-    return True
-
-
-def _closing_match(tags: Tags, names: Names, opening: np.ndarray) -> bool:
-    closing = tags.close[opening]
-    length = names.length[opening].astype(np.int64)
-    if ((tags.gt[closing] - tags.lt[closing] - 2) != length).any():
-        return False
-    width = int(length.max()) if len(length) else 0
-    n_words = min((width + 7) // 8, 6)
-    if not n_words:
-        return True
-    first = _words(tags.buf, tags.lt[opening].astype(np.int64) + 1, n_words)
-    second = _words(tags.buf, tags.lt[closing].astype(np.int64) + 2, n_words)
-    for k in range(n_words):
-        mask = _LOW_MASKS[np.clip(length - 8 * k, 0, 8)]
-        if ((first[k] ^ second[k]) & mask).any():
-            return False
-    for row in np.flatnonzero(length > 8 * n_words):  # names longer than 48 bytes
-        a, b = int(tags.lt[opening[row]]) + 1, int(tags.lt[closing[row]]) + 2
-        if tags.text[a : a + int(length[row])] != tags.text[b : b + int(length[row])]:
-            return False
-    return True
 
 
 def prefixes(tags: Tags, names: Names, mask: np.ndarray) -> set[str]:

@@ -251,7 +251,9 @@ def find_text(element: etree._Element, path: str) -> str | None:
     return text.strip() or None
 
 
-_SIMPLE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})?")
+_SIMPLE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})?"
+)
 
 
 def to_utc(values: Sequence[str | None]) -> pd.DatetimeIndex:
