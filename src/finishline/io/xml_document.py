@@ -3,20 +3,29 @@ points as columns.
 
 Opening a document (:func:`open_document`):
 
-1. libxml2 checks it is well-formed, building nothing (:func:`~finishline.io.xml_safe.validate_xml`);
-   a document cut short is *truncated* and keeps its complete points;
-2. the tags are located with numpy (:mod:`~finishline.io.xml_scan`), the points and the byte
-   ranges of their fields found (:mod:`~finishline.io.xml_points`) and converted in bulk
-   (:mod:`~finishline.io.xml_values`);
-3. the *skeleton* — the document with each run of consecutive points replaced by one marker
+1. the tags are located with numpy (:mod:`~finishline.io.xml_scan`) and named
+   (:mod:`~finishline.io.xml_names`); the points and the byte ranges of their fields are found
+   (:mod:`~finishline.io.xml_points`) and converted in bulk (:mod:`~finishline.io.xml_values`);
+2. the *skeleton* — the document with each run of consecutive points replaced by one marker
    element — is parsed by lxml. It holds the metadata (tracks, laps, activities, names) and
    says which container (``trk/trkseg``, ``Lap/Track``) each run of points belongs to: the
-   readers query it with the same local-name paths as a full tree. Line numbers are kept (a
-   marker is followed by the newlines of the points it replaces), so errors in the skeleton
-   name the line of the file.
+   readers query it with the same local-name paths as a full tree.
 
-Peak memory is the document plus a few arrays per tag and per point: no tree of the points is
-ever built (lxml's tree of a GPX takes about five times the file).
+Well-formedness. Everything outside the points is parsed by libxml2 in the skeleton (syntax,
+namespaces, encoding, entities). Inside the points the scan checks that every closing tag
+closes, by name, the element opened before it at its level, and namespace prefixes are
+declared; a value that is not proper text there (an undefined entity, a control character)
+reads as a missing value with a warning instead of refusing the file. Whenever that check is
+not conclusive — tags that do not pair, a document that ends early, content after the
+document element — libxml2 checks the whole document
+(:func:`~finishline.io.xml_safe.validate_xml`): malformed XML is refused with its line, and a
+document cut short is *truncated* and keeps its complete points. A skeleton error is reported
+with the file's line (its markers are then followed by the newlines of the points they
+replace).
+
+Peak memory is the document plus a few arrays per tag and per point, the passes over tags and
+values going in chunks: no tree of the points is ever built (lxml's tree of a GPX takes about
+five times the file).
 """
 
 from __future__ import annotations

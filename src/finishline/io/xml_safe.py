@@ -9,9 +9,10 @@ Safety (the defusedxml rules, with lxml):
   libxml2's size limits (``huge_tree=False``).
 
 Well-formedness: :func:`validate_xml` runs libxml2 over the document without building a tree
-(a parser target with no callbacks), so that a document is checked at the speed of the
-tokenizer; a document that is well-formed up to a premature end of data is *truncated*, any
-other error is malformed XML. Every message is one line (libxml2's may hold newlines).
+(a parser target with no callbacks); a document that is well-formed up to a premature end of
+data is *truncated*, any other error is malformed XML. The readers call it when their own
+structural check is not conclusive (:mod:`finishline.io.xml_document`). Every message is one
+line (libxml2's may hold newlines).
 
 Names are local names only (``"hr"``, ``"trk/trkseg"``) and match any namespace or prefix, so
 GPX 1.0 and 1.1, Garmin TrackPointExtension v1/v2 and TCX ActivityExtension v2 with any prefix

@@ -11,10 +11,10 @@ points and their values directly in the bytes, as arrays:
 2. :func:`tokenize` finds every tag (``<`` and its ``>``), whether it opens, closes or is empty,
    its nesting level, and the closing tag of each element.
 
-Only a document libxml2 has already found well-formed (or well-formed up to a premature end,
-:func:`finishline.io.xml_safe.validate_xml`) is scanned: in it, ``<`` only ever starts markup
-once comments, CDATA and processing instructions are gone, and the elements of each nesting
-level alternate open, close, open, close.
+In a well-formed document, ``<`` only ever starts markup once comments, CDATA and processing
+instructions are gone, and the elements of each nesting level alternate open, close, open,
+close. :attr:`Tags.nested` says whether that held; the caller decides what to do when it did
+not (:func:`finishline.io.xml_document.open_document` asks libxml2).
 """
 
 from __future__ import annotations
