@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from finishline.io.xml_scan import Tags
+from finishline.io.xml_scan import Tags, byte_positions
 from finishline.io.xml_values import byte_rows
 
 #: Wanted local names may be at most this long (bytes): two words.
@@ -331,13 +331,73 @@ def attribute_ranges(
     """
     n = len(rows)
     out = {a: (np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)) for a in attributes}
-    widest = int((tags.gt[rows] - tags.lt[rows]).max()) + 1 if n else 1
+    for start in range(0, n, 1 << 16):  # 64k tags at a time: their bytes are gathered
+        part = _quoted_attributes(tags, rows[start : start + (1 << 16)], attributes)
+        for attribute, (starts, ends) in part.items():
+            out[attribute][0][start : start + len(starts)] = starts
+            out[attribute][1][start : start + len(ends)] = ends
+    missing = np.zeros(n, dtype=bool)
+    for starts, ends in out.values():
+        missing |= ends <= starts
+    rest = np.flatnonzero(missing)  # any other layout: a byte table of the whole tag
+    if not len(rest):
+        return out
+    widest = int((tags.gt[rows[rest]] - tags.lt[rows[rest]]).max()) + 1
     step = max(1024, _TABLE_BYTES // min(widest, MAX_TAG_BYTES))  # a few MB per byte table
-    for start in range(0, n, step):
-        chunk = rows[start : start + step]
-        for attribute, (starts, ends) in _attributes(tags, chunk, attributes).items():
-            out[attribute][0][start : start + len(chunk)] = starts
-            out[attribute][1][start : start + len(chunk)] = ends
+    for start in range(0, len(rest), step):
+        where = rest[start : start + step]
+        for attribute, (starts, ends) in _attributes(tags, rows[where], attributes).items():
+            out[attribute][0][where] = starts
+            out[attribute][1][where] = ends
+    return out
+
+
+#: Double-quoted attributes per tag looked at by :func:`_quoted_attributes`.
+_MAX_QUOTED = 6
+
+
+def _quoted_attributes(
+    tags: Tags, rows: np.ndarray, attributes: Sequence[str]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Attributes written ``name="value"`` in tags without single quotes (the usual layout).
+
+    In such a tag the double quotes pair up, one pair per value, and the bytes just before an
+    opening quote are ``<space>name=``. Values not found this way are left empty (0, 0).
+    """
+    n = len(rows)
+    out = {a: (np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)) for a in attributes}
+    buf = tags.buf
+    lt, gt = tags.lt[rows], tags.gt[rows]
+    quotes = byte_positions(buf, 34, lt, gt)
+    first, stop = np.searchsorted(quotes, lt), np.searchsorted(quotes, gt)
+    count = stop - first
+    singles = byte_positions(buf, 39, lt, gt)
+    plain = (count % 2 == 0) & (np.searchsorted(singles, gt) == np.searchsorted(singles, lt))
+    if len(buf) < 16 or not plain.any():
+        return out
+    view = np.ndarray(shape=(len(buf) - 7,), dtype="<u8", buffer=buf, strides=(1,))
+    patterns = []
+    for attribute in attributes:
+        name = attribute.encode("ascii") + b"="
+        if len(name) > 7:
+            continue
+        shift = np.uint64(8 * (8 - len(name)))
+        patterns.append((attribute, int.from_bytes(name, "little"), shift, len(name)))
+    for pair in range(_MAX_QUOTED):
+        at = np.flatnonzero(plain & (count > 2 * pair))
+        if not len(at):
+            break
+        opening = quotes[first[at] + 2 * pair].astype(np.int64)
+        closing = quotes[first[at] + 2 * pair + 1].astype(np.int64)
+        before = view[np.maximum(opening - 8, 0)]  # the 8 bytes before the opening quote
+        for attribute, pattern, shift, size in patterns:
+            hit = (before >> shift) == np.uint64(pattern)
+            hit &= buf[np.maximum(opening - size - 1, 0)] <= 32
+            hit &= opening >= 8
+            starts, ends = out[attribute]
+            take = at[hit]
+            starts[take] = opening[hit] + 1
+            ends[take] = closing[hit]
     return out
 
 
