@@ -48,7 +48,7 @@ from finishline.errors import (
     TruncatedFileWarning,
 )
 from finishline.geo import cumulative_distance_m
-from finishline.io import tcx_laps
+from finishline.io import tcx_laps, tcx_samples
 from finishline.io.xml_document import PointTable, XmlDocument, open_document
 from finishline.io.xml_quality import (
     Span,
@@ -274,7 +274,7 @@ def _assemble(legs: list[_Leg], doc: XmlDocument, source: str | None) -> Activit
     impossible = 0
     tracks = 0
     for session_index, leg in enumerate(legs):
-        part, device_distance, n_impossible = _samples(leg.table, leg.times, leg.sport)
+        part, device_distance, n_impossible = tcx_samples.columns(leg.table, leg.times, leg.sport)
         impossible += n_impossible
         part["_track"] += tracks
         tracks += int(leg.table.group.max()) + 1 if leg.table.n else 0
@@ -302,7 +302,7 @@ def _assemble(legs: list[_Leg], doc: XmlDocument, source: str | None) -> Activit
     nanoseconds, track = columns.pop("_time"), columns.pop("_track")
     has_positions = bool(np.isfinite(columns["lat_deg"]).any())
     if not has_device_distance:
-        _distance_from_positions(columns, nanoseconds, track)
+        tcx_samples.distance_from_positions(columns, nanoseconds, track)
     meta.sport = _overall_sport([leg.sport for leg in legs])
     meta.device = _device(legs[0].element)
     meta.utc_offset_s = utc_offset_s(
@@ -326,86 +326,6 @@ def _union(tables: list[PointTable], doc: XmlDocument) -> PointTable:
     """The points of several tables as one (for counting problems once)."""
     index = np.concatenate([t.index for t in tables]) if tables else np.empty(0, np.int64)
     return PointTable(len(index), np.zeros(len(index), np.int64), index, doc)
-
-
-def _samples(
-    table: PointTable, times: pd.DatetimeIndex, sport: str | None
-) -> tuple[dict[str, np.ndarray], bool, int]:
-    """Sample columns of one Activity in time order (rows without a valid time are dropped).
-
-    Returns the columns (with ``_time``, int64 ns, and ``_track``, the track of each sample),
-    whether the trackpoints carry the device's distance, and the number of impossible
-    positions read as missing.
-    """
-    nanoseconds = times.asi8
-    keep = np.flatnonzero(~times.isna())
-    order = keep[np.argsort(nanoseconds[keep], kind="stable")]
-    distance = table.floats("dist")[order]
-    device_distance = bool(np.isfinite(distance).any())
-    speed = table.floats("speed")[order]
-    if not np.isfinite(speed).any() and device_distance:
-        speed = _speed_from_distance(distance, nanoseconds[order])
-    lat = table.floats("lat")[order]
-    lon = table.floats("lon")[order]
-    impossible = impossible_positions(lat, lon)
-    if impossible.any():
-        lat = np.where(impossible, np.nan, lat)
-        lon = np.where(impossible, np.nan, lon)
-    columns = {
-        "distance_m": distance,
-        "speed_mps": speed,
-        "lat_deg": lat,
-        "lon_deg": lon,
-        "altitude_m": table.floats("alt")[order],
-        "heart_rate_bpm": table.floats("hr")[order],
-        "power_w": table.floats("watts")[order],
-    }
-    run_cad = table.floats("run_cad")[order]
-    cad = table.floats("cad")[order]
-    if sport == "cycling":
-        columns["cadence_spm"] = 2.0 * run_cad
-        if np.isfinite(cad).any():
-            columns["cadence_rpm"] = cad
-    else:
-        columns["cadence_spm"] = 2.0 * np.where(np.isfinite(run_cad), run_cad, cad)
-    columns["_time"] = nanoseconds[order]
-    columns["_track"] = table.group[order].copy()
-    return columns, device_distance, int(impossible.sum())
-
-
-def _distance_from_positions(
-    columns: dict[str, np.ndarray], nanoseconds: np.ndarray, track: np.ndarray
-) -> None:
-    """Fill ``distance_m`` (and a missing ``speed_mps``) from positions, breaking at tracks.
-
-    The columns (and ``nanoseconds``, ``track``) are put in time order first.
-    """
-    order = np.argsort(nanoseconds, kind="stable")
-    if (order != np.arange(len(order))).any():
-        for name in columns:
-            columns[name] = columns[name][order]
-        nanoseconds[:] = nanoseconds[order]
-        track = track[order]
-    breaks = np.r_[False, track[1:] != track[:-1]]
-    distance = cumulative_distance_m(columns["lat_deg"], columns["lon_deg"], breaks)
-    columns["distance_m"] = distance
-    if not np.isfinite(columns["speed_mps"]).any():
-        columns["speed_mps"] = _speed_from_distance(distance, nanoseconds, breaks)
-
-
-def _speed_from_distance(
-    distance_m: np.ndarray, nanoseconds: np.ndarray, breaks: np.ndarray | None = None
-) -> np.ndarray:
-    """Speed (m/s) between consecutive samples; NaN at the first sample and zero time steps."""
-    speed = np.full(len(distance_m), np.nan)
-    if len(distance_m) < 2:
-        return speed
-    dt_s = np.diff(nanoseconds) / 1e9
-    ok = dt_s > 0
-    if breaks is not None:
-        ok &= ~breaks[1:]
-    speed[1:][ok] = np.diff(distance_m)[ok] / dt_s[ok]
-    return speed
 
 
 def _device(activity: etree._Element) -> str | None:

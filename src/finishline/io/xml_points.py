@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from finishline.io.xml_names import Names, attribute_ranges
+from finishline.io.xml_attributes import attribute_ranges
+from finishline.io.xml_names import Names
 from finishline.io.xml_scan import Tags
 
 

@@ -163,9 +163,7 @@ def _resolve_body(text: bytes, body: int) -> bytes:
     return b"".join(pieces)
 
 
-def byte_positions(
-    buf: np.ndarray, byte: int, starts: np.ndarray, ends: np.ndarray
-) -> np.ndarray:
+def byte_positions(buf: np.ndarray, byte: int, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Offsets (int64, in order) of every ``byte`` inside the ranges ``[starts[i], ends[i]]``.
 
     The ranges are sorted and disjoint (tags); the bytes between them are not looked at, so the
