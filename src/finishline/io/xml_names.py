@@ -227,23 +227,20 @@ def _paired_names(
     match = bool((end >= 1).all())
     after = tags.buf[np.minimum(opening_at + end, len(tags.buf) - 1)]
     match &= bool(((after <= 32) | (after == 47) | (after == 62)).all())
-    width = int(end.max()) if len(end) else 0
-    n_words = max(min((width + 7) // 8, 6), 2)
-    words = _words(tags.buf, closing_at, n_words)
+    # The first two words (16 bytes) of every name; the rest only for the few longer names.
+    words = _words(tags.buf, closing_at, 2)
     if match:
-        mine = _words(tags.buf, opening_at, n_words)
-        for k in range(n_words):
-            if ((words[k] ^ mine[k]) & _LOW_MASKS[np.clip(end - 8 * k, 0, 8)]).any():
-                match = False
-                break
-        for row in np.flatnonzero(end > 8 * n_words):  # names longer than 48 bytes
-            size = int(end[row])
-            a, b = int(opening_at[row]), int(closing_at[row])
-            match &= tags.text[a : a + size] == tags.text[b : b + size]
+        mine = _words(tags.buf, opening_at, 2)
+        differ = (words[0] ^ mine[0]) & _LOW_MASKS[np.clip(end, 0, 8)]
+        differ |= (words[1] ^ mine[1]) & _LOW_MASKS[np.clip(end - 8, 0, 8)]
+        match = not differ.any()
     colon = np.full(len(rows), -1, dtype=np.int64)
-    for k in range(n_words - 1, -1, -1):
+    for k in (1, 0):
         at = _first_flag(_has_byte(words[k], 58))
         colon = np.where(at < 8, 8 * k + at, colon)
+    long = np.flatnonzero(end > 16)
+    if len(long):
+        match &= _long_names(tags, opening_at[long], closing_at[long], end[long], colon, long)
     colon = np.where(colon < end, colon, -1)
     local_start = colon + 1
     local_length = end - local_start
@@ -256,6 +253,36 @@ def _paired_names(
     key1 = local[1] & _LOW_MASKS[np.clip(local_length - 8, 0, 8)]
     found = _match(encoded, key0, key1, np.where(candidate, local_length, 0))
     return found, colon, end, match
+
+
+def _long_names(
+    tags: Tags,
+    opening_at: np.ndarray,
+    closing_at: np.ndarray,
+    end: np.ndarray,
+    colon: np.ndarray,
+    rows: np.ndarray,
+) -> bool:
+    """Names longer than 16 bytes: compare their other bytes, find a colon there (in place)."""
+    n_words = min((int(end.max()) - 16 + 7) // 8, 4)
+    words = _words(tags.buf, closing_at + 16, n_words)
+    mine = _words(tags.buf, opening_at + 16, n_words)
+    match = True
+    for k in range(n_words):
+        if ((words[k] ^ mine[k]) & _LOW_MASKS[np.clip(end - 16 - 8 * k, 0, 8)]).any():
+            match = False
+    later = np.full(len(rows), -1, dtype=np.int64)
+    for k in range(n_words - 1, -1, -1):
+        at = _first_flag(_has_byte(words[k], 58))
+        later = np.where(at < 8, 16 + 8 * k + at, later)
+    colon[rows] = np.where(colon[rows] >= 0, colon[rows], later)
+    for i in np.flatnonzero(end > 16 + 8 * n_words):  # names longer than 48 bytes
+        size = int(end[i])
+        a, b = int(opening_at[i]), int(closing_at[i])
+        match &= tags.text[a : a + size] == tags.text[b : b + size]
+        found = tags.text[b : b + size].find(b":")
+        colon[rows[i]] = found
+    return match
 
 
 def _names(
