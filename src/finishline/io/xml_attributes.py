@@ -36,8 +36,12 @@ def attribute_ranges(
     """
     n = len(rows)
     out = {a: (np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)) for a in attributes}
-    for start in range(0, n, 1 << 16):  # 64k tags at a time: their bytes are gathered
-        part = _quoted_attributes(tags, rows[start : start + (1 << 16)], attributes)
+    if not n:
+        return out
+    span = int(tags.lt[rows].min()), int(tags.gt[rows].max()) + 1
+    quotes = byte_positions(tags.buf, 34, *span), byte_positions(tags.buf, 39, *span)
+    for start in range(0, n, 1 << 18):
+        part = _quoted_attributes(tags, rows[start : start + (1 << 18)], attributes, quotes)
         for attribute, (starts, ends) in part.items():
             out[attribute][0][start : start + len(starts)] = starts
             out[attribute][1][start : start + len(ends)] = ends
@@ -62,21 +66,24 @@ _MAX_QUOTED = 6
 
 
 def _quoted_attributes(
-    tags: Tags, rows: np.ndarray, attributes: Sequence[str]
+    tags: Tags,
+    rows: np.ndarray,
+    attributes: Sequence[str],
+    quotes: tuple[np.ndarray, np.ndarray],
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Attributes written ``name="value"`` in tags without single quotes (the usual layout).
 
     In such a tag the double quotes pair up, one pair per value, and the bytes just before an
     opening quote are ``<space>name=``. Values not found this way are left empty (0, 0).
+    ``quotes``: the offsets of ``"`` and of ``'`` over the span of the tags.
     """
     n = len(rows)
     out = {a: (np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)) for a in attributes}
     buf = tags.buf
     lt, gt = tags.lt[rows], tags.gt[rows]
-    quotes = byte_positions(buf, 34, lt, gt)
+    quotes, singles = quotes  # offsets of '"' and of "'" over the tags' span
     first, stop = np.searchsorted(quotes, lt), np.searchsorted(quotes, gt)
     count = stop - first
-    singles = byte_positions(buf, 39, lt, gt)
     plain = (count % 2 == 0) & (np.searchsorted(singles, gt) == np.searchsorted(singles, lt))
     if len(buf) < 16 or not plain.any():
         return out

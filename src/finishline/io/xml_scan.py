@@ -163,19 +163,16 @@ def _resolve_body(text: bytes, body: int) -> bytes:
     return b"".join(pieces)
 
 
-def byte_positions(buf: np.ndarray, byte: int, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Offsets (int64, in order) of every ``byte`` inside the ranges ``[starts[i], ends[i]]``.
-
-    The ranges are sorted and disjoint (tags); the bytes between them are not looked at, so the
-    cost follows the size of the ranges, not of the document.
-    """
-    if not len(starts):
-        return np.empty(0, dtype=np.int64)
-    lengths = (ends - starts + 1).astype(np.int64)
-    total = int(lengths.sum())
-    offsets = np.repeat(starts.astype(np.int64) - (np.cumsum(lengths) - lengths), lengths)
-    offsets += np.arange(total, dtype=np.int64)
-    return offsets[buf[offsets] == byte]
+def byte_positions(
+    buf: np.ndarray, byte: int, start: int = 0, stop: int | None = None
+) -> np.ndarray:
+    """Offsets (int64, in order) of every ``byte`` in ``buf[start:stop]``, scanned in chunks."""
+    stop = len(buf) if stop is None else stop
+    found = [
+        np.flatnonzero(buf[i : min(i + CHUNK_BYTES, stop)] == byte) + i
+        for i in range(start, stop, CHUNK_BYTES)
+    ]
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
 def markup_positions(buf: np.ndarray, start: int) -> np.ndarray:
