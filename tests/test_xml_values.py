@@ -156,3 +156,15 @@ def test_offsets_are_applied():
     got, _ = parse_times(buf, starts, ends)
     expected = datetime(2014, 10, 5, 13, 7, 53, tzinfo=timezone(timedelta(0)))
     assert set(got.tolist()) == {pd.Timestamp(expected).value}
+
+
+@given(st.lists(st.floats(-1e5, 1e5, allow_nan=False, allow_subnormal=False), min_size=1))
+def test_exact_binary_expansions_read_within_one_ulp(numbers):
+    # Garmin Connect writes the exact decimal expansion of the binary value (30+ digits)
+    from decimal import Decimal
+
+    texts = [format(Decimal(x), "f").encode() for x in numbers]
+    buf, starts, ends = _buffer(texts)
+    got, bad = parse_decimals(buf, starts, ends)
+    assert not bad.any()
+    assert all(_close(v, x) for v, x in zip(got, numbers, strict=True))

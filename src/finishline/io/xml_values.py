@@ -119,8 +119,10 @@ def _decode(buf: np.ndarray, start: int, end: int) -> str:
 def _fast_decimals(columns: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Magnitudes of unsigned decimals given as byte columns, and which ones were plain decimals.
 
-    A plain decimal is digits with at most one dot and at most 18 digits in all (so that its
-    digits form an exact int64); the others are left to the caller.
+    A plain decimal is digits with at most one dot and at most 18 digits before it; the others
+    are left to the caller. Digits beyond the 18th significant one (the exact decimal expansion
+    of a binary float, ``35.50809354521334171295166015625``) change the value by less than
+    1e-17 of it and are dropped, so the significant digits form an exact int64.
     """
     width, n = columns.shape
     columns -= np.uint8(48)  # digits become 0-9; '.' wraps to 254, padding to 208
@@ -130,11 +132,17 @@ def _fast_decimals(columns: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray
     n_digits = is_digit.sum(axis=0)
     n_dots = is_dot.sum(axis=0)
     well_formed = ((is_digit | is_dot) == inside).all(axis=0)
-    dot_at = np.argmax(is_dot, axis=0)
-    fraction_digits = np.where(n_dots == 1, lengths - dot_at - 1, 0)
-    fast = well_formed & (n_dots <= 1) & (n_digits >= 1) & (n_digits <= 18)
+    dot_at = np.where(n_dots == 1, np.argmax(is_dot, axis=0), lengths)
+    fraction_digits = lengths - np.minimum(dot_at + 1, lengths)
+    fast = well_formed & (n_dots <= 1) & (n_digits >= 1) & (n_digits - fraction_digits <= 18)
+    if (n_digits > 18).any():
+        significant = np.logical_or.accumulate(is_digit & (columns > 0), axis=0)
+        rank = np.cumsum(is_digit & significant, axis=0, dtype=np.uint8)
+        is_digit &= ~significant | (rank <= 18)
+        after_dot = np.arange(width, dtype=np.int32)[:, None] > dot_at
+        fraction_digits = (is_digit & after_dot).sum(axis=0)
     fast &= fraction_digits < len(_P10_FLOAT)
-    # Horner's rule over byte positions; a dot or padding multiplies by 1 and adds 0.
+    # Horner's rule over byte positions; a dot, padding or dropped digit multiplies by 1, adds 0.
     steps = np.where(is_digit, np.uint8(10), np.uint8(1))
     columns *= is_digit
     mantissa = np.zeros(n, dtype=np.int64)
