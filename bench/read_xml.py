@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         act = finishline.read(path)  # warm imports and caches for both sides
         base = base_fn(path)
         assert len(base) >= len(act.samples) * 0.9, "the baseline read the same points"
-        fl, bl = interleaved(
+        fl, bl, fl_cpu, bl_cpu = interleaved(
             lambda p=path: finishline.read(p), lambda p=path, f=base_fn: f(p), args.repeat
         )
         m_fl = peak_memory_mib(lambda p=path: finishline.read(p))
