@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -183,11 +184,31 @@ def markup_positions(buf: np.ndarray, start: int) -> np.ndarray:
     """
     if len(buf) >= 2**31:
         raise ValueError("documents over 2 GiB are not scanned")
-    found = [
-        (np.flatnonzero((buf[i : i + CHUNK_BYTES] | 2) == 62) + i).astype(np.int32)
-        for i in range(start, len(buf), CHUNK_BYTES)
-    ]
+    bits, hits = _scratch(min(CHUNK_BYTES, max(len(buf) - start, 0)))
+    found = []
+    for i in range(start, len(buf), CHUNK_BYTES):
+        chunk = buf[i : i + CHUNK_BYTES]
+        n = len(chunk)
+        np.bitwise_or(chunk, 2, out=bits[:n])
+        np.equal(bits[:n], 62, out=hits[:n])
+        found.append((np.flatnonzero(hits[:n]) + i).astype(np.int32))
     return np.concatenate(found) if found else np.empty(0, dtype=np.int32)
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two work arrays of ``size`` bytes, kept per thread between documents.
+
+    Fresh arrays of a document's size cost more to map and fault in than the pass over them;
+    at most :data:`CHUNK_BYTES` of each are kept.
+    """
+    bits = getattr(_SCRATCH, "bits", None)
+    if bits is None or len(bits) < size:
+        _SCRATCH.bits = bits = np.empty(size, dtype=np.uint8)
+        _SCRATCH.hits = np.empty(size, dtype=bool)
+    return bits, _SCRATCH.hits
 
 
 @dataclass
