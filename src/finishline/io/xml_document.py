@@ -30,6 +30,7 @@ five times the file).
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from lxml import etree
 from finishline.errors import FileFormatError
 from finishline.io.xml_names import Names, local_names, prefixes
 from finishline.io.xml_points import Points, field_ranges, find_points
-from finishline.io.xml_safe import _malformed, _parser, check_prolog, parse_xml, validate_xml
+from finishline.io.xml_safe import _malformed, _parser, check_prolog, validate_xml
 from finishline.io.xml_scan import Tags, prepare, tokenize
 from finishline.io.xml_values import NAT, parse_decimals, parse_times
 
@@ -215,7 +216,7 @@ def open_document(
             raise validation.error or FileFormatError("XML document has no root element", source)
     found = find_points(tags, names, point_tags)
     root = _parse_skeleton(tags, found, truncated, source)
-    _check_prefixes(data, source, tags, names, found, root)
+    _check_prefixes(data, source, tags, names, found, root, point_tags)
 
     ranges = field_ranges(tags, names, found, fields)
     values, bad = _convert(tags.buf, ranges, time_fields, found.n)
@@ -347,13 +348,48 @@ def _skeleton(tags: Tags, found: Points, end: int, closers: list[bytes], lines: 
     return b"".join(pieces)
 
 
+def _parse_streaming(data: bytes, source: str | None, point_tags: Sequence[str]) -> None:
+    """Parse the whole document with libxml2, namespaces checked, freeing each point once read.
+
+    Memory stays bounded however many points there are (a tree of them is never kept).
+
+    Raises
+    ------
+    FileFormatError
+        The document is not namespace-well-formed XML.
+    """
+    events = etree.iterparse(
+        io.BytesIO(data),
+        events=("end",),
+        tag=[f"{{*}}{tag}" for tag in point_tags],
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+    )
+    try:
+        for _, element in events:
+            element.clear()
+            while element.getprevious() is not None:
+                del element.getparent()[0]
+    except etree.XMLSyntaxError as exc:
+        raise _malformed(exc, source) from exc
+
+
 def _check_prefixes(
-    data: bytes, source: str | None, tags: Tags, names, found: Points, root: etree._Element
+    data: bytes,
+    source: str | None,
+    tags: Tags,
+    names: Names,
+    found: Points,
+    root: etree._Element,
+    point_tags: Sequence[str],
 ) -> None:
     """Namespace prefixes of elements inside points must be declared, as a full parse demands.
 
     The usual case — prefixes declared on the root — is settled from the markers' in-scope
-    namespaces; otherwise the whole document is parsed once into a tree to decide.
+    namespaces; otherwise libxml2 parses the whole document once to decide, streaming
+    (:func:`_parse_streaming`).
     """
     if not found.n or not names.prefixed.any():
         return
@@ -369,4 +405,4 @@ def _check_prefixes(
         scope = {prefix for prefix in marker.nsmap if prefix}
         declared = scope if declared is None else declared & scope
     if used - (declared or set()) - {"xml"}:
-        parse_xml(data, source)
+        _parse_streaming(data, source, point_tags)
