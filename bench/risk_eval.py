@@ -1,109 +1,107 @@
-"""Cross-race evaluation of the final-mile risk model against a logistic baseline.
+"""Cross-race validation of the final-mile risk model at every mat and between mats.
 
 Run: ``.venv/bin/python bench/risk_eval.py [SPLITS_DIR]``
 
-For each checkpoint (20/25/30/35 km) and each direction (train Boston 2014 -> test Chicago
-2023, and the reverse) prints AUC, Brier, the prevalence-only Brier (training base rate),
-calibration slope and intercept and ECE, for the finishline model and for a plain logistic
-regression on segment-pace ratios (+ sex, age). At 35 km it repeats the table for runners not
-yet slowing (30-35 km pace <= 1.10 x the 5-20 km pace). Nothing is fitted on the test race.
+For each point (the mats 5, 10, 15, 20, Half, 25, 30, 35, 40 km, and 17, 22, 27, 32, 37 km
+with the time at the point interpolated between the bracketing mats: marked ``interp``) and
+each direction (train Boston 2014 -> test Chicago 2023, and the reverse) prints AUC, Brier,
+the prevalence-only Brier (training base rate), calibration slope and intercept and ECE of the
+landmark model fitted on the training race's mats only. At 35 km it adds the runners not yet
+slowing (30-35 km pace <= 1.10 x the 5-20 km pace), and it compares 30 and 35 km with the
+former per-checkpoint models. Then the smoothness check: for near-even runners (every 5 km
+segment within 5 % of the 5-20 km pace) the change of the log-odds between consecutive km
+(5 to 40, times between mats interpolated). Nothing is fitted on the test race.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
-from finishline.risk.evaluate import summarize_predictions
-from finishline.risk.features import FEATURES, cumulative_time_at, reference_window_km
-from finishline.risk.model import _fit_grouped_logistic
-from finishline.risk.train import DEFAULT_SPLITS, fit_checkpoint, load_races, training_table
+from finishline.risk.train import DEFAULT_SPLITS, fit_model, load_races, stacked_table
+from finishline.risk.validation import RACES, cross_race, log_odds_steps, near_even
 
-CHECKPOINTS = (20.0, 25.0, 30.0, 35.0)
-RACES = ("boston_2014", "chicago_2023")
-NOT_SLOWING_RATIO = 1.10
-
-
-def baseline_features(results: pd.DataFrame, km: float) -> pd.DataFrame:
-    """Plain segment-pace ratios vs the 5-20 km pace: three 5 km segments before ``km``,
-    the first 5 km, male, age (the baseline described in science.md section 7)."""
-    from finishline.risk.chip import CHIP_MATS_KM
-
-    labels = [c for c, d in CHIP_MATS_KM.items() if d <= km]
-    dist = [CHIP_MATS_KM[c] for c in labels]
-    ref_a, ref_b = reference_window_km(km)
-    targets = [0.0, 5.0, ref_a, ref_b, km - 15, km - 10, km - 5, km]
-    t = cumulative_time_at(dist, results[labels].to_numpy(float), targets, up_to_km=km)
-    ref = (t[:, 3] - t[:, 2]) / (ref_b - ref_a)
-    out = pd.DataFrame(index=results.index)
-    out["r_start"] = (t[:, 1] - t[:, 0]) / 5 / ref
-    for j, name in ((4, "r_seg3"), (5, "r_seg2"), (6, "r_seg1")):
-        out[name] = (t[:, j + 1] - t[:, j]) / 5 / ref
-    out["male"] = (results["sex"] == "M").astype(float)
-    out["age"] = results["age"].fillna(40.0)
-    return out
+#: The former per-checkpoint models, cross-race AUC at 30 and 35 km (the bar).
+BEFORE_AUC = {
+    (30.0, "boston_2014"): 0.826,
+    (30.0, "chicago_2023"): 0.812,
+    (35.0, "boston_2014"): 0.890,
+    (35.0, "chicago_2023"): 0.865,
+}
 
 
-def fit_baseline(x: pd.DataFrame, y: pd.Series) -> np.ndarray:
-    mean, scale = x.mean().to_numpy(), x.std().to_numpy()
-    z = (x.to_numpy() - mean) / scale
-    beta = _fit_grouped_logistic(z, y.to_numpy(float), np.ones(len(y)), np.zeros(len(y), int), 1, 0)
-    return np.concatenate([[beta[0] - (beta[1:] * mean / scale).sum()], beta[1:] / scale])
+def fit_race(results: pd.DataFrame):
+    return fit_model(stacked_table(results))
 
 
-def evaluate(results: pd.DataFrame) -> pd.DataFrame:
+def smoothness(results: pd.DataFrame) -> pd.DataFrame:
     rows = []
-    for km in CHECKPOINTS:
-        table = training_table(results, km)
-        base = baseline_features(results, km).loc[table.index]
-        ok = base.notna().all(axis=1)
-        table, base = table[ok], base[ok]
-        t = cumulative_time_at(
-            [30.0, 35.0],
-            results.loc[table.index, ["30K", "35K"]].to_numpy(float),
-            [30.0, 35.0],
-            35.0,
-        )
-        ref = np.exp(table["log_ref_pace"]) * 360.0
-        not_slowing = ((t[:, 1] - t[:, 0]) / 5 / ref <= NOT_SLOWING_RATIO).to_numpy()
-        for train_race in RACES:
-            test_race = next(r for r in RACES if r != train_race)
-            tr = (table["race"] == train_race).to_numpy()
-            te = (table["race"] == test_race).to_numpy()
-            model = fit_checkpoint(table[tr])
-            prevalence = float(table.loc[tr, "fmf"].mean())
-            p_model = model.predict_proba(table.loc[te, list(FEATURES)])[:, 1]
-            beta = fit_baseline(base[tr], table.loc[tr, "fmf"])
-            p_base = expit(beta[0] + base[te].to_numpy() @ beta[1:])
-            subsets = [("all", np.ones(te.sum(), bool), prevalence)]
-            if km == 35.0:
-                # The constant forecast for a subset is the training race's rate in that subset.
-                train_rate = float(table.loc[tr, "fmf"].to_numpy()[not_slowing[tr]].mean())
-                subsets.append(("not slowing", not_slowing[te], train_rate))
-            y = table.loc[te, "fmf"].to_numpy()
-            for subset, mask, rate in subsets:
-                for name, p in (("model", p_model), ("baseline", p_base)):
-                    metrics = summarize_predictions(y[mask], p[mask], rate)
-                    rows.append(
-                        {"km": km, "train": train_race, "test": test_race, "subset": subset}
-                        | {"method": name}
-                        | metrics
-                    )
+    kms = np.arange(5.0, 41.0)
+    for train in RACES:
+        test = next(r for r in RACES if r != train)
+        model = fit_race(results[results["race"] == train])
+        for tolerance in (0.02, 0.05):
+            held_out = results[(results["race"] == test) & near_even(results, tolerance)]
+            steps = log_odds_steps(model, held_out, kms)
+            for span, part in (("5-35 km", steps[:, :30]), ("35-40 km", steps[:, 30:])):
+                worst = np.nanmax(part, axis=1)
+                rows.append(
+                    {
+                        "train": train,
+                        "test": test,
+                        "within": f"{tolerance:.0%}",
+                        "km": span,
+                        "runners": len(held_out),
+                        "median_step": float(np.nanmedian(part)),
+                        "p90_max_step": float(np.nanpercentile(worst, 90)),
+                        "p99_max_step": float(np.nanpercentile(worst, 99)),
+                        "share_max_below_0.3": float(np.mean(worst < 0.3)),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def even_runner_decline(results: pd.DataFrame) -> pd.DataFrame:
+    """Observed failure rate (log-odds) of runners even (5 %) through 30, 35 and 40 km."""
+    ref = (results["20K"] - results["5K"]) / 15.0
+    rows = []
+    for lo, hi in ((0, 300), (300, 345), (345, 400), (400, 1000)):
+        row: dict = {"ref_pace_s_per_km": f"{lo}-{hi}"}
+        for km in (30.0, 35.0, 40.0):
+            even = near_even(results, 0.05, up_to_km=km)
+            keep = even & results["fmf"].notna() & ref.between(lo, hi, inclusive="left")
+            rate = float(results.loc[keep, "fmf"].mean())
+            row[f"n_{km:g}km"] = int(keep.sum())
+            row[f"logit_{km:g}km"] = float(np.log(rate / (1 - rate))) if 0 < rate < 1 else -np.inf
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
 def main(argv: list[str]) -> int:
     splits = Path(argv[0]) if argv else DEFAULT_SPLITS
+    start = time.perf_counter()
     results = load_races(splits)
-    table = evaluate(results)
+    table = cross_race(results, fit_race)
+    table = table[table["n"] > 0]  # Boston 2014 has no 15K mat to test at
     pd.set_option("display.width", 200)
-    cols = ["km", "train", "subset", "method", "n", "prevalence", "auc", "brier"]
+    table["point"] = np.where(table["interpolated"], "interp", "mat")
+    cols = ["km", "point", "train", "subset", "n", "prevalence", "auc", "brier"]
     cols += ["brier_prevalence", "cal_slope", "cal_intercept", "ece"]
     print(table[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print("\n30 and 35 km against the former per-checkpoint models (cross-race AUC):")
+    for (km, train), before in BEFORE_AUC.items():
+        row = table[(table["km"] == km) & (table["train"] == train) & (table["subset"] == "all")]
+        print(f"  {km:g} km, train {train}: {row['auc'].iloc[0]:.4f} (before {before:.3f})")
+    print("\nSmoothness: near-even runners of the test race (every 5 km segment within 2 % or 5 %")
+    print("of the 5-20 km pace), |log-odds step| between consecutive km (times interpolated):")
+    print(smoothness(results).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print("\nObserved: log-odds of failure of runners even (5 %) through 30 / 35 / 40 km:")
+    print(even_runner_decline(results).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    print(f"\n({time.perf_counter() - start:.0f} s)")
     return 0
 
 

@@ -20,8 +20,19 @@ SPLITS = SHARED / "splits"
 SAMPLE_RUNS = REPO_ROOT / "sample_runs"
 
 
+#: The running test's node (set by conftest.py), so a read of ../shared can check its marker.
+CURRENT_TEST = None
+
+
 def require_shared(path: Path = SHARED) -> Path:
-    """Return ``path`` if it exists; otherwise skip (or fail under ``CI=true``)."""
+    """Return ``path`` if it exists; otherwise skip (or fail under ``CI=true``).
+
+    A test that reads ../shared must be marked ``real`` (``-m "not real"`` then runs without
+    the corpus); reaching here from an unmarked test fails it.
+    """
+    node = CURRENT_TEST
+    if node is not None and SHARED in (path, *path.parents) and not node.get_closest_marker("real"):
+        pytest.fail(f"{node.nodeid} reads {SHARED} but is not marked @pytest.mark.real")
     if path.exists():
         return path
     reason = f"{path} not found: the shared corpus must sit beside the repository"

@@ -6,11 +6,13 @@ import json
 
 import numpy as np
 import pytest
-from metrics.synthetic import make_run
+from synthetic import make_run
 
 import finishline
-from finishline.analysis import RaceAnalysis, analyze
+from finishline.analysis import analyze
 from finishline.errors import EstimateWarning
+from finishline.fatigue.state import assumed_components
+from finishline.results import RaceAnalysis
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +26,9 @@ def result() -> RaceAnalysis:
 def test_all_stages_ran_and_are_timed(result):
     assert set(result.stage_times) >= {"clean", "splits", "efforts", "zones", "decoupling"}
     assert len(result.splits_km) == 27 and len(result.splits_mile) == 17
-    assert result.final_mile["reference"] == "5-20km"
-    assert result.summary["moving_s"] == pytest.approx(n_moving(result))
+    assert result.race.label == "27.0 km run"
+    assert result.final_mile.reference == "5-13.5 km"  # min(20 km, half the race)
+    assert result.summary.moving_s == pytest.approx(n_moving(result))
 
 
 def n_moving(result: RaceAnalysis) -> float:
@@ -33,11 +36,12 @@ def n_moving(result: RaceAnalysis) -> float:
 
 
 def test_athlete_parameters_are_flagged(result):
-    assert result.athlete["max_hr_bpm"]["source"] == "estimated"
-    assert result.athlete["rest_hr_bpm"]["source"] == "default"
+    assert result.athlete.source("max_hr_bpm") == "estimated"
+    assert result.athlete.source("rest_hr_bpm") == "default"
     given = analyze(result.activity, max_hr_bpm=185, rest_hr_bpm=48, sex="F", age=41)
-    assert given.athlete["max_hr_bpm"] == {"value": 185.0, "source": "given"}
-    assert given.athlete["sex"]["value"] == "F"
+    assert given.athlete.to_json()["max_hr_bpm"] == {"value": 185.0, "source": "given"}
+    assert given.athlete.sex == "F"
+    assert analyze(result.activity, sex="female").athlete.sex == "F"
     assert given.zones["high_bpm"].iloc[-1] == pytest.approx(185.0)
 
 
@@ -84,10 +88,11 @@ def test_cli_analyze_and_splits(tmp_path, capsys):
 
 
 def test_fatigue_risk_and_verdict_are_attached(result):
-    assert result.fatigue["fatigue_index"].between(0, 1).all()
-    assert result.fatigue_per_second.index.equals(result.track.index)
-    risk = result.risk
-    assert risk["km"].tolist() == list(range(5, 27))  # 5 km to the last whole km before 27.0
+    assert result.fatigue.per_km["fatigue_index"].between(0, 1).all()
+    assert result.fatigue.per_second.index.equals(result.track.index)
+    risk = result.risk.table
+    # 5 km to the last whole km before the final mile starts (27.0 - 1.609 = 25.4 km)
+    assert risk["km"].tolist() == list(range(5, 26))
     cols = {"p_fail", "p_lo", "p_hi", "p_splits", "logit_adjustment", "top_signals"}
     assert cols <= set(risk.columns)
     assert np.isfinite(risk[["p_fail", "p_lo", "p_hi", "p_splits"]].to_numpy()).all()
@@ -104,7 +109,7 @@ def test_json_carries_risk_fatigue_final_mile_grade_and_verdict(result):
     # CS was estimated: its terms are None with the reason given in risk_info
     assert first["signals"]["first_half_cs"]["value"] is None
     assert "circular" in doc["risk_info"]["unavailable_signals"]["first_half_cs"]
-    assert len(doc["fatigue"]["per_km"]) == len(result.fatigue)
+    assert len(doc["fatigue"]["per_km"]) == len(result.fatigue.per_km)
     assert "onset_km" in doc["fatigue"]
     fm = doc["final_mile"]
     assert fm["grade"] in {"none", "moderate", "failure", "severe"}
@@ -116,34 +121,32 @@ def test_max_hr_rules_and_one_warning_per_estimate(result):
     hr = result.track["heart_rate_bpm"].to_numpy(float)
     moving = result.track["moving"].to_numpy(bool)
     expected = max(np.percentile(hr[np.isfinite(hr)], 99.5), hr[moving].mean() / 0.88)
-    assert result.athlete["max_hr_bpm"]["value"] == pytest.approx(expected)
-    assert "0.88" in result.athlete["max_hr_bpm"]["rule"]
+    assert result.athlete.max_hr_bpm == pytest.approx(expected)
+    assert "0.88" in result.athlete.rule("max_hr_bpm")
     with pytest.warns(EstimateWarning) as caught:
         aged = analyze(result.activity, age=50)
-    assert aged.athlete["max_hr_bpm"]["value"] == pytest.approx(
-        max(208 - 0.7 * 50, hr.max()), abs=2
-    )
-    assert "Tanaka" in aged.athlete["max_hr_bpm"]["rule"]
+    assert aged.athlete.max_hr_bpm == pytest.approx(max(208 - 0.7 * 50, hr.max()), abs=2)
+    assert "Tanaka" in aged.athlete.rule("max_hr_bpm")
     texts = [str(w.message) for w in caught if w.category is EstimateWarning]
     assert len(texts) == 3  # max HR, rest HR, critical speed: once each
     assert sum("max heart rate" in t for t in texts) == 1
 
 
 def test_zones_and_fatigue_use_the_same_athlete_values(result):
-    hr_max = result.athlete["max_hr_bpm"]["value"]
-    hr_rest = result.athlete["rest_hr_bpm"]["value"]
+    hr_max = result.athlete.max_hr_bpm
+    hr_rest = result.athlete.rest_hr_bpm
     assert hr_rest == 50.0
     assert result.zones["high_bpm"].iloc[-1] == pytest.approx(hr_max)
-    assert result.fatigue.attrs["hr_max_bpm"] == pytest.approx(hr_max)
-    assert result.fatigue.attrs["hr_rest_bpm"] == pytest.approx(hr_rest)
-    cs = result.athlete["critical_speed_mps"]["value"]
-    assert result.fatigue.attrs["critical_speed_mps"] == pytest.approx(cs)
+    attrs = result.fatigue.per_km.attrs
+    assert attrs["hr_max_bpm"] == pytest.approx(hr_max)
+    assert attrs["hr_rest_bpm"] == pytest.approx(hr_rest)
+    assert attrs["critical_speed_mps"] == pytest.approx(result.athlete.critical_speed_mps)
 
 
 def test_given_critical_speed_enables_the_cs_terms(result):
     given = analyze(result.activity, max_hr_bpm=185, rest_hr_bpm=48, critical_speed_mps=3.1)
-    assert given.athlete["critical_speed_mps"] == {"value": 3.1, "source": "given"}
-    risk = given.risk.set_index("km")
+    assert given.athlete.to_json()["critical_speed_mps"] == {"value": 3.1, "source": "given"}
+    risk = given.risk.table.set_index("km")
     # 3.0 m/s against CS 3.1 m/s is ~97 % of CS: above Smyth & Muniz-Pumares' 94 %
     assert risk.loc[21, "signal_first_half_cs"] == pytest.approx(3.0 / 3.1, rel=0.02)
     assert risk.loc[21, "shift_first_half_cs"] > 0
@@ -174,13 +177,37 @@ def test_cli_analyze_athlete_options(tmp_path):
 
 
 def test_components_assumed_from_the_race_stay_out_of_the_index(result):
-    from finishline.analysis import assumed_components
-
     assert assumed_components(result.athlete) == {"d_prime", "glycogen"}
-    assert result.signal_onsets_km["glycogen"] is None
+    assert result.fatigue.assumed == {"d_prime", "glycogen"}
+    assert result.fatigue.signal_onsets_km["glycogen"] is None
     given = analyze(result.activity, max_hr_bpm=185, critical_speed_mps=3.6)
     assert assumed_components(given.athlete) == set()
     # With every input measured, the index averages more components than without.
-    assumed_index = result.fatigue["fatigue_index"]
-    full_index = given.fatigue["fatigue_index"]
+    assumed_index = result.fatigue.per_km["fatigue_index"]
+    full_index = given.fatigue.per_km["fatigue_index"]
     assert not np.allclose(assumed_index.to_numpy(), full_index.to_numpy())
+
+
+def test_only_runs_are_races(result):
+    from finishline.errors import AnalysisError
+
+    ride = make_run(np.full(3000, 8.0), sport="cycling")
+    with pytest.raises(AnalysisError, match="records cycling, not a run"):
+        analyze(ride)
+    as_run = analyze(ride, sport="running")
+    assert as_run.summary.distance_m > 20_000
+    assert finishline.summarize(ride)["sport"] == "cycling"  # summary keeps working
+
+
+def test_race_distance_given_or_detected():
+    speed = np.full(int(21_400 / 3.2), 3.2)
+    half = analyze(make_run(speed))
+    assert half.race.key == "half" and half.race.source == "detected"
+    assert half.final_mile.reference == "4.2-10.5 km"
+    assert half.risk.calibration in half.verdict
+    assert "marathon" not in half.verdict.replace(half.risk.calibration, "").replace(
+        "half marathon", ""
+    )
+    longer = analyze(make_run(speed), race_distance_m=20_000.0)
+    assert longer.race.source == "given" and longer.race.distance_m == 20_000.0
+    assert longer.final_mile.reference == "4-10 km"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from metrics.synthetic import M_PER_DEG, make_run, timer_events
+from synthetic import M_PER_DEG, make_run, timer_events
 
 from finishline.clean import (
     clean,

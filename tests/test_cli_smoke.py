@@ -43,3 +43,64 @@ def test_an_error_from_a_pure_stage_still_names_the_file(tmp_path, capsys):
     assert main(["splits", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "still.gpx" in err
+
+
+def test_version_and_help_exit_0(capsys):
+    import finishline
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"finishline {finishline.__version__}"
+    assert main(["--help"]) == 0
+    assert "analyze" in capsys.readouterr().out
+
+
+def test_every_numeric_option_is_checked_in_one_line(capsys):
+    cases = [
+        ["analyze", "x.fit", "--max-hr", "-5"],
+        ["analyze", "x.fit", "--rest-hr", "nan"],
+        ["analyze", "x.fit", "--age", "300"],
+        ["analyze", "x.fit", "--body-mass", "0"],
+        ["analyze", "x.fit", "--carbs-g-per-h", "-1"],
+        ["analyze", "x.fit", "--critical-speed", "inf"],
+        ["analyze", "x.fit", "--race-distance", "banana"],
+        ["risk-splits", "x.csv", "--at", "2"],
+        ["nonsense"],
+    ]
+    for argv in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("finishline: error:"), (argv, err)
+        assert "Traceback" not in err
+
+
+def test_train_prints_a_summary_not_json_by_default(tmp_path, capsys):
+    import shutil
+
+    from corpus import SAMPLE_RUNS
+
+    for name in ("Slow10k.gpx", "GarminRun5.8km.fit"):
+        shutil.copy(SAMPLE_RUNS / name, tmp_path / name)
+    assert main(["train", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("2 runs analysed") and "{" not in out
+    assert len(out) < 1000
+
+
+def test_train_follows_linked_folders_without_looping(tmp_path, capsys):
+    import os
+    import shutil
+
+    from corpus import SAMPLE_RUNS
+
+    real = tmp_path / "real"
+    real.mkdir()
+    shutil.copy(SAMPLE_RUNS / "Slow10k.gpx", real / "a.gpx")
+    shutil.copy(SAMPLE_RUNS / "GarminRun5.8km.fit", real / "b.fit")
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    os.symlink(real, archive / "2024")
+    os.symlink(archive, archive / "loop")  # a link back up must not loop forever
+    (archive / "activities.csv").write_text("date,km\n2024-01-01,10\n")  # not Strava's index
+    assert main(["train", str(archive)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("2 runs analysed, 1 files skipped")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from fatigue_tracks import MARATHON_M, synthetic_track
+from synthetic import MARATHON_M, synthetic_track
 
 from finishline.fatigue.cardiac import decoupling, km_decoupling, reference_efficiency
 

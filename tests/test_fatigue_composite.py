@@ -8,8 +8,9 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from fatigue_tracks import MARATHON_M, fading_race, synthetic_track
+from synthetic import MARATHON_M, fading_race, synthetic_track
 
+from finishline.athlete import Athlete, for_race
 from finishline.fatigue import component_scores, fatigue_index, fatigue_onset_km, fatigue_state
 
 
@@ -68,7 +69,10 @@ def test_onset_on_a_race_that_fades_at_30_km():
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _, km, onset = fatigue_state(track, hr_max_bpm=190.0, hr_rest_bpm=50.0)
+        state = fatigue_state(
+            track, for_race(Athlete.given(max_hr_bpm=190.0, rest_hr_bpm=50.0), track)
+        )
+        km, onset = state.per_km, state.onset_km
     assert onset == 30.0
     assert (km.loc[6:29, "fatigue_index"] < 0.4).all()
     assert (km.loc[32:, "fatigue_index"] >= 0.4).all()
@@ -81,8 +85,10 @@ def test_no_onset_on_a_steady_race():
         heart_rate=lambda v, d: np.full(v.size, 160.0),
         cadence=lambda v, d: 150.0 + 8.0 * v,
     )
-    _, km, onset = fatigue_state(
-        track, hr_max_bpm=190.0, hr_rest_bpm=50.0, critical_speed_mps=4.1, d_prime_m=150.0
+    athlete = Athlete.given(
+        max_hr_bpm=190.0, rest_hr_bpm=50.0, critical_speed_mps=4.1, d_prime_m=150.0
     )
+    state = fatigue_state(track, athlete)
+    km, onset = state.per_km, state.onset_km
     assert math.isnan(onset)
     assert km["fatigue_index"].max() < 0.4

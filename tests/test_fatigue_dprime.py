@@ -6,17 +6,14 @@ import math
 
 import numpy as np
 import pytest
-from fatigue_tracks import synthetic_track
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from synthetic import synthetic_track
 
+from finishline.athlete import Athlete, for_race, race_critical_speed_mps
+from finishline.definitions import MARATHON_FRACTION_OF_CS
 from finishline.errors import EstimateWarning
-from finishline.fatigue.dprime import (
-    MARATHON_FRACTION_OF_CS,
-    d_prime_balance,
-    d_prime_state,
-    estimate_critical_speed,
-)
+from finishline.fatigue.dprime import d_prime_balance, d_prime_state
 
 
 def loop_balance(speed, step, cs, dp, start=None):
@@ -82,8 +79,9 @@ def test_vectorised_equals_loop(speed, cs, dp):
 def test_estimated_cs_is_mean_speed_over_marathon_fraction():
     track = synthetic_track(((42_195.0, 3.4),))
     with pytest.warns(EstimateWarning, match="critical speed estimated"):
-        cs = estimate_critical_speed(track)
-    assert cs == pytest.approx(3.4 / MARATHON_FRACTION_OF_CS, rel=1e-6)
+        athlete = for_race(Athlete(), track)
+    assert athlete.critical_speed_mps == pytest.approx(3.4 / MARATHON_FRACTION_OF_CS, rel=1e-6)
+    assert athlete.rule("critical_speed_mps").startswith("mean grade-adjusted race speed")
 
 
 def test_state_on_steady_marathon_below_cs():
@@ -100,4 +98,4 @@ def test_state_without_speed_is_nan_not_error():
     state = d_prime_state(track, critical_speed_mps=4.0)
     assert state["cs_fraction"].isna().all()
     assert np.allclose(state["d_prime_balance_m"], 150.0)
-    assert math.isnan(estimate_critical_speed(track, warn=False))
+    assert math.isnan(race_critical_speed_mps(track))

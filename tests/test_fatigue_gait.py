@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from fatigue_tracks import fading_race, synthetic_track
+from synthetic import fading_race, synthetic_track
 
 from finishline.fatigue.gait import gait_residuals, speed_corrected_residual
 

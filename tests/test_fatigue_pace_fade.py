@@ -5,9 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from fatigue_tracks import MARATHON_M, fading_race, synthetic_track
+from synthetic import MARATHON_M, fading_race, synthetic_track
 
-from finishline.fatigue.pace_fade import fade_slope, km_splits, pace_ratio, reference_speed_mps
+from finishline.fatigue.pace_fade import fade_slope, pace_ratio, reference_speed_mps
+from finishline.fatigue.state import km_table
+
+
+def km_splits(track):
+    """The per-km table the fatigue state builds (from the metrics' km splits)."""
+    return km_table(track, reference_speed_mps(track))
 
 
 def test_constant_pace_then_30_percent_slowdown():

@@ -7,19 +7,25 @@ import warnings
 
 import numpy as np
 import pytest
-from corpus import corpus_path
-from fatigue_tracks import MARATHON_M, fading_race, real_track, synthetic_track
+from corpus import SAMPLE_RUNS, corpus_path
+from synthetic import MARATHON_M, fading_race, real_track, synthetic_track
 
-from finishline.errors import EstimateWarning
+from finishline.athlete import Athlete, for_race
+from finishline.errors import EstimateWarning, FinishlineError
 from finishline.fatigue import fatigue_state
+from finishline.fatigue.state import complete_track, km_table
+from finishline.metrics.splits import splits
 
 COMPONENTS = ["pace_ratio", "decoupling", "cadence_residual", "d_prime_min_m", "glycogen_margin_km"]
 
 
 def quiet_state(track, **kw):
+    """The state with the athlete values ``analyze`` would use (estimated ones included)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EstimateWarning)
-        return fatigue_state(track, **kw)
+        athlete = for_race(Athlete(), complete_track(track))
+        state = fatigue_state(track, athlete, **kw)
+    return state.per_second, state.per_km, state.onset_km
 
 
 def test_frames_cover_the_track():
@@ -35,12 +41,23 @@ def test_frames_cover_the_track():
 def test_estimates_are_announced():
     track = fading_race(heart_rate=lambda v, d: 150 + 0 * v)
     with pytest.warns(EstimateWarning) as record:
-        _, per_km, _ = fatigue_state(track)
+        athlete = for_race(Athlete(), track)
     messages = " ".join(str(w.message) for w in record)
-    assert "critical speed estimated" in messages and "heart-rate bounds estimated" in messages
+    assert "critical speed estimated" in messages and "max heart rate estimated" in messages
+    per_km = fatigue_state(track, athlete).per_km
     assert per_km.attrs["critical_speed_mps"] == pytest.approx(
         (30.0 + 12.195) / (30.0 / 3.5 + 12.195 / (3.5 / 1.3)) / 0.848, rel=1e-3
     )
+
+
+def test_fatigue_state_itself_estimates_nothing():
+    track = fading_race(heart_rate=lambda v, d: 150 + 0 * v)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EstimateWarning)
+        state = fatigue_state(track)
+    assert state.per_km["glycogen_margin_km"].isna().all()  # no max HR: no HR intensity
+    assert state.per_km["d_prime_spent"].isna().all()  # no critical speed
+    assert state.assumed == {"d_prime", "glycogen"}
 
 
 @pytest.mark.parametrize("drop", [[], ["moving"], ["stride_length_m", "cadence_spm"]])
@@ -58,9 +75,8 @@ def test_missing_channels_give_nan_components_not_errors(drop):
 def test_everything_missing_but_time():
     track = synthetic_track(((5_000.0, 3.4),))
     track[["distance_m", "speed_mps", "gap_speed_mps"]] = np.nan
-    per_second, per_km, onset = quiet_state(track)
-    assert per_km.empty and math.isnan(onset)
-    assert per_second["pace_ratio"].isna().all()
+    state = fatigue_state(track)
+    assert state.empty and state.per_second.empty and math.isnan(state.onset_km)
 
 
 def test_plain_speed_option_ignores_grade_adjustment():
@@ -100,3 +116,29 @@ def test_real_marathon(name):
         row = per_km.loc[km, COMPONENTS + ["fatigue_index"]].round(3).to_dict()
         print(f"{name} km {km}: {row}")
     print(f"{name}: onset_km={onset}, CS={per_km.attrs['critical_speed_mps']:.2f} m/s")
+
+
+@pytest.mark.parametrize("source", ["synthetic", "PolarMarathon.fit"])
+def test_km_table_has_the_boundaries_and_times_of_the_km_splits(source):
+    """The per-km table re-derives only the split columns it needs: it must stay the splits."""
+    if source == "synthetic":
+        track = fading_race(heart_rate=lambda v, d: 150 + 0 * v)
+    else:
+        track = real_track(SAMPLE_RUNS / source)
+    per_km = km_table(track, 3.0)
+    km = splits(track, 1000.0)
+    np.testing.assert_array_equal(per_km.index, km["split"])
+    np.testing.assert_array_equal(per_km["distance_end_m"], km["end_m"])
+    np.testing.assert_array_equal(per_km["km_length_m"], km["distance_m"])
+    np.testing.assert_array_equal(per_km["moving_time_s"], km["moving_s"])
+    speed = km["distance_m"] / km["moving_s"]
+    np.testing.assert_allclose(per_km["speed_mps"], speed, rtol=1e-12)
+    grade = km["pace_s_per_km"] / km["gap_pace_s_per_km"]
+    np.testing.assert_allclose(per_km["gap_speed_mps"], speed * grade.fillna(1.0), rtol=1e-12)
+
+
+def test_timestamps_out_of_order_are_a_finishline_error():
+    track = synthetic_track(((10_000.0, 3.4),), heart_rate=lambda v, d: 150 + 0 * v)
+    shuffled = track.iloc[np.r_[100:200, 0:100, 200 : len(track)]]
+    with pytest.raises(FinishlineError, match="not in increasing order"):
+        fatigue_state(shuffled)

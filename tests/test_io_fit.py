@@ -381,11 +381,34 @@ def test_stray_timestamps_flagged():
     assert not stray_times(two_days).any()
 
 
-@pytest.mark.parametrize("file_type", ["settings", "workout", "monitoring_b", "course"])
+@pytest.mark.parametrize("file_type", ["settings", "workout", "monitoring_b"])
 def test_non_activity_types_refused(file_type):
     record = pd.DataFrame({"timestamp": _times(2)})
-    with pytest.raises(NotAnActivityError, match="course" if file_type == "course" else file_type):
+    with pytest.raises(NotAnActivityError, match=file_type):
         activity_from_messages(_msgs(record, file_type=file_type), "x.fit")
+
+
+def test_course_messages_read_as_a_course_with_virtual_times():
+    lat = np.array([45.0, 45.001, 45.002])
+    record = pd.DataFrame(
+        {
+            "timestamp": _times(3, step_s=10.0),
+            "position_lat": lat / DEG_PER_SEMICIRCLE,
+            "position_long": np.full(3, 7.0) / DEG_PER_SEMICIRCLE,
+            "altitude": [300.0, 301.0, 303.0],
+            "distance": [0.0, 111.2, 222.4],
+        }
+    )
+    course = pd.DataFrame({"name": ["Loop"], "sport": ["running"]})
+    act = _read(_msgs(record, None, file_type="course", course=course))
+    assert act.kind == "course" and act.meta.is_course and act.meta.sport == "running"
+    s = act.samples
+    assert s.index.isna().all() and len(s) == 3
+    np.testing.assert_allclose(s["lat_deg"], lat)
+    assert s["distance_m"].tolist() == [0.0, 111.2, 222.4]
+    assert s["altitude_m"].tolist() == [300.0, 301.0, 303.0]
+    assert s["course_elapsed_s"].tolist() == [0.0, 10.0, 20.0]
+    assert act.meta.units["course_elapsed_s"] == "s"
 
 
 def test_no_timestamped_records_is_empty():
@@ -424,7 +447,11 @@ def test_truncated_real_file_keeps_the_first_half(engine):
     with pytest.warns(TruncatedFileWarning):
         half = read_bytes(data[: len(data) // 2], "half.fit", engine=engine)
     assert 0 < len(half.samples) < len(whole.samples)
-    assert any("early" in w or "stopped" in w for w in half.meta.warnings)
+    assert half.meta.truncated and not whole.meta.truncated
+    (said,) = [w for w in half.meta.warnings if "later records were not read" in w]
+    assert said.startswith("the file ends early (truncated) after record ")
+    last_km = half.samples["distance_m"].dropna().iloc[-1] / 1000
+    assert f"({last_km:.1f} km)" in said
     head = whole.samples.iloc[: len(half.samples)]
     np.testing.assert_array_equal(head.index, half.samples.index)
     np.testing.assert_array_equal(head["distance_m"], half.samples["distance_m"])
@@ -438,6 +465,32 @@ def test_bad_crc_warns_and_reads_everything(engine):
     with pytest.warns(FinishlineWarning, match="CRC"):
         act = read_bytes(bytes(data), "crc.fit", engine=engine)
     assert len(act.samples) == len(_quiet(bytes(_bytes(SMALL_RUN)), engine).samples)
+
+
+@pytest.mark.real
+def test_damaged_real_file_says_after_which_record_it_stopped():
+    """A Strava export with a data message of an undefined local type after 473 records."""
+    name = "bad/fitparse__strava-android-app-201.10-b1218918__nosport_nodist.fit"
+    with pytest.warns(TruncatedFileWarning, match="damaged after record 473"):
+        act = read_bytes(_bytes(name), name)
+    assert act.meta.truncated
+    (said,) = [w for w in act.meta.warnings if "later records were not read" in w]
+    assert said.startswith("the file is damaged after record 473 (0.9 km)")
+    assert "undefined local type 11" in said
+
+
+def test_damaged_synthetic_file_keeps_the_records_before_the_break():
+    from test_fit_fast import FILE_ID, RECORD_FIELDS, T0, definition, fit_file, message, record
+
+    body = FILE_ID + definition(1, 20, RECORD_FIELDS)
+    body += b"".join(record(T0 + i, 140, 3000, 250_000 * i, 2600) for i in range(8))
+    body += message(9, "I", 0) + record(T0 + 9, 140, 3000, 2_500_000, 2600)
+    with pytest.warns(TruncatedFileWarning):
+        act = read_bytes(fit_file(body), "broken.fit")
+    assert len(act.samples) == 8 and act.meta.truncated
+    assert any(
+        w.startswith("the file is damaged after record 8 (17.5 km)") for w in act.meta.warnings
+    )
 
 
 RELATIVE_TIME_RUNS = [
@@ -485,7 +538,6 @@ def test_chained_files_read_both():
         ("bad/fitparse__WorkoutCustomTargetValues__nosport_nodist.fit", "workout"),
         ("bad/fitparse__MonitoringFile__nosport_nodist.fit", "monitoring"),
         ("bad/fitparse__WeightScaleSingleUser__nosport_nodist.fit", "weight"),
-        ("bad/heartandsole__testcourse__nosport_25.3km.fit", "course"),
     ],
 )
 def test_non_activity_real_files(name, kind):
@@ -562,3 +614,17 @@ def test_garbage_is_a_finishline_error():
     header = bytes([14, 0x10, 0, 0, 100, 0, 0, 0]) + b".FIT" + b"\x00\x00"
     with pytest.raises(FinishlineError):
         _quiet(header + b"\xff" * 50)
+
+
+@pytest.mark.real
+def test_decode_fit_decodes_more_messages_on_request():
+    from finishline.io.fit import decode_fit
+
+    data = _bytes("fit/runpandas__run__run_5.8km.fit")
+    default = decode_fit(data, "run.fit")
+    everything = decode_fit(data, "run.fit", messages="all")
+    chosen = decode_fit(data, "run.fit", messages=["battery"])
+    assert "battery" not in default.names() and "record" in default.names()
+    assert {"battery", "record", "time_in_zone"} <= set(everything.names())
+    assert chosen.names() == ["battery"]
+    assert len(chosen.get("battery")) == len(everything.get("battery")) > 0

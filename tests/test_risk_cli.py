@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -67,7 +69,6 @@ def test_at_between_mats_uses_the_last_mat(tmp_path):
 @pytest.mark.parametrize(
     ("text", "at", "needle"),
     [
-        ("5K,10K\n1,2\n", 10, "no 'id' column"),
         (HEADER + "\n" + ROWS[0] + "\n", 2, "--at"),
         ("id,40K\na,3:00:00\n", 20, "no split times"),
     ],
@@ -78,3 +79,35 @@ def test_bad_input_is_one_line_exit_2(tmp_path, capsys, text, at, needle):
     code = main(["risk-splits", str(src), "--at", str(at)])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and needle in err
+
+
+def test_ids_come_from_a_named_column_or_the_row_number(tmp_path, capsys):
+    named = tmp_path / "named.csv"
+    named.write_text("Bib Number,5K,10K\n77,25:00,50:00\n")
+    assert main(["risk-splits", str(named), "--at", "10", "--out", str(tmp_path / "a.csv")]) == 0
+    assert "ids from column 'Bib Number'" in capsys.readouterr().out
+    assert pd.read_csv(tmp_path / "a.csv")["id"].tolist() == [77]
+    bare = tmp_path / "bare.csv"
+    bare.write_text("5K,10K\n25:00,50:00\n26:00,52:00\n")
+    assert main(["risk-splits", str(bare), "--at", "10"]) == 0
+    out = capsys.readouterr()
+    assert "ids are row numbers" in out.err
+    assert pd.read_csv(io.StringIO(out.out))["id"].tolist() == [1, 2]
+
+
+def test_csv_writer_matches_pandas_formatting():
+    from finishline.risk.csv_out import csv_bytes
+
+    frame = pd.DataFrame(
+        {
+            "id": ["a", "b,c", 'q"d', None],
+            "n": np.array([1, 2, 3, 4], dtype=np.int64),
+            "p": [0.12344, np.nan, -1.5, 123456.78907],
+            "reason": ["", "x; y", "line\nbreak", "ok"],
+        }
+    )
+    ours = csv_bytes(frame).decode()
+    theirs = frame.to_csv(index=False, float_format="%.4f", lineterminator="\n")
+    assert ours == theirs
+    back = pd.read_csv(io.StringIO(ours), keep_default_na=False, na_values=[""])
+    assert back["id"].tolist()[:3] == ["a", "b,c", 'q"d'] and np.isnan(back["p"][1])

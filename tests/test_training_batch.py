@@ -15,6 +15,8 @@ from corpus import CORPUS, require_shared
 
 from finishline.training.batch import SKIP_REASONS, read_many
 
+pytestmark = pytest.mark.real  # every test here reads ../shared
+
 RUNS = [
     "gpx/runpandas__session_00978fad__nosport_8.3km.gpx",
     "gpx/runpandas__session_1368f9a8__nosport_10.4km.gpx",
@@ -128,3 +130,44 @@ def test_dask_matches_local(tmp_path: Path) -> None:
                 np.asarray(a, float), np.asarray(b, float), equal_nan=True
             ), col
     pd.testing.assert_frame_equal(local.skipped, remote.skipped)
+
+
+def _record(file: str, start: str, **kw) -> dict:
+    base = {"file": file, "sha256": file, "status": "ok", "reason": "", "detail": ""}
+    return base | {"start_time": start, "sport": "running", "format": "gpx"} | kw
+
+
+def test_duplicates_by_sort_and_sweep_and_damage_named_corrupt() -> None:
+    from finishline.training.batch import mark_duplicates
+
+    records = [
+        _record("a.gpx", "2024-05-01T07:00:00+00:00"),
+        _record("a-cut.gpx", "2024-05-01T07:00:30+00:00", truncated=True),
+        _record("a.fit", "2024-05-01T07:01:00+00:00", format="fit"),
+        _record("b.gpx", "2024-05-01T07:05:00+00:00"),  # 5 min later: another run
+        _record("c.gpx", "2024-05-01T07:00:00+00:00", sport="cycling"),  # another sport
+        _record("copy.gpx", "2024-05-02T07:00:00+00:00", sha256="same"),
+        _record("copy2.gpx", "2024-06-02T07:00:00+00:00", sha256="same"),
+    ]
+    out = {r["file"]: r for r in mark_duplicates(records)}
+    assert out["a.fit"]["status"] == "ok"  # FIT is the richest of the three
+    assert out["a.gpx"]["reason"] == "duplicate" and "a.fit" in out["a.gpx"]["detail"]
+    assert out["a-cut.gpx"]["reason"] == "corrupt" and "truncated" in out["a-cut.gpx"]["detail"]
+    assert out["b.gpx"]["status"] == out["c.gpx"]["status"] == "ok"
+    assert (
+        out["copy2.gpx"]["reason"] == "duplicate" and "same content" in out["copy2.gpx"]["detail"]
+    )
+
+
+def test_duplicate_sweep_on_twenty_thousand_files() -> None:
+    from finishline.training.batch import mark_duplicates
+
+    base = pd.Timestamp("2020-01-01T06:00:00Z")
+    records = [
+        _record(f"r{i:05d}.gpx", (base + pd.Timedelta(hours=7 * i)).isoformat())
+        for i in range(20_000)
+    ]
+    records += [_record("twin.gpx", (base + pd.Timedelta(hours=7 * 500, seconds=30)).isoformat())]
+    out = {r["file"]: r for r in mark_duplicates(records)}
+    assert sum(r["status"] == "ok" for r in out.values()) == 20_000
+    assert out["twin.gpx"]["detail"] == "same start time and sport as r00500.gpx"

@@ -136,7 +136,7 @@ def test_pre_race_risk_rises_with_ambition() -> None:
 
 def test_a_car_ride_in_a_run_file_is_no_effort() -> None:
     # 20 min at 3 m/s, then 3 min at 12 m/s (a watch left on in a car), then 10 min at 3 m/s.
-    from metrics.synthetic import make_run
+    from synthetic import make_run
 
     from finishline.training.features import activity_features
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import shutil
@@ -15,23 +14,24 @@ import pandas as pd
 import pytest
 from corpus import CORPUS, require_shared
 
+from finishline.athlete import Athlete, load_athlete
 from finishline.cli import main
 from finishline.errors import InputDataError
 from finishline.training.batch import read_many
 from finishline.training.readiness import pre_race_risk
-from finishline.training.season import AthleteConfig, analyze_season, load_athlete_config
-from finishline.training.squad import (
+from finishline.training.season import analyze_season
+from finishline.training.squad import analyze_squad, read_squad
+from finishline.training.team import (
     ACWR_SPIKE,
     MIN_LONG_RUNS,
     SQUAD_COLUMNS,
     STALE_DAYS,
-    analyze_squad,
-    read_squad,
-    squad_json,
     squad_row,
     squad_table,
 )
 from finishline.viz.squad_report import squad_report_html
+
+pytestmark = pytest.mark.real  # every test here reads ../shared
 
 BAD_FILE = "bad/runpandas__malformed__nosport_nodist.tcx"
 BOB_GOAL_S = 4 * 3600.0
@@ -70,14 +70,14 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def analysed(squad_dir: Path, cache_dir: Path) -> tuple:
     with pytest.warns(Warning):  # HRmax/HRrest estimates, re-issued with the athlete's name
         squad = read_squad(squad_dir, cache_dir=cache_dir, progress=False, workers=2)
-        seasons = analyze_squad(squad)
-    return squad, seasons, squad_table(seasons)
+        result = analyze_squad(squad)
+    return squad, result, result.table
 
 
 def test_every_file_accounted(squad_dir: Path, analysed: tuple) -> None:
-    squad, seasons, _ = analysed
+    squad, result, _ = analysed
     on_disk = sorted(str(p) for p in squad_dir.rglob("*") if p.is_file())
-    analysed_files = [a["file"] for s in seasons.values() for a in s["activities"]]
+    analysed_files = [f for s in result.seasons.values() for f in s.activities["file"]]
     skipped = squad.all_skipped()
     assert squad.n_files == len(on_disk)
     assert sorted(analysed_files + skipped["file"].tolist()) == on_disk
@@ -91,24 +91,22 @@ def test_every_file_accounted(squad_dir: Path, analysed: tuple) -> None:
 
 
 def test_names_and_configs(analysed: tuple) -> None:
-    squad, seasons, table = analysed
+    squad, result, table = analysed
     assert [m.name for m in squad.members] == ["alice", "Bob B", "carol"]
     assert list(table["name"]) == ["alice", "Bob B", "carol"]
     bob = next(m for m in squad.members if m.name == "Bob B")
-    assert (bob.config.sex, bob.config.age, bob.config.goal_marathon_s) == (
-        "female",
-        41,
-        BOB_GOAL_S,
-    )
-    assert seasons["alice"]["athlete"]["goal_marathon_s"] is None
+    assert (bob.athlete.sex, bob.athlete.age, bob.athlete.goal_marathon_s) == ("F", 41, BOB_GOAL_S)
+    assert bob.athlete.source("goal_marathon_s") == "config"
+    assert result.seasons["alice"].athlete.goal_marathon_s is None
     assert list(table.columns) == list(SQUAD_COLUMNS)
 
 
 def test_table_equals_each_athlete_alone(squad_dir: Path, cache_dir: Path, analysed: tuple) -> None:
-    _, seasons, table = analysed
+    _, result, table = analysed
+    seasons = result.seasons
     configs = {
-        "alice": AthleteConfig(name="alice"),
-        "Bob B": load_athlete_config(squad_dir / "bob" / "athlete.toml"),
+        "alice": Athlete.given(name="alice"),
+        "Bob B": load_athlete(squad_dir / "bob" / "athlete.toml"),
     }
     for name, folder in (("alice", "alice"), ("Bob B", "bob")):
         batch = read_many(squad_dir / folder, cache_dir=cache_dir, progress=False, workers=1)
@@ -116,18 +114,18 @@ def test_table_equals_each_athlete_alone(squad_dir: Path, cache_dir: Path, analy
             alone = analyze_season(batch, configs[name])
         row = table.set_index("name").loc[name]
         pd.testing.assert_frame_equal(
-            seasons[name]["frames"]["activities"].drop(columns="cached"),
-            alone["frames"]["activities"].drop(columns="cached"),
+            seasons[name].activities.drop(columns="cached"),
+            alone.activities.drop(columns="cached"),
         )
-        last = alone["frames"]["load"].iloc[-1]
-        assert row["runs"] == len(alone["activities"]) > 20
+        last = alone.load.iloc[-1]
+        assert row["runs"] == len(alone.activities) > 20
         for col in ("ctl", "atl", "tsb", "acwr"):
             assert row[col] == pytest.approx(last[col], rel=1e-12)
-        cs = alone["critical_speed"]
-        assert cs["valid"]
-        assert row["critical_speed_mps"] == pytest.approx(cs["critical_speed_mps"])
-        assert row["d_prime_m"] == pytest.approx(cs["d_prime_m"])
-        races = {(p["race"], p["method"]): p for p in alone["predictions"]["races"]}
+        cs = alone.critical_speed
+        assert cs.valid
+        assert row["critical_speed_mps"] == pytest.approx(cs.critical_speed_mps)
+        assert row["d_prime_m"] == pytest.approx(cs.d_prime_m)
+        races = {(p["race"], p["method"]): p for p in alone.predictions.to_dict("records")}
         vdot_m = races[("marathon", "vdot")]
         assert row["predicted_marathon_s"] == pytest.approx(vdot_m["time_s"])
         assert row["predicted_marathon_low_s"] < row["predicted_marathon_s"]
@@ -135,26 +133,26 @@ def test_table_equals_each_athlete_alone(squad_dir: Path, cache_dir: Path, analy
         assert row["predicted_marathon_cs_s"] == pytest.approx(
             races[("marathon", "critical_speed")]["time_s"]
         )
-        shape = alone["readiness"]["marathon_shape"]["shape_pct"]
+        shape = alone.readiness.marathon_shape["shape_pct"]
         assert row["readiness_pct"] == pytest.approx(shape)
         # weekly volume and long runs, recounted from the athlete's own activity entries
-        starts = pd.to_datetime(
-            [a["start_time"] for a in alone["activities"]], utc=True, format="ISO8601"
-        )
-        km = np.array([a["distance_m"] for a in alone["activities"]]) / 1000.0
+        entries = alone.to_json()["activities"]
+        starts = pd.to_datetime([a["start_time"] for a in entries], utc=True, format="ISO8601")
+        km = np.array([a["distance_m"] for a in entries]) / 1000.0
         age_days = (starts.max() - starts).total_seconds().to_numpy() / 86400.0
         assert row["weekly_km"] == pytest.approx(km[age_days < 28].sum() / 4)
         assert row["long_runs"] == int(((age_days < 70) & (km >= 18.0)).sum())
-        assert row["skipped"] == len(seasons[name]["skipped"])
+        assert row["skipped"] == len(seasons[name].skipped)
 
 
 def test_risk_at_goal_and_at_predicted(analysed: tuple) -> None:
-    _, seasons, table = analysed
+    _, result, table = analysed
     rows = table.set_index("name")
     bob, alice = rows.loc["Bob B"], rows.loc["alice"]
     assert bob["risk_pace"] == "goal" and bob["risk_time_s"] == BOB_GOAL_S
     assert bob["over_ambition"] == pytest.approx(bob["predicted_marathon_s"] / BOB_GOAL_S)
-    assert bob["p_fail"] == pytest.approx(seasons["Bob B"]["readiness"]["pre_race_risk"]["p_fail"])
+    goal_risk = result.seasons["Bob B"].readiness.pre_race_risk
+    assert bob["p_fail"] == pytest.approx(goal_risk["p_fail"])
     at_own_prediction = pre_race_risk(
         bob["predicted_marathon_s"], bob["predicted_marathon_s"], sex="F", age=41
     )
@@ -164,58 +162,59 @@ def test_risk_at_goal_and_at_predicted(analysed: tuple) -> None:
     assert bob["p_fail_lo"] <= bob["p_fail"] <= bob["p_fail_hi"]
     assert any("faster than predicted" in f for f in bob["flags"])
     assert alice["risk_pace"] == "predicted" and alice["over_ambition"] == 1.0
-    # no sex in alice's config: the season's default (male) is used, as for a goal
+    # no sex in alice's config: unknown to the risk model (its missing-sex term), not male;
+    # her preparation (marathon shape, durability) shifts the risk as in her season
     predicted = alice["predicted_marathon_s"]
-    expected = pre_race_risk(predicted, predicted, sex="M")
+    season = result.seasons["alice"].readiness
+    prepared = {"marathon_shape": season.marathon_shape, "durability": season.durability}
+    expected = pre_race_risk(predicted, predicted, sex=None, readiness=prepared)
     assert alice["p_fail"] == pytest.approx(expected["p_fail"])
     assert not any("faster than predicted" in f for f in alice["flags"])
 
 
 def test_athlete_without_runs_does_not_stop_the_squad(analysed: tuple) -> None:
-    _, seasons, table = analysed
+    _, result, table = analysed
     carol = table.set_index("name").loc["carol"]
     assert carol["runs"] == 0 and np.isnan(carol["ctl"])
     assert carol["flags"][0].startswith("no season")
-    assert "error" in seasons["carol"]
+    assert "carol" in result.errors and "carol" not in result.seasons
 
 
-def _with_load(season: dict, **last: float) -> dict:
-    out = dict(season)
-    out["frames"] = dict(season["frames"])
-    load = season["frames"]["load"].copy()
+def _with_load(season, **last: float):
+    load = season.load.copy()
     for col, value in last.items():
         load.iloc[-1, load.columns.get_loc(col)] = value
-    out["frames"]["load"] = load
-    return out
+    return replace(season, load=load)
 
 
 def test_flags_follow_their_thresholds(analysed: tuple) -> None:
-    _, seasons, _ = analysed
-    alice = seasons["alice"]
-    calm = squad_row("a", _with_load(alice, acwr=ACWR_SPIKE - 0.01, tsb=-29.0))
-    spiky = squad_row("a", _with_load(alice, acwr=ACWR_SPIKE + 0.01, tsb=-31.0))
+    _, result, _ = analysed
+    alice = result.seasons["alice"]
+    calm = squad_row("a", _with_load(alice, acwr=ACWR_SPIKE - 0.01, tsb=-29.0, ctl=20.0))
+    spiky = squad_row("a", _with_load(alice, acwr=ACWR_SPIKE + 0.01, tsb=-31.0, ctl=20.0))
+    idle = squad_row("a", _with_load(alice, acwr=4.0, ctl=1.0))
+    assert not any(f.startswith("load spike") for f in idle["flags"])  # nothing to compare to
     assert not any(f.startswith(("load spike", "deep fatigue")) for f in calm["flags"])
     assert any(f.startswith("load spike") for f in spiky["flags"])
     assert any(f.startswith("deep fatigue") for f in spiky["flags"])
     # the season has no run of 18 km: too few long runs; with a 5 km threshold, enough
     assert calm["long_runs"] < MIN_LONG_RUNS
     assert any(f.startswith("few long runs") for f in calm["flags"])
-    short = copy.copy(alice)
-    short["athlete"] = alice["athlete"] | {"long_run_km": 5.0}
+    short = replace(alice, athlete=replace(alice.athlete, long_run_km=5.0))
     row = squad_row("a", short)
     assert row["long_runs"] >= MIN_LONG_RUNS
     assert not any(f.startswith("few long runs") for f in row["flags"])
 
 
 def test_stale_athlete_flagged(analysed: tuple) -> None:
-    _, seasons, _ = analysed
-    old = dict(seasons["Bob B"])
-    old["frames"] = dict(old["frames"])
-    acts = old["frames"]["activities"].copy()
-    latest_alice = seasons["alice"]["frames"]["activities"]["start_time"].max()
+    _, result, _ = analysed
+    seasons = result.seasons
+    acts = seasons["Bob B"].activities.copy()
+    latest_alice = seasons["alice"].activities["start_time"].max()
     acts["start_time"] += latest_alice - acts["start_time"].max() - pd.Timedelta(days=40)
-    old["frames"]["activities"] = acts
-    table = squad_table({"alice": seasons["alice"], "old": old}).set_index("name")
+    old = replace(seasons["Bob B"], activities=acts)
+    table = squad_table(["alice", "old"], {"alice": seasons["alice"], "old": old})
+    table = table.set_index("name")
     assert any(f.startswith("stale") for f in table.loc["old", "flags"])
     assert not any(f.startswith("stale") for f in table.loc["alice", "flags"])
     assert STALE_DAYS < 40
@@ -239,11 +238,11 @@ def test_defaults_apply_and_athlete_file_overrides(tmp_path: Path) -> None:
         (tmp_path / name).mkdir()
         shutil.copy(sessions[0], tmp_path / name / sessions[0].name)
     (tmp_path / "ben" / "athlete.json").write_text('{"hr_max_bpm": 201}')
-    defaults = AthleteConfig(name="team", hr_max_bpm=188.0, hr_rest_bpm=48.0)
+    defaults = Athlete().with_values("config", name="team", max_hr_bpm=188.0, rest_hr_bpm=48.0)
     squad = read_squad(tmp_path, defaults=defaults, progress=False, workers=1)
     ann, ben = squad.members
-    assert (ann.name, ann.config.hr_max_bpm, ann.config.hr_rest_bpm) == ("ann", 188.0, 48.0)
-    assert (ben.name, ben.config.hr_max_bpm, ben.config.hr_rest_bpm) == ("ben", 201, 48.0)
+    assert (ann.name, ann.athlete.max_hr_bpm, ann.athlete.rest_hr_bpm) == ("ann", 188.0, 48.0)
+    assert (ben.name, ben.athlete.max_hr_bpm, ben.athlete.rest_hr_bpm) == ("ben", 201, 48.0)
 
 
 @pytest.mark.parametrize(
@@ -275,14 +274,14 @@ def test_layout_errors(tmp_path: Path, layout: str) -> None:
 
 
 def test_json_and_html(analysed: tuple) -> None:
-    squad, seasons, table = analysed
-    data = json.loads(json.dumps(squad_json(squad, seasons, table), allow_nan=False))
+    squad, result, table = analysed
+    data = json.loads(json.dumps(result.to_json(), allow_nan=False))
     assert [r["name"] for r in data["squad"]] == ["alice", "Bob B", "carol"]
     assert set(data["athletes"]) == {"alice", "Bob B", "carol"}
     assert all("frames" not in s for s in data["athletes"].values())
     n_runs = sum(len(s["activities"]) for s in data["athletes"].values())
     assert n_runs + len(data["skipped"]) == data["n_files"] == squad.n_files
-    page = squad_report_html(squad, seasons, table)
+    page = squad_report_html(result)
     for name in ("alice", "Bob B", "carol"):
         assert f">{name}</a>" in page
     anchors = [a.split("'")[0] for a in page.split("<h2 id='")[1:]]
@@ -329,10 +328,10 @@ def test_cli_squad_layout_error_exits_2(tmp_path: Path) -> None:
 def test_config_base_keeps_defaults(tmp_path: Path) -> None:
     path = tmp_path / "a.toml"
     path.write_text("age = 30\n")
-    base = replace(AthleteConfig(), name="x", weekly_target_km=70.0)
-    config = load_athlete_config(path, base=base)
+    base = Athlete().with_values("config", name="x", weekly_target_km=70.0)
+    config = load_athlete(path, base=base)
     assert (config.name, config.age, config.weekly_target_km) == ("x", 30, 70.0)
-    assert load_athlete_config(None, base=base) is base
+    assert load_athlete(None, base=base) is base
 
 
 def test_dask_squad_matches_local(tmp_path: Path) -> None:

@@ -8,26 +8,44 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from metrics.synthetic import make_run
+from synthetic import make_run
 
 from finishline.analysis import analyze
-from finishline.verdict import (
-    final_mile_sentence,
-    race_verdict,
-    risk_sentence,
-    signal_onsets,
-)
+from finishline.definitions import detect_race
+from finishline.fatigue.composite import signal_onsets
+from finishline.fatigue.state import FatigueState
+from finishline.metrics.final_mile import FinalMile, severity
+from finishline.results import RiskTimeline
+from finishline.verdict import final_mile_sentence, race_verdict, risk_sentence
+
+MARATHON = detect_race(42_400.0)
 
 
-def _fm(ratio: float, walk: float = 0.0, stop: float = 0.0, reference: str = "5-20km") -> dict:
+def _fm(
+    ratio: float, walk: float = 0.0, stop: float = 0.0, reference: str = "5-20 km"
+) -> FinalMile:
     failed = bool((np.isfinite(ratio) and ratio >= 1.25) or walk + stop >= 60)
-    return {
-        "pace_ratio": ratio,
-        "walk_s": walk,
-        "stop_s": stop,
-        "failed": failed,
-        "reference": reference,
-    }
+    nan = float("nan")
+    return FinalMile(
+        segment_m=1609.344,
+        start_m=40_000.0,
+        time_s=nan,
+        pace_s_per_km=nan,
+        gap_pace_s_per_km=nan,
+        reference=reference,
+        reference_start_m=5000.0,
+        reference_end_m=20000.0,
+        reference_pace_s_per_km=nan,
+        reference_gap_pace_s_per_km=nan,
+        pace_ratio=ratio,
+        gap_pace_ratio=nan,
+        walk_s=walk,
+        stop_s=stop,
+        walked=walk >= 60,
+        stopped=stop >= 60,
+        failed=failed,
+        severity=severity(ratio),
+    )
 
 
 def claimed_pct(text: str) -> tuple[float, str]:
@@ -51,7 +69,8 @@ def test_final_mile_sentence_matches_the_facts(ratio, walk, stop, word):
     fm = _fm(ratio, walk, stop)
     text = final_mile_sentence(fm)
     assert text.startswith(f"Final mile {word}")
-    assert ("failed" in text.split(":")[0]) == fm["failed"]
+    assert ("failed" in text.split(":")[0]) == fm.failed
+    assert text.startswith(f"Final mile {fm.outcome}")
     pct, direction = claimed_pct(text)
     assert pct == round(abs(100 * (ratio - 1)))
     assert direction == ("slower" if ratio >= 1 else "faster")
@@ -59,8 +78,8 @@ def test_final_mile_sentence_matches_the_facts(ratio, walk, stop, word):
         assert (f"{seconds:.0f} s {kind}" in text) == (seconds > 0)
 
 
-def test_first_half_reference_is_named():
-    assert "first-half pace" in final_mile_sentence(_fm(1.1, reference="first_half"))
+def test_the_reference_window_is_named():
+    assert "than your 4.2-10.5 km pace" in final_mile_sentence(_fm(1.1, reference="4.2-10.5 km"))
 
 
 def test_no_ratio_no_pace_claim():
@@ -85,15 +104,14 @@ def test_signal_onsets_follow_the_sustained_rule():
 
 
 def test_fatigue_part_orders_the_signals():
-    text = race_verdict(
-        _fm(1.3),
-        None,
-        fatigue_onset_km=29.0,
+    fatigue = FatigueState(
+        onset_km=29.0,
         signal_onsets_km={"pace_fade": 31.0, "decoupling": 23.0, "gait": None, "glycogen": 27.0},
     )
+    text = race_verdict(_fm(1.3), fatigue, RiskTimeline(pd.DataFrame(), MARATHON))
     assert "Fatigue set in at 29 km" in text
     order = text.index(
-        "cardiac drift (efficiency 4 % below your 5-20 km level) at 23 km"
+        "cardiac drift (efficiency 4 % below your reference level) at 23 km"
     ) < text.index("glycogen margin below zero")
     assert order and text.index("glycogen margin below zero at 27 km") < text.index("pace fade at")
     assert "Not set in (or not measured): gait change" in text
@@ -109,12 +127,25 @@ def test_risk_part_quotes_the_timeline():
             "p_splits": [0.3, 0.35, 0.62],
         }
     )
-    text = risk_sentence(risk)
+    text = risk_sentence(RiskTimeline(risk, MARATHON))
     assert text.startswith("At 30 km the chance of falling apart in the last mile was 41 %")
     assert "(band 30 % to 52 %; splits alone 35 %)" in text
     assert "at 35 km 62 % (band 45 % to 80 %)" in text  # equal to splits: not repeated
-    short = risk_sentence(risk.iloc[:1])
-    assert "ended before 30 km" in short and "29 km" in short and "30 %" in short
+    assert "marathon" not in text.lower().replace("last mile", "")
+    short = risk_sentence(RiskTimeline(risk.iloc[:1], MARATHON))
+    assert short.startswith("At 29 km") and "30 %" in short
+
+
+def test_risk_part_names_a_transferred_model_and_never_says_marathon():
+    half = detect_race(21_300.0)
+    risk = pd.DataFrame(
+        {"km": [15, 18], "p_fail": [0.1, 0.2], "p_lo": [0.05, 0.1], "p_hi": [0.2, 0.3]}
+        | {"p_splits": [0.1, 0.2]}
+    )
+    label = "transferred from the marathon model, not calibrated on half marathon races"
+    text = risk_sentence(RiskTimeline(risk, half, calibration=label))
+    assert "At 15 km" in text and "at 18 km 20 %" in text and label in text
+    assert "of a marathon" not in text
 
 
 @pytest.fixture(scope="module")
@@ -134,12 +165,13 @@ def faded():
 
 def test_verdict_on_an_analysed_fade_matches_final_mile_numbers(faded):
     fm = faded.final_mile
-    assert fm["failed"] and fm["pace_ratio"] >= 1.25
+    assert fm.failed and fm.pace_ratio >= 1.25
     assert faded.verdict.startswith("Final mile failed")
     pct, direction = claimed_pct(faded.verdict)
-    assert direction == "slower" and pct == round(100 * (fm["pace_ratio"] - 1))
-    risk = faded.risk.set_index("km")
+    assert direction == "slower" and pct == round(100 * (fm.pace_ratio - 1))
+    risk = faded.risk.table.set_index("km")
     for km in (30, 35):
         assert f"{100 * risk.loc[km, 'p_fail']:.0f} %" in faded.verdict
-    assert faded.signal_onsets_km["pace_fade"] is not None
-    assert 30.0 <= faded.signal_onsets_km["pace_fade"] <= 34.0
+    onsets = faded.fatigue.signal_onsets_km
+    assert onsets["pace_fade"] is not None
+    assert 30.0 <= onsets["pace_fade"] <= 34.0

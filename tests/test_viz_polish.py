@@ -6,6 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from finishline.athlete import Athlete
+from finishline.training.critical_speed import CriticalSpeedFit
+from finishline.training.results import Readiness, SeasonAnalysis
 from finishline.viz import race, training
 from finishline.viz.training_report import training_report_html
 
@@ -55,7 +58,7 @@ def test_fatigue_scores_drawn_as_heatmap_on_their_own_scale() -> None:
     assert np.asarray(heat.z)[1].max() == pytest.approx(0.1)
 
 
-def _season() -> dict:
+def _season() -> SeasonAnalysis:
     dates = pd.date_range("2021-01-04", periods=10, freq="7D", tz="UTC")
     valid = np.array([1, 1, 1, 0, 0, 0, 1, 1, 1, 1], dtype=bool)
     cs_trend = pd.DataFrame(
@@ -81,37 +84,34 @@ def _season() -> dict:
     trend = pd.DataFrame(
         {"marathon_vdot_s": np.linspace(14400, 13800, 10), "marathon_cs_s": 15000.0}, index=dates
     )
-    return {
-        "frames": {"load": load, "weekly": weekly, "cs_trend": cs_trend, "prediction_trend": trend},
-        "activities": [{}] * 30,
-        "skipped": [],
-        "critical_speed": {
-            "critical_speed_mps": 3.3,
-            "d_prime_m": 150.0,
-            "r2": 0.999,
-            "valid": True,
-            "window_days": 84,
-        },
-        "predictions": {
-            "races": [
-                {
-                    "race": "marathon",
-                    "method": "vdot",
-                    "time_s": 13800.0,
-                    "low_s": 13400.0,
-                    "high_s": 14300.0,
-                    "basis": "10 km in 2700 s",
-                }
-            ]
-        },
-        "readiness": {},
-        "athlete": {"name": "test"},
+    prediction = {
+        "race": "marathon",
+        "distance_m": 42195.0,
+        "method": "vdot",
+        "time_s": 13800.0,
+        "low_s": 13400.0,
+        "high_s": 14300.0,
+        "basis": "10 km in 2700 s",
     }
+    return SeasonAnalysis(
+        athlete=Athlete.given(name="test"),
+        activities=pd.DataFrame({"file": [f"run{i}.fit" for i in range(30)]}),
+        skipped=pd.DataFrame(columns=["file", "reason", "detail"]),
+        load=load,
+        weekly=weekly,
+        critical_speed=CriticalSpeedFit(3.3, 150.0, 0.999, 6, True),
+        cs_trend=cs_trend,
+        predictions=pd.DataFrame([prediction]),
+        prediction_trend=trend,
+        backtest=pd.DataFrame(),
+        readiness=Readiness(),
+        end=dates[-1],
+    )
 
 
 def test_rejected_cs_weeks_are_gaps_and_shaded() -> None:
     season = _season()
-    cs_trend = season["frames"]["cs_trend"]
+    cs_trend = season.cs_trend
     spans = training.rejected_spans(cs_trend)
     assert len(spans) == 1 and spans[0][0] == cs_trend.index[3] and spans[0][1] == cs_trend.index[5]
     fig = training.critical_speed_figure(cs_trend)
@@ -122,16 +122,14 @@ def test_rejected_cs_weeks_are_gaps_and_shaded() -> None:
 
 
 def test_weekly_volume_has_no_marker_for_an_empty_week() -> None:
-    fig = training.weekly_volume_figure(_season()["frames"]["weekly"])
+    fig = training.weekly_volume_figure(_season().weekly)
     longest = np.asarray(fig.data[1].y, dtype=float)
     assert np.isnan(longest[1]) and longest[2] == 21.0
 
 
 def test_prediction_axis_reads_hours_and_minutes() -> None:
     season = _season()
-    fig = training.predictions_figure(
-        season["frames"]["prediction_trend"], season["frames"]["cs_trend"]
-    )
+    fig = training.predictions_figure(season.prediction_trend, season.cs_trend)
     labels = list(fig.layout.yaxis.ticktext)
     assert labels and all(":" in t for t in labels)
     lo, hi = fig.layout.yaxis.range

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import warnings
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from finishline.activity import ActivityMeta, make_activity
+from finishline.analysis import analyze
+from finishline.results import RaceAnalysis
 from finishline.viz import race
 from finishline.viz.theme import format_pace, pace_strings, pace_ticks
 
@@ -96,37 +99,16 @@ def synthetic_splits(track: pd.DataFrame, unit_m: float = 1000.0) -> pd.DataFram
     )
 
 
-def synthetic_analysis(**track_options) -> SimpleNamespace:
-    """An object with RaceAnalysis's fields, built from :func:`synthetic_track`."""
+def synthetic_analysis(**track_options) -> RaceAnalysis:
+    """:func:`finishline.analyze` of a run recorded along :func:`synthetic_track`."""
     track = synthetic_track(**track_options)
-    km = np.arange(1, 43, dtype="float64")
-    fatigue_index = np.clip((km - 28) / 14, 0, 1)
-    fatigue = pd.DataFrame(
-        {
-            "km": km,
-            "pace_fade": np.clip((km - 30) * 0.02, 0, None),
-            "cardiac_drift": km * 0.002,
-            "fatigue_index": fatigue_index,
-        }
-    )
-    risk_km = np.arange(5.0, 42.0)
-    p = 1 / (1 + np.exp(-(risk_km - 32) / 3))
-    risk = pd.DataFrame(
-        {"km": risk_km, "p_fail": p, "p_lo": p * 0.7, "p_hi": np.minimum(1, p * 1.3)}
-    )
-    return SimpleNamespace(
-        activity=None,
-        track=track,
-        splits_km=synthetic_splits(track, 1000.0),
-        splits_mile=synthetic_splits(track, 1609.344),
-        decoupling=None,
-        final_mile={"pace_ratio": 1.31, "walked": True, "stopped": False, "failed": True},
-        summary={},
-        fatigue=fatigue,
-        fatigue_onset_km=30.0,
-        risk=risk,
-        verdict=None,
-    )
+    columns = ["distance_m", "speed_mps", "altitude_m", "heart_rate_bpm", "cadence_spm"]
+    columns += ["lat_deg", "lon_deg"]
+    meta = ActivityMeta(source_path="synthetic.fit", format="fit", sport="running")
+    activity = make_activity(track[columns], meta)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return analyze(activity, max_hr_bpm=190, rest_hr_bpm=50, critical_speed_mps=3.9)
 
 
 def _y_values(fig: go.Figure, name: str) -> np.ndarray:
@@ -244,8 +226,16 @@ def test_splits_figure_bars_from_reference(unit: str) -> None:
 
 
 def test_fatigue_figure_and_absence() -> None:
-    analysis = synthetic_analysis()
-    fig = race.fatigue_figure(analysis.fatigue, onset_km=30.0, unit="mile")
+    km = np.arange(1, 43, dtype="float64")
+    fatigue = pd.DataFrame(
+        {
+            "km": km,
+            "pace_fade": np.clip((km - 30) * 0.02, 0, None),
+            "cardiac_drift": km * 0.002,
+            "fatigue_index": np.clip((km - 28) / 14, 0, 1),
+        }
+    )
+    fig = race.fatigue_figure(fatigue, onset_km=30.0, unit="mile")
     names = [t.name for t in fig.data]
     assert names[0] == "fatigue index" and "pace fade" in names and "cardiac drift" in names
     assert any("18.6 mi" in (a.text or "") for a in fig.layout.annotations)
@@ -255,10 +245,13 @@ def test_fatigue_figure_and_absence() -> None:
 
 
 def test_risk_figure_band_and_verdict() -> None:
-    analysis = synthetic_analysis()
-    fig = race.risk_figure(
-        analysis.risk, final_mile=analysis.final_mile, verdict="High risk from 33 km"
+    risk_km = np.arange(5.0, 42.0)
+    p = 1 / (1 + np.exp(-(risk_km - 32) / 3))
+    risk = pd.DataFrame(
+        {"km": risk_km, "p_fail": p, "p_lo": p * 0.7, "p_hi": np.minimum(1, p * 1.3)}
     )
+    final_mile = {"pace_ratio": 1.31, "walked": True, "stopped": False, "failed": True}
+    fig = race.risk_figure(risk, final_mile=final_mile, verdict="High risk from 33 km")
     band, line = fig.data
     assert band.fill == "toself"
     assert np.nanmax(line.y) <= 100 and np.nanmin(line.y) >= 0

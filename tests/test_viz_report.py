@@ -9,7 +9,7 @@ import pytest
 from corpus import SAMPLE_RUNS
 from test_viz_race import MARATHON_M, synthetic_analysis
 
-from finishline.viz.report import race_report_html, summary_numbers, verdict_text, write_race_report
+from finishline.viz.report import race_report_html, summary_numbers, write_race_report
 from finishline.viz.theme import format_duration
 
 
@@ -51,22 +51,29 @@ def test_report_in_miles() -> None:
     assert rows and rows.group(1).count("<tr") == len(analysis.splits_mile) == 27
 
 
-def test_verdict_in_words() -> None:
+def test_the_card_shows_the_analysis_verdict() -> None:
     analysis = synthetic_analysis()
-    assert verdict_text(analysis).startswith("Final-mile failure: the last mile was 31 % slower")
-    analysis.final_mile = {"pace_ratio": 0.95, "failed": False}
-    assert verdict_text(analysis) == "Final mile held: 5 % faster than your 5-20 km pace."
-    analysis.verdict = "Low risk all race."
-    assert verdict_text(analysis) == "Low risk all race."
+    html = race_report_html(analysis)
+    assert analysis.final_mile.failed and analysis.verdict.startswith("Final mile failed")
+    import html as html_lib
+
+    assert f">{html_lib.escape(analysis.verdict)}</p>" in html
 
 
 def test_missing_optional_results_degrade(tmp_path: Path) -> None:
-    analysis = synthetic_analysis(gps=False, hr=False)
-    analysis.fatigue = None
-    analysis.risk = None
+    import warnings
+
+    import numpy as np
+    from synthetic import make_run
+
+    from finishline.analysis import analyze
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        analysis = analyze(make_run(np.full(1300, 3.0), heart_rate_bpm=None))  # 3.9 km, no HR
     path = write_race_report(analysis, tmp_path / "sub" / "r.html")
     html = path.read_text(encoding="utf-8")
-    assert html.count("Not available:") == 3  # route, fatigue, risk
+    assert html.count("Not available:") == 2  # route (no GPS), risk (shorter than 5 km)
     assert summary_numbers(analysis)["avg_hr_bpm"] is None
     assert _value(html, "fl-avg-hr") == ("", "-")
 
@@ -77,9 +84,9 @@ def test_report_from_real_analyze_on_polar_marathon(tmp_path: Path) -> None:
 
     analysis = analyze(SAMPLE_RUNS / "PolarMarathon.fit")
     numbers = summary_numbers(analysis)
-    assert numbers["distance_m"] == pytest.approx(analysis.summary["distance_m"])
+    assert numbers["distance_m"] == pytest.approx(analysis.summary.distance_m)
     assert numbers["reference_pace_s_per_km"] == pytest.approx(
-        analysis.final_mile["reference_pace_s_per_km"]
+        analysis.final_mile.reference_pace_s_per_km
     )
     out = tmp_path / "polar.html"
     assert main(["analyze", str(SAMPLE_RUNS / "PolarMarathon.fit"), "--html", str(out)]) == 0
@@ -100,16 +107,11 @@ def test_cli_report_in_miles(tmp_path):
 
 
 def test_assumed_fatigue_components_are_labelled():
-    import pandas as pd
-
     from finishline.viz.report import _fatigue_scores
 
-    frame = pd.DataFrame(
-        {"fatigue_index": [0.1], "score_pace": [0.2], "score_glycogen": [0.9], "km_s": [300.0]}
-    )
-    out = _fatigue_scores(frame, {"glycogen"})
-    assert list(out.columns) == [
-        "fatigue_index",
-        "score_pace",
-        "score_glycogen (assumed, not in index)",
-    ]
+    analysis = synthetic_analysis()
+    analysis.fatigue.assumed = frozenset({"glycogen"})
+    out = _fatigue_scores(analysis)
+    assert "score_glycogen (assumed, not in index)" in out.columns
+    assert "score_pace" in out.columns and "fatigue_index" in out.columns
+    assert not any(c.startswith("cho_") for c in out.columns)

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from finishline.activity import Activity, to_jsonable
+from finishline.activity import Activity
+from finishline.jsonable import jsonable
 
 #: A gap between samples longer than this (s) counts as a pause when the file has no timer
 #: events (auto-pause on most watches stops recording).
@@ -125,4 +126,4 @@ def summarize(activity: Activity) -> dict[str, Any]:
         "ascent_m": activity_ascent_m(activity),
         "n_samples": len(s),
     }
-    return {k: to_jsonable(v) for k, v in out.items()}
+    return jsonable(out)

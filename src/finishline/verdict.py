@@ -2,16 +2,14 @@
 
 Four parts, each traceable to a number elsewhere in the analysis:
 
-1. **Final mile**: held / slowed / failed, from ``final_mile`` (pace ratio against the 5-20 km
-   reference, walk and stop seconds in the last mile; FMF as in science.md section 4:
-   ratio >= 1.25 or >= 60 s walking/stopped).
-2. **Fatigue onset**: the km where the composite fatigue index set in
-   (:func:`finishline.fatigue.fatigue_onset_km`).
+1. **Final mile**: held / slowed / failed (:attr:`FinalMile.outcome`: the pace ratio against
+   the race's reference window, walk and stop seconds in the last mile).
+2. **Fatigue onset**: the km where the composite fatigue index set in.
 3. **Which signals came first**: the onset of each component by the same sustained rule
-   (:func:`signal_onsets`): pace fade, cardiac decoupling, gait change, and the glycogen
-   margin crossing zero.
-4. **Risk at 30 and 35 km**: the combined final-mile risk with its band, and the calibrated
-   chip-split number alone.
+   (:func:`finishline.fatigue.composite.signal_onsets`).
+4. **Risk** at the race's verdict checkpoints (30 and 35 km of a marathon): the combined
+   final-mile risk with its band and the split-time number alone, labelled when the model is
+   transferred from the marathon to another distance.
 
 References
 ----------
@@ -22,64 +20,14 @@ science.md sections 1 (the wall at ~30 km), 4 (FMF definition and severity grade
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from finishline.fatigue.composite import ONSET_MIN_KM, ONSET_THRESHOLD, fatigue_onset_km
-
-#: Signal -> (per-km column, level that counts as "set in", label in words).
-SIGNALS: dict[str, tuple[str, float, str]] = {
-    "pace_fade": ("score_pace", ONSET_THRESHOLD, "pace fade"),
-    "decoupling": (
-        "score_cardiac",
-        ONSET_THRESHOLD,
-        "cardiac drift (efficiency 4 % below your 5-20 km level)",
-    ),
-    "gait": ("score_gait", ONSET_THRESHOLD, "gait change"),
-    "glycogen": ("glycogen_below_zero", 0.5, "glycogen margin below zero"),
-}
-
-#: The risk checkpoints the verdict reports (km).
-VERDICT_KM: tuple[int, ...] = (30, 35)
-
-
-def signal_onsets(fatigue_per_km: pd.DataFrame | None) -> dict[str, float | None]:
-    """Where each fatigue signal set in (km), by the composite index's sustained rule.
-
-    A signal sets in at the start of the first kilometre beginning at or after 5 km from which
-    it stays at or above its level for 3 consecutive kilometres: component score >= 0.4 for
-    pace fade (10 % slower than the 5-20 km reference), cardiac decoupling (4 %) and gait
-    (2 % speed-corrected change); glycogen margin below 0 km for the glycogen signal.
-
-    Parameters
-    ----------
-    fatigue_per_km
-        Per-km frame of :func:`finishline.fatigue.fatigue_state`.
-
-    Returns
-    -------
-    dict
-        Signal name -> onset (km), or None when it never set in (or the data lack it).
-
-    References
-    ----------
-    :mod:`finishline.fatigue.composite` (full scales and the onset rule).
-    """
-    out: dict[str, float | None] = {name: None for name in SIGNALS}
-    if fatigue_per_km is None or fatigue_per_km.empty:
-        return out
-    frame = fatigue_per_km
-    if "glycogen_margin_km" in frame:
-        margin = frame["glycogen_margin_km"].astype("float64")
-        frame = frame.assign(glycogen_below_zero=(margin < 0).astype(float).where(margin.notna()))
-    for name, (column, level, _) in SIGNALS.items():
-        if column not in frame or frame[column].isna().all():
-            continue
-        onset = fatigue_onset_km(frame[column], threshold=level, min_km=ONSET_MIN_KM)
-        out[name] = float(onset) if np.isfinite(onset) else None
-    return out
+from finishline.definitions import FMF_PACE_RATIO, Race
+from finishline.fatigue.composite import ONSET_MIN_KM, ONSET_THRESHOLD, SIGNALS
+from finishline.fatigue.state import FatigueState
+from finishline.metrics.final_mile import FinalMile
+from finishline.results import RiskTimeline
 
 
 def _pct(p: float) -> str:
@@ -91,40 +39,34 @@ def _km(value: float) -> str:
     return f"{value:.0f} km"
 
 
-def final_mile_sentence(final_mile: Mapping[str, Any]) -> str:
+def final_mile_sentence(final_mile: FinalMile) -> str:
     """What happened in the final mile, in one sentence (numbers from ``final_mile``)."""
-    ratio = final_mile.get("pace_ratio")
-    walk = float(final_mile.get("walk_s") or 0.0)
-    stop = float(final_mile.get("stop_s") or 0.0)
-    failed = bool(final_mile.get("failed"))
-    reference = (
-        "your first-half pace"
-        if final_mile.get("reference") == "first_half"
-        else "your 5-20 km pace"
-    )
+    ratio = final_mile.pace_ratio
+    reference = f"your {final_mile.reference} pace"
     pauses = []
-    if walk > 0:
-        pauses.append(f"{walk:.0f} s walking")
-    if stop > 0:
-        pauses.append(f"{stop:.0f} s stopped")
+    if final_mile.walk_s > 0:
+        pauses.append(f"{final_mile.walk_s:.0f} s walking")
+    if final_mile.stop_s > 0:
+        pauses.append(f"{final_mile.stop_s:.0f} s stopped")
     pause_text = " and ".join(pauses)
-    if ratio is None or not np.isfinite(ratio):
+    if not np.isfinite(ratio):
         text = "No final-mile pace verdict: the run is too short for a reference pace"
-        if failed:
+        if final_mile.failed:
             return f"{text}; the final mile counts as failed for {pause_text} in it."
         return text + "."
-    pct = 100.0 * (ratio - 1.0)
+    pct = final_mile.slowdown_pct
     how = f"{abs(pct):.0f} % {'slower' if pct >= 0 else 'faster'} than {reference}"
-    if failed and ratio >= 1.25 - 1e-9:
+    outcome = final_mile.outcome
+    if outcome == "failed" and ratio >= FMF_PACE_RATIO - 1e-9:
         extra = f", with {pause_text}" if pause_text else ""
         return f"Final mile failed: it was {how}{extra}."
-    if failed:
+    if outcome == "failed":
         return (
             f"Final mile failed on walking/stopping: {pause_text} in the last mile "
             f"(at least 60 s counts as failure), although its pace was {how}."
         )
     extra = f" ({pause_text}, under the 60 s failure line)" if pause_text else ""
-    if ratio >= 1.15 - 1e-9:
+    if outcome == "slowed":
         return f"Final mile slowed: {how}, short of the 25 % failure line{extra}."
     return f"Final mile held: {how}{extra}."
 
@@ -153,56 +95,36 @@ def fatigue_sentences(
     return " ".join(parts)
 
 
-def risk_sentence(risk: pd.DataFrame | None) -> str:
-    """The risk at 30 and 35 km with its band and the chip-split number alone."""
-    if risk is None or risk.empty:
-        return "No final-mile risk: the run does not reach 5 km."
+def risk_sentence(risk: RiskTimeline) -> str:
+    """The risk at the race's verdict checkpoints with its band and the split-time number."""
+    race = risk.race
+    if risk.empty:
+        note = risk.notes[-1] if risk.notes else "the run gives no point to judge it at"
+        return f"No final-mile risk: {note}."
     pieces = []
-    for km in VERDICT_KM:
-        row = risk.loc[risk["km"] == km]
-        if row.empty:
+    for km in race.verdict_km:
+        row = risk.at(km)
+        if row is None:
             continue
-        r = row.iloc[0]
-        text = f"{_pct(r['p_fail'])} (band {_pct(r['p_lo'])} to {_pct(r['p_hi'])}"
-        if _pct(r["p_fail"]) != _pct(r["p_splits"]):
-            text += f"; splits alone {_pct(r['p_splits'])}"
+        text = f"{_pct(row['p_fail'])} (band {_pct(row['p_lo'])} to {_pct(row['p_hi'])}"
+        if _pct(row["p_fail"]) != _pct(row["p_splits"]):
+            text += f"; splits alone {_pct(row['p_splits'])}"
         pieces.append((km, text + ")"))
     if not pieces:
-        last = int(risk["km"].iloc[-1])
-        p = risk["p_fail"].iloc[-1]
-        return (
-            f"The run ended before 30 km; at {last} km the chance of falling apart in the last "
-            f"mile of a marathon was {_pct(p)}."
-        )
+        last = int(risk.table["km"].iloc[-1])
+        p = float(risk.table["p_fail"].iloc[-1])
+        pieces.append((last, _pct(p)))
     first_km, first = pieces[0]
     text = f"At {first_km} km the chance of falling apart in the last mile was {first}"
     for km, more in pieces[1:]:
         text += f"; at {km} km {more}"
-    notes = risk.attrs.get("notes", [])
-    if any(note.startswith("not a marathon") for note in notes):
-        text += " (marathon model; this run is not a marathon)"
+    if risk.calibration.startswith("transferred"):
+        text += f" ({risk.calibration})"
     return text + "."
 
 
-def race_verdict(
-    final_mile: Mapping[str, Any],
-    risk: pd.DataFrame | None = None,
-    *,
-    fatigue_onset_km: float | None = None,
-    signal_onsets_km: Mapping[str, float | None] | None = None,
-) -> str:
-    """The verdict: final mile, fatigue onset, order of signals, risk at 30 and 35 km.
-
-    Parameters
-    ----------
-    final_mile
-        :func:`finishline.metrics.final_mile.final_mile` facts.
-    risk
-        :func:`finishline.risk.watch.watch_risk` timeline.
-    fatigue_onset_km
-        Composite fatigue onset (km), NaN/None when none.
-    signal_onsets_km
-        :func:`signal_onsets` output.
+def race_verdict(final_mile: FinalMile, fatigue: FatigueState, risk: RiskTimeline) -> str:
+    """The verdict: final mile, fatigue onset, order of signals, risk at the checkpoints.
 
     Returns
     -------
@@ -210,6 +132,11 @@ def race_verdict(
         A few sentences; every number in them is one of the inputs, rounded.
     """
     parts = [final_mile_sentence(final_mile)]
-    parts.append(fatigue_sentences(fatigue_onset_km, signal_onsets_km or {}))
+    parts.append(fatigue_sentences(fatigue.onset_km, fatigue.signal_onsets_km))
     parts.append(risk_sentence(risk))
     return " ".join(parts)
+
+
+def race_heading(race: Race) -> str:
+    """What the run was, for titles: "Marathon", "Half marathon", "23.8 km run"."""
+    return race.label[:1].upper() + race.label[1:]

@@ -44,13 +44,13 @@ def test_marathon_report_draws_offline(name: str, browser, tmp_path: Path) -> No
 
     summary = analysis.summary
     distance = page.locator("#fl-distance")
-    assert float(distance.get_attribute("data-value")) == pytest.approx(summary["distance_m"])
-    assert distance.inner_text() == f"{summary['distance_m'] / 1000:.2f} km"
+    assert float(distance.get_attribute("data-value")) == pytest.approx(summary.distance_m)
+    assert distance.inner_text() == f"{summary.distance_m / 1000:.2f} km"
     elapsed = page.locator("#fl-elapsed")
-    assert float(elapsed.get_attribute("data-value")) == pytest.approx(summary["elapsed_s"])
-    assert elapsed.inner_text() == format_duration(summary["elapsed_s"])
+    assert float(elapsed.get_attribute("data-value")) == pytest.approx(summary.elapsed_s)
+    assert elapsed.inner_text() == format_duration(summary.elapsed_s)
     hr = page.locator("#fl-avg-hr").inner_text()
-    assert hr == f"{summary['avg_hr_bpm']:.0f} bpm"
+    assert hr == f"{summary.avg_hr_bpm:.0f} bpm"
     assert page.locator("#fl-verdict").inner_text().strip()
     rows = page.locator("#fl-splits tbody tr").count()
     assert rows == len(analysis.splits_km)

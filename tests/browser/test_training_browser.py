@@ -22,7 +22,7 @@ from finishline.viz.theme import format_duration
 
 FIGURES = {"load", "weekly", "critical_speed", "predictions"}
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.real]
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
-from metrics.synthetic import make_run
+from corpus import SAMPLE_RUNS
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from synthetic import make_run, real_track
 
 from finishline.clean import clean
-from finishline.metrics.efforts import best_efforts, fastest_effort, speed_curve
+from finishline.definitions import VEHICLE_SPEED_MPS
+from finishline.metrics.efforts import (
+    VEHICLE_WINDOW_S,
+    best_efforts,
+    best_efforts_and_speed_curve,
+    effort_series,
+    fastest_effort,
+    fastest_efforts,
+    speed_curve,
+    vehicle_mask,
+)
 from finishline.metrics.gap import STRAVA_POINTS, gap_factor, minetti_factor
 from finishline.metrics.splits import METRE_PER_MILE, splits
 
@@ -116,5 +130,92 @@ def test_speed_curve_times_grow_and_efforts_named():
     # a best effort is never slower than the whole run's average
     assert (curve["speed_mps"] >= track["distance_m"].iloc[-1] / track["elapsed_s"].iloc[-1]).all()
     best = best_efforts(track)
-    assert best["effort"].tolist() == ["400m", "1km", "1mile", "5km", "10km", "half"]
+    assert best["effort"].tolist() == ["400m", "1k", "mile", "3k", "5k", "10k", "half"]
     assert (best["time_s"].diff().dropna() > 0).all()
+
+
+def exhaustive_effort(d: np.ndarray, t: np.ndarray, target: float) -> tuple[float, float, float]:
+    """The definition, start by start: where ``d[i] + target`` is first reached, interpolated,
+    and the earliest shortest duration (the test oracle of the blockwise search)."""
+    if d.size < 2 or d[-1] - d[0] < target:
+        return (np.nan, np.nan, np.nan)
+    goal = d + target
+    right = np.searchsorted(d, goal, side="left")
+    starts = np.flatnonzero(right < d.size)
+    right = right[starts]
+    left = right - 1
+    span = d[right] - d[left]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(span > 0, (goal[starts] - d[left]) / span, 1.0)
+    duration = t[left] + frac * (t[right] - t[left]) - t[starts]
+    best = int(np.argmin(duration))
+    return float(duration[best]), float(t[starts[best]]), float(d[starts[best]])
+
+
+@st.composite
+def runs(draw):
+    """Non-decreasing distance (standstills, strides, long jumps) and time (1 s, pauses,
+    repeated stamps, or the effort series' plain count), and targets inside and beyond."""
+    n = draw(st.integers(2, 1500))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    steps = rng.choice([0.0, 0.4, 1.0, 2.5, 3.0, 3.3, 4.1, 12.0], n) * rng.uniform(0.8, 1.2, n)
+    d = np.cumsum(steps) - steps[0]
+    if draw(st.booleans()):
+        t = np.arange(n, dtype=float)
+    else:
+        t = np.cumsum(rng.choice([1.0, 1.0, 1.0, 0.0, 2.0, 45.0], n))
+    total = max(float(d[-1]), 1.0)
+    targets = np.r_[rng.uniform(0.05, 1.2 * total, 12), rng.uniform(0.01, 5.0, 3)]
+    return d, t, targets
+
+
+@settings(max_examples=150)
+@given(runs())
+def test_blockwise_search_equals_the_exhaustive_one(run):
+    d, t, targets = run
+    duration, start_s, start_m = fastest_efforts(d, t, targets)
+    for k, target in enumerate(targets):
+        expected = exhaustive_effort(d, t, target)
+        np.testing.assert_array_equal([duration[k], start_s[k], start_m[k]], expected)
+        np.testing.assert_array_equal(fastest_effort(d, t, target), expected)
+
+
+@pytest.mark.parametrize("name", ["PolarMarathon.fit", "TwinCitiesMarathon2014.tcx"])
+def test_speed_curve_of_a_marathon_equals_the_exhaustive_search(name):
+    track = real_track(SAMPLE_RUNS / name)
+    d, t = effort_series(track)
+    curve = speed_curve(track)
+    assert len(curve) == 40
+    for row in curve.itertuples():
+        duration, start_s, start_m = exhaustive_effort(d, t, row.distance_m)
+        assert (row.time_s, row.start_s, row.start_m) == (duration, start_s, start_m)
+        assert row.speed_mps == row.distance_m / duration
+    best = best_efforts(track)
+    assert best["effort"].tolist() == ["400m", "1k", "mile", "3k", "5k", "10k", "half", "marathon"]
+    for row in best.itertuples():
+        assert row.time_s == exhaustive_effort(d, t, row.distance_m)[0]
+
+
+SPEEDS = st.sampled_from([np.nan, 0.0, 3.0, 6.4, 6.5, 6.6, 6.55, 8.0, 20.0])
+
+
+@settings(max_examples=200)
+@given(st.lists(SPEEDS, min_size=0, max_size=300), st.integers(1, 40))
+def test_vehicle_mask_is_the_rolling_median_rule(pattern, repeat):
+    # runs of equal values, so that windows with exactly half above the threshold occur
+    speed = np.repeat(np.asarray(pattern, dtype=float), repeat)
+    minute = pd.Series(speed).rolling(VEHICLE_WINDOW_S, center=True, min_periods=10)
+    expected = (minute.median() > VEHICLE_SPEED_MPS).to_numpy()
+    np.testing.assert_array_equal(vehicle_mask(speed), expected)
+
+
+@pytest.mark.parametrize("source", ["PolarMarathon.fit", "Slow10k.gpx", "short"])
+def test_best_efforts_and_speed_curve_together_are_the_two_calls(source):
+    if source == "short":  # 180 m: no speed curve, no standard effort
+        track = clean(make_run(np.full(60, 3.0)))
+    else:
+        track = real_track(SAMPLE_RUNS / source)
+    best, curve = best_efforts_and_speed_curve(track)
+    pd.testing.assert_frame_equal(best, best_efforts(track), check_exact=True)
+    pd.testing.assert_frame_equal(curve, speed_curve(track), check_exact=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from metrics.synthetic import make_run
+from synthetic import make_run
 
 from finishline.clean import clean
 from finishline.metrics.decoupling import decoupling, efficiency_factor
@@ -97,29 +97,36 @@ def _race(final_speed: float, walk_s: int = 0) -> dict:
 
 def test_even_race_holds():
     fm = _race(3.0)
-    assert fm["pace_ratio"] == pytest.approx(1.0, abs=0.01)
-    assert fm["gap_pace_ratio"] == pytest.approx(1.0, abs=0.01)
-    assert not fm["failed"] and fm["severity"] == "none" and fm["reference"] == "5-20km"
+    assert fm.pace_ratio == pytest.approx(1.0, abs=0.01)
+    assert fm.gap_pace_ratio == pytest.approx(1.0, abs=0.01)
+    assert not fm.failed and fm.severity == "none" and fm.reference == "5-13.3 km"
+    assert fm.outcome == "held"
 
 
 def test_slow_final_mile_fails_with_severity():
     fm = _race(2.25)  # pace ratio 3 / 2.25 = 1.333
-    assert fm["pace_ratio"] == pytest.approx(3.0 / 2.25, rel=0.01)
-    assert fm["failed"] and fm["severity"] == "failure"
-    assert not fm["walked"]
+    assert fm.pace_ratio == pytest.approx(3.0 / 2.25, rel=0.01)
+    assert fm.failed and fm.severity == "failure" and fm.outcome == "failed"
+    assert not fm.walked
 
 
 def test_walk_in_final_mile_fails_even_at_modest_slowdown():
     fm = _race(3.0, walk_s=80)
-    assert fm["pace_ratio"] < 1.25
-    assert fm["walked"] and fm["walk_s"] == pytest.approx(80, abs=6)
-    assert fm["failed"]
+    assert fm.pace_ratio < 1.25
+    assert fm.walked and fm.walk_s == pytest.approx(80, abs=6)
+    assert fm.failed
 
 
-def test_short_run_uses_first_half_reference():
-    fm = final_mile(clean(make_run(np.full(4000, 3.0))))
-    assert fm["reference"] == "first_half"
-    assert fm["pace_ratio"] == pytest.approx(1.0, abs=0.01)
+def test_short_run_uses_the_race_scaled_reference():
+    fm = final_mile(clean(make_run(np.full(4000, 3.0))))  # a 12 km run
+    assert fm.reference == "2.4-6 km"  # 20 % to 50 % of the race (definitions)
+    assert fm.pace_ratio == pytest.approx(1.0, abs=0.01)
+
+
+def test_standing_after_the_finish_is_not_in_the_final_mile():
+    speed = np.r_[np.full(4000, 3.0), np.zeros(90)]  # 90 s standing before the watch stops
+    fm = final_mile(clean(make_run(speed)))
+    assert fm.stop_s == 0.0 and not fm.failed
 
 
 def test_severity_grades():

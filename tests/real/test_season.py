@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from corpus import CORPUS, require_shared
 
+from finishline.athlete import Athlete
 from finishline.cli import main
 from finishline.training.batch import SKIP_REASONS, read_many
-from finishline.training.season import AthleteConfig, analyze_season
+from finishline.training.season import analyze_season
 
 
 @pytest.fixture(scope="module")
@@ -68,5 +69,5 @@ def test_whole_corpus_accounted(tmp_path: Path) -> None:
     assert batch.skipped["reason"].isin(SKIP_REASONS).all()
     assert (batch.skipped["detail"].str.len() > 0).all()
     assert (batch.activities["sport"] == "running").all()
-    season = analyze_season(batch, AthleteConfig())
-    assert len(season["activities"]) == len(batch.activities)
+    season = analyze_season(batch, Athlete())
+    assert len(season.activities) == len(batch.activities)

@@ -95,7 +95,7 @@ def test_gpx_runner_row(squad_run: tuple[Path, Path, dict]) -> None:
     assert row["risk_pace"] == "goal" and row["risk_time_s"] == GOAL_S
     assert 0.0 <= row["p_fail_lo"] <= row["p_fail"] <= row["p_fail_hi"] <= 1.0
     assert row["over_ambition"] == pytest.approx(mid / GOAL_S)
-    assert season["athlete"]["hr_rest_bpm"] == 50
+    assert season["athlete"]["rest_hr_bpm"] == {"value": 50, "source": "config"}
     last_load = season["load"][-1]
     assert row["ctl"] == pytest.approx(last_load["ctl"])
     assert row["tsb"] == pytest.approx(last_load["tsb"])

@@ -3,7 +3,8 @@
 One module per model, each a set of pure functions on the 1 Hz track; :func:`fatigue_state`
 composes them::
 
-    per_second, per_km, onset_km = fatigue_state(track, hr_max_bpm=190, hr_rest_bpm=48)
+    state = fatigue_state(track, Athlete.given(max_hr_bpm=190, rest_hr_bpm=48))
+    state.per_km, state.onset_km
 
 References
 ----------
@@ -12,8 +13,13 @@ References
 """
 
 from finishline.fatigue.cardiac import decoupling, km_decoupling, reference_efficiency
-from finishline.fatigue.composite import component_scores, fatigue_index, fatigue_onset_km
-from finishline.fatigue.dprime import d_prime_balance, d_prime_state, estimate_critical_speed
+from finishline.fatigue.composite import (
+    component_scores,
+    fatigue_index,
+    fatigue_onset_km,
+    signal_onsets,
+)
+from finishline.fatigue.dprime import d_prime_balance, d_prime_state
 from finishline.fatigue.gait import fit_speed_model, gait_residuals, speed_corrected_residual
 from finishline.fatigue.glycogen import (
     carbohydrate_fraction,
@@ -22,17 +28,19 @@ from finishline.fatigue.glycogen import (
     glycogen_store_kcal,
     intensity_from_heart_rate,
 )
-from finishline.fatigue.pace_fade import fade_slope, km_splits, pace_ratio, reference_speed_mps
-from finishline.fatigue.state import fatigue_state
+from finishline.fatigue.pace_fade import fade_slope, pace_ratio, reference_speed_mps
+from finishline.fatigue.state import FatigueState, assumed_components, fatigue_state
 
 __all__ = [
+    "FatigueState",
+    "assumed_components",
+    "signal_onsets",
     "carbohydrate_fraction",
     "component_scores",
     "d_prime_balance",
     "d_prime_state",
     "decoupling",
     "distance_to_wall_km",
-    "estimate_critical_speed",
     "fade_slope",
     "fatigue_index",
     "fatigue_onset_km",
@@ -43,7 +51,6 @@ __all__ = [
     "glycogen_store_kcal",
     "intensity_from_heart_rate",
     "km_decoupling",
-    "km_splits",
     "pace_ratio",
     "reference_efficiency",
     "reference_speed_mps",

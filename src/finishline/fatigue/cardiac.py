@@ -18,29 +18,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from finishline.fatigue.pace_fade import effort_speed, moving_seconds
 from finishline.fatigue.reference import (
     REFERENCE_END_M,
     REFERENCE_START_M,
-    km_index,
-    reference_window,
-    track_column,
+    KmGroups,
+    TrackArrays,
 )
+from finishline.metrics.decoupling import cumulative_pa_hr
 
 #: Trailing window (s) of the per-second efficiency factor.
 CARDIAC_WINDOW_S = 600.0
 
-#: Cumulative Pa:HR starts here (m): the first kilometres are dominated by HR kinetics.
-DECOUPLING_START_M = 5_000.0
 
-
-def _weights(track: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _weights(arrays: TrackArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Grade-adjusted metres, heart beats and moving seconds per sample, where both exist."""
-    speed = effort_speed(track)
-    hr = track_column(track, "heart_rate_bpm")
-    seconds = moving_seconds(track).where(speed.notna() & hr.notna() & (hr > 0), 0.0)
-    metres = (speed.fillna(0.0) * seconds).astype("float64")
-    beats = (hr.fillna(0.0) / 60.0 * seconds).astype("float64")
+    return arrays.derived("cardiac_weights", lambda: _compute_weights(arrays))
+
+
+def _compute_weights(arrays: TrackArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    speed = arrays.effort_speed
+    hr = arrays.column("heart_rate_bpm")
+    with np.errstate(invalid="ignore"):
+        both = ~np.isnan(speed) & ~np.isnan(hr) & (hr > 0)
+    seconds = np.where(both, arrays.moving_s, 0.0)
+    metres = np.where(np.isnan(speed), 0.0, speed) * seconds
+    beats = np.where(np.isnan(hr), 0.0, hr) / 60.0 * seconds
     return metres, beats, seconds
 
 
@@ -61,8 +63,13 @@ def reference_efficiency(
     ----------
     TrainingPeaks, "Aerobic Decoupling and Efficiency Factor"; science.md section 2.3.
     """
-    window = reference_window(track_column(track, "distance_m"), start_m, end_m)
-    metres, beats, _ = _weights(track)
+    return reference_efficiency_of(TrackArrays(track), start_m, end_m)
+
+
+def reference_efficiency_of(arrays: TrackArrays, start_m: float, end_m: float) -> float:
+    """:func:`reference_efficiency` on a track's arrays."""
+    window = arrays.reference_window(start_m, end_m)
+    metres, beats, _ = _weights(arrays)
     total_beats = float(beats[window].sum())
     if total_beats <= 0:
         return float("nan")
@@ -94,16 +101,23 @@ def decoupling(
     ----------
     TrainingPeaks, "Aerobic Decoupling and Efficiency Factor"; science.md section 2.3.
     """
-    ref = reference_efficiency(track) if reference_ef is None else reference_ef
-    metres, beats, seconds = _weights(track)
-    timed = isinstance(track.index, pd.DatetimeIndex)
-    window = f"{int(round(window_s))}s" if timed else max(int(round(window_s)), 1)
-    m = metres.rolling(window, min_periods=1).sum()
-    b = beats.rolling(window, min_periods=1).sum()
-    s = seconds.rolling(window, min_periods=1).sum()
+    arrays = TrackArrays(track)
+    if reference_ef is None:
+        reference_ef = reference_efficiency_of(arrays, REFERENCE_START_M, REFERENCE_END_M)
+    out = decoupling_of(arrays, reference_ef, window_s)
+    return pd.Series(out, index=track.index, name="decoupling")
+
+
+def decoupling_of(arrays: TrackArrays, reference_ef: float, window_s: float) -> np.ndarray:
+    """:func:`decoupling` on a track's arrays."""
+    metres, beats, seconds = _weights(arrays)
+    m = arrays.trailing_sum(metres, window_s)
+    b = arrays.trailing_sum(beats, window_s)
+    s = arrays.trailing_sum(seconds, window_s)
     # Less than a minute of valid heart rate in the window is too little to judge.
-    ef = (m / b).where((b > 0) & (s >= 60.0))
-    return (1.0 - ef / ref).rename("decoupling")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ef = np.where((b > 0) & (s >= 60.0), m / b, np.nan)
+        return 1.0 - ef / reference_ef
 
 
 def km_decoupling(track: pd.DataFrame, reference_ef: float | None = None) -> pd.DataFrame:
@@ -114,57 +128,42 @@ def km_decoupling(track: pd.DataFrame, reference_ef: float | None = None) -> pd.
     pandas.DataFrame
         Indexed by 1-based ``km``: ``heart_rate_bpm`` (time-weighted mean, 1/min),
         ``efficiency_m_per_beat`` (m/beat), ``decoupling`` (``1 - EF_km / EF_ref``) and
-        ``pa_hr_cumulative``: classic Pa:HR ``(EF1 - EF2) / EF1`` over the stretch from 5 km
-        to the end of the kilometre, split into halves of equal moving time (NaN before 6 km).
+        ``pa_hr_cumulative``: classic Pa:HR ``(EF1 - EF2) / EF1`` from the decoupling window's
+        start to the end of the kilometre (:func:`finishline.metrics.decoupling.
+        cumulative_pa_hr`, the race's decoupling curve; NaN for the first kilometre of it).
 
     References
     ----------
     TrainingPeaks, "Aerobic Decoupling and Efficiency Factor" (Pa:HR); science.md section 2.3
     ("in a race, compute it cumulatively from 5 km").
     """
-    distance = track_column(track, "distance_m")
-    ref = reference_efficiency(track) if reference_ef is None else reference_ef
-    metres, beats, seconds = _weights(track)
-    km = km_index(distance).to_numpy()
-    sums = (
-        pd.DataFrame(
-            {"metres": metres.to_numpy(), "beats": beats.to_numpy(), "seconds": seconds.to_numpy()}
-        )
-        .groupby(km)
-        .sum()
+    arrays = TrackArrays(track)
+    if reference_ef is None:
+        reference_ef = reference_efficiency_of(arrays, REFERENCE_START_M, REFERENCE_END_M)
+    present = np.unique(arrays.km)
+    groups = KmGroups(arrays.km, int(present.max()) if present.size else 0)
+    kms = present[present >= 1]
+    columns = km_decoupling_of(arrays, groups, reference_ef)
+    return pd.DataFrame(
+        {name: values[kms - 1] for name, values in columns.items()},
+        index=pd.Index(kms, name="km"),
     )
-    out = pd.DataFrame(index=pd.Index(sums.index, name="km"))
-    out["heart_rate_bpm"] = (sums["beats"] * 60.0 / sums["seconds"]).where(sums["seconds"] > 0)
-    out["efficiency_m_per_beat"] = (sums["metres"] / sums["beats"]).where(sums["beats"] > 0)
-    out["decoupling"] = 1.0 - out["efficiency_m_per_beat"] / ref
-    out["pa_hr_cumulative"] = _cumulative_pa_hr(distance, metres, beats, seconds, out.index)
-    return out
 
 
-def _cumulative_pa_hr(
-    distance: pd.Series,
-    metres: pd.Series,
-    beats: pd.Series,
-    seconds: pd.Series,
-    kms: pd.Index,
-) -> np.ndarray:
-    """Pa:HR from 5 km to each kilometre end, halves split at equal HR-valid moving time."""
-    after = (distance >= DECOUPLING_START_M).to_numpy()
-    cm = np.cumsum(np.where(after, metres.to_numpy(), 0.0))
-    cb = np.cumsum(np.where(after, beats.to_numpy(), 0.0))
-    ct = np.cumsum(np.where(after, seconds.to_numpy(), 0.0))
-    dist = distance.ffill().fillna(0.0).to_numpy()
-    ends = np.searchsorted(dist, kms.to_numpy(dtype="float64") * 1000.0, side="right") - 1
-    ends = np.clip(ends, 0, len(dist) - 1) if len(dist) else ends
-    if not len(dist):
-        return np.full(len(kms), np.nan)
-    t_end = ct[ends]
-    mids = np.clip(np.searchsorted(ct, t_end / 2.0, side="left"), 0, len(dist) - 1)
-    m1, b1 = cm[mids], cb[mids]
-    m2, b2 = cm[ends] - m1, cb[ends] - b1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ef1 = np.where(b1 > 0, m1 / b1, np.nan)
-        ef2 = np.where(b2 > 0, m2 / b2, np.nan)
-        pa_hr = (ef1 - ef2) / ef1
-    enough = kms.to_numpy(dtype="float64") * 1000.0 >= DECOUPLING_START_M + 1_000.0
-    return np.where(enough, pa_hr, np.nan)
+def km_decoupling_of(
+    arrays: TrackArrays, groups: KmGroups, reference_ef: float
+) -> dict[str, np.ndarray]:
+    """:func:`km_decoupling` on a track's arrays, one value per kilometre ``1..groups.n_km``."""
+    metres, beats, seconds = (groups.sum(x) for x in _weights(arrays))
+    kms = np.arange(1, groups.n_km + 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        heart_rate = np.where(seconds > 0, beats * 60.0 / seconds, np.nan)
+        efficiency = np.where(beats > 0, metres / beats, np.nan)
+    ends_m = kms.astype("float64") * 1000.0
+    pa_hr = cumulative_pa_hr(arrays.track, ends_m) if kms.size else np.array([])
+    return {
+        "heart_rate_bpm": heart_rate,
+        "efficiency_m_per_beat": efficiency,
+        "decoupling": 1.0 - efficiency / reference_ef,
+        "pa_hr_cumulative": np.where(groups.present, pa_hr, np.nan),
+    }

@@ -58,11 +58,14 @@ ONSET_MIN_KM = 3
 ONSET_AFTER_KM = 5.0
 
 
-def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
     """Column ``name`` as float64, or all-NaN when the frame lacks it."""
-    if name in frame.columns:
-        return pd.to_numeric(frame[name], errors="coerce").astype("float64")
-    return pd.Series(np.nan, index=frame.index, dtype="float64")
+    if name not in frame.columns:
+        return np.full(len(frame), np.nan)
+    column = frame[name]
+    if column.dtype.kind in "biuf":
+        return column.to_numpy(dtype="float64")
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
 def component_scores(frame: pd.DataFrame) -> pd.DataFrame:
@@ -86,18 +89,33 @@ def component_scores(frame: pd.DataFrame) -> pd.DataFrame:
     ----------
     See the module docstring (full scales and their sources).
     """
-    gait = pd.concat(
-        [_column(frame, "cadence_residual").abs(), _column(frame, "stride_residual").abs()],
-        axis=1,
-    ).max(axis=1, skipna=True)
+    return pd.DataFrame(
+        component_scores_of({name: _column(frame, name) for name in SCORED}), index=frame.index
+    )
+
+
+#: The columns :func:`component_scores` reads.
+SCORED = (
+    "pace_ratio",
+    "decoupling",
+    "cadence_residual",
+    "stride_residual",
+    "d_prime_spent",
+    "glycogen_used_fraction",
+)
+
+
+def component_scores_of(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """:func:`component_scores` on arrays (every name of :data:`SCORED`)."""
+    gait = np.fmax(np.abs(columns["cadence_residual"]), np.abs(columns["stride_residual"]))
     raw = {
-        "score_pace": (_column(frame, "pace_ratio") - 1.0) / PACE_FULL_SCALE,
-        "score_cardiac": _column(frame, "decoupling") / CARDIAC_FULL_SCALE,
+        "score_pace": (columns["pace_ratio"] - 1.0) / PACE_FULL_SCALE,
+        "score_cardiac": columns["decoupling"] / CARDIAC_FULL_SCALE,
         "score_gait": gait / GAIT_FULL_SCALE,
-        "score_d_prime": _column(frame, "d_prime_spent"),
-        "score_glycogen": _column(frame, "glycogen_used_fraction"),
+        "score_d_prime": columns["d_prime_spent"],
+        "score_glycogen": columns["glycogen_used_fraction"],
     }
-    return pd.DataFrame({k: v.clip(0.0, 1.0) for k, v in raw.items()}, index=frame.index)
+    return {name: np.clip(values, 0.0, 1.0) for name, values in raw.items()}
 
 
 def fatigue_index(scores: pd.DataFrame, weights: dict[str, float] | None = None) -> pd.Series:
@@ -120,16 +138,27 @@ def fatigue_index(scores: pd.DataFrame, weights: dict[str, float] | None = None)
     ----------
     See the module docstring.
     """
+    columns = {name: _column(scores, name) for name in scores.columns}
+    index = fatigue_index_of(columns, len(scores), weights)
+    return pd.Series(index, index=scores.index, name="fatigue_index")
+
+
+def fatigue_index_of(
+    scores: dict[str, np.ndarray], size: int, weights: dict[str, float] | None = None
+) -> np.ndarray:
+    """:func:`fatigue_index` on arrays (score name -> values, ``size`` rows)."""
     weights = WEIGHTS if weights is None else weights
-    num = pd.Series(0.0, index=scores.index)
-    den = pd.Series(0.0, index=scores.index)
-    for name, weight in weights.items():
-        if name not in scores.columns:
+    num = np.zeros(size)
+    den = np.zeros(size)
+    for name, weight in weights.items():  # five scores, each a whole-array step
+        if name not in scores:
             continue
         s = scores[name]
-        num = num + s.fillna(0.0) * weight
-        den = den + s.notna() * weight
-    return (num / den.where(den > 0)).rename("fatigue_index")
+        known = ~np.isnan(s)
+        num = num + np.where(known, s, 0.0) * weight
+        den = den + known * weight
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return num / np.where(den > 0, den, np.nan)
 
 
 def fatigue_onset_km(
@@ -165,12 +194,71 @@ def fatigue_onset_km(
     if index_per_km.empty:
         return float("nan")
     kms = index_per_km.index.to_numpy(dtype="float64")
-    above = (index_per_km >= threshold).to_numpy()
-    # run[i] = consecutive above-threshold kilometres starting at i (reverse cumulative count).
-    rev = above[::-1].astype("int64")
-    reset = np.cumsum(~above[::-1])
-    counts = pd.Series(rev).groupby(reset).cumsum().to_numpy()[::-1]
+    return _onset_km(kms, index_per_km.to_numpy(dtype="float64"), threshold, min_km, after_km)
+
+
+def _onset_km(
+    kms: np.ndarray, values: np.ndarray, threshold: float, min_km: int, after_km: float
+) -> float:
+    """:func:`fatigue_onset_km` on arrays (1-based kilometres and their values)."""
+    with np.errstate(invalid="ignore"):
+        above = values >= threshold
+    # run[i] = consecutive above-threshold kilometres starting at i: the distance to the next
+    # kilometre below the threshold (or past the end).
+    rows = np.arange(above.size)
+    next_below = np.minimum.accumulate(np.where(above, above.size, rows)[::-1])[::-1]
+    counts = next_below - rows
     qualifies = (counts >= min_km) & (kms - 1.0 >= after_km)
     if not qualifies.any():
         return float("nan")
     return float(kms[np.argmax(qualifies)] - 1.0)
+
+
+#: Signal -> (per-km column, level that counts as "set in", label in words).
+SIGNALS: dict[str, tuple[str, float, str]] = {
+    "pace_fade": ("score_pace", ONSET_THRESHOLD, "pace fade"),
+    "decoupling": (
+        "score_cardiac",
+        ONSET_THRESHOLD,
+        "cardiac drift (efficiency 4 % below your reference level)",
+    ),
+    "gait": ("score_gait", ONSET_THRESHOLD, "gait change"),
+    "glycogen": ("glycogen_below_zero", 0.5, "glycogen margin below zero"),
+}
+
+
+def signal_onsets(per_km: pd.DataFrame | None) -> dict[str, float | None]:
+    """Where each fatigue signal set in (km), by the composite index's sustained rule.
+
+    A signal sets in at the start of the first kilometre beginning at or after 5 km from which
+    it stays at or above its level for 3 consecutive kilometres: component score >= 0.4 for
+    pace fade (10 % slower than the reference), cardiac decoupling (4 %) and gait (2 %
+    speed-corrected change); glycogen margin below 0 km for the glycogen signal.
+
+    Parameters
+    ----------
+    per_km
+        Per-km frame of :func:`finishline.fatigue.fatigue_state`.
+
+    Returns
+    -------
+    dict
+        Signal name -> onset (km), or None when it never set in (or the data lack it).
+    """
+    out: dict[str, float | None] = {name: None for name in SIGNALS}
+    if per_km is None or per_km.empty:
+        return out
+    wanted = [column for column, _, _ in SIGNALS.values()] + ["glycogen_margin_km"]
+    columns = {name: _column(per_km, name) for name in wanted if name in per_km.columns}
+    if "glycogen_margin_km" in columns:
+        margin = columns["glycogen_margin_km"]
+        with np.errstate(invalid="ignore"):
+            below = (margin < 0).astype("float64")
+        columns["glycogen_below_zero"] = np.where(np.isnan(margin), np.nan, below)
+    kms = per_km.index.to_numpy(dtype="float64")
+    for name, (column, level, _) in SIGNALS.items():
+        if column not in columns or np.isnan(columns[column]).all():
+            continue
+        onset = _onset_km(kms, columns[column], level, ONSET_MIN_KM, ONSET_AFTER_KM)
+        out[name] = float(onset) if np.isfinite(onset) else None
+    return out

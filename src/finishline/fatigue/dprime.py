@@ -22,20 +22,11 @@ and the 3-min all-out test (D' ~ 120-200 m). science.md section 2.2.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
-from finishline.errors import EstimateWarning
-from finishline.fatigue.pace_fade import effort_speed, moving_seconds
-from finishline.fatigue.reference import step_seconds, track_column, trailing_mean
-
-#: Marathon speed as a fraction of CS when nothing else is known (Smyth & Muniz-Pumares 2020).
-MARATHON_FRACTION_OF_CS = 0.848
-
-#: Default D' (m): mid-range of the published 120-200 m (Kordi 2019; 3-min all-out test).
-DEFAULT_D_PRIME_M = 150.0
+from finishline.definitions import DEFAULT_D_PRIME_M
+from finishline.fatigue.reference import TrackArrays
 
 #: Trailing window (s) smoothing speed before D' accounting: 1-s GPS/footpod spikes would
 #: otherwise spend D' that no real surge spent; real surges last longer than this.
@@ -110,46 +101,6 @@ def d_prime_balance(
     return dp - deficit
 
 
-def estimate_critical_speed(track: pd.DataFrame, *, warn: bool = True) -> float:
-    """Estimate CS (m/s) from the race itself: average grade-adjusted speed / 0.848.
-
-    Marathons are run at 84.8 +/- 13.6 % of CS on average (Smyth & Muniz-Pumares 2020), so
-    this is a population estimate with roughly +/- 16 % spread, and it is circular for a
-    runner who faded (fading lowers the average). Prefer a CS from training history.
-
-    Parameters
-    ----------
-    track
-        1 Hz race track.
-    warn
-        Emit an :class:`~finishline.errors.EstimateWarning` saying CS was estimated.
-
-    Returns
-    -------
-    float
-        Estimated CS (m/s); NaN when the track has no moving speed.
-
-    References
-    ----------
-    Smyth B., Muniz-Pumares D. (2020) *Med Sci Sports Exerc* 52:2637; science.md section 2.2.
-    """
-    speed = effort_speed(track)
-    weight = moving_seconds(track).where(speed.notna(), 0.0)
-    total = float(weight.sum())
-    if total <= 0:
-        return float("nan")
-    mean_speed = float((speed.fillna(0.0) * weight).sum() / total)
-    cs = mean_speed / MARATHON_FRACTION_OF_CS
-    if warn:
-        warnings.warn(
-            f"critical speed estimated from the race as {cs:.2f} m/s "
-            f"(mean grade-adjusted speed / {MARATHON_FRACTION_OF_CS}); pass critical_speed_mps",
-            EstimateWarning,
-            stacklevel=2,
-        )
-    return cs
-
-
 def d_prime_state(
     track: pd.DataFrame,
     critical_speed_mps: float,
@@ -163,7 +114,7 @@ def d_prime_state(
     track
         1 Hz track (``gap_speed_mps`` or ``speed_mps``, ``elapsed_s``, ``moving``).
     critical_speed_mps
-        CS (m/s), e.g. from training history or :func:`estimate_critical_speed`.
+        CS (m/s), e.g. from training history (:mod:`finishline.training.critical_speed`).
     d_prime_m
         D' (m).
     smooth_s
@@ -180,30 +131,35 @@ def d_prime_state(
     ----------
     Skiba et al. (2015); Smyth & Muniz-Pumares (2020); science.md section 2.2.
     """
-    speed = effort_speed(track)
-    moving_s = moving_seconds(track)
-    moving = moving_s > 0
-    if smooth_s > 0:
-        speed = trailing_mean(speed, moving_s, smooth_s).where(speed.notna())
-    # While stopped the runner recovers at speed 0 for the whole pause.
-    held = speed.where(moving, 0.0).where(speed.notna() | ~moving)
-    elapsed = track_column(track, "elapsed_s")
-    if elapsed.notna().sum() > 1:
-        dt = elapsed.diff().fillna(0.0).clip(lower=0.0)
-    else:
-        dt = step_seconds(track)
+    columns = d_prime_state_of(TrackArrays(track), critical_speed_mps, d_prime_m, smooth_s)
+    return pd.DataFrame(columns, index=track.index)
+
+
+def d_prime_state_of(
+    arrays: TrackArrays,
+    critical_speed_mps: float,
+    d_prime_m: float = DEFAULT_D_PRIME_M,
+    smooth_s: float = SPEED_SMOOTH_S,
+) -> dict[str, np.ndarray]:
+    """:func:`d_prime_state` on a track's arrays."""
     if not np.isfinite(critical_speed_mps) or critical_speed_mps <= 0:
-        nan = np.full(len(track), np.nan)
-        return pd.DataFrame(
-            {"d_prime_balance_m": nan, "d_prime_spent": nan, "cs_fraction": nan},
-            index=track.index,
-        )
-    balance = d_prime_balance(held.to_numpy(), dt.to_numpy(), critical_speed_mps, d_prime_m)
-    return pd.DataFrame(
-        {
-            "d_prime_balance_m": balance,
-            "d_prime_spent": 1.0 - balance / d_prime_m,
-            "cs_fraction": (speed / critical_speed_mps).where(moving).to_numpy(),
-        },
-        index=track.index,
-    )
+        names = ("d_prime_balance_m", "d_prime_spent", "cs_fraction")
+        return {name: np.full(arrays.size, np.nan) for name in names}
+    speed = arrays.effort_speed
+    moving = arrays.moving_s > 0
+    if smooth_s > 0:
+        smooth = arrays.trailing_mean(speed, arrays.moving_s, smooth_s)
+        speed = np.where(np.isnan(speed), np.nan, smooth)
+    # While stopped the runner recovers at speed 0 for the whole pause.
+    held = np.where(moving, speed, 0.0)
+    elapsed = arrays.column("elapsed_s")
+    if np.count_nonzero(~np.isnan(elapsed)) > 1:
+        dt = np.clip(np.nan_to_num(np.diff(elapsed, prepend=np.nan), nan=0.0), 0.0, None)
+    else:
+        dt = arrays.step_s
+    balance = d_prime_balance(held, dt, critical_speed_mps, d_prime_m)
+    return {
+        "d_prime_balance_m": balance,
+        "d_prime_spent": 1.0 - balance / d_prime_m,
+        "cs_fraction": np.where(moving, speed / critical_speed_mps, np.nan),
+    }

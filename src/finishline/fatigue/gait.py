@@ -23,14 +23,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from finishline.fatigue.pace_fade import moving_seconds
-from finishline.fatigue.reference import (
-    REFERENCE_END_M,
-    REFERENCE_START_M,
-    reference_window,
-    track_column,
-    trailing_mean,
-)
+from finishline.fatigue.reference import REFERENCE_END_M, REFERENCE_START_M, TrackArrays
 
 #: Trailing window (s) of the per-second residuals.
 GAIT_WINDOW_S = 120.0
@@ -68,7 +61,11 @@ class SpeedModel(NamedTuple):
         return self.intercept + self.slope * speed_mps
 
 
-def fit_speed_model(speed_mps: pd.Series, values: pd.Series, mask: pd.Series) -> SpeedModel:
+def fit_speed_model(
+    speed_mps: np.ndarray | pd.Series,
+    values: np.ndarray | pd.Series,
+    mask: np.ndarray | pd.Series,
+) -> SpeedModel:
     """Least-squares fit of ``values`` on speed over the samples where ``mask`` holds.
 
     Parameters
@@ -90,9 +87,12 @@ def fit_speed_model(speed_mps: pd.Series, values: pd.Series, mask: pd.Series) ->
     ----------
     Zandbergen et al. (2023); science.md section 2.3.
     """
-    ok = (mask & speed_mps.notna() & values.notna() & (values > 0) & (speed_mps > 0)).to_numpy()
-    x = speed_mps.to_numpy()[ok]
-    y = values.to_numpy()[ok]
+    speed = np.asarray(speed_mps, dtype="float64")
+    y_all = np.asarray(values, dtype="float64")
+    with np.errstate(invalid="ignore"):
+        ok = np.asarray(mask, dtype=bool) & (y_all > 0) & (speed > 0)  # False where NaN
+    x = speed[ok]
+    y = y_all[ok]
     if x.size < MIN_SAMPLES:
         return SpeedModel(np.nan, np.nan, int(x.size), np.nan)
     if float(np.std(x)) < MIN_SPEED_SPREAD_MPS:
@@ -107,10 +107,18 @@ def fit_speed_model(speed_mps: pd.Series, values: pd.Series, mask: pd.Series) ->
 
 def stride_length(track: pd.DataFrame) -> pd.Series:
     """Step length (m): the track's ``stride_length_m``, else ``speed * 60 / cadence``."""
-    given = track_column(track, "stride_length_m")
-    cadence = track_column(track, "cadence_spm")
-    derived = track_column(track, "speed_mps") * 60.0 / cadence.where(cadence > 0)
-    return given.fillna(derived)
+    return pd.Series(
+        stride_length_of(TrackArrays(track)), index=track.index, name="stride_length_m"
+    )
+
+
+def stride_length_of(arrays: TrackArrays) -> np.ndarray:
+    """:func:`stride_length` on a track's arrays."""
+    given = arrays.column("stride_length_m")
+    cadence = arrays.column("cadence_spm")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        derived = arrays.column("speed_mps") * 60.0 / np.where(cadence > 0, cadence, np.nan)
+    return np.where(np.isnan(given), derived, given)
 
 
 def speed_corrected_residual(
@@ -143,18 +151,31 @@ def speed_corrected_residual(
     ----------
     Zandbergen et al. (2023); Hanley et al. (2020); science.md section 2.3.
     """
-    values = stride_length(track) if column == "stride_length_m" else track_column(track, column)
-    speed = track_column(track, "speed_mps")
-    moving = moving_seconds(track) > 0
-    window = reference_window(track_column(track, "distance_m"), start_m, end_m)
-    model = fit_speed_model(speed, values, window & moving)
-    expected = model.predict(speed)
-    residual = (values - expected) / expected.where(expected > 0)
-    residual = residual.where(moving & (values > 0))
-    return residual.rename(f"{column}_residual"), model
+    residual, model = speed_corrected_residual_of(TrackArrays(track), column, start_m, end_m)
+    return pd.Series(residual, index=track.index, name=f"{column}_residual"), model
 
 
-def gait_residuals(track: pd.DataFrame, window_s: float = GAIT_WINDOW_S) -> pd.DataFrame:
+def speed_corrected_residual_of(
+    arrays: TrackArrays, column: str, start_m: float, end_m: float
+) -> tuple[np.ndarray, SpeedModel]:
+    """:func:`speed_corrected_residual` on a track's arrays."""
+    values = stride_length_of(arrays) if column == "stride_length_m" else arrays.column(column)
+    speed = arrays.column("speed_mps")
+    moving = arrays.moving_s > 0
+    model = fit_speed_model(speed, values, arrays.reference_window(start_m, end_m) & moving)
+    expected = model.intercept + model.slope * speed
+    with np.errstate(invalid="ignore", divide="ignore"):
+        residual = (values - expected) / np.where(expected > 0, expected, np.nan)
+        return np.where(moving & (values > 0), residual, np.nan), model
+
+
+def gait_residuals(
+    track: pd.DataFrame,
+    window_s: float = GAIT_WINDOW_S,
+    *,
+    start_m: float = REFERENCE_START_M,
+    end_m: float = REFERENCE_END_M,
+) -> pd.DataFrame:
     """Smoothed speed-corrected cadence and stride-length residuals per second (fractions).
 
     Returns
@@ -168,13 +189,17 @@ def gait_residuals(track: pd.DataFrame, window_s: float = GAIT_WINDOW_S) -> pd.D
     ----------
     Zandbergen et al. (2023); science.md section 2.3.
     """
-    weights = moving_seconds(track)
-    cadence, _ = speed_corrected_residual(track, "cadence_spm")
-    stride, _ = speed_corrected_residual(track, "stride_length_m")
-    return pd.DataFrame(
-        {
-            "cadence_residual": trailing_mean(cadence, weights, window_s),
-            "stride_residual": trailing_mean(stride, weights, window_s),
-        },
-        index=track.index,
-    )
+    arrays = TrackArrays(track)
+    cadence, _ = speed_corrected_residual_of(arrays, "cadence_spm", start_m, end_m)
+    stride, _ = speed_corrected_residual_of(arrays, "stride_length_m", start_m, end_m)
+    return pd.DataFrame(gait_residuals_of(arrays, cadence, stride, window_s), index=track.index)
+
+
+def gait_residuals_of(
+    arrays: TrackArrays, cadence: np.ndarray, stride: np.ndarray, window_s: float
+) -> dict[str, np.ndarray]:
+    """Trailing means of raw residuals (:func:`gait_residuals` on a track's arrays)."""
+    return {
+        "cadence_residual": arrays.trailing_mean(cadence, arrays.moving_s, window_s),
+        "stride_residual": arrays.trailing_mean(stride, arrays.moving_s, window_s),
+    }

@@ -25,8 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from finishline.fatigue.pace_fade import effort_speed, moving_seconds
-from finishline.fatigue.reference import step_metres, track_column, trailing_mean
+from finishline.fatigue.reference import TrackArrays
 
 #: Energy cost of running (kcal per kg body mass per km).
 ENERGY_KCAL_PER_KG_KM = 1.0
@@ -183,60 +182,91 @@ def glycogen_margin(
     ----------
     Rapoport (2010) *PLoS Comput Biol* 6:e1000960; science.md sections 2.1 and 5.
     """
-    store = glycogen_store_kcal(body_mass_kg) if store_kcal is None else float(store_kcal)
-    u = _intensity(track, hr_max_bpm, hr_rest_bpm, vo2max_ml_kg_min)
-    distance = track_column(track, "distance_m")
-    race_m = float(distance.max()) if race_distance_m is None else float(race_distance_m)
-    moving = moving_seconds(track)
-    km_step = step_metres(track).where(moving > 0, 0.0) / 1000.0
-    burn_per_km = body_mass_kg * ENERGY_KCAL_PER_KG_KM * carbohydrate_fraction(u)
-    used = (burn_per_km.fillna(0.0) * km_step).cumsum()
-    intake_kcal_per_s = carb_intake_g_per_h * KCAL_PER_G_CHO / 3600.0
-    eaten = (moving * intake_kcal_per_s).cumsum()
-    left = store - used + eaten
-    u_now = trailing_mean(u, moving, INTENSITY_WINDOW_S)
-    speed_now = trailing_mean(effort_speed(track), moving, INTENSITY_WINDOW_S)
-    intake_per_km = intake_kcal_per_s * 1000.0 / speed_now.where(speed_now > 0)
-    net_per_km = body_mass_kg * ENERGY_KCAL_PER_KG_KM * carbohydrate_fraction(u_now)
-    net_per_km = net_per_km - intake_per_km.fillna(0.0)
-    # Not clipped at 0: past the wall the fuel distance is negative, so ``wall_at_km`` keeps
-    # pointing at where the store ran out instead of following the runner.
-    fuel_km = (left / net_per_km.where(net_per_km > 0)).where(net_per_km > 0, np.inf)
-    fuel_km = fuel_km.where(u_now.notna())
-    to_run_km = (race_m - distance.ffill().fillna(0.0)).clip(lower=0.0) / 1000.0
-    no_u = u.isna().all()
-    out = pd.DataFrame(
-        {
-            "intensity_u": u,
-            "cho_used_kcal": used,
-            "cho_left_kcal": left,
-            "fuel_distance_km": fuel_km,
-            "wall_at_km": distance.ffill().fillna(0.0) / 1000.0 + fuel_km,
-            "glycogen_margin_km": fuel_km - to_run_km,
-        },
-        index=track.index,
+    columns = glycogen_margin_of(
+        TrackArrays(track),
+        body_mass_kg=body_mass_kg,
+        hr_max_bpm=hr_max_bpm,
+        hr_rest_bpm=hr_rest_bpm,
+        store_kcal=store_kcal,
+        carb_intake_g_per_h=carb_intake_g_per_h,
+        race_distance_m=race_distance_m,
+        vo2max_ml_kg_min=vo2max_ml_kg_min,
     )
-    if no_u:
-        out.loc[:, out.columns != "intensity_u"] = np.nan
+    return pd.DataFrame(columns, index=track.index)
+
+
+def glycogen_margin_of(
+    arrays: TrackArrays,
+    *,
+    body_mass_kg: float = 70.0,
+    hr_max_bpm: float | None = None,
+    hr_rest_bpm: float | None = None,
+    store_kcal: float | None = None,
+    carb_intake_g_per_h: float = 0.0,
+    race_distance_m: float | None = None,
+    vo2max_ml_kg_min: float | None = None,
+) -> dict[str, np.ndarray]:
+    """:func:`glycogen_margin` on a track's arrays."""
+    store = glycogen_store_kcal(body_mass_kg) if store_kcal is None else float(store_kcal)
+    u = _intensity(arrays, hr_max_bpm, hr_rest_bpm, vo2max_ml_kg_min)
+    distance = arrays.column("distance_m")
+    if race_distance_m is not None:
+        race_m = float(race_distance_m)
+    else:
+        race_m = float(np.nanmax(distance)) if (~np.isnan(distance)).any() else float("nan")
+    moving = arrays.moving_s
+    km_step = np.where(moving > 0, arrays.step_m, 0.0) / 1000.0
+    burn_per_km = body_mass_kg * ENERGY_KCAL_PER_KG_KM * carbohydrate_fraction(u)
+    used = np.cumsum(np.where(np.isnan(burn_per_km), 0.0, burn_per_km) * km_step)
+    intake_kcal_per_s = carb_intake_g_per_h * KCAL_PER_G_CHO / 3600.0
+    eaten = np.cumsum(moving * intake_kcal_per_s)
+    left = store - used + eaten
+    u_now = arrays.trailing_mean(u, moving, INTENSITY_WINDOW_S)
+    speed_now = arrays.trailing_mean(arrays.effort_speed, moving, INTENSITY_WINDOW_S)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        intake_per_km = intake_kcal_per_s * 1000.0 / np.where(speed_now > 0, speed_now, np.nan)
+        net_per_km = body_mass_kg * ENERGY_KCAL_PER_KG_KM * carbohydrate_fraction(u_now)
+        net_per_km = net_per_km - np.where(np.isnan(intake_per_km), 0.0, intake_per_km)
+        # Not clipped at 0: past the wall the fuel distance is negative, so ``wall_at_km``
+        # keeps pointing at where the store ran out instead of following the runner.
+        fuel_km = np.where(
+            net_per_km > 0, left / np.where(net_per_km > 0, net_per_km, np.nan), np.inf
+        )
+    fuel_km = np.where(np.isnan(u_now), np.nan, fuel_km)
+    held_km = np.nan_to_num(arrays.distance_held, nan=0.0)
+    to_run_km = np.clip(race_m - held_km, 0.0, None) / 1000.0
+    out = {
+        "intensity_u": u,
+        "cho_used_kcal": used,
+        "cho_left_kcal": left,
+        "fuel_distance_km": fuel_km,
+        "wall_at_km": held_km / 1000.0 + fuel_km,
+        "glycogen_margin_km": fuel_km - to_run_km,
+    }
+    if np.isnan(u).all():
+        nan = np.full(arrays.size, np.nan)
+        out.update({name: nan for name in out if name != "intensity_u"})
     return out
 
 
 def _intensity(
-    track: pd.DataFrame,
+    arrays: TrackArrays,
     hr_max_bpm: float | None,
     hr_rest_bpm: float | None,
     vo2max_ml_kg_min: float | None,
-) -> pd.Series:
+) -> np.ndarray:
     """Relative intensity per sample: %HRR of smoothed HR, else speed-based, interpolated."""
-    hr = track_column(track, "heart_rate_bpm")
-    u = pd.Series(np.nan, index=track.index, dtype="float64")
-    if hr.notna().any() and hr_max_bpm is not None and hr_rest_bpm is not None:
-        smooth = trailing_mean(hr, pd.Series(1.0, index=track.index), HR_SMOOTH_S)
-        u = pd.Series(intensity_from_heart_rate(smooth, hr_max_bpm, hr_rest_bpm), index=track.index)
+    hr = arrays.column("heart_rate_bpm")
+    u = np.full(arrays.size, np.nan)
+    if (~np.isnan(hr)).any() and hr_max_bpm is not None and hr_rest_bpm is not None:
+        smooth = arrays.trailing_mean(hr, np.ones(arrays.size), HR_SMOOTH_S)
+        u = np.asarray(intensity_from_heart_rate(smooth, hr_max_bpm, hr_rest_bpm), dtype="float64")
     if vo2max_ml_kg_min is not None:
-        speed = effort_speed(track)
-        u = u.fillna(intensity_from_speed(speed, vo2max_ml_kg_min))
-    if u.notna().any():
+        by_speed = intensity_from_speed(arrays.effort_speed, vo2max_ml_kg_min)
+        u = np.where(np.isnan(u), by_speed, u)
+    known = ~np.isnan(u)
+    if known.any() and not known.all():
         # Short HR dropouts: carry the neighbouring intensity across rather than burn nothing.
-        u = u.interpolate(limit_direction="both")
-    return u.astype("float64")
+        rows = np.arange(u.size)
+        u = np.where(known, u, np.interp(rows, rows[known], u[known]))
+    return u

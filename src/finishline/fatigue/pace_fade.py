@@ -19,13 +19,7 @@ import pandas as pd
 from finishline.fatigue.reference import (
     REFERENCE_END_M,
     REFERENCE_START_M,
-    km_index,
-    moving_mask,
-    reference_window,
-    step_metres,
-    step_seconds,
-    track_column,
-    trailing_mean,
+    TrackArrays,
 )
 
 #: Trailing window (s) of the per-second pace ratio.
@@ -34,13 +28,12 @@ PACE_WINDOW_S = 300.0
 
 def effort_speed(track: pd.DataFrame) -> pd.Series:
     """Grade-adjusted speed (m/s) where known, else the plain smoothed speed (m/s)."""
-    gap = track_column(track, "gap_speed_mps")
-    return gap.fillna(track_column(track, "speed_mps"))
+    return pd.Series(TrackArrays(track).effort_speed, index=track.index, name="gap_speed_mps")
 
 
 def moving_seconds(track: pd.DataFrame) -> pd.Series:
     """Moving seconds attributed to each sample: the step duration where moving, else 0."""
-    return step_seconds(track).where(moving_mask(track), 0.0)
+    return pd.Series(TrackArrays(track).moving_s, index=track.index, name="elapsed_s")
 
 
 def reference_speed_mps(
@@ -68,13 +61,18 @@ def reference_speed_mps(
     ----------
     Smyth B. (2021) *PLOS ONE* 16:e0251513 (5-20 km reference pace).
     """
-    window = reference_window(track_column(track, "distance_m"), start_m, end_m)
-    speed = effort_speed(track)
-    weight = moving_seconds(track).where(window & speed.notna(), 0.0)
+    return reference_speed_of(TrackArrays(track), start_m, end_m)
+
+
+def reference_speed_of(arrays: TrackArrays, start_m: float, end_m: float) -> float:
+    """:func:`reference_speed_mps` on a track's arrays."""
+    speed = arrays.effort_speed
+    known = ~np.isnan(speed)
+    weight = np.where(arrays.reference_window(start_m, end_m) & known, arrays.moving_s, 0.0)
     total = float(weight.sum())
     if total <= 0:
         return float("nan")
-    return float((speed.fillna(0.0) * weight).sum() / total)
+    return float((np.where(known, speed, 0.0) * weight).sum() / total)
 
 
 def pace_ratio(
@@ -102,65 +100,18 @@ def pace_ratio(
     ----------
     Smyth B. (2021) *PLOS ONE* 16:e0251513.
     """
-    ref = reference_speed_mps(track) if reference_mps is None else reference_mps
-    speed = trailing_mean(effort_speed(track), moving_seconds(track), window_s)
-    ratio = ref / speed.where(speed > 0)
-    return ratio.rename("pace_ratio")
+    arrays = TrackArrays(track)
+    if reference_mps is None:
+        reference_mps = reference_speed_of(arrays, REFERENCE_START_M, REFERENCE_END_M)
+    ratio = pace_ratio_of(arrays, reference_mps, window_s)
+    return pd.Series(ratio, index=track.index, name="pace_ratio")
 
 
-def km_splits(track: pd.DataFrame, reference_mps: float | None = None) -> pd.DataFrame:
-    """One row per kilometre started: length, moving time, speed and pace ratio.
-
-    Parameters
-    ----------
-    track
-        1 Hz track.
-    reference_mps
-        Reference speed (m/s); computed with :func:`reference_speed_mps` when ``None``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by 1-based ``km``, columns ``distance_end_m`` (m), ``km_length_m`` (m; the last
-        kilometre may be partial), ``moving_time_s`` (s), ``speed_mps`` (m/s, distance over
-        moving time), ``gap_speed_mps`` (m/s, grade-adjusted distance over moving time) and
-        ``pace_ratio`` (reference speed over the kilometre's grade-adjusted speed).
-
-    References
-    ----------
-    Smyth B. (2021) *PLOS ONE* 16:e0251513.
-    """
-    distance = track_column(track, "distance_m")
-    ref = reference_speed_mps(track) if reference_mps is None else reference_mps
-    if distance.isna().all():
-        return _empty_splits()
-    km = km_index(distance).to_numpy()
-    moving = moving_seconds(track)
-    metres = step_metres(track).where(moving > 0, 0.0)
-    effort = effort_speed(track)
-    gap_metres = (effort * moving).where(effort.notna(), np.nan)
-    grouped = pd.DataFrame(
-        {
-            "moving_time_s": moving.to_numpy(),
-            "metres": metres.to_numpy(),
-            "gap_metres": gap_metres.fillna(0.0).to_numpy(),
-            "gap_time_s": moving.where(effort.notna(), 0.0).to_numpy(),
-        }
-    ).groupby(km)
-    sums = grouped.sum()
-    total = float(distance.max())
-    n_km = int(np.ceil(total / 1000.0)) if total > 0 else 0
-    sums = sums.reindex(pd.RangeIndex(1, n_km + 1, name="km"), fill_value=0.0)
-    out = pd.DataFrame(index=sums.index)
-    out["distance_end_m"] = np.minimum(out.index.to_numpy() * 1000.0, total)
-    out["km_length_m"] = out["distance_end_m"] - (out.index.to_numpy() - 1) * 1000.0
-    out["moving_time_s"] = sums["moving_time_s"]
-    time = sums["moving_time_s"].where(sums["moving_time_s"] > 0)
-    out["speed_mps"] = sums["metres"] / time
-    gap_time = sums["gap_time_s"].where(sums["gap_time_s"] > 0)
-    out["gap_speed_mps"] = sums["gap_metres"] / gap_time
-    out["pace_ratio"] = ref / out["gap_speed_mps"].where(out["gap_speed_mps"] > 0)
-    return out
+def pace_ratio_of(arrays: TrackArrays, reference_mps: float, window_s: float) -> np.ndarray:
+    """:func:`pace_ratio` on a track's arrays."""
+    speed = arrays.trailing_mean(arrays.effort_speed, arrays.moving_s, window_s)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return reference_mps / np.where(speed > 0, speed, np.nan)
 
 
 def fade_slope(pace_ratio_per_km: pd.Series, span_km: int = 10) -> pd.Series:
@@ -173,25 +124,35 @@ def fade_slope(pace_ratio_per_km: pd.Series, span_km: int = 10) -> pd.Series:
     ----------
     science.md section 5 (the slope of r over the last 10 km as a state feature).
     """
-    r = pace_ratio_per_km.astype("float64")
-    x = pd.Series(r.index.to_numpy(dtype="float64"), index=r.index).where(r.notna())
-    roll = {"window": span_km, "min_periods": 3}
-    cov = (x * r).rolling(**roll).mean() - x.rolling(**roll).mean() * r.rolling(**roll).mean()
-    var = (x * x).rolling(**roll).mean() - x.rolling(**roll).mean() ** 2
-    return (cov / var.where(var > 0)).rename("pace_fade_slope_per_km")
-
-
-def _empty_splits() -> pd.DataFrame:
-    """The :func:`km_splits` frame with no rows (a track without distance)."""
-    cols = [
-        "distance_end_m",
-        "km_length_m",
-        "moving_time_s",
-        "speed_mps",
-        "gap_speed_mps",
-        "pace_ratio",
-    ]
-    return pd.DataFrame(
-        {c: pd.Series(dtype="float64") for c in cols},
-        index=pd.RangeIndex(0, name="km"),
+    slope = fade_slope_of(
+        pace_ratio_per_km.to_numpy(dtype="float64"),
+        pace_ratio_per_km.index.to_numpy(dtype="float64"),
+        span_km,
     )
+    return pd.Series(slope, index=pace_ratio_per_km.index, name="pace_fade_slope_per_km")
+
+
+def fade_slope_of(r: np.ndarray, kms: np.ndarray | None = None, span_km: int = 10) -> np.ndarray:
+    """:func:`fade_slope` on arrays: per-km ratios and their kilometres (1, 2, ... by default)."""
+    if kms is None:
+        kms = np.arange(1, r.size + 1, dtype="float64")
+    x = np.where(np.isnan(r), np.nan, kms)
+    valid = ~np.isnan(r)
+    counts = _trailing_window_sum(valid.astype("float64"), span_km)
+
+    def mean(values: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            total = _trailing_window_sum(np.where(valid, values, 0.0), span_km)
+            return np.where(counts >= 3, total / counts, np.nan)
+
+    mean_x = mean(x)
+    cov = mean(x * r) - mean_x * mean(r)
+    var = mean(x * x) - mean_x**2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return cov / np.where(var > 0, var, np.nan)
+
+
+def _trailing_window_sum(values: np.ndarray, span: int) -> np.ndarray:
+    """Sum over the last ``span`` rows (fewer at the start), each window summed exactly."""
+    padded = np.concatenate((np.zeros(max(span - 1, 0)), values))
+    return np.lib.stride_tricks.sliding_window_view(padded, max(span, 1)).sum(axis=1)

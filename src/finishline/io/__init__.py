@@ -19,8 +19,8 @@ def read(path: str | PathLike[str], engine: str = "auto") -> Activity:
     path
         The file. The format is sniffed from the content, not the extension.
     engine
-        FIT decoder: ``"auto"`` (the fast numpy decoder, falling back to the reference where it
-        cannot decode), ``"fast"`` or ``"fitparse"`` (the reference). Ignored for GPX/TCX.
+        FIT decoder: ``"auto"`` or ``"fast"`` (the numpy decoder, which reads a file as Garmin's
+        FIT SDK does) or ``"fitparse"``. Ignored for GPX/TCX.
 
     Raises
     ------

@@ -1,25 +1,26 @@
 """FIT bytes to an :class:`~finishline.activity.Activity`.
 
 Two engines decode FIT bytes into the same :class:`~finishline.io.fit_messages.FitMessages`
-table (the fast numpy decoder and the fitparse reference); :func:`activity_from_messages` turns
-either into an Activity with column operations only, so both engines share one conversion to
-units and one set of rules:
+table: the fast numpy decoder, which gives the values Garmin's FIT SDK gives, and fitparse;
+:func:`activity_from_messages` turns either into an Activity with column operations only, so
+both engines share one conversion to units and one set of rules:
 
-- positions: semicircles x 180 / 2**31 to degrees;
-- cadence: FIT running cadence counts strides per minute of one leg, so foot sports get
-  ``cadence_spm = 2 * (cadence + fractional_cadence)``; other sports keep the raw value in
-  ``cadence_rpm`` (revolutions or strokes per minute) and leave ``cadence_spm`` empty;
+- samples: units, cadence, developer fields and power as :mod:`finishline.io.fit_samples` says;
 - times: every FIT time is FIT-epoch based (see :mod:`finishline.io.fit_messages`); a file whose
   record times all count from device power-on is read on that time line with a
-  :class:`~finishline.errors.FinishlineWarning` saying the date is unknown;
-- every other record field (developer fields too) is kept as a float column named in snake case
-  with a unit suffix (``stance_time_ms``, ``form_power_w``), its unit in ``meta.units``.
+  :class:`~finishline.errors.FinishlineWarning` saying the date is unknown; records sharing a
+  timestamp are merged (first value of each channel), a few records days away from all others
+  are dropped;
+- a course file (a planned route) reads as a course (:mod:`finishline.io.fit_course`);
+- a file that cannot be read to its end keeps the records before the break, with
+  ``meta.truncated = True``, a :class:`~finishline.errors.TruncatedFileWarning` and a sentence
+  in ``meta.warnings`` saying where it stopped.
 """
 
 from __future__ import annotations
 
-import re
 import warnings
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -31,13 +32,13 @@ from finishline.errors import (
     NotAnActivityError,
     TruncatedFileWarning,
 )
-from finishline.geo import cumulative_distance_m
-from finishline.io.fit_messages import FIRST_ABSOLUTE_TIME, FitMessages, is_relative_time
+from finishline.io.fit_messages import FIRST_ABSOLUTE_TIME, FitMessages, FitStop
+from finishline.io.fit_samples import DEG_PER_SEMICIRCLE, extra_column_name, sample_columns
 from finishline.io.fit_tables import (
     NAT,
     MessageColumns,
+    Table,
     events_table,
-    foot_cadence,
     is_missing,
     laps_table,
     session_index,
@@ -47,60 +48,16 @@ from finishline.io.fit_tables import (
     utc_times,
 )
 
-__all__ = ["ENGINES", "activity_from_messages", "decode_fit", "read_fit"]
+__all__ = [
+    "DEG_PER_SEMICIRCLE",
+    "ENGINES",
+    "activity_from_messages",
+    "decode_fit",
+    "extra_column_name",
+    "read_fit",
+]
 
 ENGINES = ("auto", "fast", "fitparse")
-
-#: Degrees per semicircle: FIT stores angles as int32 where 2**31 semicircles = 180 degrees.
-DEG_PER_SEMICIRCLE = 180.0 / 2**31
-
-#: Mean Earth radius (m), IUGG R1.
-
-#: Record fields that imply running cadence when the sport is unknown (running dynamics).
-_RUNNING_DYNAMICS = ("vertical_oscillation", "stance_time", "step_length", "vertical_ratio")
-
-#: Record fields mapped onto declared sample columns (or consumed by that mapping).
-_MAPPED_RECORD_FIELDS = frozenset(
-    {
-        "_file",
-        "timestamp",
-        "position_lat",
-        "position_long",
-        "enhanced_speed",
-        "speed",
-        "enhanced_altitude",
-        "altitude",
-        "distance",
-        "heart_rate",
-        "cadence",
-        "fractional_cadence",
-        "power",
-        "temperature",
-    }
-)
-
-#: FIT (and common developer) unit strings -> (column suffix, unit recorded in meta.units).
-_UNITS = {
-    "m": ("m", "m"),
-    "meters": ("m", "m"),
-    "mm": ("mm", "mm"),
-    "cm": ("cm", "cm"),
-    "km": ("km", "km"),
-    "s": ("s", "s"),
-    "ms": ("ms", "ms"),
-    "m/s": ("mps", "m/s"),
-    "watts": ("w", "W"),
-    "w": ("w", "W"),
-    "bpm": ("bpm", "1/min"),
-    "rpm": ("rpm", "1/min"),
-    "percent": ("pct", "%"),
-    "%": ("pct", "%"),
-    "c": ("c", "degC"),
-    "kn/m": ("kn_per_m", "kN/m"),
-    "degrees": ("deg", "deg"),
-    "kcal": ("kcal", "kcal"),
-    "j": ("j", "J"),
-}
 
 
 def read_fit(data: bytes, source: str | None = None, engine: str = "auto") -> Activity:
@@ -113,8 +70,8 @@ def read_fit(data: bytes, source: str | None = None, engine: str = "auto") -> Ac
     source
         The file name, used in messages.
     engine
-        ``"fast"`` (numpy decoder), ``"fitparse"`` (reference) or ``"auto"`` (fast, falling back
-        to fitparse when the fast decoder is missing or cannot handle the file).
+        ``"fast"`` (the numpy decoder, Garmin's SDK rules), ``"fitparse"`` or ``"auto"`` (the
+        fast decoder).
 
     Raises
     ------
@@ -126,31 +83,29 @@ def read_fit(data: bytes, source: str | None = None, engine: str = "auto") -> Ac
     return activity_from_messages(decode_fit(data, source, engine), source)
 
 
-def decode_fit(data: bytes, source: str | None = None, engine: str = "auto") -> FitMessages:
-    """Decode FIT bytes into :class:`FitMessages` with the chosen engine (see :func:`read_fit`)."""
+def decode_fit(
+    data: bytes,
+    source: str | None = None,
+    engine: str = "auto",
+    messages: Iterable[str] | None = None,
+) -> FitMessages:
+    """Decode FIT bytes into :class:`FitMessages` with the chosen engine (see :func:`read_fit`).
+
+    ``messages`` (fast engine) names the messages to decode: by default those an activity
+    needs (:data:`finishline.io.fit_fast.ACTIVITY_MESSAGES`); ``"all"`` or a list for more.
+    The fitparse engine always decodes every message.
+    """
     if engine not in ENGINES:
         raise ValueError(f"unknown FIT engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if engine == "fitparse":
         from finishline.io import fit_fitparse
 
         return fit_fitparse.decode(data, source)
-    if engine == "fast":
-        from finishline.io import fit_fast
+    from finishline.io import fit_fast
 
+    if messages is None:
         return fit_fast.decode(data, source)
-    try:
-        from finishline.io import fit_fast
-    except ModuleNotFoundError as exc:
-        if exc.name != "finishline.io.fit_fast":
-            raise
-    else:
-        try:
-            return fit_fast.decode(data, source)
-        except NotImplementedError:
-            pass
-    from finishline.io import fit_fitparse
-
-    return fit_fitparse.decode(data, source)
+    return fit_fast.decode(data, source, None if messages == "all" else messages)
 
 
 def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Activity:
@@ -163,23 +118,33 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
     Raises
     ------
     NotAnActivityError
-        ``file_id.type`` says the file is not an activity (settings, workout, course, ...).
+        ``file_id.type`` says the file is neither an activity nor a course (settings,
+        workout, ...).
     EmptyActivityError
         The activity holds no record with a timestamp.
     """
     file_type = _file_type(msgs)
-    if file_type is not None and file_type != "activity":
-        what = "a course (planned route)" if file_type == "course" else f"a {file_type!r} file"
-        raise NotAnActivityError(f"FIT file is {what}, not a recorded activity", source)
+    if file_type is not None and file_type not in ("activity", "course"):
+        raise NotAnActivityError(
+            f"FIT file is a {file_type!r} file, not a recorded activity", source
+        )
 
     meta = ActivityMeta(source_path=source, format="fit", n_files=max(msgs.n_files, 1))
     meta.warnings.extend(msgs.warnings)
-    sessions = sessions_table(msgs.get("session"))
-    meta.sport, meta.sub_sport = _activity_sport(sessions, msgs.get("sport"))
-    meta.device = _device(msgs.get("file_id"), msgs.get("device_info"))
-    meta.utc_offset_s = _utc_offset_s(msgs.get("activity"))
+    records = MessageColumns(msgs.columns("record"))
+    if msgs.stop is not None:
+        meta.truncated = True
+        meta.warnings.append(stop_sentence(msgs.stop, records))
+    sessions = sessions_table(msgs.columns("session"))
+    meta.sport, meta.sub_sport = _activity_sport(sessions, msgs.columns("sport"))
+    meta.device = _device(msgs.columns("file_id"), msgs.columns("device_info"))
+    if file_type == "course":
+        from finishline.io.fit_course import course_from_messages
 
-    records = MessageColumns(msgs.get("record"))
+        _emit(meta.warnings, source)
+        return course_from_messages(msgs, meta, source)
+    meta.utc_offset_s = _utc_offset_s(msgs.columns("activity"))
+
     t_ns = records.ns("timestamp")
     has_time = t_ns != NAT
     n_untimed = int((~has_time).sum())
@@ -200,13 +165,12 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
 
     starts = session_starts_ns(sessions)
     if sessions is None or sessions.empty:
-        sample_sport = np.full(rows.size, meta.sport, dtype=object)
+        sports = np.array([meta.sport], dtype=object)
+        leg = np.zeros(rows.size, dtype=np.int64)
     else:
         sports = sessions["sport"].to_numpy(dtype=object)
-        sample_sport = sports[session_index(t_ns[rows], starts)]
-    dev_fields = _developer_field_names(msgs.get("field_description"))
-    units = msgs.units.get("record", {})
-    columns = _sample_columns(records, rows, sample_sport, units, dev_fields, meta)
+        leg = session_index(t_ns[rows], starts)
+    columns = sample_columns(msgs, records, rows, sports, leg, meta)
     columns["_file"] = records.num("_file")[rows]
     t, columns = _merge_same_time(t_ns[rows], columns)
     file_of = columns.pop("_file")
@@ -217,10 +181,25 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
         columns["distance_m"] = continue_distance_m(columns["distance_m"], segment)
     # nanosecond unit: make_activity derives elapsed_s from the index's integer value.
     samples = pd.DataFrame(columns, index=utc_times(t).rename("timestamp"))
-    laps = laps_table(msgs.get("lap"), sessions)
-    events = events_table(msgs.get("event"))
+    laps = laps_table(msgs.columns("lap"), sessions)
+    events = events_table(msgs.columns("event"))
     _emit(meta.warnings, source)
     return make_activity(samples, meta, laps=laps, sessions=sessions, events=events)
+
+
+def stop_sentence(stop: FitStop, records: MessageColumns) -> str:
+    """Where decoding stopped, for a runner: after which record, at what distance."""
+    distance = records.num("distance")
+    finite = distance[np.isfinite(distance)]
+    where = f"record {records.n:,}" if records.n else f"message {stop.n_messages:,}"
+    if finite.size:
+        where += f" ({finite[-1] / 1000:.1f} km)"
+    if stop.kind == "eof":
+        return f"the file ends early (truncated) after {where}: later records were not read"
+    return (
+        f"the file is damaged after {where}: later records were not read "
+        f"({stop.kind}: {stop.reason})"
+    )
 
 
 #: Warning for a file timed from device power-on (its record times are all relative).
@@ -260,13 +239,18 @@ def stray_times(times: pd.DatetimeIndex, gap_s: float = 86_400.0) -> np.ndarray:
     from all the others: corrupt timestamps, such as the last record before a decoding error."""
     if len(times) < 4:
         return np.zeros(len(times), dtype=bool)
-    order = np.argsort(times.asi8, kind="stable")
-    t = times.asi8[order]
+    t = times.asi8
+    ordered = bool((np.diff(t) >= 0).all())  # the usual case: no sort needed
+    order = None if ordered else np.argsort(t, kind="stable")
+    if order is not None:
+        t = t[order]
     block = np.concatenate(([0], np.cumsum(np.diff(t) > gap_s * 1e9)))
     size = np.bincount(block)
     if size.size == 1:
         return np.zeros(len(times), dtype=bool)
     stray_sorted = size[block] < 3
+    if order is None:
+        return stray_sorted
     out = np.zeros(len(times), dtype=bool)
     out[order] = stray_sorted
     return out
@@ -305,57 +289,63 @@ def continue_distance_m(distance_m: np.ndarray, segment: np.ndarray) -> np.ndarr
 
 def _emit(messages: list[str], source: str | None) -> None:
     for message in messages:
-        truncated = any(k in message for k in ("ends early", "truncat", "stopped", "end of file"))
+        truncated = any(k in message for k in ("ends early", "truncat", "damaged after"))
         category = TruncatedFileWarning if truncated else FinishlineWarning
         warnings.warn(f"{source}: {message}" if source else message, category, stacklevel=4)
 
 
 def _file_type(msgs: FitMessages) -> str | None:
-    file_id = msgs.get("file_id")
-    if "type" not in file_id.columns or file_id.empty:
+    file_id = MessageColumns(msgs.columns("file_id"))
+    if "type" not in file_id or file_id.n == 0:
         return None
-    value = file_id["type"].iloc[0]
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    value = file_id.objects("type")[0]
+    if is_missing(value):
         return None
     return text(value) or f"type {value}"
 
 
-def _utc_offset_s(activity: pd.DataFrame) -> int | None:
+def _utc_offset_s(activity: Table) -> int | None:
     """Local minus UTC time (s) from the activity message, rounded to 15 min."""
-    if activity.empty or not {"timestamp", "local_timestamp"} <= set(activity.columns):
+    cols = MessageColumns(activity)
+    if cols.n == 0 or "timestamp" not in cols or "local_timestamp" not in cols:
         return None
-    utc = pd.to_datetime(activity["timestamp"], utc=True, errors="coerce")
-    utc = utc.where(~is_relative_time(utc))  # power-on time: no offset to a local clock
-    local = pd.to_datetime(activity["local_timestamp"], utc=True, errors="coerce")
-    offset = ((local - utc).dt.total_seconds()).dropna()
-    if offset.empty:
+    utc = cols.ns("timestamp")
+    local = cols.ns("local_timestamp")
+    # a power-on time has no offset to a local clock
+    ok = (utc != NAT) & (local != NAT) & (utc >= FIRST_ABSOLUTE_TIME.value)
+    if not ok.any():
         return None
-    seconds = round(float(offset.iloc[0]) / 900.0) * 900
+    offset_s = (int(local[ok][0]) - int(utc[ok][0])) / 1e9
+    seconds = round(offset_s / 900.0) * 900
     return int(seconds) if abs(seconds) <= 14 * 3600 else None
 
 
-def _device(file_id: pd.DataFrame, device_info: pd.DataFrame) -> str | None:
-    for frame in (file_id, device_info):
-        if frame.empty or "manufacturer" not in frame.columns:
+def _device(file_id: Table, device_info: Table) -> str | None:
+    """Manufacturer and product of the file's creator."""
+    for table in (file_id, device_info):
+        cols = MessageColumns(table)
+        if cols.n == 0 or "manufacturer" not in cols:
             continue
-        if frame is device_info and "device_index" in frame.columns:
-            creator = frame[frame["device_index"].astype(str) == "creator"]
-            frame = creator if not creator.empty else frame
-        row = frame.iloc[0]
-        parts = [row.get("manufacturer")]
+        row = 0
+        if table is device_info and "device_index" in cols:
+            creator = np.flatnonzero(
+                np.array([str(v) == "creator" for v in cols.objects("device_index").tolist()])
+            )
+            row = int(creator[0]) if creator.size else 0
+        parts = [cols.objects("manufacturer")[row]]
         for key in ("garmin_product", "product_name", "product"):
-            value = row.get(key)
-            if value is not None and not (isinstance(value, float) and np.isnan(value)):
+            value = cols.objects(key)[row]
+            if not is_missing(value):
                 parts.append(value)
                 break
-        words = [str(p) for p in parts if p is not None and not pd.isna(p)]
+        words = [str(p) for p in parts if not is_missing(p)]
         if words:
             return " ".join(words)
     return None
 
 
 def _activity_sport(
-    sessions: pd.DataFrame | None, sport_msg: pd.DataFrame
+    sessions: pd.DataFrame | None, sport_msg: Table
 ) -> tuple[str | None, str | None]:
     """Sport and sub-sport of the whole activity: one sport, ``multisport`` or ``None``."""
     if sessions is not None and not sessions.empty:
@@ -370,106 +360,12 @@ def _activity_sport(
                 if sport == distinct[0] and not is_missing(sub)
             ]
             return distinct[0], (subs[0] if subs else None)
-    if not sport_msg.empty and "sport" in sport_msg.columns:
-        sport = normalize_sport(text(sport_msg["sport"].iloc[0]))
-        sub = text(sport_msg["sub_sport"].iloc[0]) if "sub_sport" in sport_msg.columns else None
+    cols = MessageColumns(sport_msg)
+    if cols.n and "sport" in cols:
+        sport = normalize_sport(text(cols.objects("sport")[0]))
+        sub = text(cols.objects("sub_sport")[0]) if "sub_sport" in cols else None
         return sport, (None if sub == "generic" else sub)
     return None, None
-
-
-def _developer_field_names(field_description: pd.DataFrame) -> set[str]:
-    if field_description.empty or "field_name" not in field_description.columns:
-        return set()
-    return {str(v) for v in field_description["field_name"].dropna()}
-
-
-def _snake(name: str) -> str:
-    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name).strip())
-    return re.sub(r"[^0-9a-zA-Z]+", "_", name).strip("_").lower()
-
-
-def extra_column_name(field: str, unit: str | None) -> tuple[str, str | None]:
-    """Snake-case column name with a unit suffix, and the unit to record, for a FIT field.
-
-    ``("stance_time", "ms") -> ("stance_time_ms", "ms")``;
-    ``("Leg Spring Stiffness", "KN/m") -> ("leg_spring_stiffness_kn_per_m", "kN/m")``.
-    """
-    name = _snake(field) or "field"
-    if not unit or not str(unit).strip():
-        return name, None
-    key = str(unit).strip().lower()
-    suffix, recorded = _UNITS.get(key, (None, str(unit).strip()))
-    if suffix is None:
-        suffix = _snake(key.replace("/", " per "))
-    if not suffix:
-        return name, recorded
-    unit_word = _snake(key.replace("/", " per "))
-    tokens = name.split("_")
-    if name.endswith("_" + suffix) or name == suffix or unit_word in tokens:
-        return name, recorded  # the name already says its unit (stance_time_percent)
-    return f"{name}_{suffix}", recorded
-
-
-def _sample_columns(
-    records: MessageColumns,
-    rows: np.ndarray,
-    sport: np.ndarray,
-    units: dict[str, str],
-    dev_fields: set[str],
-    meta: ActivityMeta,
-) -> dict[str, np.ndarray]:
-    """Sample columns (float arrays) of the record ``rows``, in file order."""
-
-    def num(name: str) -> np.ndarray:
-        return records.num(name)[rows]
-
-    lat = num("position_lat") * DEG_PER_SEMICIRCLE
-    lon = num("position_long") * DEG_PER_SEMICIRCLE
-    bad = ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180))
-    lat[bad] = np.nan
-    lon[bad] = np.nan
-    hint = any(np.isfinite(num(f)).any() for f in _RUNNING_DYNAMICS if f in records)
-    foot = foot_cadence(sport, hint)
-    cadence = records.cadence("cadence", "fractional_cadence")[rows]
-    columns: dict[str, np.ndarray] = {
-        "distance_m": num("distance"),
-        "speed_mps": records.first("enhanced_speed", "speed")[rows],
-        "lat_deg": lat,
-        "lon_deg": lon,
-        "altitude_m": records.first("enhanced_altitude", "altitude")[rows],
-        "heart_rate_bpm": num("heart_rate"),
-        "cadence_spm": np.where(foot, 2.0 * cadence, np.nan),
-        "power_w": num("power"),
-        "temperature_c": num("temperature"),
-    }
-    if np.isfinite(columns["distance_m"]).any():
-        meta.distance_source = "device"
-    elif np.isfinite(lat).any():
-        distance = cumulative_distance_m(lat, lon)
-        fixes = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
-        distance[: fixes[0] if fixes.size else len(distance)] = np.nan  # none before a fix
-        columns["distance_m"] = distance
-        meta.distance_source = "positions"
-    rpm = np.where(foot, np.nan, cadence)
-    if np.isfinite(rpm).any():
-        columns["cadence_rpm"] = rpm
-        meta.units["cadence_rpm"] = "1/min"
-
-    for field in records.names:
-        if field in _MAPPED_RECORD_FIELDS:
-            continue
-        values = num(field)
-        if not np.isfinite(values).any():
-            continue
-        name, unit = extra_column_name(field, units.get(field))
-        if name in columns and field in dev_fields:
-            name = "dev_" + name
-        while name in columns:
-            name += "_2"
-        columns[name] = values
-        if unit:
-            meta.units[name] = unit
-    return columns
 
 
 def _merge_same_time(

@@ -1,239 +1,230 @@
-"""Column kernels of the fast FIT decoder: raw field values for all rows of a definition at once.
+"""Column kernels of the fast FIT decoder: the values of one field for all rows of a layout.
 
-A :class:`Column` holds the values of one field (or component) for a set of rows, with a
-``missing`` mask that means exactly "fitparse's value is ``None``". Kinds:
+A :class:`Raw` holds a field's raw values as read from the bytes; a :class:`Column` holds its
+values as Garmin's SDK gives them, for a set of rows, with a ``missing`` mask that means "the
+SDK has no value" (an invalid value: the field is absent from the SDK's message). Column kinds:
 
-- ``int`` / ``float``: numeric numpy arrays;
+- ``float``: numbers as float64 (scale and offset applied where the profile scales the type);
 - ``date``: int64 seconds since the FIT epoch (1989-12-31 UTC), to become datetimes (values
   below ``0x10000000``, seconds since device power-on, included);
-- ``obj``: Python objects (strings, tuples, enum names mixed with numbers, times, booleans).
+- ``obj``: Python objects: text, enum value names mixed with numbers, tuples for arrays.
+
+Every value the bytes can hold becomes a number, a name or missing: a float that is not finite
+is missing, an integer is never out of range (time-of-day fields stay seconds), so a corrupt
+field cannot raise.
 
 References
 ----------
-Garmin FIT SDK, "FIT File Protocol", base types and invalid values (table 4-6).
+Garmin FIT SDK, "FIT File Protocol", base types and invalid values (table 4-6);
+``garmin_fit_sdk.decoder`` (field values, strings, arrays, component bit streams).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from finishline.io.fit_profile import BaseType, Rendering
 from finishline.io.fit_walk import FieldSpec
 
-_NUMPY_CODE = {
-    "enum": "u1", "sint8": "i1", "uint8": "u1", "sint16": "i2", "uint16": "u2", "sint32": "i4",
-    "uint32": "u4", "float32": "f4", "float64": "f8", "uint8z": "u1", "uint16z": "u2",
-    "uint32z": "u4", "sint64": "i8", "uint64": "u8", "uint64z": "u8",
-}  # fmt: skip
-_INVALID = {
-    "enum": 0xFF, "sint8": 0x7F, "uint8": 0xFF, "sint16": 0x7FFF, "uint16": 0xFFFF,
-    "sint32": 0x7FFFFFFF, "uint32": 0xFFFFFFFF, "uint8z": 0, "uint16z": 0, "uint32z": 0,
-    "sint64": 0x7FFFFFFFFFFFFFFF, "uint64": 0xFFFFFFFFFFFFFFFF, "uint64z": 0,
-}  # fmt: skip
-
-
-class Unsupported(NotImplementedError):
-    """A FIT construct the fast decoder does not reproduce; the caller falls back."""
+_DATE_TYPES = ("date_time", "local_date_time")
 
 
 @dataclass
 class Raw:
-    """fitparse's parsed raw values of one field for all rows of a definition.
+    """A field's raw values for all rows of a layout.
 
-    ``kind`` is ``num`` (scalar, ``values`` 1-D), ``arr`` (``values`` 2-D, ``elem_missing``),
-    ``bytes`` (``values`` 2-D uint8; the tuple is ``None`` when every byte is 0xFF) or ``str``
-    (``values`` an object array of ``str | None``).
+    ``kind`` is ``num`` (one value per row: ``values`` 1-D int64, or float64 for float base
+    types), ``arr`` (``values`` 2-D, ``elem_missing`` marks invalid elements) or ``str``
+    (``values`` an object array of ``str``, ``tuple[str, ...]`` or ``None``). ``missing`` is
+    true where the SDK drops the field: an invalid scalar, an array of invalid elements only.
     """
 
     kind: str
     values: np.ndarray
     missing: np.ndarray
+    base: BaseType
     elem_missing: np.ndarray | None = None
 
     def take(self, rows: np.ndarray) -> Raw:
         em = None if self.elem_missing is None else self.elem_missing[rows]
-        return Raw(self.kind, self.values[rows], self.missing[rows], em)
+        return Raw(self.kind, self.values[rows], self.missing[rows], self.base, em)
+
+    def elements(self) -> np.ndarray:
+        """Integer values as a (rows x elements) array (the SDK's bit stream input)."""
+        values = self.values if self.kind == "arr" else self.values[:, None]
+        if values.dtype.kind == "f":
+            return np.zeros(values.shape, dtype=np.int64)
+        return values.astype(np.int64, copy=False)
 
 
 @dataclass
 class Column:
-    """Values of one field for some rows, with fitparse's ``None`` as ``missing``."""
+    """Values of one field for some rows, with the SDK's "no value" as ``missing``."""
 
-    kind: str  # int, float, date, obj
+    kind: str  # float, date, obj
     values: np.ndarray
     missing: np.ndarray
-    units_only_when_missing: bool = False  # localtime_into_day keeps units only where None
-
-    def take(self, rows: np.ndarray) -> Column:
-        return Column(
-            self.kind, self.values[rows], self.missing[rows], self.units_only_when_missing
-        )
 
     def as_objects(self) -> np.ndarray:
-        """Python objects with ``None`` where missing (as fitparse's values)."""
-        if self.kind == "obj":
-            out = self.values.copy()
-        elif self.kind == "date":
-            raise Unsupported("date values mixed with other values under one name")
-        else:
-            out = self.values.astype(object)
+        """Python objects with ``None`` where missing."""
+        out = self.values.astype(object) if self.kind != "obj" else self.values.copy()
         out[self.missing] = None
         return out
 
 
-def _invalid_mask(values: np.ndarray, base_name: str) -> np.ndarray:
-    if base_name in ("float32", "float64"):
-        return np.isnan(values)
-    return values == _INVALID[base_name]
+def _decode_text(raw: bytes) -> str | tuple[str, ...] | None:
+    """A FIT string as the SDK reads it: UTF-8 (bad bytes dropped), trailing NULs removed,
+    inner NULs separating several strings."""
+    text = raw.decode("utf-8", errors="ignore").rstrip("\x00")
+    if not text:
+        return None
+    parts = text.split("\x00")
+    return parts[0] if len(parts) == 1 else tuple(parts)
 
 
-def extract(matrix: np.ndarray, spec: FieldSpec, big_endian: bool) -> Raw:
-    """Parsed raw values of field ``spec`` from the (rows x message bytes) ``matrix``."""
-    n = matrix.shape[0]
-    width = spec.nbytes
-    block = matrix[:, spec.offset : spec.offset + width]
-    name = spec.base.name
-    if name == "string":
+@dataclass
+class Rows:
+    """Where the data messages of a layout sit: message ``i`` starts at byte
+    ``start + i * stride`` of ``buffer`` (the file itself when the messages follow each other
+    at a fixed distance, else a gathered copy), so a field is a strided view, not a copy."""
+
+    buffer: np.ndarray
+    start: int
+    stride: int
+    n: int
+
+    def view(self, dtype: np.dtype, offset: int, count: int) -> np.ndarray:
+        """Field values at byte ``offset`` of each message: a (rows x count) view."""
+        return np.ndarray(
+            shape=(self.n, count),
+            dtype=dtype,
+            buffer=self.buffer,
+            offset=self.start + offset,
+            strides=(self.stride, dtype.itemsize),
+        )
+
+
+def extract(rows: Rows, spec: FieldSpec, big_endian: bool) -> Raw:
+    """Raw values of field ``spec`` of the messages at ``rows``."""
+    n = rows.n
+    base = spec.base
+    if base.is_string:
+        block = rows.view(np.dtype(np.uint8), spec.offset, spec.nbytes)
         values = np.empty(n, dtype=object)
-        for i, row in enumerate(block):
-            raw = row.tobytes()
-            cut = raw.find(b"\x00")
-            values[i] = (raw if cut < 0 else raw[:cut]).decode("utf-8", errors="replace") or None
-        return Raw("str", values, np.equal(values, None))
-    if name == "byte" or name not in _NUMPY_CODE:
-        block = np.ascontiguousarray(block)
-        return Raw("bytes", block, (block == 0xFF).all(axis=1))
-    dtype = np.dtype((">" if big_endian else "<") + _NUMPY_CODE[name])
-    flat = np.ascontiguousarray(block).view(dtype)
-    if (
-        name in ("uint64", "uint64z")
-        and (flat[~_invalid_mask(flat, name)] > np.iinfo(np.int64).max).any()
-    ):
-        raise Unsupported("uint64 value beyond the int64 range")
+        values[:] = [_decode_text(row) for row in map(bytes, block)]
+        return Raw("str", values, np.equal(values, None), base)
+    dtype = np.dtype((">" if big_endian else "<") + base.code)
+    flat = rows.view(dtype, spec.offset, spec.count)
+    if base.invalid is None:
+        values = flat.astype(np.float64)
+        elem_missing = ~np.isfinite(values)
+    else:
+        elem_missing = flat == base.invalid
+        values = flat.astype(np.int64)  # uint64 above 2**63 wraps: no profile field reaches it
     if spec.count == 1:
-        values = flat.reshape(n)
-        values = values.astype(np.float64 if values.dtype.kind == "f" else np.int64)
-        return Raw("num", values, _invalid_mask(flat.reshape(n), name))
-    values = flat.reshape(n, spec.count)
-    em = _invalid_mask(values, name)
-    values = values.astype(np.float64 if values.dtype.kind == "f" else np.int64)
-    return Raw("arr", values, np.zeros(n, dtype=bool), em)
+        return Raw("num", values[:, 0], elem_missing[:, 0], base)
+    if base.name == "byte":  # a byte array is one value: absent only when every byte is 0xFF
+        return Raw("arr", values, elem_missing.all(axis=1), base, np.zeros_like(elem_missing))
+    return Raw("arr", values, elem_missing.all(axis=1), base, elem_missing)
 
 
-def equals_int(raw: Raw, value: int) -> np.ndarray:
-    """Rows whose raw value equals the int ``value`` (fitparse's reference-field test)."""
-    if raw.kind != "num":
-        return np.zeros(raw.values.shape[0], dtype=bool)
-    return ~raw.missing & (raw.values == value)
-
-
-def component_bits(raw: Raw, bit_offset: int, bits: int) -> tuple[np.ndarray, np.ndarray, bool]:
-    """A component's raw value: (values, missing, present) where ``present`` is False when
-    fitparse skips the component for every row that has a value (offset past the bytes)."""
-    mask = (1 << bits) - 1
-    if raw.kind == "num":
-        if raw.values.dtype.kind == "f":
-            raise Unsupported("component of a floating-point field")
-        return (raw.values >> bit_offset) & mask, raw.missing.copy(), True
-    if raw.kind != "bytes":
-        raise Unsupported(f"component of a {raw.kind} field")
-    nbytes = raw.values.shape[1]
-    if bit_offset and bit_offset >= nbytes * 8:
-        return np.zeros(len(raw.missing), dtype=np.int64), raw.missing.copy(), False
-    first = bit_offset // 8
-    last = min(nbytes, (bit_offset + bits + 7) // 8)
-    if last - first > 7:
-        raise Unsupported("component wider than 56 bits")
-    acc = np.zeros(len(raw.missing), dtype=np.int64)
-    for k in range(first, last):
-        acc |= raw.values[:, k].astype(np.int64) << (8 * (k - first))
-    return (acc >> (bit_offset - 8 * first)) & mask, raw.missing.copy(), True
-
-
-def _scale_offset(values: np.ndarray, scale: Any, offset: Any) -> np.ndarray:
-    if scale:
-        values = values.astype(np.float64) / scale
-    if offset:
-        values = values - offset
-    return values
-
-
-def _tuples(raw: Raw, field: Any) -> np.ndarray:
-    out = np.empty(len(raw.missing), dtype=object)
-    if raw.kind == "bytes":
-        for i, row in enumerate(raw.values.tolist()):
-            out[i] = tuple(row)
-        out[raw.missing] = None
+def component_bits(elements: np.ndarray, elem_bits: int, start: int, bits: int) -> np.ndarray:
+    """Bits ``start`` to ``start + bits`` of each row's little-endian bit stream, where each of
+    the row's ``elements`` contributes ``elem_bits`` bits (the SDK's ``BitStream``)."""
+    out = np.zeros(elements.shape[0], dtype=np.int64)
+    if elem_bits >= 64:
         return out
-    scale = field.scale if field is not None else None
-    offset = field.offset if field is not None else None
-    values = raw.values.tolist()
-    em = raw.elem_missing.tolist()
-    for i, (row, miss) in enumerate(zip(values, em, strict=True)):
-        cells = []
-        for v, m in zip(row, miss, strict=True):
-            if m:
-                cells.append(None)
-                continue
-            if scale:
-                v = float(v) / scale
-            if offset:
-                v = v - offset
-            cells.append(v)
-        out[i] = tuple(cells)
+    elem_mask = (1 << elem_bits) - 1
+    if start == 0 and bits >= elem_bits and elements.shape[1] == 1:  # the whole value
+        return elements[:, 0] & elem_mask
+    for j in range(elements.shape[1]):
+        lo, hi = j * elem_bits, (j + 1) * elem_bits
+        a, b = max(start, lo), min(start + bits, hi)
+        if a >= b:
+            continue
+        part = ((elements[:, j] & elem_mask) >> (a - lo)) & ((1 << (b - a)) - 1)
+        out |= part << (a - start)
     return out
 
 
-def render(raw: Raw, field: Any, type_name: str | None, scale: Any, offset: Any) -> Column:
-    """fitparse's value: enum names, then scale/offset, then the type processors."""
+def name_values(values: np.ndarray, names: dict[int, str]) -> tuple[np.ndarray, bool]:
+    """Enum value names where the profile names the value, the numbers elsewhere (as the SDK
+    converts types to strings); also whether any value was named. The lookup runs on the
+    distinct values only."""
+    if values.dtype.kind == "f":
+        return values.astype(object), False
+    uniq, inverse = np.unique(values, return_inverse=True)
+    distinct = uniq.tolist()
+    named = [names.get(u) for u in distinct]
+    if all(name is None for name in named):
+        return values.astype(object), False
+    lookup = np.empty(len(distinct), dtype=object)
+    lookup[:] = [u if name is None else name for u, name in zip(distinct, named, strict=True)]
+    return lookup[inverse.reshape(-1)], True
+
+
+def _scaled(values: np.ndarray, scale: float, offset: float) -> np.ndarray:
+    out = values.astype(np.float64)
+    if scale != 1.0:
+        out = out / scale
+    if offset:
+        out = out - offset
+    return out
+
+
+def _tuples(values: np.ndarray, elem_missing: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    out = np.empty(len(missing), dtype=object)
+    rows = values.tolist()
+    for i, (row, miss) in enumerate(zip(rows, elem_missing.tolist(), strict=True)):
+        if not missing[i]:
+            out[i] = tuple(None if m else v for v, m in zip(row, miss, strict=True))
+    return out
+
+
+def _dates(raw: Raw) -> Column:
+    """A time field: whole seconds since the FIT epoch within the ``uint32`` range a FIT time
+    has; anything else (text, arrays, floats out of range: a corrupt type) is missing."""
     n = len(raw.missing)
+    if raw.kind != "num":
+        return Column("date", np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    values = raw.values
+    with np.errstate(invalid="ignore"):
+        ok = ~raw.missing & (values >= 0) & (values <= 0xFFFFFFFF)
+    if ok.all() and values.dtype.kind == "i":
+        return Column("date", values, ~ok)
+    seconds = np.where(ok, values, 0)
+    return Column("date", np.floor(seconds).astype(np.int64), ~ok)
+
+
+def render(raw: Raw, rendering: Rendering | None) -> Column:
+    """A field's values as the SDK gives them (see the module docstring).
+
+    ``rendering`` is the profile's field or subfield (``None`` for a field the profile does not
+    know and for developer fields: their raw values).
+    """
+    if rendering is not None and rendering.type in _DATE_TYPES:
+        return _dates(raw)
     if raw.kind == "str":
         return Column("obj", raw.values, raw.missing)
-    if raw.kind in ("bytes", "arr"):
-        if type_name in ("bool", "date_time", "local_date_time", "localtime_into_day"):
-            raise Unsupported(f"{type_name} array")
-        if raw.kind == "bytes" and field is not None and (scale or offset):
-            raise Unsupported("scaled byte field")
-        return Column("obj", _tuples(raw, field if raw.kind == "arr" else None), raw.missing)
-    values, missing = raw.values, raw.missing
-    enum = getattr(getattr(field, "type", None), "values", None) if field is not None else None
+    enum = rendering.enum if rendering is not None else None
+    scaled = rendering is not None and rendering.scaled
+    if raw.kind == "num":
+        values = raw.values
+        if enum:
+            named, any_named = name_values(values, enum)
+            if any_named:
+                return Column("obj", named, raw.missing)
+        if scaled:
+            values = _scaled(values, rendering.scale, rendering.offset)
+        return Column("float", values.astype(np.float64, copy=False), raw.missing)
+    values = raw.values
+    elem_missing = raw.elem_missing if raw.elem_missing is not None else raw.values != raw.values
     if enum:
-        if values.dtype.kind == "f":
-            raise Unsupported("floating-point enum")
-        known = np.isin(values, np.fromiter(enum.keys(), dtype=np.int64)) & ~missing
-        if known.any():
-            out = np.empty(n, dtype=object)
-            numeric = _scale_offset(values, scale, offset)
-            out[:] = numeric.tolist()
-            out[known] = [enum[v] for v in values[known].tolist()]
-            out[missing] = None
-            return Column("obj", out, missing)
-    values = _scale_offset(values, scale, offset)
-    if type_name == "bool":
-        out = np.empty(n, dtype=object)
-        out[:] = (values != 0).tolist()
-        out[missing] = None
-        return Column("obj", out, missing)
-    if type_name == "date_time":
-        if values.dtype.kind == "f":
-            raise Unsupported("scaled date_time")
-        # Values below 0x10000000 (seconds since device power-on) stay FIT-epoch based too.
-        return Column("date", values, missing)
-    if type_name == "local_date_time":
-        if values.dtype.kind == "f":
-            raise Unsupported("scaled local_date_time")
-        return Column("date", values, missing)
-    if type_name == "localtime_into_day":
-        if values.dtype.kind == "f":
-            raise Unsupported("scaled localtime_into_day")
-        out = np.empty(n, dtype=object)
-        for i, v in enumerate(values.tolist()):
-            if not missing[i]:
-                m, s = divmod(v, 60)
-                h, m = divmod(m, 60)
-                out[i] = dt.time(h, m, s)
-        return Column("obj", out, missing, units_only_when_missing=True)
-    return Column("float" if values.dtype.kind == "f" else "int", values, missing)
+        named, any_named = name_values(values.reshape(-1), enum)
+        if any_named:
+            values = named.reshape(values.shape)
+    if scaled and values.dtype != object:
+        values = _scaled(values, rendering.scale, rendering.offset)
+    return Column("obj", _tuples(values, elem_missing, raw.missing), raw.missing)

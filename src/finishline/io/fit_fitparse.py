@@ -1,9 +1,12 @@
-"""The reference FIT engine: fitparse, turned into :class:`~finishline.io.fit_messages.FitMessages`.
+"""The fitparse FIT engine, turned into :class:`~finishline.io.fit_messages.FitMessages`.
 
-This engine is slow (fitparse builds a Python object per field) but it is the reference the
-fast decoder is tested against, and the fallback for anything the fast decoder cannot handle.
+This engine is slow (fitparse builds a Python object per field) and is no longer the
+reference: Garmin's FIT SDK is, and the fast engine follows it. fitparse stops where the SDK
+reads on (a field whose size is not a multiple of its type, an undescribed developer field),
+names fields by an older profile, and replaces a field by its subfield where the SDK keeps
+both. It stays as a second engine (``engine="fitparse"``).
 
-Rules that make the table well defined (the fast engine follows the same):
+Rules that make the table well defined:
 
 - a field name that occurs more than once in one message (a field and a component expanded into
   the same name) takes the first value that is not ``None``;
@@ -17,9 +20,9 @@ Rules that make the table well defined (the fast engine follows the same):
   cleared before each file, so a file's output never depends on the files read before it;
 - ``_file`` counts ``file_id`` messages seen before (chained files), starting at 0.
 
-Damaged input: a file that ends early keeps every complete message before the break with a
-warning; a CRC mismatch is re-read without the check, with a warning; a broken first header is a
-:class:`~finishline.errors.CorruptFileError`.
+Damaged input: a file that ends early keeps every complete message before the break, with
+``stop`` saying where; a CRC mismatch is re-read without the check, with a warning; a broken
+first header is a :class:`~finishline.errors.CorruptFileError`.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from fitparse import FitFile
 from fitparse.utils import FitCRCError, FitEOFError, FitHeaderError, FitParseError
 
 from finishline.errors import CorruptFileError
-from finishline.io.fit_messages import FitMessages
+from finishline.io.fit_messages import FitMessages, FitStop
 
 _DATE_TYPES = ("date_time", "local_date_time")
 
@@ -90,10 +93,8 @@ def decode(data: bytes, source: str | None = None) -> FitMessages:
         out.warnings.append("CRC mismatch: the file may be damaged; read without the check")
     if problem is not None and not messages:
         raise CorruptFileError(f"not a readable FIT file ({problem}: {exc})", source)
-    if problem == "eof":
-        out.warnings.append(f"file ends early (truncated after {len(messages)} messages)")
-    elif problem is not None:
-        out.warnings.append(f"decoding stopped after {len(messages)} messages ({problem}: {exc})")
+    if problem is not None:
+        out.stop = FitStop(problem, str(exc), len(messages))
 
     rows: dict[str, list[dict[str, Any]]] = {}
     date_cols: dict[str, set[str]] = {}

@@ -10,10 +10,15 @@ Times are int64 nanoseconds since the Unix epoch (UTC) with :data:`NAT` where mi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from finishline.activity import normalize_sport
+
+#: A message table: a DataFrame, or the fast engine's columns.
+Table = pd.DataFrame | Mapping[str, np.ndarray]
 
 #: The int64 value numpy and pandas use for NaT.
 NAT = np.iinfo(np.int64).min
@@ -21,12 +26,22 @@ NAT = np.iinfo(np.int64).min
 #: FIT sports whose cadence is counted in strides of one leg.
 FOOT_SPORTS = frozenset({"running", "walking", "hiking", "mountaineering", "snowshoeing"})
 
+#: What :func:`pandas.api.types.infer_dtype` calls an object column without any number (an
+#: enum column of names: ``activity_type`` in every record of a COROS file).
+_NO_NUMBERS = frozenset({"empty", "string", "bytes"})
+
 #: What :func:`pandas.api.types.infer_dtype` calls an object column of numbers and ``None``.
 _NUMERIC_OBJECTS = frozenset({"empty", "integer", "floating", "mixed-integer-float", "boolean"})
 
 
-def as_float(col: pd.Series) -> np.ndarray:
+def as_float(col: pd.Series | np.ndarray) -> np.ndarray:
     """A column as float64 (NaN where missing or not a number: text, tuples, times)."""
+    if isinstance(col, np.ndarray):
+        if col.dtype.kind == "f":
+            return col.astype(np.float64, copy=False)
+        if col.dtype.kind in "iub":
+            return col.astype(np.float64)
+        col = pd.Series(col)
     dtype = col.dtype
     if pd.api.types.is_bool_dtype(dtype):
         return col.astype(float).to_numpy()
@@ -38,7 +53,7 @@ def as_float(col: pd.Series) -> np.ndarray:
     # Fields never valid in a file come as all-None object columns: one C-level type scan
     # decides that no value needs the per-value filter below.
     kind = pd.api.types.infer_dtype(values, skipna=True)
-    if kind == "empty":
+    if kind in _NO_NUMBERS:
         return np.full(len(values), np.nan)
     if kind in _NUMERIC_OBJECTS:
         return values.astype(np.float64)
@@ -46,12 +61,18 @@ def as_float(col: pd.Series) -> np.ndarray:
     return pd.to_numeric(scalar, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def as_ns(col: pd.Series) -> np.ndarray:
+def as_ns(col: pd.Series | np.ndarray) -> np.ndarray:
     """A column of times as int64 UTC nanoseconds (:data:`NAT` where missing or not a time)."""
+    if isinstance(col, np.ndarray):
+        if col.dtype.kind == "M":
+            return col.astype("datetime64[ns]").view(np.int64)
+        col = pd.Series(col)
     if isinstance(col.dtype, pd.DatetimeTZDtype) or col.dtype.kind == "M":
         times = col.array  # naive datetimes count as UTC, as pd.to_datetime(utc=True) has it
-    else:
+    elif pd.api.types.infer_dtype(col, skipna=True) in ("datetime", "datetime64", "date", "empty"):
         times = pd.to_datetime(col, utc=True, errors="coerce").array
+    else:  # numbers or text are not times (a corrupt field), whatever they look like
+        return np.full(len(col), NAT, dtype=np.int64)
     return np.asarray(times.as_unit("ns").asi8, dtype=np.int64)
 
 
@@ -70,18 +91,23 @@ def utc_times(ns: np.ndarray) -> pd.DatetimeIndex:
 
 
 class MessageColumns:
-    """The columns of one message table as numpy arrays, each read from pandas once.
+    """The columns of one message table as numpy arrays, each read once.
 
     Parameters
     ----------
     frame
-        A table of :class:`~finishline.io.fit_messages.FitMessages`.
+        A table of :class:`~finishline.io.fit_messages.FitMessages`: a DataFrame, or the
+        fast engine's mapping of column names to numpy arrays.
     """
 
-    def __init__(self, frame: pd.DataFrame) -> None:
+    def __init__(self, frame: Table) -> None:
         self.frame = frame
-        self.n = len(frame)
-        self.names = list(frame.columns)
+        if isinstance(frame, pd.DataFrame):
+            self.names = list(frame.columns)
+            self.n = len(frame)
+        else:
+            self.names = list(frame)
+            self.n = len(next(iter(frame.values()))) if self.names else 0
         self._present = set(self.names)
         self._cache: dict[tuple[str, str], np.ndarray] = {}
 
@@ -96,6 +122,8 @@ class MessageColumns:
                 self._cache[key] = as_float(col)
             elif kind == "ns":
                 self._cache[key] = as_ns(col)
+            elif isinstance(col, np.ndarray):
+                self._cache[key] = col.astype(object, copy=False)
             else:
                 self._cache[key] = col.to_numpy(dtype=object)
         return self._cache[key]
@@ -158,12 +186,11 @@ def foot_cadence(sport: np.ndarray, running_cadence_hint: bool) -> np.ndarray:
     """True where cadence is counted in strides of one leg (foot sports, or unknown sport
     with running-style data). ``sport`` holds one value per sample: the sports of a few
     sessions, so the membership test runs on the distinct values only."""
-    codes, values = pd.factorize(np.asarray(sport, dtype=object), use_na_sentinel=False)
-    values = np.asarray(values, dtype=object)
-    foot = np.array([v in FOOT_SPORTS for v in values.tolist()], dtype=bool)
-    if running_cadence_hint:
-        foot |= unknown(values)
-    return foot[codes]
+    values = np.asarray(sport, dtype=object).reshape(-1).tolist()
+    foot_of = {v: v in FOOT_SPORTS or (running_cadence_hint and is_missing(v)) for v in set(values)}
+    if len(foot_of) <= 1:
+        return np.full(len(values), bool(foot_of and next(iter(foot_of.values()))))
+    return np.fromiter((foot_of[v] for v in values), dtype=bool, count=len(values))
 
 
 def _fill_start(start: np.ndarray, end: np.ndarray, elapsed_s: np.ndarray) -> np.ndarray:
@@ -176,15 +203,15 @@ def _fill_start(start: np.ndarray, end: np.ndarray, elapsed_s: np.ndarray) -> np
     return out
 
 
-def sessions_table(session: pd.DataFrame) -> pd.DataFrame | None:
+def sessions_table(session: Table) -> pd.DataFrame | None:
     """Session rows per the schema, sorted by start time (one per leg of a multisport file).
 
     A chained file that repeats a session (the same activity written twice) counts it once,
     as the samples keep one record per timestamp.
     """
-    if session.empty:
-        return None
     cols = MessageColumns(session)
+    if cols.n == 0:
+        return None
     end = cols.ns("timestamp")
     elapsed = cols.num("total_elapsed_time")
     start = _fill_start(cols.ns("start_time"), end, elapsed)
@@ -228,9 +255,17 @@ def sessions_table(session: pd.DataFrame) -> pd.DataFrame | None:
 def session_starts_ns(sessions: pd.DataFrame | None) -> np.ndarray | None:
     """Session start times (ns) with gaps filled from their neighbours, ``None`` when there
     are no sessions or no start time at all."""
-    if sessions is None or sessions.empty or sessions["start_time"].isna().all():
+    if sessions is None or sessions.empty:
         return None
-    return as_ns(sessions["start_time"].ffill().bfill())
+    starts = as_ns(sessions["start_time"])
+    known = np.flatnonzero(starts != NAT)
+    if known.size == 0:
+        return None
+    if known.size == starts.size:
+        return starts
+    # each gap takes the previous known start (the next one before the first)
+    previous = np.maximum.accumulate(np.where(starts != NAT, np.arange(starts.size), -1))
+    return starts[np.where(previous >= 0, previous, known[0])]
 
 
 def session_index(times_ns: np.ndarray, starts_ns: np.ndarray | None) -> np.ndarray:
@@ -243,11 +278,11 @@ def session_index(times_ns: np.ndarray, starts_ns: np.ndarray | None) -> np.ndar
     return np.clip(idx, 0, len(starts_ns) - 1).astype(np.int64)
 
 
-def laps_table(lap: pd.DataFrame, sessions: pd.DataFrame | None) -> pd.DataFrame | None:
+def laps_table(lap: Table, sessions: pd.DataFrame | None) -> pd.DataFrame | None:
     """Lap rows per the schema, in file order, each with the index of its session."""
-    if lap.empty:
-        return None
     cols = MessageColumns(lap)
+    if cols.n == 0:
+        return None
     end = cols.ns("timestamp")
     start = _fill_start(cols.ns("start_time"), end, cols.num("total_elapsed_time"))
     session_idx = session_index(np.where(start == NAT, end, start), session_starts_ns(sessions))
@@ -277,11 +312,11 @@ def laps_table(lap: pd.DataFrame, sessions: pd.DataFrame | None) -> pd.DataFrame
     )
 
 
-def events_table(event: pd.DataFrame) -> pd.DataFrame | None:
+def events_table(event: Table) -> pd.DataFrame | None:
     """Event rows with a timestamp, in time order (file order among equal times)."""
-    if event.empty or "timestamp" not in event.columns:
-        return None
     cols = MessageColumns(event)
+    if cols.n == 0 or "timestamp" not in cols:
+        return None
 
     def label(name: str) -> np.ndarray:
         values = cols.objects(name).tolist()

@@ -1,30 +1,44 @@
-"""The first pass of the fast FIT decoder: walk message headers and definitions.
+"""First pass of the fast FIT decoder: walk the message headers, find every data message.
 
-One tight Python loop over the messages (not the fields) finds where every data message starts
-and which definition it uses, following fitparse's reading rules exactly (the header, chained
-files, the bytes-left rule, CRC, where reading stops on damaged input). Developer-data
-messages are decoded on the spot because later definitions depend on them.
+The walk reads file headers, record headers and definition messages, and records for each
+definition (a message layout) where its data messages start. It reads no field value, except
+in the developer messages (``developer_data_id``, ``field_description``) whose content later
+definitions depend on.
+
+Definitions follow the FIT protocol as Garmin's SDK decodes it:
+
+- the base type is the type byte's bits 0-4 (the endian-ability bit 7 is ignored);
+- a field whose size is not a multiple of its base type's size is read as ``uint8`` values,
+  as the SDK does (a COROS file declares a ``uint32`` event field of one byte);
+- a field of an unknown base type (the SDK stops there) and a zero-size field are skipped by
+  their declared size, so decoding goes on;
+- a developer field with no ``field_description`` (or one whose ``developer_data_id`` was never
+  sent) is skipped by its declared size, as the SDK does; descriptions are resolved when the
+  definition is read;
+- a data message whose local type has no definition cannot be sized: reading stops there.
 
 References
 ----------
 Garmin FIT SDK, "FIT File Protocol" (file header, record headers, definition messages,
-compressed timestamp headers, developer data).
+compressed timestamp headers, developer data); ``garmin_fit_sdk.decoder`` (21.x) for the rules
+on odd field sizes and undescribed developer fields.
 """
 
 from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
-from fitparse.profile import MESSAGE_TYPES
-from fitparse.records import BASE_TYPE_BYTE, BASE_TYPES, DevField, parse_string
 
 from finishline.io.fit_crc import crc16
+from finishline.io.fit_profile import BASE_TYPES, BaseType, FieldInfo, MessageInfo, message_info
+
+_UINT8 = BASE_TYPES[0x02]
+_FIELD_DESCRIPTION, _DEVELOPER_DATA_ID = 206, 207
 
 # Record header bytes that start a data message of each local type: normal headers carry it in
-# bits 0-3 (bits 4-5 ignored, as fitparse does), compressed-timestamp headers in bits 5-6.
+# bits 0-3 (bits 4-5 ignored, as the SDK does), compressed-timestamp headers in bits 5-6.
 _HEADERS_OF_LOCAL = [
     [b for b in range(0x40) if b & 0xF == local]
     + [b for b in range(0x80, 0x100) if local < 4 and (b >> 5) & 0x3 == local]
@@ -33,23 +47,52 @@ _HEADERS_OF_LOCAL = [
 
 
 class WalkStop(Exception):
-    """Reading stopped here; ``kind`` is fitparse's problem name (eof, header, crc, corrupt)."""
+    """Reading stopped at byte ``position``; ``kind`` is ``eof``, ``header`` or ``corrupt``."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, position: int = 0) -> None:
         self.kind = kind
+        self.position = position
         super().__init__(message)
+
+
+@dataclass
+class DevField:
+    """A developer field described by a ``field_description`` message."""
+
+    index: int  # developer_data_index
+    num: int  # field_definition_number
+    base: BaseType
+    name: str | None
+    units: str | None
+    native_mesg: int | None
+    native_field: int | None
+    key: int  # the description's position among field_description messages
+
+    @property
+    def column(self) -> str:
+        return self.name or f"developer_{self.index}_{self.num}"
+
+
+@dataclass
+class DevApp:
+    """A ``developer_data_id`` message: the application and the fields it describes."""
+
+    index: int
+    manufacturer_id: int | None
+    application_id: bytes | None
+    fields: list[DevField] = field(default_factory=list)
 
 
 @dataclass
 class FieldSpec:
     """One field of a definition message, with where it sits in each data message."""
 
-    def_num: int
-    base: Any  # fitparse BaseType
+    num: int
+    base: BaseType
     count: int
     offset: int
-    field: Any  # fitparse Field, DevField or None
-    is_dev: bool
+    info: FieldInfo | None  # the profile's field (native fields)
+    dev: DevField | None = None
 
     @property
     def nbytes(self) -> int:
@@ -58,22 +101,20 @@ class FieldSpec:
 
 @dataclass
 class Definition:
-    """A definition message and the data messages that used it."""
+    """A definition message (a layout) and the data messages that used it."""
 
     global_num: int
-    mesg_type: Any
+    info: MessageInfo | None
     big_endian: bool
     fields: list[FieldSpec]
     size: int
-    zero_field: bool = False
-    accumulator_targets: list[int] = field(default_factory=list)
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     offsets: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     time_offsets: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def name(self) -> str:
-        return self.mesg_type.name if self.mesg_type else f"unknown_{self.global_num}"
+        return self.info.name if self.info else f"unknown_{self.global_num}"
 
 
 @dataclass
@@ -82,82 +123,95 @@ class Walk:
 
     definitions: list[Definition] = field(default_factory=list)
     segment_starts: list[int] = field(default_factory=list)  # first message of chained files
-    # (message position, global message number, component target def_num)
-    accumulator_resets: list[tuple[int, int, int]] = field(default_factory=list)
+    developers: dict[int, DevApp] = field(default_factory=dict)
+    n_descriptions: int = 0
     n_messages: int = 0
+    n_files: int = 0
     crc_bad: bool = False
     stop: WalkStop | None = None
 
 
-def _raw_value(data: bytes, offset: int, spec: FieldSpec, big_endian: bool) -> Any:
-    """fitparse's parsed raw value of one field of one message (for the rare eager decode)."""
-    base = spec.base
-    chunk = data[offset + spec.offset : offset + spec.offset + spec.nbytes]
-    if base.name == "string":
-        return parse_string(chunk)
-    fmt = (">" if big_endian else "<") + f"{spec.count}{base.fmt}"
-    values = struct.unpack(fmt, chunk)
-    if base.name == "byte":
-        return base.parse(values)
-    if len(values) > 1:
-        return tuple(base.parse(v) for v in values)
-    return base.parse(values[0])
-
-
-def _named_raw(data: bytes, offset: int, definition: Definition, name: str) -> Any:
+def _value(data: bytes, offset: int, definition: Definition, num: int) -> int | None:
+    """The first raw integer of field ``num`` of the data message at ``offset`` (``None`` when
+    absent or invalid)."""
     for spec in definition.fields:
-        if spec.field is not None and spec.field.name == name:
-            return _raw_value(data, offset, spec, definition.big_endian)
+        if spec.num != num or spec.dev is not None or spec.base.invalid is None:
+            continue
+        start = offset + spec.offset
+        raw = data[start : start + spec.base.size]
+        signed = spec.base.name.startswith("sint")
+        value = int.from_bytes(raw, "big" if definition.big_endian else "little", signed=signed)
+        return None if value == spec.base.invalid else value
     return None
 
 
-def _register_developer(
-    data: bytes, offset: int, definition: Definition, dev_types: dict[Any, dict[int, DevField]]
-) -> None:
-    """Apply a developer_data_id / field_description message (fitparse's rules)."""
-    if definition.name == "developer_data_id":
-        index = _named_raw(data, offset, definition, "developer_data_index")
-        dev_types[index] = {}
+def _text(data: bytes, offset: int, definition: Definition, num: int) -> str | None:
+    for spec in definition.fields:
+        if spec.num == num and spec.dev is None and spec.base.is_string:
+            raw = data[offset + spec.offset : offset + spec.offset + spec.nbytes]
+            text = raw.split(b"\x00", 1)[0].decode("utf-8", errors="ignore").strip()
+            return text or None
+    return None
+
+
+def _bytes(data: bytes, offset: int, definition: Definition, num: int) -> bytes | None:
+    for spec in definition.fields:
+        if spec.num == num and spec.dev is None:
+            raw = data[offset + spec.offset : offset + spec.offset + spec.nbytes]
+            return None if all(b == 0xFF for b in raw) else bytes(raw)
+    return None
+
+
+def _register_developer(data: bytes, offset: int, definition: Definition, out: Walk) -> None:
+    """Apply a ``developer_data_id`` or ``field_description`` message (the SDK's rules: an id
+    message resets its index's fields; a description of an unknown index is ignored)."""
+    if definition.global_num == _DEVELOPER_DATA_ID:
+        index = _value(data, offset, definition, 3)
+        if index is not None:
+            out.developers[index] = DevApp(
+                index, _value(data, offset, definition, 2), _bytes(data, offset, definition, 1)
+            )
         return
-    index = _named_raw(data, offset, definition, "developer_data_index")
-    def_num = _named_raw(data, offset, definition, "field_definition_number")
-    base_id = _named_raw(data, offset, definition, "fit_base_type_id")
-    name = _named_raw(data, offset, definition, "field_name") or f"unnamed_dev_field_{def_num}"
-    units = _named_raw(data, offset, definition, "units")
-    native = _named_raw(data, offset, definition, "native_field_num")
-    if index not in dev_types:
-        raise WalkStop("corrupt", f"No such dev_data_index={index} found")
-    try:
-        fields = dev_types[int(index)]
-        base = BASE_TYPES[base_id]
-    except (KeyError, TypeError) as exc:
-        raise WalkStop("corrupt", str(exc)) from exc
-    fields[def_num] = DevField(
-        dev_data_index=index, def_num=def_num, type=base, name=name, units=units,
-        native_field_num=native,
-    )  # fmt: skip
+    key = out.n_descriptions
+    out.n_descriptions += 1
+    index = _value(data, offset, definition, 0)
+    num = _value(data, offset, definition, 1)
+    base_id = _value(data, offset, definition, 2)
+    app = out.developers.get(index) if index is not None else None
+    if app is None or num is None or base_id is None or (base_id & 0x1F) not in BASE_TYPES:
+        return
+    app.fields.append(
+        DevField(
+            index=index,
+            num=num,
+            base=BASE_TYPES[base_id & 0x1F],
+            name=_text(data, offset, definition, 3),
+            units=_text(data, offset, definition, 8),
+            native_mesg=_value(data, offset, definition, 14),
+            native_field=_value(data, offset, definition, 15),
+            key=key,
+        )
+    )
 
 
 def _file_header(data: bytes, pos: int, check: bool) -> tuple[int, int]:
     """Parse a file header at ``pos``; return (first message byte, end of data)."""
     n = len(data)
     if n - pos < 12:
-        raise WalkStop("eof", f"Tried to read 12 bytes from .FIT file but got {n - pos}")
+        raise WalkStop("eof", f"a file header needs 12 bytes, {n - pos} left", pos)
     if data[pos + 8 : pos + 12] != b".FIT":
-        raise WalkStop("header", "Invalid .FIT File Header")
+        raise WalkStop("header", "no '.FIT' file header", pos)
     header_size = data[pos]
     data_size = int.from_bytes(data[pos + 4 : pos + 8], "little")
     extra = header_size - 12
     if extra > 0:
         if extra < 2:
-            raise WalkStop("header", "Irregular File Header Size")
-        if n - pos < 14:
-            raise WalkStop("eof", f"Tried to read 2 bytes from .FIT file but got {n - pos - 12}")
+            raise WalkStop("header", f"irregular file header size {header_size}", pos)
+        if n - pos < max(header_size, 14):
+            raise WalkStop("eof", "the file header is cut short", pos)
         read = int.from_bytes(data[pos + 12 : pos + 14], "little")
         if check and read != 0 and read != crc16(data[pos : pos + 12]):
-            raise WalkStop("crc", "CRC Mismatch (file header)")
-        if extra > 2 and n - pos < header_size:
-            raise WalkStop("eof", f"Tried to read {extra - 2} bytes from .FIT file")
+            raise WalkStop("crc", "file header CRC mismatch", pos)
     start = pos + max(header_size, 12)
     return start, start + data_size
 
@@ -171,44 +225,48 @@ def walk(data: bytes) -> Walk:
     Raises
     ------
     WalkStop
-        When the very first file header is unreadable (fitparse raises in its constructor).
+        When the very first file header is unreadable.
     """
     out = Walk()
     n = len(data)
-    start, end = _file_header(data, 0, check=True)
+    try:
+        start, end = _file_header(data, 0, check=True)
+    except WalkStop as exc:
+        if exc.kind != "crc":
+            raise
+        out.crc_bad = True
+        start, end = _file_header(data, 0, check=False)
+    out.n_files = 1
     segment_start = 0
-    dev_types: dict[Any, dict[int, DevField]] = {}
-    layouts: dict[Any, int] = {}
+    layouts: dict[object, int] = {}
     msg_def: list[int] = []
     msg_offset: list[int] = []
     buf = np.frombuffer(data, dtype=np.uint8)
+    p = start
+    # record header byte -> (definition index, size, developer message) of the data message it
+    # starts; definition headers (0x40-0x7F) and unset local types: None. Like the SDK, a
+    # chained file may use the local types the previous file defined.
+    by_header: list[tuple[int, int, bool] | None] = [None] * 256
     try:
         while True:
-            # record header byte -> (definition index, size, special) of the data message it
-            # starts; definition headers (0x40-0x7F) and unset local types stay None
-            by_header: list[tuple[int, int, int] | None] = [None] * 256
-            p = start
             last = None
             ids_append, offsets_append = msg_def.append, msg_offset.append
             while p < end:
                 if p >= n:
-                    raise WalkStop("eof", "Tried to read 1 bytes from .FIT file but got 0")
+                    raise WalkStop("eof", "the file ends inside its data", p)
                 entry = by_header[data[p]]
                 p += 1
                 if entry is None:
                     header = data[p - 1]
                     if header & 0xC0 == 0x40:
-                        position = len(msg_def)
-                        p = _definition(
-                            data, p, header, by_header, dev_types, out, layouts, position
-                        )
+                        p = _definition(data, p, header, by_header, out, layouts)
                         continue
                     local_num = (header >> 5) & 0x3 if header & 0x80 else header & 0xF
                     raise WalkStop(
-                        "corrupt", f"Got data message with invalid local message type {local_num}"
+                        "corrupt", f"a data message of undefined local type {local_num}", p - 1
                     )
-                d_id, size, special = entry
-                if entry is last and not special:
+                d_id, size, developer = entry
+                if entry is last and not developer:
                     # a run of messages of the same layout: find its length with numpy
                     run = _run_length(buf, p - 1, size + 1, min(end, n - size))
                     if run > 1:
@@ -217,18 +275,15 @@ def walk(data: bytes) -> Walk:
                         p += run * (size + 1) - 1
                         continue
                 last = entry
-                if special:
-                    if special == 2:
-                        raise WalkStop("corrupt", "Invalid struct format: zero-length field")
-                    if p + size <= n:
-                        _register_developer(data, p, out.definitions[d_id], dev_types)
                 if p + size > n:
-                    raise WalkStop("eof", "Tried to read past the end of the .FIT file")
+                    raise WalkStop("eof", "the file ends inside a data message", p - 1)
+                if developer:
+                    _register_developer(data, p, out.definitions[d_id], out)
                 ids_append(d_id)
                 offsets_append(p)
                 p += size
             if p + 2 > n:
-                raise WalkStop("eof", "Tried to read 2 bytes from .FIT file but got fewer")
+                raise WalkStop("eof", "the file ends before its CRC", p)
             if not out.crc_bad and int.from_bytes(data[p : p + 2], "little") != crc16(
                 data[segment_start:p]
             ):
@@ -245,6 +300,8 @@ def walk(data: bytes) -> Walk:
                 start, end = _file_header(data, p, check=False)
             segment_start = p
             out.segment_starts.append(len(msg_def))
+            out.n_files += 1
+            p = start
     except WalkStop as exc:
         out.stop = exc
     _group(out, data, msg_def, msg_offset)
@@ -282,90 +339,83 @@ def _group(out: Walk, data: bytes, msg_def: list[int], msg_offset: list[int]) ->
         definition.time_offsets = times[rows]
 
 
+def _find_developer_field(out: Walk, index: int, num: int) -> DevField | None:
+    """The first description of developer field ``num`` of application ``index`` (the SDK's
+    lookup), or ``None``."""
+    app = out.developers.get(index)
+    if app is None:
+        return None
+    return next((f for f in app.fields if f.num == num), None)
+
+
 def _definition(
     data: bytes,
     p: int,
     header: int,
-    by_header: list[tuple[int, int, int] | None],
-    dev_types: dict[Any, dict[int, DevField]],
+    by_header: list[tuple[int, int, bool] | None],
     out: Walk,
-    layouts: dict[Any, int],
-    position: int,
+    layouts: dict[object, int],
 ) -> int:
     """Parse a definition message starting after its header byte; return the next position."""
     n = len(data)
     if p + 5 > n:
-        raise WalkStop("eof", "Tried to read past the end of the .FIT file")
+        raise WalkStop("eof", "the file ends inside a definition message", p - 1)
     num_fields = data[p + 4]
     body_end = p + 5 + 3 * num_fields
     if body_end > n:
-        raise WalkStop("eof", "Tried to read past the end of the .FIT file")
-    dev_specs: tuple[tuple[int, int, int], ...] = ()
+        raise WalkStop("eof", "the file ends inside a definition message", p - 1)
     next_p = body_end
+    devs: tuple[tuple[DevField | None, int], ...] = ()
     if header & 0x20:
         if body_end + 1 > n:
-            raise WalkStop("eof", "Tried to read past the end of the .FIT file")
+            raise WalkStop("eof", "the file ends inside a definition message", p - 1)
         num_dev = data[body_end]
         next_p = body_end + 1 + 3 * num_dev
         if next_p > n:
-            raise WalkStop("eof", "Tried to read past the end of the .FIT file")
+            raise WalkStop("eof", "the file ends inside a definition message", p - 1)
         raw = data[body_end + 1 : next_p]
-        dev_specs = tuple((raw[3 * i], raw[3 * i + 1], raw[3 * i + 2]) for i in range(num_dev))
-    devs = []
-    for def_num, size, index in dev_specs:
-        if index not in dev_types:
-            raise WalkStop(
-                "corrupt", f"No such dev_data_index={index} found when looking up field {def_num}"
-            )
-        if def_num not in dev_types[index]:
-            raise WalkStop("corrupt", f"No such field {def_num} for dev_data_index {index}")
-        devs.append((dev_types[index][def_num], size))
+        devs = tuple(
+            (_find_developer_field(out, raw[3 * i + 2], raw[3 * i]), raw[3 * i + 1])
+            for i in range(num_dev)
+        )
     key = (data[p:body_end], tuple((id(dev), size) for dev, size in devs))
     d_id = layouts.get(key)
     if d_id is None:
         d_id = _new_layout(data, p, num_fields, devs, out)
         layouts[key] = d_id
     definition = out.definitions[d_id]
-    for target in definition.accumulator_targets:
-        out.accumulator_resets.append((position, definition.global_num, target))
-    special = 2 if definition.zero_field else int(definition.global_num in (206, 207))
-    entry = (d_id, definition.size, special)
+    entry = (
+        d_id,
+        definition.size,
+        definition.global_num in (_FIELD_DESCRIPTION, _DEVELOPER_DATA_ID),
+    )
     for byte in _HEADERS_OF_LOCAL[header & 0xF]:
         by_header[byte] = entry
     return next_p
 
 
-def _new_layout(data: bytes, p: int, num_fields: int, devs: list[Any], out: Walk) -> int:
+def _new_layout(
+    data: bytes, p: int, num_fields: int, devs: tuple[tuple[DevField | None, int], ...], out: Walk
+) -> int:
     big = data[p + 1] != 0
     global_num = struct.unpack(">H" if big else "<H", data[p + 2 : p + 4])[0]
-    mesg_type = MESSAGE_TYPES.get(global_num)
-    known = mesg_type.fields if mesg_type else {}
+    info = message_info(global_num)
+    known = info.fields if info else {}
     specs: list[FieldSpec] = []
-    targets: list[int] = []
     offset = 0
     p += 5
     for i in range(num_fields):
-        def_num, size, base_num = data[p + 3 * i], data[p + 3 * i + 1], data[p + 3 * i + 2]
-        base = BASE_TYPES.get(base_num, BASE_TYPE_BYTE)
-        if size % base.size:
-            raise WalkStop(
-                "corrupt",
-                f"Invalid field size {size} for type '{base.name}' "
-                f"(expected a multiple of {base.size})",
-            )
-        fld = known.get(def_num)
-        if fld is not None and fld.components:
-            targets.extend(c.def_num for c in fld.components if c.accumulate)
-        specs.append(FieldSpec(def_num, base, size // base.size, offset, fld, False))
-        offset += size
+        num, size, type_byte = data[p + 3 * i], data[p + 3 * i + 1], data[p + 3 * i + 2]
+        base = BASE_TYPES.get(type_byte & 0x1F)
+        if base is not None and size:
+            if size % base.size:
+                base = _UINT8  # the SDK reads a misaligned field as bytes (uint8 values)
+            specs.append(FieldSpec(num, base, size // base.size, offset, known.get(num)))
+        offset += size  # unknown base types and empty fields are skipped by their size
     for dev, size in devs:
-        # fitparse reads int(size / base size) values, ignoring any remainder byte
-        count = int(size / dev.type.size)
-        specs.append(FieldSpec(dev.def_num, dev.type, count, offset, dev, True))
-        offset += count * dev.type.size
-    definition = Definition(global_num, mesg_type, big, specs, offset)
-    # fitparse refuses a zero-length struct read when the first data message arrives
-    definition.zero_field = any(spec.count == 0 for spec in specs)
-    definition.accumulator_targets = targets
-    out.definitions.append(definition)
+        count = size // dev.base.size if dev is not None else 0
+        if dev is not None and count:
+            specs.append(FieldSpec(dev.num, dev.base, count, offset, None, dev))
+        offset += size
+    out.definitions.append(Definition(global_num, info, big, specs, offset))
     return len(out.definitions) - 1

@@ -25,14 +25,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from finishline.definitions import DECOUPLING_LIMIT, REFERENCE_START_M
 from finishline.metrics.splits import at_positions, crossing_positions
 
 #: Decoupling threshold (fraction) of the onset rule.
-ONSET_THRESHOLD = 0.05
+ONSET_THRESHOLD = DECOUPLING_LIMIT
 #: How long (m) the curve must stay above the threshold.
 ONSET_SUSTAIN_M = 2000.0
-#: Where the race window starts (m).
-WINDOW_START_M = 5000.0
+#: Where the race window starts (m): after the first kilometres, as the reference window does.
+WINDOW_START_M = REFERENCE_START_M
 #: Shortest window (m) for which the curve is reported.
 MIN_WINDOW_M = 5000.0
 
@@ -98,6 +99,23 @@ def pa_hr_between(track: pd.DataFrame, start_m: np.ndarray, end_m: np.ndarray) -
     return np.where((hm - ha > 0) & (hb - hm > 0), out, np.nan)
 
 
+def window_start_m(total_m: float) -> float:
+    """Where the decoupling window starts (m): 5 km, or 0 for runs shorter than 10 km."""
+    return WINDOW_START_M if total_m >= WINDOW_START_M + MIN_WINDOW_M else 0.0
+
+
+def cumulative_pa_hr(
+    track: pd.DataFrame, ends_m: np.ndarray, min_span_m: float = 1000.0
+) -> np.ndarray:
+    """Pa:HR from the window start to each distance in ``ends_m`` (NaN for spans shorter than
+    ``min_span_m``): the values the decoupling curve takes at those distances."""
+    total = float(track["distance_m"].iloc[-1]) if len(track) else 0.0
+    start = window_start_m(total)
+    ends = np.asarray(ends_m, dtype=float)
+    out = pa_hr_between(track, np.full(ends.size, start), np.minimum(ends, total))
+    return np.where(ends >= start + min_span_m, out, np.nan)
+
+
 def onset_distance(curve: pd.DataFrame) -> float:
     """Distance (m) where the cumulative Pa:HR first crosses and holds the threshold."""
     d = curve["distance_m"].to_numpy(float)
@@ -126,7 +144,7 @@ def decoupling(track: pd.DataFrame, step_m: float = 250.0) -> Decoupling:
     """
     dist = track["distance_m"].to_numpy(float)
     total = float(dist[-1])
-    start = WINDOW_START_M if total >= WINDOW_START_M + MIN_WINDOW_M else 0.0
+    start = window_start_m(total)
     g, h, n = _cumulative(track)
     grid = np.arange(start + MIN_WINDOW_M, total + 1e-9, step_m)
     if grid.size == 0 or grid[-1] < total:

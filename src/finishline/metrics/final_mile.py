@@ -1,15 +1,15 @@
-"""Final-mile facts: did the runner hold pace over the last 1609.344 m?
+"""Final-mile facts: did the runner hold pace over the last mile of the race?
 
-``pace_ratio`` is the clock pace over the final mile divided by the clock pace over 5-20 km
-(Smyth's reference window); ``gap_pace_ratio`` is the same with grade-adjusted pace. Runs too
-short for the 5-20 km window (less than 20 km + 1 mile) use the first half as the reference
-(science.md section 4 names it an acceptable fallback), and say so in ``reference``.
+``pace_ratio`` is the clock pace over the final mile (the last 1,609.344 m of the track) divided
+by the clock pace over the race's reference window (:func:`finishline.definitions.
+reference_window_m`: 5-20 km for a marathon, scaled for shorter races); ``gap_pace_ratio`` is
+the same with grade-adjusted pace.
 
-Final-mile failure (FMF, science.md section 4, GPS/FIT form):
-``failed = pace_ratio >= 1.25 or (walk_s + stop_s) >= 60``, with ``walked``/``stopped`` flags
-for at least 60 s of walking/stopping in the final mile (stretches of at least 10 s walking and
-5 s stopped count; see :mod:`finishline.metrics.stops`). Severity grades at 15 / 25 / 40 %
-slowdown: ``none`` (< 15 %), ``moderate`` (>= 15 %), ``failure`` (>= 25 %), ``severe`` (>= 40 %).
+Final-mile failure (FMF, :mod:`finishline.definitions`): ``failed = pace_ratio >= 1.25 or
+(walk_s + stop_s) >= 60``, with ``walked``/``stopped`` flags for at least 60 s of walking/stopping
+in the final mile (stretches of at least 10 s walking and 5 s stopped count; see
+:mod:`finishline.metrics.stops`). Severity grades at 15 / 25 / 40 % slowdown; the outcome in one
+word is ``held`` (< 15 % slower), ``slowed`` (>= 15 %) or ``failed``.
 
 References
 ----------
@@ -19,22 +19,24 @@ science.md section 4 (the FMF definition, the 25 % threshold and the walk flag).
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
-from finishline.metrics.splits import METRE_PER_MILE, crossing_positions, segment_table
-from finishline.metrics.stops import run_bounds, stop_mask, walk_mask
-
-FAILURE_PACE_RATIO = 1.25
-WALK_STOP_LIMIT_S = 60.0
-SEVERITY_GRADES: tuple[tuple[float, str], ...] = (
-    (1.40, "severe"),
-    (1.25, "failure"),
-    (1.15, "moderate"),
+from finishline.definitions import (
+    FINAL_SEGMENT_M,
+    FMF_PACE_RATIO,
+    MIN_STOP_S,
+    MIN_WALK_S,
+    SEVERITY_GRADES,
+    SLOWED_PACE_RATIO,
+    WALK_STOP_LIMIT_S,
+    Race,
+    detect_race,
 )
-REFERENCE_WINDOW_M = (5000.0, 20000.0)
+from finishline.metrics.splits import crossing_positions, segment_table
+from finishline.metrics.stops import run_bounds, stop_mask, walk_mask
 
 
 def severity(pace_ratio: float) -> str:
@@ -47,6 +49,76 @@ def severity(pace_ratio: float) -> str:
     return "none"
 
 
+@dataclass(frozen=True)
+class FinalMile:
+    """The final mile of one run against the runner's reference pace.
+
+    Attributes
+    ----------
+    segment_m, start_m
+        Length of the final segment (m) and where it starts on the track (m).
+    time_s, pace_s_per_km, gap_pace_s_per_km
+        Clock time (s), clock pace and grade-adjusted pace (s/km) of the final segment.
+    reference
+        The reference window in words ("5-20 km").
+    reference_start_m, reference_end_m
+        The reference window (m).
+    reference_pace_s_per_km, reference_gap_pace_s_per_km
+        Clock and grade-adjusted pace (s/km) over the reference window.
+    pace_ratio, gap_pace_ratio
+        Final over reference pace (1.25 = 25 % slower); NaN when the run is shorter than two
+        final segments or has no reference pace.
+    walk_s, stop_s
+        Seconds walking and stopped in the final segment.
+    walked, stopped
+        At least 60 s of walking / stopping in it.
+    failed
+        Final-mile failure (module docstring).
+    severity
+        ``none``, ``moderate``, ``failure``, ``severe`` or ``unknown``.
+    """
+
+    segment_m: float
+    start_m: float
+    time_s: float
+    pace_s_per_km: float
+    gap_pace_s_per_km: float
+    reference: str
+    reference_start_m: float
+    reference_end_m: float
+    reference_pace_s_per_km: float
+    reference_gap_pace_s_per_km: float
+    pace_ratio: float
+    gap_pace_ratio: float
+    walk_s: float
+    stop_s: float
+    walked: bool
+    stopped: bool
+    failed: bool
+    severity: str
+
+    @property
+    def slowdown_pct(self) -> float:
+        """How much slower the final mile was than the reference (%; negative = faster)."""
+        return 100.0 * (self.pace_ratio - 1.0) if np.isfinite(self.pace_ratio) else float("nan")
+
+    @property
+    def outcome(self) -> str:
+        """``failed``, ``slowed`` (>= 15 % slower), ``held``, or ``unknown`` (no ratio)."""
+        if self.failed:
+            return "failed"
+        if not np.isfinite(self.pace_ratio):
+            return "unknown"
+        return "slowed" if self.pace_ratio >= SLOWED_PACE_RATIO - 1e-9 else "held"
+
+    def to_json(self) -> dict:
+        """The facts plus ``slowdown_pct``, ``outcome`` and ``grade`` (= ``severity``)."""
+        from finishline.jsonable import jsonable
+
+        extra = {"slowdown_pct": self.slowdown_pct, "outcome": self.outcome}
+        return jsonable(asdict(self) | extra | {"grade": self.severity})
+
+
 def _seconds_in_runs(mask: np.ndarray, min_len: int, lo: int, hi: int) -> float:
     """Seconds of runs of at least ``min_len`` that fall in rows [lo, hi)."""
     starts, ends = run_bounds(mask, min_len)
@@ -54,65 +126,74 @@ def _seconds_in_runs(mask: np.ndarray, min_len: int, lo: int, hi: int) -> float:
     return float(np.clip(overlap, 0, None).sum())
 
 
+def _ratio(numerator: float, denominator: float) -> float:
+    if np.isfinite(numerator) and np.isfinite(denominator) and numerator > 0 and denominator > 0:
+        return float(numerator / denominator)
+    return float("nan")
+
+
 def final_mile(
     track: pd.DataFrame,
+    race: Race | None = None,
     *,
-    segment_m: float = METRE_PER_MILE,
-    min_stop_s: int = 5,
-    min_walk_s: int = 10,
-) -> dict[str, Any]:
+    min_stop_s: int = MIN_STOP_S,
+    min_walk_s: int = MIN_WALK_S,
+) -> FinalMile:
     """Final-mile facts of one run.
 
     Parameters
     ----------
     track
         Clean 1 Hz track.
-    segment_m
-        Length (m) of the final segment (one mile).
+    race
+        The race (its reference window); detected from the track's distance when omitted.
     min_stop_s, min_walk_s
         Shortest stop / walk stretch (s) that counts.
 
     Returns
     -------
-    dict
-        ``segment_m``, ``start_m``, ``time_s``, ``pace_s_per_km``, ``gap_pace_s_per_km``,
-        ``reference`` (``"5-20km"`` or ``"first_half"``), ``reference_pace_s_per_km``,
-        ``reference_gap_pace_s_per_km``, ``pace_ratio``, ``gap_pace_ratio``, ``walk_s``,
-        ``stop_s``, ``walked``, ``stopped``, ``failed``, ``severity``, ``slowdown_pct``.
-        Ratios are NaN when the run is shorter than two final segments.
+    FinalMile
     """
     dist = track["distance_m"].to_numpy(float)
     total = float(dist[-1])
-    out: dict[str, Any] = {"segment_m": segment_m, "start_m": max(total - segment_m, 0.0)}
-    if total >= REFERENCE_WINDOW_M[1] + segment_m:
-        ref_bounds, out["reference"] = np.array(REFERENCE_WINDOW_M), "5-20km"
-    else:
-        ref_bounds, out["reference"] = np.array([0.0, total / 2.0]), "first_half"
-    enough = total >= 2 * segment_m
-    ref = segment_table(track, ref_bounds).iloc[0]
-    fin = segment_table(track, np.array([out["start_m"], total])).iloc[0]
-    out["time_s"] = float(fin["time_s"])
-    out["pace_s_per_km"] = float(fin["pace_s_per_km"])
-    out["gap_pace_s_per_km"] = float(fin["gap_pace_s_per_km"])
-    out["reference_pace_s_per_km"] = float(ref["pace_s_per_km"])
-    out["reference_gap_pace_s_per_km"] = float(ref["gap_pace_s_per_km"])
+    race = race or detect_race(total)
+    start = max(total - FINAL_SEGMENT_M, 0.0)
+    ref_start, ref_end = race.reference_window_m
+    ref_end = min(ref_end, start)
+    ref = segment_table(track, np.array([ref_start, max(ref_end, ref_start)])).iloc[0]
+    fin = segment_table(track, np.array([start, total])).iloc[0]
+    enough = total >= 2 * FINAL_SEGMENT_M and ref_end > ref_start
     nan = float("nan")
-    out["pace_ratio"] = out["pace_s_per_km"] / out["reference_pace_s_per_km"] if enough else nan
-    out["gap_pace_ratio"] = (
-        out["gap_pace_s_per_km"] / out["reference_gap_pace_s_per_km"] if enough else nan
-    )
+    pace_ratio = _ratio(fin["pace_s_per_km"], ref["pace_s_per_km"]) if enough else nan
+    gap_ratio = _ratio(fin["gap_pace_s_per_km"], ref["gap_pace_s_per_km"]) if enough else nan
 
-    lo = int(np.floor(crossing_positions(dist, np.array([out["start_m"]]))[0]))
-    hi = dist.size
-    out["walk_s"] = _seconds_in_runs(walk_mask(track), min_walk_s, lo, hi)
-    out["stop_s"] = _seconds_in_runs(stop_mask(track), min_stop_s, lo, hi)
-    out["walked"] = out["walk_s"] >= WALK_STOP_LIMIT_S
-    out["stopped"] = out["stop_s"] >= WALK_STOP_LIMIT_S
-    ratio = out["pace_ratio"]
-    out["failed"] = bool(
-        (np.isfinite(ratio) and ratio >= FAILURE_PACE_RATIO)
-        or out["walk_s"] + out["stop_s"] >= WALK_STOP_LIMIT_S
+    lo = int(np.floor(crossing_positions(dist, np.array([start]))[0]))
+    # the final mile ends where the finish distance is first reached: standing after the
+    # line until the watch is stopped is not in it
+    hi = int(np.searchsorted(dist, total - 0.5, side="left")) + 1
+    walk_s = _seconds_in_runs(walk_mask(track), min_walk_s, lo, hi)
+    stop_s = _seconds_in_runs(stop_mask(track), min_stop_s, lo, hi)
+    failed = bool(
+        (np.isfinite(pace_ratio) and pace_ratio >= FMF_PACE_RATIO - 1e-9)
+        or walk_s + stop_s >= WALK_STOP_LIMIT_S
     )
-    out["severity"] = severity(ratio)
-    out["slowdown_pct"] = 100.0 * (ratio - 1.0) if np.isfinite(ratio) else nan
-    return out
+    return FinalMile(
+        segment_m=FINAL_SEGMENT_M,
+        start_m=start,
+        time_s=float(fin["time_s"]),
+        pace_s_per_km=float(fin["pace_s_per_km"]),
+        gap_pace_s_per_km=float(fin["gap_pace_s_per_km"]),
+        reference=race.reference_label,
+        reference_start_m=ref_start,
+        reference_end_m=ref_end,
+        reference_pace_s_per_km=float(ref["pace_s_per_km"]) if enough else nan,
+        reference_gap_pace_s_per_km=float(ref["gap_pace_s_per_km"]) if enough else nan,
+        pace_ratio=pace_ratio,
+        gap_pace_ratio=gap_ratio,
+        walk_s=walk_s,
+        stop_s=stop_s,
+        walked=walk_s >= WALK_STOP_LIMIT_S,
+        stopped=stop_s >= WALK_STOP_LIMIT_S,
+        failed=failed,
+        severity=severity(pace_ratio),
+    )

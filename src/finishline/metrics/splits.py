@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from finishline.definitions import METRE_PER_MILE
 from finishline.errors import AnalysisError
 
-METRE_PER_MILE = 1609.344
+__all__ = ["METRE_PER_MILE", "SPLIT_COLUMNS", "require_distance", "segment_table", "splits"]
 
 #: Columns of a splits table.
 SPLIT_COLUMNS = (
@@ -138,6 +139,13 @@ def segment_table(track: pd.DataFrame, bounds_m: np.ndarray) -> pd.DataFrame:
     return table
 
 
+def require_distance(track: pd.DataFrame) -> None:
+    """Raise :class:`~finishline.errors.AnalysisError` when the track covers no distance."""
+    dist = track["distance_m"].to_numpy(float)
+    if dist.size < 2 or not np.isfinite(dist[-1]) or dist[-1] <= 0:
+        raise AnalysisError("the track has no distance: no splits")
+
+
 def splits(track: pd.DataFrame, unit_m: float = 1000.0) -> pd.DataFrame:
     """Splits of ``unit_m`` metres (1000 for km, :data:`METRE_PER_MILE` for miles).
 
@@ -162,9 +170,8 @@ def splits(track: pd.DataFrame, unit_m: float = 1000.0) -> pd.DataFrame:
     AnalysisError
         The track has no distance.
     """
+    require_distance(track)
     dist = track["distance_m"].to_numpy(float)
-    if dist.size < 2 or not np.isfinite(dist[-1]) or dist[-1] <= 0:
-        raise AnalysisError("the track has no distance: no splits")
     total = float(dist[-1])
     n_full = int(np.floor(total / unit_m + 1e-9))
     bounds = np.arange(n_full + 1, dtype=float) * unit_m

@@ -17,9 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-STOP_SPEED_MPS = 0.5
-WALK_SPEED_MPS = 2.0
-WALK_CADENCE_SPM = 140.0
+from finishline.definitions import STOP_SPEED_MPS, WALK_CADENCE_SPM, WALK_SPEED_MPS
 
 EVENT_COLUMNS = (
     "kind",

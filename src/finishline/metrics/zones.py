@@ -20,21 +20,24 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-#: Default resting heart rate (bpm) when none is given: a typical trained adult's value.
-DEFAULT_REST_HR_BPM = 60.0
+from finishline.definitions import DEFAULT_REST_HR_BPM, PEAK_HR_PERCENTILE
 
 #: Default zone edges as fractions of heart-rate reserve (Z1 50-60 % ... Z5 90-100 %).
 DEFAULT_HRR_EDGES: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
-#: Percentile of clean HR used as the max-HR estimate.
-MAX_HR_PERCENTILE = 99.5
+
+def moving_heart_rate(track: pd.DataFrame) -> np.ndarray:
+    """Clean heart rate (1/min) of the moving seconds: what averages and histograms use."""
+    hr = track["heart_rate_bpm"].to_numpy(float)
+    return hr[track["moving"].to_numpy(bool) & np.isfinite(hr)]
 
 
 def estimate_max_hr(heart_rate_bpm: np.ndarray) -> float:
-    """Max HR estimate (bpm): the 99.5th percentile of finite heart rate; NaN if none."""
+    """The observed peak heart rate (bpm): the 99.5th percentile of finite heart rate (robust to
+    a last strap spike); NaN if none. A lower bound of max HR when the run never reached it."""
     hr = np.asarray(heart_rate_bpm, dtype=float)
     hr = hr[np.isfinite(hr)]
-    return float(np.percentile(hr, MAX_HR_PERCENTILE)) if hr.size else float("nan")
+    return float(np.percentile(hr, PEAK_HR_PERCENTILE)) if hr.size else float("nan")
 
 
 def karvonen_bounds(

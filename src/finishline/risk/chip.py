@@ -5,20 +5,22 @@ The standard frame has one row per runner and these columns:
 ===========  =======  ==========================================================
 column       dtype    meaning
 ===========  =======  ==========================================================
-``id``       str      runner identifier (bib)
+``id``       str      runner identifier: the first of :data:`ID_COLUMNS` present, else
+                      the row number (``attrs["id_column"]`` says which)
 ``5K`` ...   float    cumulative clock time (s) at each mat in :data:`CHIP_MATS_KM`
 ``sex``      object   ``"M"``, ``"F"`` or None
 ``age``      float    age in years (NaN when unknown; an age group's midpoint)
 ``issue``    str      why a value was dropped ("" when the row parsed cleanly)
 ===========  =======  ==========================================================
 
-Times are accepted as ``H:MM:SS``, ``M:SS`` or plain seconds. Malformed or impossible values
-become NaN and are named in ``issue``; the parser never raises on a bad cell, only on a file
-that is not a results table at all.
+Times are accepted as ``H:MM:SS``, ``M:SS`` or plain seconds, parsed by numpy over the whole
+column (no Python per cell). Malformed or impossible values become NaN and are named in
+``issue``; the parser never raises on a bad cell, only on a file that is not a results table.
 """
 
 from __future__ import annotations
 
+import re
 from os import PathLike
 from pathlib import Path
 
@@ -44,12 +46,122 @@ CHIP_MATS_KM: dict[str, float] = {
 
 SPLIT_COLUMNS: tuple[str, ...] = tuple(CHIP_MATS_KM)
 
-_MISSING_TOKENS = {"", "-", "\u2013", "\u2014", "nan", "none", "na", "n/a", "dnf", "dns"}
+_MISSING_TOKENS = ("", "-", "\u2013", "\u2014", "nan", "none", "na", "n/a", "dnf", "dns")
 _SEX_CODES = {"m": "M", "male": "M", "man": "M", "f": "F", "female": "F", "woman": "F", "w": "F"}
+#: Accepted runner-id columns (case, ``_`` and ``-`` ignored), in order of preference.
+ID_COLUMNS: tuple[str, ...] = ("id", "bib", "bib number", "runner id", "name")
+#: What ``id_column`` says when no id column was found and the row number is the id.
+ROW_NUMBER = "row number"
+_SEX_COLUMNS = ("sex", "gender")
+_AGE_COLUMNS = ("age", "age group")
+_DIGIT_0, _COLON, _DOT = ord("0"), ord(":"), ord(".")
+
+
+def _column_key(name: object) -> str:
+    """A column name compared case-insensitively, ``_``/``-`` as spaces, spaces collapsed."""
+    return " ".join(str(name).strip().lower().replace("_", " ").replace("-", " ").split())
+
+
+def _clock_seconds(text: np.ndarray) -> np.ndarray:
+    """Seconds from stripped ``H:MM:SS`` / ``M:SS`` / ``S`` strings, NaN where malformed.
+
+    ``H:MM:SS`` and ``HH:MM:SS`` (what timing companies publish) take a fast path of a few
+    whole-column operations; every other cell goes through :func:`_general_clock_seconds`.
+    """
+    n = text.shape[0]
+    width = text.dtype.itemsize // 4
+    out = np.full(n, np.nan)
+    if n == 0 or width == 0:
+        return out
+    codes = np.ascontiguousarray(text).view(np.uint32).reshape(n, width)
+    length = np.count_nonzero(codes, axis=1)
+    fast = np.zeros(n, dtype=bool)
+    for size in (7, 8):
+        rows = np.flatnonzero(length == size) if width >= size else np.zeros(0, int)
+        if not rows.size:
+            continue
+        value = codes[rows, :size].astype(np.int32) - _DIGIT_0
+        colon = _COLON - _DIGIT_0
+        digits = [j for j in range(size) if j not in (size - 3, size - 6)]
+        layout = ((value[:, digits] >= 0) & (value[:, digits] <= 9)).all(axis=1)
+        layout &= (value[:, size - 3] == colon) & (value[:, size - 6] == colon)
+        hours = value[:, 0] if size == 7 else 10 * value[:, 0] + value[:, 1]
+        minutes = 10 * value[:, size - 5] + value[:, size - 4]
+        seconds = 10 * value[:, size - 2] + value[:, size - 1]
+        ok = layout & (minutes < 60) & (seconds < 60)
+        out[rows[ok]] = (hours * 3600 + minutes * 60 + seconds)[ok].astype(float)
+        fast[rows[layout]] = True  # a 7/8-char cell that is not a clock: the general path
+    rest = np.flatnonzero(~fast)
+    if rest.size:
+        out[rest] = _general_clock_seconds(text[rest])
+    return out
+
+
+def _general_clock_seconds(text: np.ndarray) -> np.ndarray:
+    """Seconds from stripped ``H:MM:SS`` / ``M:SS`` / ``S`` strings, NaN where malformed.
+
+    Vectorised over the cells: the loop runs over character positions (a dozen), each step a
+    numpy operation on the whole column. Every field must have digits; fields after the first
+    must be below 60; a decimal point may appear only in the last field.
+    """
+    n = text.shape[0]
+    width = text.dtype.itemsize // 4
+    codes = np.zeros((n, width + 1), dtype=np.uint32)
+    if width:
+        codes[:, :width] = np.ascontiguousarray(text).view(np.uint32).reshape(n, width)
+    total = np.zeros(n)
+    field = np.zeros(n)
+    scale = np.ones(n)
+    digits = np.zeros(n, dtype=int)
+    n_fields = np.zeros(n, dtype=int)
+    seen_dot = np.zeros(n, dtype=bool)
+    ok = np.ones(n, dtype=bool)
+    ended = np.zeros(n, dtype=bool)
+    for j in range(width + 1):
+        c = codes[:, j]
+        live = ~ended
+        is_digit = live & (c >= _DIGIT_0) & (c <= _DIGIT_0 + 9)
+        value = c.astype(float) - _DIGIT_0
+        scale = np.where(is_digit & seen_dot, scale / 10.0, scale)
+        field = np.where(
+            is_digit, np.where(seen_dot, field + value * scale, field * 10 + value), field
+        )
+        digits += is_digit
+        closes = live & ((c == _COLON) | (c == 0))
+        ok &= ~closes | ((digits > 0) & ((n_fields == 0) | (field < 60)))
+        ok &= ~(live & (c == _COLON) & seen_dot)
+        ok &= ~(live & (c == _DOT) & seen_dot)
+        ok &= ~(live & ~is_digit & ~closes & (c != _DOT))
+        seen_dot |= live & (c == _DOT)
+        total = np.where(closes, total * 60.0 + field, total)
+        n_fields += closes
+        field = np.where(closes, 0.0, field)
+        digits = np.where(closes, 0, digits)
+        ended |= live & (c == 0)
+    ok &= n_fields <= 3
+    return np.where(ok, total, np.nan)
+
+
+def _stripped_text(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Cells as stripped fixed-width strings (missing cells become "nan")."""
+    return np.strings.strip(np.asarray(values, dtype=str))
+
+
+def _parse(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(seconds, missing, stripped text) for an array of durations (any shape)."""
+    text = _stripped_text(values)
+    seconds = _clock_seconds(text.ravel()).reshape(text.shape)
+    # Only cells that did not parse can be a missing token: lower-case just those.
+    missing = text == ""
+    unparsed = np.isnan(seconds) & ~missing
+    missing[unparsed] = np.isin(np.strings.lower(text[unparsed]), _MISSING_TOKENS)
+    return np.where(missing, np.nan, seconds), missing, text
 
 
 def parse_duration_s(values: pd.Series) -> pd.Series:
     """Parse durations written as ``H:MM:SS``, ``M:SS`` or seconds into float seconds.
+
+    Vectorised (numpy over the whole column, no Python per cell).
 
     Parameters
     ----------
@@ -62,71 +174,57 @@ def parse_duration_s(values: pd.Series) -> pd.Series:
         Seconds (float); NaN where the value is missing or malformed (minutes or seconds
         fields of 60 or more in a clock string, negative values, non-numbers).
     """
-    text = values.astype("string").str.strip()
-    missing = (text.isna() | text.str.lower().isin(_MISSING_TOKENS)).to_numpy(dtype=bool)
-    clean = text.mask(pd.Series(missing, index=text.index))
-    parts = clean.str.split(":", expand=True, regex=False)
-    n_fields = (clean.str.count(":").astype(float) + 1).to_numpy(dtype=float, na_value=np.nan)
-    fields = [
-        pd.to_numeric(parts[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        for c in parts.columns
-    ]
-    nan = np.full(len(values), np.nan)
-    fields = (fields + [nan, nan, nan])[:3]
-    with np.errstate(invalid="ignore"):
-        minutes_ok = (fields[1] >= 0) & (fields[1] < 60)
-        seconds = np.select(
-            [
-                n_fields == 1,
-                (n_fields == 2) & (fields[0] >= 0) & minutes_ok,
-                (n_fields == 3) & (fields[0] >= 0) & minutes_ok & (fields[2] < 60),
-            ],
-            [fields[0], fields[0] * 60 + fields[1], fields[0] * 3600 + fields[1] * 60 + fields[2]],
-            default=np.nan,
-        )
-        seconds = np.where(missing | ~(seconds >= 0), np.nan, seconds)
+    seconds, _, _ = _parse(values.to_numpy())
     return pd.Series(seconds, index=values.index, dtype=float)
 
 
-def _parse_sex(values: pd.Series) -> pd.Series:
-    codes = values.astype("string").str.strip().str.lower().map(_SEX_CODES)
-    return codes.astype(object).where(codes.notna(), None)
+def _by_unique(values: pd.Series, parse) -> np.ndarray:
+    """Apply ``parse`` (a function of one stripped string) once per distinct value."""
+    uniques, inverse = np.unique(_stripped_text(values.to_numpy()), return_inverse=True)
+    return np.array([parse(u) for u in uniques.tolist()], dtype=object)[inverse]
 
 
-def _parse_age(values: pd.Series) -> pd.Series:
-    """Ages as numbers, or age groups ("30-34" -> 32, "80+" -> 82, "19 and under" -> 18)."""
-    text = values.astype("string").str.strip()
-    age = pd.to_numeric(text, errors="coerce")
-    lo_hi = text.str.extract(r"^(\d+)\s*[-\u2013]\s*(\d+)$").astype(float)
-    age = age.fillna((lo_hi[0] + lo_hi[1]) / 2)
-    plus = text.str.extract(r"^(\d+)\s*\+$")[0].astype(float)
-    age = age.fillna(plus + 2)
-    under = text.str.extract(r"^(\d+)\s*(?:and under|&\s*under|or under)$")[0].astype(float)
-    age = age.fillna(under)
-    return age.where((age >= 5) & (age <= 110)).astype(float)
+def _sex_code(text: str) -> str | None:
+    return _SEX_CODES.get(text.lower())
 
 
-def _issues_for_bad_cells(raw: pd.Series, parsed: pd.Series, label: str) -> pd.Series:
-    """'' or 'malformed <label> value ...' where a non-blank cell did not parse."""
-    text = raw.astype("string").str.strip()
-    blank = text.isna() | text.str.lower().isin(_MISSING_TOKENS)
-    bad = ~blank & parsed.isna()
-    return pd.Series(
-        np.where(bad, f"malformed {label} value " + text.fillna("").str.slice(0, 20), ""),
-        index=raw.index,
-    )
+def _age_years(text: str) -> float:
+    """An age, or an age group's midpoint ("30-34" -> 32, "80+" -> 82, "19 and under" -> 18)."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)", text)
+    age = float(match.group(1)) if match else np.nan
+    if match := re.fullmatch(r"(\d+)\s*[-\u2013]\s*(\d+)", text):
+        age = (float(match.group(1)) + float(match.group(2))) / 2
+    elif match := re.fullmatch(r"(\d+)\s*\+", text):
+        age = float(match.group(1)) + 2
+    elif match := re.fullmatch(r"(\d+)\s*(?:and under|&\s*under|or under)", text):
+        age = float(match.group(1))
+    return age if 5 <= age <= 110 else np.nan
 
 
-def _non_monotone_issue(times: pd.DataFrame) -> pd.Series:
-    """Name the first mat whose cumulative time does not exceed an earlier mat's time."""
-    values = times.to_numpy(dtype=float)
+def _non_monotone(values: np.ndarray) -> np.ndarray:
+    """Cells whose cumulative time does not exceed an earlier mat's time."""
     running_max = np.fmax.accumulate(np.where(np.isnan(values), -np.inf, values), axis=1)
     prev_max = np.concatenate([np.full((len(values), 1), -np.inf), running_max[:, :-1]], axis=1)
-    bad = np.isfinite(values) & (values <= prev_max)
-    first = bad.argmax(axis=1)
-    labels = np.array(times.columns, dtype=object)[first]
-    issue = np.where(bad.any(axis=1), "time at " + labels + " not after earlier mats", "")
-    return pd.Series(issue, index=times.index), bad
+    return np.isfinite(values) & (values <= prev_max)
+
+
+def find_columns(columns: pd.Index, source: str | PathLike[str] | None = None) -> dict:
+    """Map the roles ``id``, ``sex``, ``age`` and each mat label to a column of ``columns``.
+
+    Raises
+    ------
+    InputDataError
+        Two columns with the same name ignoring case.
+    """
+    keys = [_column_key(c) for c in columns]
+    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    if dupes:
+        raise InputDataError(f"duplicate columns (ignoring case): {', '.join(dupes)}", source)
+    by_key = dict(zip(keys, columns, strict=True))
+    found = {label: by_key.get(_column_key(label)) for label in CHIP_MATS_KM}
+    for role, names in (("id", ID_COLUMNS), ("sex", _SEX_COLUMNS), ("age", _AGE_COLUMNS)):
+        found[role] = next((by_key[n] for n in names if n in by_key), None)
+    return found
 
 
 def standardise_results(
@@ -137,9 +235,10 @@ def standardise_results(
     Parameters
     ----------
     table
-        Raw table: an ``id`` column, any subset of split columns (names as in
-        :data:`CHIP_MATS_KM`, case-insensitive), optional ``sex``/``gender`` and ``age``.
-        Values are ``H:MM:SS``, ``M:SS`` or seconds.
+        Raw table: an id column (:data:`ID_COLUMNS`, case-insensitive; the row number when
+        there is none), any subset of split columns (names as in :data:`CHIP_MATS_KM`,
+        case-insensitive), optional ``sex``/``gender`` and ``age``/``age group``. Values are
+        ``H:MM:SS``, ``M:SS`` or seconds.
     up_to_km
         Only mats at or before this distance (km) are read; later columns are ignored
         entirely, so their content (even garbage) cannot change anything downstream.
@@ -149,46 +248,54 @@ def standardise_results(
     Returns
     -------
     pandas.DataFrame
-        The standard frame (see the module docstring). Mats that are absent or beyond
-        ``up_to_km`` are NaN columns.
+        The standard frame (see the module docstring); ``attrs["id_column"]`` names the
+        column the ids came from (:data:`ROW_NUMBER` when none). Mats that are absent or
+        beyond ``up_to_km`` are NaN columns.
 
     Raises
     ------
     InputDataError
-        No ``id`` column, or two columns with the same name ignoring case.
+        Two columns with the same name ignoring case.
     """
-    lower = [str(c).strip().lower() for c in table.columns]
-    dupes = sorted({c for c in lower if lower.count(c) > 1})
-    if dupes:
-        raise InputDataError(f"duplicate columns (ignoring case): {', '.join(dupes)}", source)
-    by_name = dict(zip(lower, table.columns, strict=True))
-    if "id" not in by_name:
-        raise InputDataError(
-            f"no 'id' column (found: {', '.join(map(str, table.columns))})", source
-        )
-    out = pd.DataFrame({"id": table[by_name["id"]].astype("string").fillna("").str.strip()})
-    issues = pd.Series("", index=table.index, dtype=object)
-    for label, km in CHIP_MATS_KM.items():
-        column = by_name.get(label.lower())
-        if column is None or (up_to_km is not None and km > up_to_km + 1e-9):
-            out[label] = np.nan
-            continue
-        parsed = parse_duration_s(table[column])
-        out[label] = parsed.to_numpy()
-        issues = _join_issues(issues, _issues_for_bad_cells(table[column], parsed, label))
-    order_issue, bad = _non_monotone_issue(out[list(SPLIT_COLUMNS)])
-    out[list(SPLIT_COLUMNS)] = out[list(SPLIT_COLUMNS)].mask(bad)
-    issues = _join_issues(issues, order_issue)
-    sex_col = by_name.get("sex", by_name.get("gender"))
-    out["sex"] = None if sex_col is None else _parse_sex(table[sex_col]).to_numpy()
-    out["age"] = np.nan if "age" not in by_name else _parse_age(table[by_name["age"]]).to_numpy()
-    out["issue"] = issues.to_numpy()
-    return out.reset_index(drop=True)
-
-
-def _join_issues(left: pd.Series, right: pd.Series) -> pd.Series:
-    both = (left != "") & (right != "")
-    return pd.Series(np.where(both, left + "; " + right, left + right), index=left.index)
+    table = table.reset_index(drop=True)
+    found = find_columns(table.columns, source)
+    n = len(table)
+    if found["id"] is None:
+        ids = np.arange(1, n + 1).astype(str)
+    else:
+        ids = _stripped_text(table[found["id"]].to_numpy())
+        ids = np.where(table[found["id"]].isna().to_numpy(), "", ids)
+    out = pd.DataFrame({"id": ids.astype(object)})
+    times = np.full((n, len(SPLIT_COLUMNS)), np.nan)
+    issues: dict[int, list[str]] = {}
+    read = [
+        (j, label)
+        for j, (label, km) in enumerate(CHIP_MATS_KM.items())
+        if found[label] is not None and (up_to_km is None or km <= up_to_km + 1e-9)
+    ]
+    if read:
+        # One vectorised parse over every mat column at once.
+        raw = np.column_stack([_stripped_text(table[found[label]].to_numpy()) for _, label in read])
+        seconds, missing, text = _parse(raw)
+        times[:, [j for j, _ in read]] = seconds
+        for i, c in zip(*np.nonzero(~missing & np.isnan(seconds)), strict=True):
+            issues.setdefault(int(i), []).append(f"malformed {read[c][1]} value {text[i, c][:20]}")
+    bad = _non_monotone(times)
+    for i in np.flatnonzero(bad.any(axis=1)):
+        first = SPLIT_COLUMNS[int(bad[i].argmax())]
+        issues.setdefault(int(i), []).append(f"time at {first} not after earlier mats")
+    times[bad] = np.nan
+    for j, label in enumerate(SPLIT_COLUMNS):
+        out[label] = times[:, j]
+    out["sex"] = None if found["sex"] is None else _by_unique(table[found["sex"]], _sex_code)
+    age = np.nan if found["age"] is None else _by_unique(table[found["age"]], _age_years)
+    out["age"] = np.asarray(age, dtype=float) if found["age"] is not None else np.nan
+    issue = np.full(n, "", dtype=object)
+    for i, texts in issues.items():
+        issue[i] = "; ".join(texts)
+    out["issue"] = issue
+    out.attrs["id_column"] = ROW_NUMBER if found["id"] is None else str(found["id"])
+    return out
 
 
 def read_results_csv(path: str | PathLike[str], up_to_km: float | None = None) -> pd.DataFrame:
@@ -197,25 +304,36 @@ def read_results_csv(path: str | PathLike[str], up_to_km: float | None = None) -
     Parameters
     ----------
     path
-        CSV with ``id``, cumulative split columns ``5K,10K,15K,20K,Half,25K,30K,35K,40K``
-        (any subset, case-insensitive; optional ``Finish``), optional ``sex``/``gender`` and
-        ``age``.
+        CSV with an id column (``id``, ``bib``, ``bib number``, ``runner id`` or ``name``,
+        any case; else the row number is the id), cumulative split columns
+        ``5K,10K,15K,20K,Half,25K,30K,35K,40K`` (any subset, case-insensitive; optional
+        ``Finish``), optional ``sex``/``gender`` and ``age``/``age group``.
     up_to_km
-        Read only mats at or before this distance (km).
+        Read only mats at or before this distance (km): later columns are not even parsed.
 
     Returns
     -------
     pandas.DataFrame
-        The standard frame.
+        The standard frame; ``attrs["id_column"]`` says where the ids came from.
 
     Raises
     ------
     InputDataError
-        The file is missing, empty, not CSV, or has no ``id`` column.
+        The file is missing, empty or not CSV.
     """
     path = Path(path)
+    options = {"dtype": object, "keep_default_na": False, "skipinitialspace": True}
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        header = pd.read_csv(path, nrows=0, **options).columns
+        found = find_columns(header, path)
+        wanted = {found[role] for role in ("id", "sex", "age")}
+        wanted |= {
+            found[label]
+            for label, km in CHIP_MATS_KM.items()
+            if up_to_km is None or km <= up_to_km + 1e-9
+        }
+        wanted.discard(None)
+        table = pd.read_csv(path, usecols=[c for c in header if c in wanted], **options)
     except FileNotFoundError as exc:
         raise InputDataError("file not found", path) from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

@@ -34,25 +34,28 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-FMF_SLOWDOWN = 0.25
+from finishline import definitions as d
+
+# The rules themselves live in :mod:`finishline.definitions`; these are their km forms.
+FMF_SLOWDOWN = d.FMF_PACE_RATIO - 1.0
 """Final segment at least this much slower than the reference pace is a failure."""
 
-SEVERITY_SLOWDOWNS: tuple[float, ...] = (0.15, 0.25, 0.40)
+SEVERITY_SLOWDOWNS: tuple[float, ...] = tuple(sorted(r - 1.0 for r, _ in d.SEVERITY_GRADES))
 """Slowdown thresholds for severity grades 1, 2 and 3."""
 
-REFERENCE_START_KM = 5.0
-REFERENCE_END_KM = 20.0
-"""The reference window: pace between these distances (km)."""
+REFERENCE_START_KM = d.REFERENCE_START_M / 1000.0
+REFERENCE_END_KM = d.REFERENCE_END_M / 1000.0
+"""The reference window of a marathon: pace between these distances (km)."""
 
 CHIP_FINAL_SEGMENT_START_KM = 40.0
-MARATHON_KM = 42.195
-WATCH_FINAL_SEGMENT_KM = 1.609344
+MARATHON_KM = d.MARATHON_M / 1000.0
+WATCH_FINAL_SEGMENT_KM = d.FINAL_SEGMENT_M / 1000.0
 """Final segment: 40 km -> finish on chip data, the last mile on watch data."""
 
-WALK_STOP_S = 60.0
+WALK_STOP_S = d.WALK_STOP_LIMIT_S
 """Walking or stopping at least this long in the final mile is a failure (watch data)."""
 
-DNF_AFTER_KM = 35.0
+DNF_AFTER_KM = d.DNF_AFTER_M / 1000.0
 """A DNF after reaching this mat counts as a failure."""
 
 # Ratios are built from times rounded to the second; without a tolerance a slowdown of exactly

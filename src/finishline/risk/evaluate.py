@@ -15,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 from scipy.special import expit, logit
-from scipy.stats import rankdata
 
 _P_CLIP = 1e-6
 
@@ -25,6 +24,20 @@ def _clean(y: npt.ArrayLike, p: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     p_arr = np.asarray(p, dtype=float)
     keep = np.isfinite(y_arr) & np.isfinite(p_arr)
     return y_arr[keep], p_arr[keep]
+
+
+def _average_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 1..n, ties sharing their mean rank (what ``scipy.stats.rankdata`` returns)."""
+    order = np.argsort(values, kind="mergesort")
+    sorted_values = values[order]
+    new_group = np.r_[True, sorted_values[1:] != sorted_values[:-1]]
+    group = np.cumsum(new_group) - 1
+    starts = np.flatnonzero(new_group)
+    ends = np.r_[starts[1:], len(values)]
+    mean_rank = (starts + 1 + ends) / 2.0
+    ranks = np.empty(len(values))
+    ranks[order] = mean_rank[group]
+    return ranks
 
 
 def auc(y: npt.ArrayLike, p: npt.ArrayLike) -> float:
@@ -47,7 +60,7 @@ def auc(y: npt.ArrayLike, p: npt.ArrayLike) -> float:
     n_neg = float(len(y_arr) - n_pos)
     if n_pos == 0 or n_neg == 0:
         return float("nan")
-    ranks = rankdata(p_arr)
+    ranks = _average_ranks(p_arr)
     return float((ranks[y_arr == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 

@@ -24,14 +24,13 @@ with a tqdm progress bar, or on a Dask cluster (:mod:`finishline.training.distri
 
 from __future__ import annotations
 
+import bisect
 import csv
-import hashlib
 import os
 import tempfile
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -40,38 +39,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from finishline.activity import normalize_sport
 from finishline.errors import (
-    AnalysisError,
-    EmptyActivityError,
-    FileFormatError,
-    FinishlineError,
-    FinishlineWarning,
     InputDataError,
-    NotAnActivityError,
 )
-from finishline.training.features import CURVE_DURATIONS_S, activity_features
-
-#: Bump when the per-file record changes: old cache entries are then ignored.
-FEATURES_VERSION = "4"
-
-#: File name endings read as activity files (anything else unreadable is "not an activity").
-ACTIVITY_SUFFIXES: tuple[str, ...] = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
+from finishline.training.dispatch import require_cache_support, run_batch
+from finishline.training.features import CURVE_DURATIONS_S
+from finishline.training.process import BatchWarning, file_sha256
 
 #: Two analysed activities of one sport starting within this many seconds are one run.
 DUPLICATE_START_TOLERANCE_S = 120.0
-
-#: Without a recorded sport, a mean moving speed above this (m/s) is not running.
-MAX_RUNNING_SPEED_MPS = 6.5
 
 SKIP_REASONS = ("not an activity", "corrupt", "duplicate", "not a run", "unusable")
 
 #: Format preference when keeping one of several duplicate recordings (richest first).
 _FORMAT_RANK = {"fit": 0, "tcx": 1, "gpx": 2}
-
-
-class BatchWarning(FinishlineWarning):
-    """A file failed in an unexpected way (reader bug) and was accounted as corrupt."""
 
 
 @dataclass
@@ -113,168 +94,50 @@ def curves_frame(activities: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def file_sha256(path: str | PathLike[str]) -> str:
-    """SHA-256 hex digest of a file's bytes (the cache key)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _is_activity_name(path: str) -> bool:
-    return path.lower().endswith(ACTIVITY_SUFFIXES)
-
-
-def _classify(exc: FinishlineError, path: str) -> str:
-    if isinstance(exc, NotAnActivityError | EmptyActivityError):
-        return "not an activity"
-    if isinstance(exc, FileFormatError):
-        return "corrupt" if _is_activity_name(path) else "not an activity"
-    if isinstance(exc, AnalysisError):
-        return "not an activity" if "course" in exc.reason else "unusable"
-    return "corrupt"
-
-
-def _cache_file(cache_dir: str, sha: str) -> Path:
-    return Path(cache_dir) / f"v{FEATURES_VERSION}" / sha[:2] / f"{sha}.arrow"
-
-
-def _read_cache(cache_dir: str | None, sha: str) -> dict[str, Any] | None:
-    if cache_dir is None:
-        return None
-    path = _cache_file(cache_dir, sha)
-    if not path.exists():
-        return None
-    import pyarrow as pa
-    import pyarrow.ipc as ipc
-
-    with pa.memory_map(str(path)) as source:
-        rows = ipc.open_file(source).read_all().to_pylist()
-    return rows[0] if rows else None
-
-
-def _write_cache(cache_dir: str | None, sha: str, record: dict[str, Any]) -> None:
-    if cache_dir is None:
-        return
-    import pyarrow as pa
-    import pyarrow.ipc as ipc
-
-    path = _cache_file(cache_dir, sha)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    table = pa.Table.from_pylist([record])
-    with pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    os.replace(tmp, path)  # atomic: concurrent workers never see half a file
-
-
-def process_file(
-    path: str, cache_dir: str | None = None, sport_hint: str | None = None
-) -> dict[str, Any]:
-    """Analyse one file into a flat record (cached by content hash).
-
-    Parameters
-    ----------
-    path
-        The file.
-    cache_dir
-        Directory of the cache, or ``None`` for no cache.
-    sport_hint
-        Sport from outside the file (Strava ``activities.csv``), used when the file has none.
-
-    Returns
-    -------
-    dict
-        ``file``, ``sha256``, ``status`` (``"ok"`` or ``"skipped"``), ``reason``, ``detail``,
-        ``cached`` and, for analysed files, the features of
-        :func:`~finishline.training.features.activity_features`.
-    """
-    from finishline.io import read
-
-    sha = file_sha256(path)
-    cached = _read_cache(cache_dir, sha)
-    if cached is not None:
-        return _finish(dict(cached), path, True, sport_hint)
-    else:
-        record = {"sha256": sha, "status": "ok", "reason": "", "detail": ""}
-        try:
-            activity = read(path)
-            if activity.meta.is_course:
-                raise NotAnActivityError("a course/route without times, not a recorded run", path)
-            record |= activity_features(activity)
-        except FinishlineError as exc:
-            record |= {"status": "skipped", "reason": _classify(exc, path), "detail": exc.reason}
-        except Exception as exc:  # a reader bug must not stop a 10,000-file batch
-            detail = f"unexpected {type(exc).__name__}: {exc}"
-            warnings.warn(f"{path}: {detail}", BatchWarning, stacklevel=2)
-            return record | {
-                "file": path,
-                "status": "skipped",
-                "reason": "corrupt",
-                "detail": detail,
-                "cached": False,
-            }
-        _write_cache(cache_dir, sha, record)
-    return _finish(record, path, False, sport_hint)
-
-
-def cached_record(
-    path: str, cache_dir: str | None, sport_hint: str | None = None
-) -> dict[str, Any] | None:
-    """The record of ``path`` from the cache, or ``None`` when it is not cached."""
-    if cache_dir is None:
-        return None
-    cached = _read_cache(cache_dir, file_sha256(path))
-    return None if cached is None else _finish(dict(cached), path, True, sport_hint)
-
-
-def _finish(
-    record: dict[str, Any], path: str, cached: bool, sport_hint: str | None
-) -> dict[str, Any]:
-    record |= {"file": path, "cached": cached}
-    if record["status"] == "ok":
-        record |= _sport_verdict(record, sport_hint)
-    return record
-
-
-def _sport_verdict(record: dict[str, Any], sport_hint: str | None) -> dict[str, Any]:
-    sport = record.get("sport") or normalize_sport(sport_hint)
-    if sport is None:
-        speed = record.get("avg_speed_mps")
-        if speed is not None and np.isfinite(speed) and speed > MAX_RUNNING_SPEED_MPS:
-            return {
-                "status": "skipped",
-                "reason": "not a run",
-                "detail": f"no sport recorded; mean moving speed {speed:.1f} m/s",
-            }
-        return {"sport": "running", "sport_inferred": True}
-    if sport != "running":
-        return {"status": "skipped", "reason": "not a run", "detail": f"sport is {sport}"}
-    return {"sport": "running", "sport_inferred": record.get("sport") is None}
-
-
 def strava_sport_hints(activities_csv: Path) -> dict[str, str]:
     """Map file paths (relative to the export root) to Strava ``Activity Type``.
 
-    Raises
-    ------
-    InputDataError
-        When ``activities.csv`` has no ``Filename`` or ``Activity Type`` column.
+    A file named ``activities.csv`` without Strava's ``Filename`` and ``Activity Type`` columns
+    (or unreadable as CSV) is not a Strava index: it gives no hints, with a warning, and is
+    accounted for like any other file that is not an activity.
     """
-    with activities_csv.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        fields = reader.fieldnames or []
-        if "Filename" not in fields or "Activity Type" not in fields:
-            raise InputDataError(
-                "activities.csv lacks the Filename / Activity Type columns", activities_csv
-            )
-        root = activities_csv.parent
-        return {
-            str((root / row["Filename"]).resolve()): row["Activity Type"]
-            for row in reader
-            if row.get("Filename")
-        }
+    try:
+        with activities_csv.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            fields = reader.fieldnames or []
+            rows = list(reader) if "Filename" in fields and "Activity Type" in fields else None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        rows, fields = None, [type(exc).__name__]
+    if rows is None:
+        warnings.warn(
+            f"{activities_csv}: not a Strava activities index (no Filename / Activity Type "
+            "columns): no sport hints taken from it",
+            BatchWarning,
+            stacklevel=2,
+        )
+        return {}
+    root = activities_csv.parent
+    return {
+        str((root / row["Filename"]).resolve()): row["Activity Type"]
+        for row in rows
+        if row.get("Filename")
+    }
+
+
+def walk_files(root: Path) -> list[Path]:
+    """Every non-hidden file below ``root``, following symbolic links to folders (a squad or an
+    archive assembled from links) but never into the same real folder twice (no link loops)."""
+    out: list[Path] = []
+    seen: set[str] = set()
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        out += [Path(folder) / n for n in sorted(names) if not n.startswith(".")]
+    return [p for p in out if p.is_file()]
 
 
 def discover(
@@ -282,8 +145,9 @@ def discover(
 ) -> tuple[list[str], dict[str, str]]:
     """List every file of ``source`` and any Strava sport hints.
 
-    ``source`` may be a folder (recursive; hidden files and folders are ignored), a ``.zip``
-    (extracted into ``workdir``), a single file, or a list of those.
+    ``source`` may be a folder (recursive, following links to folders; hidden files and
+    folders are ignored), a ``.zip`` (extracted into ``workdir``), a single file, or a list of
+    those.
 
     Returns
     -------
@@ -303,12 +167,7 @@ def discover(
                 archive.extractall(target)  # zipfile strips absolute paths and '..'
             path = target
         if path.is_dir():
-            found = [
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            ]
+            found = walk_files(path)
             for csv_path in (p for p in found if p.name == "activities.csv"):
                 hints |= strava_sport_hints(csv_path)
             files += [str(p) for p in found]
@@ -319,97 +178,52 @@ def discover(
     return sorted(set(files)), hints
 
 
-def _hint_for(path: str, hints: dict[str, str]) -> str | None:
-    if not hints:
-        return None
-    resolved = str(Path(path).resolve())
-    return hints.get(resolved) or hints.get(resolved.removesuffix(".gz"))
-
-
-def run_local(
-    files: Sequence[str],
-    cache_dir: str | None,
-    hints: dict[str, str],
-    workers: int | None = None,
-    progress: bool = True,
-) -> list[dict[str, Any]]:
-    """Process ``files`` in a local process pool (inline when ``workers`` is 1)."""
-    from tqdm import tqdm
-
-    bar = tqdm(total=len(files), desc="activities", unit="file", disable=not progress)
-    records: list[dict[str, Any]] = []
-    misses: list[str] = []
-    for path in files:  # cache hits are cheap: never start a pool for them
-        hit = cached_record(path, cache_dir, _hint_for(path, hints))
-        if hit is None:
-            misses.append(path)
-        else:
-            records.append(hit)
-            bar.update()
-    workers = workers or min(len(misses), os.cpu_count() or 1, 8)
-    try:
-        if workers <= 1:
-            for path in misses:
-                records.append(process_file(path, cache_dir, _hint_for(path, hints)))
-                bar.update()
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = [
-                    pool.submit(process_file, path, cache_dir, _hint_for(path, hints))
-                    for path in misses
-                ]
-                for future in as_completed(futures):
-                    records.append(future.result())
-                    bar.update()
-    finally:
-        bar.close()
-    return records
-
-
 def mark_duplicates(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Mark duplicate analysed records as skipped (same bytes, or same start and sport).
 
-    Of a group of duplicates the richest recording is kept: FIT before TCX before GPX, then
-    the one with heart rate, then the first by path.
+    Of a group of duplicates the richest recording is kept: an undamaged file before a
+    truncated one, FIT before TCX before GPX, then the one with heart rate, then the first by
+    path. A damaged (truncated) copy of a kept run is skipped as ``corrupt``, not as a
+    duplicate: the reason says what is wrong with the file.
+
+    Same-start twins are found by sort and sweep: each sport keeps a sorted list of the kept
+    start times and a record looks only at its two neighbours there (O(n log n) in the number
+    of files, where comparing every pair was quadratic).
     """
     out = [dict(r) for r in sorted(records, key=lambda r: r["file"])]
     ok = [r for r in out if r["status"] == "ok"]
     ok.sort(
         key=lambda r: (
+            bool(r.get("truncated")),
             _FORMAT_RANK.get(str(r.get("format")), 9),
             not np.isfinite(r.get("avg_hr_bpm") or np.nan),
             r["file"],
         )
     )
     kept_hash: dict[str, str] = {}
-    kept_start: list[tuple[pd.Timestamp, str, str]] = []
+    kept_starts: dict[str, tuple[list[int], list[str]]] = {}
+    tolerance_ns = int(DUPLICATE_START_TOLERANCE_S * 1e9)
     for rec in ok:
-        if rec["sha256"] in kept_hash:
-            rec |= {
-                "status": "skipped",
-                "reason": "duplicate",
-                "detail": f"same content as {kept_hash[rec['sha256']]}",
-            }
-            continue
-        start = pd.Timestamp(rec["start_time"])
-        twin = next(
-            (
-                f
-                for s, sport, f in kept_start
-                if sport == rec["sport"]
-                and abs((s - start).total_seconds()) <= DUPLICATE_START_TOLERANCE_S
-            ),
-            None,
-        )
-        if twin is not None:
-            rec |= {
-                "status": "skipped",
-                "reason": "duplicate",
-                "detail": f"same start time and sport as {twin}",
-            }
-            continue
-        kept_hash[rec["sha256"]] = rec["file"]
-        kept_start.append((start, rec["sport"], rec["file"]))
+        twin = kept_hash.get(rec["sha256"])
+        detail = f"same content as {twin}"
+        if twin is None:
+            start = pd.Timestamp(rec["start_time"]).value
+            starts, files = kept_starts.setdefault(str(rec["sport"]), ([], []))
+            i = bisect.bisect_left(starts, start)
+            near = [j for j in (i - 1, i) if 0 <= j < len(starts)]
+            near = [j for j in near if abs(starts[j] - start) <= tolerance_ns]
+            if near:
+                twin = files[near[0]]
+                detail = f"same start time and sport as {twin}"
+            else:
+                starts.insert(i, start)
+                files.insert(i, rec["file"])
+                kept_hash[rec["sha256"]] = rec["file"]
+                continue
+        reason = "corrupt" if rec.get("truncated") else "duplicate"
+        if reason == "corrupt":
+            detail = f"a damaged (truncated) copy of {twin}"
+        rec |= {"status": "skipped", "reason": reason, "detail": detail}
     return out
 
 
@@ -480,23 +294,15 @@ def read_many(
     >>> batch.activities[["start_time", "distance_m"]].tail()  # doctest: +SKIP
     """
     cache = None if cache_dir is None else str(Path(cache_dir).resolve())
-    if cache is not None:
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError as exc:
-            raise InputDataError(
-                "the activity cache needs pyarrow: pip install 'finishline[cache]'", cache
-            ) from exc
+    require_cache_support(cache)
     with tempfile.TemporaryDirectory(prefix="finishline-") as tmp:
         workdir = cache or tmp
         files, hints = discover(source, workdir)
-        if scheduler is not None:
-            from finishline.training.distributed import run_dask
-
-            records = run_dask(files, cache, hints, scheduler, progress=progress)
-        elif runner is not None:
+        if runner is not None:
             records = runner(files, cache, hints)
         else:
-            records = run_local(files, cache, hints, workers=workers, progress=progress)
+            records = run_batch(
+                files, cache, hints, scheduler=scheduler, workers=workers, progress=progress
+            )
     sources = [str(source)] if isinstance(source, str | PathLike) else [str(s) for s in source]
     return assemble(records, sources)

@@ -60,10 +60,9 @@ class CriticalSpeedFit:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-friendly dict (NaN becomes None)."""
-        return {
-            k: (None if isinstance(v, float) and not np.isfinite(v) else v)
-            for k, v in asdict(self).items()
-        }
+        from finishline.jsonable import jsonable
+
+        return jsonable(asdict(self))
 
 
 def fit_critical_speed(

@@ -39,7 +39,7 @@ def run_dask(
         ) from exc
     from tqdm import tqdm
 
-    from finishline.training.batch import _hint_for, process_file
+    from finishline.training.process import failed_record, hint_for, process_file
 
     own_client = not isinstance(scheduler, Client)
     try:
@@ -47,16 +47,20 @@ def run_dask(
     except (OSError, TimeoutError) as exc:
         raise DaskUnavailableError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from exc
     try:
-        futures = [
-            client.submit(process_file, path, cache_dir, _hint_for(path, hints), pure=False)
+        futures = {
+            client.submit(process_file, path, cache_dir, hint_for(path, hints), pure=False): path
             for path in files
-        ]
+        }
         records: list[dict[str, Any]] = []
         with tqdm(
             total=len(futures), desc="activities (dask)", unit="file", disable=not progress
         ) as bar:
             for future in as_completed(futures):
-                records.append(future.result())
+                try:
+                    records.append(future.result())
+                except Exception as exc:  # a worker-side failure is one skipped file
+                    detail = f"worker failed: {type(exc).__name__}: {exc}".splitlines()[0]
+                    records.append(failed_record(futures[future], "unusable", detail))
                 bar.update()
         return records
     finally:

@@ -23,10 +23,11 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
+from finishline.athlete import normalize_sex
 from finishline.errors import AnalysisError
 
-#: Banister weighting constants (a, b) in a * exp(b * dHR), by sex.
-BANISTER_WEIGHTS: dict[str, tuple[float, float]] = {"male": (0.64, 1.92), "female": (0.86, 1.67)}
+#: Banister weighting constants (a, b) in a * exp(b * dHR), by sex ("M"/"F").
+BANISTER_WEIGHTS: dict[str, tuple[float, float]] = {"M": (0.64, 1.92), "F": (0.86, 1.67)}
 
 #: Edwards zone lower bounds as fractions of HRmax; zone k (1..5) weighs k.
 EDWARDS_ZONES: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9)
@@ -47,7 +48,7 @@ def banister_trimp(
     seconds: np.ndarray | Sequence[float],
     hr_rest_bpm: float,
     hr_max_bpm: float,
-    sex: str = "male",
+    sex: str | None = None,
 ) -> float:
     """Banister TRIMP: sum of minutes x dHR x a*exp(b*dHR).
 
@@ -60,7 +61,9 @@ def banister_trimp(
     hr_rest_bpm, hr_max_bpm
         Resting and maximal heart rate (1/min).
     sex
-        ``"male"`` (a=0.64, b=1.92) or ``"female"`` (a=0.86, b=1.67).
+        ``"M"`` (a=0.64, b=1.92) or ``"F"`` (a=0.86, b=1.67), any spelling
+        :func:`finishline.athlete.normalize_sex` reads; unknown (``None``) uses Banister's
+        original (male) constants.
 
     Returns
     -------
@@ -71,9 +74,10 @@ def banister_trimp(
     ----------
     Banister 1991; science.md 2.4 [verified].
     """
-    if sex not in BANISTER_WEIGHTS:
-        raise AnalysisError(f"sex must be 'male' or 'female', not {sex!r}")
-    a, b = BANISTER_WEIGHTS[sex]
+    code = normalize_sex(sex)
+    if sex is not None and code is None:
+        raise AnalysisError(f"sex must be 'M'/'male' or 'F'/'female', not {sex!r}")
+    a, b = BANISTER_WEIGHTS[code or "M"]
     hr = np.asarray(heart_rate_bpm, dtype=float)
     dt = np.asarray(seconds, dtype=float)
     ok = np.isfinite(hr) & np.isfinite(dt)

@@ -22,14 +22,13 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
+from finishline.definitions import HALF_MARATHON_M, MARATHON_M
 from finishline.errors import AnalysisError
 
-MARATHON_M = 42195.0
-HALF_M = 21097.5
 RACE_DISTANCES_M: dict[str, float] = {
     "5k": 5000.0,
     "10k": 10000.0,
-    "half": HALF_M,
+    "half": HALF_MARATHON_M,
     "marathon": MARATHON_M,
 }
 RIEGEL_EXPONENT = 1.06

@@ -1,5 +1,9 @@
 """Marathon readiness: Runalyze-like marathon shape, durability, and pre-race final-mile risk.
 
+The pre-race risk is the calibrated chip-split model's base rate for the runner's predicted
+ability, shifted by assumed effects of over-ambition and preparation (:func:`pre_race_risk`
+has the effect table and its sources).
+
 References
 ----------
 Runalyze, "Marathon shape" (Marathonform): 2/3 weekly volume over ~26 weeks against a target
@@ -12,10 +16,12 @@ Riegel 1981 (fatigue exponent 1.06) for the runner's sustainable-time curve; sci
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit, logit
 
 from finishline.errors import AnalysisError
 from finishline.training.predict import MARATHON_M, RIEGEL_EXPONENT
@@ -176,6 +182,70 @@ def simulate_goal_splits(
     return dict(zip(km.tolist(), cumulative.tolist(), strict=True)), onset
 
 
+#: Readiness effects on the log-odds of final-mile failure (see :func:`pre_race_risk`):
+#: (name, input, neutral at or above, full at or below, full shift in logit). Assumed sizes.
+READINESS_EFFECTS: tuple[tuple[str, str, float, float, float], ...] = (
+    ("long_runs", "long_run_pct", 100.0, 0.0, 0.54),
+    ("volume", "volume_pct", 100.0, 0.0, 0.40),
+    ("durability", "durability", 0.5, 0.0, 0.30),
+)
+#: Over-ambition: log-odds per unit of ln(predicted / goal time), and its bounds (logit).
+AMBITION_LOGIT_PER_LOG = 10.0
+AMBITION_SHIFT_RANGE = (-0.5, 1.5)
+#: Where the calibrated base is read: the first landmark of the chip-split model (km).
+BASE_LANDMARK_KM = 5.0
+
+
+def readiness_inputs(readiness: Mapping[str, Any] | None) -> dict[str, float | None]:
+    """``long_run_pct``, ``volume_pct`` and ``durability`` from a season's ``readiness`` dict.
+
+    Parameters
+    ----------
+    readiness
+        ``{"marathon_shape": marathon_shape(...), "durability": durability(...)}`` as in
+        :func:`finishline.training.season.analyze_season`; missing parts give None.
+    """
+    readiness = readiness or {}
+    shape = readiness.get("marathon_shape") or {}
+    dur = readiness.get("durability") or {}
+    return {
+        "long_run_pct": shape.get("long_run_pct"),
+        "volume_pct": shape.get("volume_pct"),
+        "durability": dur.get("durability"),
+    }
+
+
+def readiness_shifts(
+    long_run_pct: float | None = None,
+    volume_pct: float | None = None,
+    durability: float | None = None,
+    over_ambition: float = 1.0,
+) -> dict[str, float]:
+    """Log-odds shifts of the preparation and of the goal (see :func:`pre_race_risk`).
+
+    Each readiness shift is 0 at or above its ``neutral`` input, rises linearly to its full
+    size at ``full`` and stays there; an unknown input (None or NaN) shifts nothing. The
+    over-ambition shift is ``10 x ln(predicted / goal)`` clipped to [-0.5, 1.5] logit.
+
+    Returns
+    -------
+    dict
+        Shift (logit) per effect name and ``ambition``.
+    """
+    values = {"long_run_pct": long_run_pct, "volume_pct": volume_pct, "durability": durability}
+    shifts = {}
+    for name, key, neutral, full, size in READINESS_EFFECTS:
+        value = values[key]
+        if value is None or not np.isfinite(value):
+            shifts[name] = 0.0
+            continue
+        shifts[name] = float(size * np.clip((neutral - value) / (neutral - full), 0.0, 1.0))
+    low, high = AMBITION_SHIFT_RANGE
+    ambition = AMBITION_LOGIT_PER_LOG * float(np.log(over_ambition))
+    shifts["ambition"] = float(np.clip(ambition, low, high))
+    return shifts
+
+
 def pre_race_risk(
     goal_time_s: float,
     predicted_time_s: float,
@@ -183,33 +253,131 @@ def pre_race_risk(
     sex: str | None = None,
     age: float | None = None,
     model: Any = None,
+    *,
+    readiness: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """P(final-mile failure) for a goal marathon time, given the predicted time.
+    """P(final-mile failure) before a marathon, from the goal, the prediction and the preparation.
 
-    Simulates cumulative split times (:func:`simulate_goal_splits`) up to ``checkpoint_km`` and
-    scores them with the final-mile risk model (:class:`finishline.risk.CheckpointRiskModel`).
+    Two parts, kept apart:
+
+    * **Calibrated** (``p_base``): the chip-split model at its first landmark (5 km) for a
+      runner of the *predicted* ability (predicted marathon pace, ``sex``, ``age``) who starts
+      evenly: the failure rate of such runners in the Boston 2014 and Chicago 2023 chip data,
+      averaged over how their races went. Its band is the model's 90 % band.
+    * **Assumed** (``logit_shift``): shifts on the log-odds for the goal's over-ambition and
+      the athlete's preparation. No data the project can reach links training to final-mile
+      failure, so their sizes are stated assumptions anchored on published associations:
+
+      =============  =========================  ==========  ==========  =======  ==============
+      effect         input                      neutral     full at     shift    source
+      =============  =========================  ==========  ==========  =======  ==============
+      long runs      marathon-shape long-run    >= 100 %    0 %         +0.54    Buman 2008/09
+                     part (``long_run_pct``)
+      volume         weekly km / target         >= 100 %    0 %         +0.40    Swain 2020,
+                     (``volume_pct``)                                            Doherty 2020
+      durability     long-run Pa:HR score       >= 0.5      0           +0.30    assumed
+                     (0.5 = 5 % decoupling)
+      over-ambition  ln(predicted / goal time)  0           --          10 per   Smyth 2016,
+                                                                        unit,    2018
+                                                                        -0.5 to
+                                                                        +1.5
+      =============  =========================  ==========  ==========  =======  ==============
+
+      *Long runs*: in 315 marathoners the longest training run, not weekly mileage, was
+      associated with self-reported hitting the wall (Buman et al. 2008); a longest run of
+      20 miles or less raised the chance by about 50 % (Buman et al. 2009) [recalled from a
+      secondary summary, not checked in the paper]: a relative risk of 1.5 at a 20 % base
+      rate is an odds ratio of 1.7, ``ln 1.7 = 0.54``. *Volume*: higher weekly volume goes
+      with a smaller second-half slowdown (Swain, Biggins & Gordon 2020, n = 139) and faster
+      marathons (Doherty et al. 2020, meta-regression of 85 studies) [verified abstracts; no
+      odds ratio published]: the size is assumed smaller than the long-run effect, since
+      Buman 2008 found no association with mileage. *Durability*: cardiac drift above the 5 %
+      coaching line on long runs (TrainingPeaks; science.md 2.3) is taken as a sign of
+      limited endurance, size assumed. *Over-ambition*: starting faster than the pace one can
+      hold makes hitting the wall much more likely, the wall rate peaking for starts about
+      20 % faster than race pace; runners who start slowest almost never hit it (Smyth,
+      "Running with Data", Chicago 2005-16; Smyth 2018) [verified summaries; no odds ratio]:
+      assumed 10 logit per unit log (a goal 10 % faster than predicted: +0.95 logit), a
+      conservative goal lowers the risk by at most 0.5 logit.
+
+      Readiness shifts only raise the risk (the chip data's base already averages over
+      prepared and unprepared runners), so a poorly prepared athlete never gets less than
+      the calibrated base rate at their predicted time. An unknown input shifts nothing.
+
+    The band: ``p_lo`` is the calibrated lower bound with only the shifts that lower the risk
+    (doubled); ``p_hi`` the upper bound with the raising shifts doubled (an assumed effect may
+    be worth nothing or twice its size).
+
+    Parameters
+    ----------
+    goal_time_s, predicted_time_s
+        Goal and predicted marathon times (s).
+    checkpoint_km
+        Kept for compatibility; the calibrated base is read at 5 km (see above).
+    sex, age
+        ``"M"``/``"F"`` or None; years or None.
+    model
+        The chip-split model (:class:`finishline.risk.LandmarkRiskModel`); the shipped one by
+        default.
+    readiness
+        The season's readiness (``marathon_shape`` and ``durability`` dicts,
+        :func:`readiness_inputs`); None when unknown.
 
     Returns
     -------
     dict
         ``goal_time_s``, ``predicted_time_s``, ``over_ambition`` (predicted / goal time; > 1
         means the goal is faster than predicted), ``fade_onset_km`` (where goal pace stops
-        being sustainable, ``None`` if never before the checkpoint), ``checkpoint_km``,
-        ``p_fail``, ``p_lo``, ``p_hi``.
-    """
-    if model is None:
-        from finishline.risk import CheckpointRiskModel
+        being sustainable on the Riegel curve, None if never), ``checkpoint_km`` (5),
+        ``p_base``, ``p_base_lo``, ``p_base_hi`` (calibrated), ``shifts`` (logit per effect),
+        ``logit_shift`` (their sum), ``p_fail``, ``p_lo``, ``p_hi`` (with the shifts),
+        ``readiness_inputs`` (the values used, None when unknown), ``calibrated`` and
+        ``assumed`` (what each part is, in words).
 
-        model = CheckpointRiskModel.load()
-    splits, onset = simulate_goal_splits(goal_time_s, predicted_time_s, checkpoint_km)
-    pred = model.predict_at(checkpoint_km, splits, sex=sex, age=age)
+    References
+    ----------
+    Buman MP, Brewer BW, Cornelius AE, Van Raalte JL, Petitpas AJ. Hitting the wall in the
+    marathon. *Psychol Sport Exerc* 2008;9:177-190. Buman MP et al. 2009 (longest run of
+    20 miles or less) [recalled]. Swain P, Biggins J, Gordon D. Marathon pacing ability:
+    training characteristics and previous experience. *Eur J Sport Sci* 2020;20:880-886.
+    Doherty C et al. An evaluation of the training determinants of marathon performance.
+    *J Sci Med Sport* 2020;23:182-188. Smyth B. Fast starters and slow finishers. *J Sports
+    Anal* 2018;4:229; "Fast starts: how fast is too fast?" (Running with Data, 2016).
+    """
+    del checkpoint_km  # the calibrated base is read at BASE_LANDMARK_KM
+    if model is None:
+        from finishline.risk import LandmarkRiskModel
+
+        model = LandmarkRiskModel.load()
+    if goal_time_s <= 0 or predicted_time_s <= 0:
+        raise AnalysisError("goal and predicted times must be positive")
+    _, onset = simulate_goal_splits(goal_time_s, predicted_time_s, MARATHON_M / 1000.0)
+    pace = predicted_time_s / (MARATHON_M / 1000.0)
+    base = model.predict_at(BASE_LANDMARK_KM, {BASE_LANDMARK_KM: BASE_LANDMARK_KM * pace}, sex, age)
+    over_ambition = float(predicted_time_s / goal_time_s)
+    inputs = readiness_inputs(readiness)
+    shifts = readiness_shifts(**inputs, over_ambition=over_ambition)
+    total = float(sum(shifts.values()))
+    eta, eta_lo, eta_hi = (float(logit(base[k])) for k in ("p_fail", "p_lo", "p_hi"))
+    raising = sum(v for v in shifts.values() if v > 0)
+    lowering = sum(v for v in shifts.values() if v < 0)
     return {
         "goal_time_s": float(goal_time_s),
         "predicted_time_s": float(predicted_time_s),
-        "over_ambition": float(predicted_time_s / goal_time_s),
+        "over_ambition": over_ambition,
         "fade_onset_km": onset,
-        "checkpoint_km": float(checkpoint_km),
-        "p_fail": float(pred["p_fail"]),
-        "p_lo": float(pred["p_lo"]),
-        "p_hi": float(pred["p_hi"]),
+        "checkpoint_km": BASE_LANDMARK_KM,
+        "p_base": float(base["p_fail"]),
+        "p_base_lo": float(base["p_lo"]),
+        "p_base_hi": float(base["p_hi"]),
+        "shifts": shifts,
+        "logit_shift": total,
+        "p_fail": float(expit(eta + total)),
+        "p_lo": float(expit(eta_lo + 2.0 * lowering)),
+        "p_hi": float(expit(eta_hi + 2.0 * raising)),
+        "readiness_inputs": inputs,
+        "calibrated": "p_base: chip-split model at 5 km for the predicted ability "
+        "(Boston 2014 + Chicago 2023 marathons)",
+        "assumed": "logit_shift: over-ambition and preparation (long runs, weekly volume, "
+        "durability), sizes assumed from published associations",
     }

@@ -1,37 +1,30 @@
 """The season orchestrator: from a :class:`BatchResult` to load, CS, predictions, readiness.
 
 Composes the pure functions of :mod:`load`, :mod:`critical_speed`, :mod:`predict` and
-:mod:`readiness` the way pvlib's ModelChain composes its models. The athlete's settings come
-from an :class:`AthleteConfig` (JSON or TOML file); anything missing is estimated from the data
-with an :class:`~finishline.errors.EstimateWarning`.
+:mod:`readiness` the way pvlib's ModelChain composes its models, into a
+:class:`~finishline.training.results.SeasonAnalysis`. The athlete's values come from one
+:class:`~finishline.athlete.Athlete` (an athlete file, squad defaults, arguments); anything
+missing is estimated by the rules of :mod:`finishline.athlete` with an
+:class:`~finishline.errors.EstimateWarning`.
 """
 
 from __future__ import annotations
 
-import json
-import tomllib
-import warnings
-from dataclasses import asdict, dataclass, fields
-from os import PathLike
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
-from finishline.activity import to_jsonable
-from finishline.errors import EstimateWarning, InputDataError
+from finishline.athlete import Athlete, for_season
+from finishline.definitions import MARATHON_M
+from finishline.errors import InputDataError
 from finishline.training import load as load_models
 from finishline.training.batch import BatchResult, curves_frame
 from finishline.training.critical_speed import critical_speed_from_curves, critical_speed_trend
 from finishline.training.features import EFFORT_DISTANCES_M, HR_BINS_BPM
 from finishline.training.predict import (
-    RACE_DISTANCES_M,
     backtest,
     cs_marathon_time,
     find_races,
     predict_races,
-    summarize_backtest,
     vdot,
     vdot_time,
 )
@@ -42,69 +35,13 @@ from finishline.training.readiness import (
     target_long_run_km,
     target_weekly_km,
 )
+from finishline.training.results import Readiness, SeasonAnalysis
 
 #: Share of moving time with heart rate needed to use HR-based TRIMP for an activity.
 MIN_HR_COVERAGE = 0.5
-DEFAULT_HR_REST_BPM = 60.0
-
-
-@dataclass
-class AthleteConfig:
-    """Athlete settings (every field optional).
-
-    Attributes
-    ----------
-    name, sex ("male"/"female"), age (years), hr_rest_bpm, hr_max_bpm,
-    threshold_speed_mps (for pace-based load; default: the latest valid CS),
-    goal_marathon_s (for pre-race risk), weekly_target_km, long_run_target_km
-    (default: Runalyze-like targets from VDOT), ctl_days (42), atl_days (7),
-    cs_window_days (84), long_run_km (18, for weekly long-run counts).
-    """
-
-    name: str = "athlete"
-    sex: str = "male"
-    age: float | None = None
-    hr_rest_bpm: float | None = None
-    hr_max_bpm: float | None = None
-    threshold_speed_mps: float | None = None
-    goal_marathon_s: float | None = None
-    weekly_target_km: float | None = None
-    long_run_target_km: float | None = None
-    ctl_days: float = 42.0
-    atl_days: float = 7.0
-    cs_window_days: int = 84
-    long_run_km: float = 18.0
-
-
-def load_athlete_config(
-    path: str | PathLike[str] | None, base: AthleteConfig | None = None
-) -> AthleteConfig:
-    """Read an :class:`AthleteConfig` from a ``.json`` or ``.toml`` file (``None``: defaults).
-
-    Keys the file leaves out keep their value from ``base`` (e.g. squad-wide defaults), or the
-    :class:`AthleteConfig` defaults when ``base`` is ``None``.
-
-    Raises
-    ------
-    InputDataError
-        Unreadable file, unknown keys, or a bad ``sex``.
-    """
-    if path is None:
-        return base or AthleteConfig()
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-        data = tomllib.loads(text) if p.suffix.lower() == ".toml" else json.loads(text)
-    except (OSError, ValueError) as exc:
-        raise InputDataError(f"cannot read athlete config ({exc})", p) from exc
-    known = {f.name for f in fields(AthleteConfig)}
-    unknown = set(data) - known
-    if unknown:
-        raise InputDataError(f"unknown athlete config keys: {', '.join(sorted(unknown))}", p)
-    config = AthleteConfig(**(asdict(base) if base else {}) | data)
-    if config.sex not in ("male", "female"):
-        raise InputDataError("sex must be 'male' or 'female'", p)
-    return config
+#: Long runs for durability: at least this much moving time (s) in the last LONG_RUN_WINDOW_DAYS.
+DURABILITY_MIN_S = 3600.0
+DURABILITY_WINDOW_DAYS = 70
 
 
 def efforts_table(activities: pd.DataFrame, min_distance_m: float = 3000.0) -> pd.DataFrame:
@@ -127,55 +64,36 @@ def efforts_table(activities: pd.DataFrame, min_distance_m: float = 3000.0) -> p
     return out[plausible].reset_index(drop=True)
 
 
-def _hr_settings(activities: pd.DataFrame, config: AthleteConfig) -> tuple[float, float]:
-    hr_max = config.hr_max_bpm
-    if hr_max is None:
-        observed = activities["max_hr_bpm"].to_numpy(dtype=float)
-        observed = observed[np.isfinite(observed)]
-        hr_max = float(np.max(observed)) if observed.size else 190.0
-        warnings.warn(
-            f"HRmax not given: using the season's maximum, {hr_max:.0f} bpm",
-            EstimateWarning,
-            stacklevel=3,
-        )
-    hr_rest = config.hr_rest_bpm
-    if hr_rest is None:
-        hr_rest = DEFAULT_HR_REST_BPM
-        warnings.warn(
-            f"HRrest not given: assuming {hr_rest:.0f} bpm", EstimateWarning, stacklevel=3
-        )
-    return float(hr_rest), float(hr_max)
-
-
 def activity_loads(
-    activities: pd.DataFrame,
-    config: AthleteConfig,
-    threshold_speed_mps: float | None,
-    hr_rest_bpm: float,
-    hr_max_bpm: float,
+    activities: pd.DataFrame, athlete: Athlete, threshold_speed_mps: float | None
 ) -> pd.DataFrame:
     """Per-activity Banister and Edwards TRIMP and pace load; ``load`` is the one used.
 
-    ``load`` is Banister TRIMP where at least half of the moving time has heart rate, else the
-    pace-based load against ``threshold_speed_mps``.
+    ``load`` is Banister TRIMP where at least half of the moving time has heart rate (and the
+    athlete has heart-rate bounds), else the pace-based load against ``threshold_speed_mps``.
     """
     bpm = np.arange(*HR_BINS_BPM, dtype=float)
+    hr_rest, hr_max = athlete.finite("rest_hr_bpm"), athlete.finite("max_hr_bpm")
     rows = []
     for _, act in activities.iterrows():  # one row per activity
         hist = np.asarray(act["hr_hist_s"], dtype=float)
         coverage = hist.sum() / act["moving_s"] if act["moving_s"] > 0 else 0.0
-        banister = load_models.banister_trimp(bpm, hist, hr_rest_bpm, hr_max_bpm, config.sex)
-        edwards = load_models.edwards_trimp(bpm, hist, hr_max_bpm)
+        use_hr = coverage >= MIN_HR_COVERAGE and hr_rest is not None and hr_max is not None
+        banister = (
+            load_models.banister_trimp(bpm, hist, hr_rest, hr_max, athlete.sex)
+            if use_hr
+            else np.nan
+        )
+        edwards = load_models.edwards_trimp(bpm, hist, hr_max) if use_hr else np.nan
         pace = (
             load_models.pace_load(act["gap_speed_sq_integral"], threshold_speed_mps)
             if threshold_speed_mps
             else np.nan
         )
-        use_hr = coverage >= MIN_HR_COVERAGE
         rows.append(
             {
-                "banister_trimp": banister if use_hr else np.nan,
-                "edwards_trimp": edwards if use_hr else np.nan,
+                "banister_trimp": banister,
+                "edwards_trimp": edwards,
                 "pace_load": pace,
                 "load": banister if use_hr else (pace if np.isfinite(pace) else 0.0),
                 "load_kind": "banister_trimp" if use_hr else "pace_load",
@@ -184,62 +102,92 @@ def activity_loads(
     return pd.DataFrame(rows, index=activities.index)
 
 
-def analyze_season(batch: BatchResult, config: AthleteConfig | None = None) -> dict[str, Any]:
+def analyze_season(batch: BatchResult, athlete: Athlete | None = None) -> SeasonAnalysis:
     """Analyse one athlete's season.
+
+    Parameters
+    ----------
+    batch
+        The athlete's files (:func:`finishline.read_many`).
+    athlete
+        What is known about the athlete (values and settings); missing values are estimated.
 
     Returns
     -------
-    dict
-        ``frames`` (DataFrames for the figures: ``activities``, ``load``, ``weekly``,
-        ``cs_trend``, ``prediction_trend``, ``backtest``) and the JSON-ready parts
-        ``activities``, ``skipped``, ``load``, ``critical_speed``, ``predictions``,
-        ``readiness``.
+    SeasonAnalysis
+
+    Raises
+    ------
+    InputDataError
+        No analysable run in the batch.
     """
-    config = config or AthleteConfig()
+    athlete = athlete or Athlete()
     acts = batch.activities.copy()
     if acts.empty:
         raise InputDataError("no analysable runs found", ", ".join(batch.sources) or None)
     curves = curves_frame(acts)
     end = acts["start_time"].max() + pd.Timedelta(seconds=1)
-    cs_fit = critical_speed_from_curves(curves, acts["start_time"], end, config.cs_window_days)
-    cs_trend = critical_speed_trend(curves, acts["start_time"], config.cs_window_days)
-    threshold = config.threshold_speed_mps or (cs_fit.critical_speed_mps if cs_fit.valid else None)
-    if threshold is None:
-        # no CS: best 45-min GAP speed of the season stands in for threshold speed
-        best_45 = curves[2700.0].max()
-        threshold = float(best_45) if np.isfinite(best_45) else None
-    hr_rest, hr_max = _hr_settings(acts, config)
-    loads = activity_loads(acts, config, threshold, hr_rest, hr_max)
+    window_days = athlete.cs_window_days
+    cs_fit = critical_speed_from_curves(curves, acts["start_time"], end, window_days)
+    cs_trend = critical_speed_trend(curves, acts["start_time"], window_days)
+    athlete = for_season(
+        athlete, float(np.nanmax(acts["max_hr_bpm"].to_numpy(float), initial=np.nan))
+    )
+    if athlete.threshold_speed_mps is None:
+        if cs_fit.valid:
+            rule, threshold = "the season's critical speed", cs_fit.critical_speed_mps
+        else:
+            # no CS: best 45-min GAP speed of the season stands in for threshold speed
+            rule, threshold = "the season's best 45-min grade-adjusted speed", curves[2700.0].max()
+        if np.isfinite(threshold):
+            athlete = athlete.with_values("estimated", rule, threshold_speed_mps=float(threshold))
+    loads = activity_loads(acts, athlete, athlete.finite("threshold_speed_mps"))
     acts = acts.join(loads)
     daily = load_models.daily_load(acts["start_time"], acts["load"])
-    form = load_models.fitness_fatigue(daily, config.ctl_days, config.atl_days)
+    form = load_models.fitness_fatigue(daily, athlete.ctl_days, athlete.atl_days)
     form["acwr"] = load_models.acute_chronic_ratio(daily)
     weekly = load_models.weekly_volume(
-        acts["start_time"], acts["distance_m"], acts["moving_s"], config.long_run_km * 1000.0
+        acts["start_time"], acts["distance_m"], acts["moving_s"], athlete.long_run_km * 1000.0
     )
 
     efforts = efforts_table(acts)
-    window = pd.Timedelta(days=config.cs_window_days)
-    recent = efforts[efforts["start_time"] >= end - window]
+    recent = efforts[efforts["start_time"] >= end - pd.Timedelta(days=window_days)]
     predictions = predict_races(recent, cs_fit.critical_speed_mps if cs_fit.valid else None)
-
     acts["best_vdot"] = [
         max((vdot(t, d) for d, t in zip(recent_d, recent_t, strict=True)), default=0.0)
         for recent_d, recent_t in _efforts_per_activity(acts)
     ]
-    races = find_races(acts, hr_max_bpm=hr_max)
+    races = find_races(acts, hr_max_bpm=athlete.finite("max_hr_bpm"))
 
     def cs_at(ts: pd.Timestamp) -> float | None:
-        fit = critical_speed_from_curves(curves, acts["start_time"], ts, config.cs_window_days)
+        fit = critical_speed_from_curves(curves, acts["start_time"], ts, window_days)
         return fit.critical_speed_mps if fit.valid else None
 
-    results = (
-        backtest(acts, efforts, races, config.cs_window_days, cs_at)
-        if len(races)
-        else (pd.DataFrame())
+    results = backtest(acts, efforts, races, window_days, cs_at) if len(races) else pd.DataFrame()
+    readiness = _readiness(acts, recent, predictions, athlete, end)
+    return SeasonAnalysis(
+        athlete=athlete,
+        activities=acts,
+        skipped=batch.skipped,
+        load=form,
+        weekly=weekly,
+        critical_speed=cs_fit,
+        cs_trend=cs_trend,
+        predictions=pd.DataFrame(predictions),
+        prediction_trend=_prediction_trend(efforts, cs_trend, window_days),
+        backtest=results,
+        readiness=readiness,
+        end=end,
     )
-    pred_trend = _prediction_trend(efforts, cs_trend, config.cs_window_days)
 
+
+def _readiness(
+    acts: pd.DataFrame,
+    recent: pd.DataFrame,
+    predictions: list[dict],
+    athlete: Athlete,
+    end: pd.Timestamp,
+) -> Readiness:
     marathon = next(
         (p for p in predictions if p["race"] == "marathon" and p["method"] == "vdot"), None
     )
@@ -247,11 +195,11 @@ def analyze_season(batch: BatchResult, config: AthleteConfig | None = None) -> d
         (vdot(t, d) for t, d in zip(recent["time_s"], recent["distance_m"], strict=True)),
         default=None,
     )
-    readiness: dict[str, Any] = {}
+    shape = None
     if best_vdot is not None:
-        weekly_target = config.weekly_target_km or target_weekly_km(best_vdot)
-        long_target = config.long_run_target_km or target_long_run_km(best_vdot)
-        readiness["marathon_shape"] = marathon_shape(
+        weekly_target = athlete.weekly_target_km or target_weekly_km(best_vdot)
+        long_target = athlete.long_run_target_km or target_long_run_km(best_vdot)
+        shape = marathon_shape(
             acts["start_time"], acts["distance_m"], end, weekly_target, long_target
         ) | {
             "weekly_target_km": weekly_target,
@@ -259,52 +207,20 @@ def analyze_season(batch: BatchResult, config: AthleteConfig | None = None) -> d
             "vdot": best_vdot,
         }
     long_recent = acts[
-        (acts["start_time"] >= end - pd.Timedelta(days=70)) & (acts["moving_s"] >= 3600.0)
+        (acts["start_time"] >= end - pd.Timedelta(days=DURABILITY_WINDOW_DAYS))
+        & (acts["moving_s"] >= DURABILITY_MIN_S)
     ]
-    readiness["durability"] = durability(long_recent["decoupling"])
-    if config.goal_marathon_s and marathon is not None:
-        sex = {"male": "M", "female": "F"}[config.sex]
-        readiness["pre_race_risk"] = pre_race_risk(
-            config.goal_marathon_s, float(marathon["time_s"]), sex=sex, age=config.age
+    prepared = {"marathon_shape": shape, "durability": durability(long_recent["decoupling"])}
+    risk = None
+    if athlete.goal_marathon_s and marathon is not None:
+        risk = pre_race_risk(
+            athlete.goal_marathon_s,
+            float(marathon["time_s"]),
+            sex=athlete.sex,
+            age=athlete.finite("age"),
+            readiness=prepared,
         )
-
-    return {
-        "frames": {
-            "activities": acts,
-            "load": form,
-            "weekly": weekly,
-            "cs_trend": cs_trend,
-            "prediction_trend": pred_trend,
-            "backtest": results,
-        },
-        "activities": _activity_entries(acts),
-        "skipped": batch.skipped.to_dict(orient="records"),
-        "load": _jsonable_records(form.reset_index(names="date")),
-        "critical_speed": cs_fit.to_dict()
-        | {
-            "window_days": config.cs_window_days,
-            "at": end.isoformat(),
-            "trend": _jsonable_records(cs_trend.reset_index(names="date")),
-        },
-        "predictions": {
-            "races": _jsonable_records(pd.DataFrame(predictions)),
-            "backtest": _jsonable_records(results),
-            "backtest_summary": _jsonable_records(summarize_backtest(results).reset_index())
-            if not results.empty
-            else [],
-        },
-        "readiness": _jsonable(readiness),
-        "athlete": {
-            "hr_rest_bpm": hr_rest,
-            "hr_max_bpm": hr_max,
-            "sex": config.sex,
-            "threshold_speed_mps": threshold,
-            "name": config.name,
-            "age": config.age,
-            "goal_marathon_s": config.goal_marathon_s,
-            "long_run_km": config.long_run_km,
-        },
-    }
+    return Readiness(marathon_shape=shape, durability=prepared["durability"], pre_race_risk=risk)
 
 
 def _efforts_per_activity(acts: pd.DataFrame) -> list[tuple[list[float], list[float]]]:
@@ -334,52 +250,10 @@ def _prediction_trend(
             {
                 "date": date,
                 "vdot": best,
-                "marathon_vdot_s": vdot_time(best, RACE_DISTANCES_M["marathon"]) if best else None,
+                "marathon_vdot_s": vdot_time(best, MARATHON_M) if best else None,
                 "marathon_cs_s": cs_marathon_time(cs["critical_speed_mps"])
                 if cs["valid"]
                 else None,
             }
         )
     return pd.DataFrame(rows).set_index("date") if rows else pd.DataFrame()
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return to_jsonable(value)
-
-
-def _jsonable_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    if frame is None or frame.empty:
-        return []
-    return [_jsonable(r) for r in frame.to_dict(orient="records")]
-
-
-#: Per-activity key figures written to the JSON.
-ACTIVITY_KEYS = (
-    "file",
-    "start_time",
-    "sport",
-    "format",
-    "distance_m",
-    "moving_s",
-    "avg_speed_mps",
-    "avg_gap_speed_mps",
-    "avg_hr_bpm",
-    "max_hr_bpm",
-    "decoupling",
-    "banister_trimp",
-    "edwards_trimp",
-    "pace_load",
-    "load",
-    "load_kind",
-    "best_5k_s",
-    "best_10k_s",
-)
-
-
-def _activity_entries(acts: pd.DataFrame) -> list[dict[str, Any]]:
-    keys = [k for k in ACTIVITY_KEYS if k in acts.columns]
-    return _jsonable_records(acts[keys])

@@ -21,6 +21,13 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
+from finishline.definitions import (
+    FINAL_SEGMENT_M,
+    FMF_PACE_RATIO,
+    REFERENCE_END_M,
+    REFERENCE_START_M,
+    WALK_SPEED_MPS,
+)
 from finishline.viz.theme import (
     COLORS,
     METERS_PER_UNIT,
@@ -37,16 +44,8 @@ from finishline.viz.theme import (
     unit_label,
 )
 
-#: Final mile length (m): the definition's final segment for watch data.
-FINAL_MILE_M = 1609.344
-#: Reference window (m) for the runner's own pace, after Smyth 2021 (science.md section 1).
-REFERENCE_WINDOW_M = (5000.0, 20000.0)
-#: Final-mile failure threshold on the pace ratio (science.md section 4).
-FAILURE_PACE_RATIO = 1.25
 #: Below this speed (m/s) a point is a stop, not a pace: drawn as a gap.
 MIN_PACE_SPEED_MPS = 0.8
-#: Below this speed (m/s) the runner is walking (science.md section 4, walk flag).
-WALK_SPEED_MPS = 2.0
 FEET_PER_METER = 3.280839895
 
 
@@ -179,7 +178,7 @@ def reference_pace(track: pd.DataFrame) -> float:
     if track.empty or "distance_m" not in track or track["distance_m"].notna().sum() < 2:
         return float("nan")
     total = float(np.nanmax(track["distance_m"]))
-    lo, hi = REFERENCE_WINDOW_M
+    lo, hi = (REFERENCE_START_M, REFERENCE_END_M)
     if total < lo + 1000.0:
         lo, hi = 0.0, total
     hi = min(hi, total)
@@ -1113,20 +1112,20 @@ def final_mile_figure(
     if not _has_data(track, "distance_m") or not _has_data(track, "speed_mps"):
         return unavailable_figure(title, "the file has no distance or speed")
     total = float(np.nanmax(track["distance_m"]))
-    if total < FINAL_MILE_M + 1000.0:
+    if total < FINAL_SEGMENT_M + 1000.0:
         return unavailable_figure(title, "the run is too short for a final mile")
     ref_km = reference_pace_s_per_km
     if ref_km is None or not np.isfinite(ref_km):
         ref_km = reference_pace(track)
     scale = METERS_PER_UNIT[unit] / 1000.0
     ref = ref_km * scale
-    start_m = total - FINAL_MILE_M
+    start_m = total - FINAL_SEGMENT_M
     window = track[track["distance_m"] >= start_m - context_m]
     binned = downsample_by_distance(window, step_m, ["elapsed_s", "speed_mps"])
     x = binned["distance_m"].to_numpy() / METERS_PER_UNIT[unit]
     pace = _pace(_smooth(binned["speed_mps"].to_numpy(), max(1, int(smooth_m / step_m))), unit)
     t_start, t_end = _time_at_distance(track, start_m), _time_at_distance(track, total)
-    mile_pace = (t_end - t_start) / FINAL_MILE_M * METERS_PER_UNIT[unit]
+    mile_pace = (t_end - t_start) / FINAL_SEGMENT_M * METERS_PER_UNIT[unit]
     ratio = mile_pace / ref if np.isfinite(ref) else float("nan")
     if final_mile and final_mile.get("pace_ratio") is not None:
         ratio = float(final_mile["pace_ratio"])
@@ -1191,7 +1190,7 @@ def final_mile_figure(
             annotation_position="bottom left",
             annotation_bgcolor="rgba(255,255,255,0.8)",
         )
-        threshold = ref * FAILURE_PACE_RATIO
+        threshold = ref * FMF_PACE_RATIO
         fig.add_hline(
             y=threshold,
             line={"color": COLORS["risk"], "width": 1.2, "dash": "dash"},
@@ -1214,7 +1213,7 @@ def final_mile_figure(
         )
         lo, hi = min(lo, mile_pace), max(hi, mile_pace)
     if np.isfinite(ratio):
-        verdict = "failure" if ratio >= FAILURE_PACE_RATIO else "held"
+        verdict = "failure" if ratio >= FMF_PACE_RATIO else "held"
         if final_mile and final_mile.get("failed") is not None:
             verdict = "failure" if final_mile["failed"] else "held"
         fig.update_layout(

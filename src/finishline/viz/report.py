@@ -21,14 +21,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from finishline.results import RaceAnalysis
 from finishline.viz.race import (
-    FAILURE_PACE_RATIO,
     SCORE_NAMES,
     fatigue_figure,
     final_mile_figure,
     heart_rate_figure,
     pace_elevation_figure,
-    reference_pace,
     risk_figure,
     route_figure,
     splits_figure,
@@ -46,47 +45,22 @@ from finishline.viz.theme import (
 _PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d"]}
 
 
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    return getattr(obj, name, default) if not isinstance(obj, dict) else obj.get(name, default)
+def _fatigue_scores(analysis: RaceAnalysis) -> pd.DataFrame:
+    """The index and the ``score_*`` components of the per-km fatigue state (the raw state
+    columns, in mixed units, would crowd the components panel).
 
-
-def _first(mapping: dict | None, *keys: str) -> Any:
-    if not mapping:
-        return None
-    for key in keys:
-        value = mapping.get(key)
-        if value is not None and not (isinstance(value, float) and not np.isfinite(value)):
-            return value
-    return None
-
-
-def _fatigue_scores(fatigue: Any, assumed: set[str] = frozenset()) -> Any:
-    """The index and the ``score_*`` components of a fatigue_state per-km frame (the raw
-    state columns, in mixed units, would crowd the components panel).
-
-    A component in ``assumed`` (its input was estimated from the race itself, so it stays out
-    of the index) is labelled so on its row rather than shown as a measurement.
+    A component the analysis left out of the index (its input was estimated from the race
+    itself) is labelled so on its row rather than shown as a measurement.
     """
-    if not isinstance(fatigue, pd.DataFrame) or not any(
-        str(c).startswith("score_") for c in fatigue.columns
-    ):
+    fatigue = analysis.fatigue.per_km
+    if fatigue.empty:
         return fatigue
     keep = [c for c in fatigue.columns if c == "fatigue_index" or str(c).startswith("score_")]
     labels = {
         f"score_{name}": f"score_{SCORE_NAMES.get(f'score_{name}', name)} (assumed, not in index)"
-        for name in assumed
+        for name in analysis.fatigue.assumed
     }
     return fatigue[keep].rename(columns=labels)
-
-
-def _assumed(analysis: Any) -> set[str]:
-    """Fatigue components drawn from the race's own estimates (see ``assumed_components``)."""
-    athlete = _get(analysis, "athlete")
-    if not isinstance(athlete, dict) or not athlete:
-        return set()
-    from finishline.analysis import assumed_components
-
-    return assumed_components(athlete)
 
 
 def _finite(value: Any) -> float | None:
@@ -97,115 +71,52 @@ def _finite(value: Any) -> float | None:
     return number if np.isfinite(number) else None
 
 
-def summary_numbers(analysis: Any) -> dict[str, Any]:
-    """The summary card's numbers: from ``analysis.summary`` where given, else from the track.
+def summary_numbers(analysis: RaceAnalysis) -> dict[str, Any]:
+    """The summary card's numbers, all from ``analysis.summary`` and ``analysis.final_mile``.
 
     Returns
     -------
     dict
-        ``start_local`` (Timestamp or None), ``distance_m``, ``elapsed_s``, ``moving_s``,
-        ``pace_s_per_km`` (clock pace: elapsed time over distance), ``avg_hr_bpm``, ``reference_pace_s_per_km``.
+        ``start_local`` (Timestamp), ``distance_m``, ``elapsed_s``, ``moving_s``,
+        ``pace_s_per_km`` (clock pace: elapsed time over distance), ``avg_hr_bpm``,
+        ``reference_pace_s_per_km`` (clock pace over the race's reference window).
     """
-    summary = _get(analysis, "summary") or {}
-    track: pd.DataFrame = _get(analysis, "track")
-    activity = _get(analysis, "activity")
-    meta = _get(activity, "meta") if activity is not None else None
-    distance = _finite(_first(summary, "distance_m", "total_distance_m"))
-    if distance is None and track is not None and "distance_m" in track:
-        distance = _finite(track["distance_m"].max())
-    elapsed = _finite(_first(summary, "elapsed_s", "total_elapsed_s"))
-    if elapsed is None and track is not None and "elapsed_s" in track and len(track):
-        elapsed = _finite(track["elapsed_s"].iloc[-1] - track["elapsed_s"].iloc[0])
-    moving = _finite(_first(summary, "moving_s", "moving_time_s", "timer_s"))
-    if moving is None and track is not None and "moving" in track:
-        moving = float(track["moving"].sum())
-    avg_hr = _finite(_first(summary, "avg_hr_bpm", "avg_hr", "mean_hr_bpm"))
-    if avg_hr is None and track is not None and "heart_rate_bpm" in track:
-        avg_hr = _finite(track["heart_rate_bpm"].mean())
-    pace = _finite(_first(summary, "pace_s_per_km"))  # clock pace: what the race result says
-    if pace is None and distance and elapsed:
-        pace = elapsed / distance * 1000.0
-    start = None
-    if meta is not None:
-        start = meta.start_time_local or meta.start_time
-    if start is None and track is not None and len(track):
-        start = track.index[0]
-    ref = _finite(_first(summary, "reference_pace_s_per_km"))
-    final_mile = _get(analysis, "final_mile") or {}
-    if ref is None:
-        ref = _finite(_first(final_mile, "reference_pace_s_per_km"))
-    if ref is None and track is not None:
-        ref = _finite(reference_pace(track))
+    s = analysis.summary
     return {
-        "start_local": start,
-        "distance_m": distance,
-        "elapsed_s": elapsed,
-        "moving_s": moving,
-        "pace_s_per_km": pace,
-        "avg_hr_bpm": avg_hr,
-        "reference_pace_s_per_km": ref,
+        "start_local": s.start_time_local or s.start_time,
+        "distance_m": _finite(s.distance_m),
+        "elapsed_s": _finite(s.elapsed_s),
+        "moving_s": _finite(s.moving_s),
+        "pace_s_per_km": _finite(s.pace_s_per_km),
+        "avg_hr_bpm": _finite(s.avg_hr_bpm),
+        "reference_pace_s_per_km": _finite(analysis.final_mile.reference_pace_s_per_km),
     }
 
 
-def verdict_text(analysis: Any) -> str:
-    """The verdict in words: the analysis's own verdict, else one built from final-mile facts."""
-    verdict = _get(analysis, "verdict")
-    if isinstance(verdict, str) and verdict.strip():
-        return verdict.strip()
-    final_mile = _get(analysis, "final_mile") or {}
-    ratio = _finite(final_mile.get("pace_ratio"))
-    if ratio is None:
-        return "No final-mile verdict: the run has no usable final mile."
-    slower = 100.0 * (ratio - 1.0)
-    how = f"{abs(slower):.0f} % {'slower' if slower >= 0 else 'faster'} than your 5-20 km pace"
-    walked = final_mile.get("walked") or final_mile.get("stopped")
-    failed = final_mile.get("failed")
-    if failed is None:
-        failed = ratio >= FAILURE_PACE_RATIO or bool(walked)
-    if failed:
-        extra = " with walking or stopping" if walked else ""
-        return f"Final-mile failure: the last mile was {how}{extra}."
-    return f"Final mile held: {how}."
-
-
-def race_figures(analysis: Any, unit: Unit = "km") -> dict[str, go.Figure]:
+def race_figures(analysis: RaceAnalysis, unit: Unit = "km") -> dict[str, go.Figure]:
     """Every figure of the race report, by name, in display order."""
     unit = check_unit(unit)
-    track: pd.DataFrame = _get(analysis, "track")
-    numbers = summary_numbers(analysis)
-    ref = numbers["reference_pace_s_per_km"]
-    final_mile = _get(analysis, "final_mile") or {}
-    splits = _get(analysis, "splits_km" if unit == "km" else "splits_mile")
-    decoupling = _get(analysis, "decoupling")
-    onset_m = None
-    summary = _get(analysis, "summary") or {}
-    onset = _first(summary, "decoupling_onset_m")
-    if onset is None and hasattr(decoupling, "onset_m"):
-        onset = decoupling.onset_m
-    if onset is None and isinstance(decoupling, dict):
-        onset = _first(decoupling, "onset_m")
-        if onset is None and _first(decoupling, "onset_km") is not None:
-            onset = float(decoupling["onset_km"]) * 1000.0
-    if onset is None and _first(summary, "decoupling_onset_km") is not None:
-        onset = float(summary["decoupling_onset_km"]) * 1000.0
-    onset_m = _finite(onset)
+    track = analysis.track
+    ref = _finite(analysis.final_mile.reference_pace_s_per_km)
+    final_mile = analysis.final_mile.to_json()
+    splits = analysis.splits_km if unit == "km" else analysis.splits_mile
+    risk = analysis.risk.table.copy()
+    risk.attrs.update(notes=analysis.risk.notes)
     return {
         "pace": pace_elevation_figure(track, unit),
         "splits": splits_figure(splits, unit, reference_pace_s_per_km=ref),
-        "heart": heart_rate_figure(track, unit, decoupling=decoupling, onset_m=onset_m),
+        "heart": heart_rate_figure(
+            track,
+            unit,
+            decoupling=analysis.decoupling,
+            onset_m=_finite(analysis.decoupling.onset_m),
+        ),
         "final_mile": final_mile_figure(
             track, unit, final_mile=final_mile, reference_pace_s_per_km=ref
         ),
-        "risk": risk_figure(
-            _get(analysis, "risk"),
-            final_mile=final_mile,
-            verdict=_get(analysis, "verdict"),
-            unit=unit,
-        ),
+        "risk": risk_figure(risk, final_mile=final_mile, verdict=analysis.verdict, unit=unit),
         "fatigue": fatigue_figure(
-            _fatigue_scores(_get(analysis, "fatigue"), _assumed(analysis)),
-            onset_km=_finite(_get(analysis, "fatigue_onset_km")),
-            unit=unit,
+            _fatigue_scores(analysis), onset_km=_finite(analysis.fatigue.onset_km), unit=unit
         ),
         "route": route_figure(track, unit),
     }
@@ -261,7 +172,7 @@ def stat_html(ident: str, label: str, text: str, value: Any) -> str:
     )
 
 
-def _summary_card(analysis: Any, unit: Unit) -> str:
+def _summary_card(analysis: RaceAnalysis, unit: Unit) -> str:
     n = summary_numbers(analysis)
     scale = METERS_PER_UNIT[unit]
     start = n["start_local"]
@@ -275,8 +186,8 @@ def _summary_card(analysis: Any, unit: Unit) -> str:
         if n["reference_pace_s_per_km"] is None
         else n["reference_pace_s_per_km"] * scale / 1000.0
     )
-    verdict = verdict_text(analysis)
-    failed = bool((_get(analysis, "final_mile") or {}).get("failed"))
+    verdict = analysis.verdict
+    failed = analysis.final_mile.failed
     stats = "".join(
         [
             stat_html("fl-date", "start", date_text, None if start is None else start.isoformat()),
@@ -289,7 +200,12 @@ def _summary_card(analysis: Any, unit: Unit) -> str:
             stat_html("fl-elapsed", "time", format_duration(n["elapsed_s"]), n["elapsed_s"]),
             stat_html("fl-moving", "moving time", format_duration(n["moving_s"]), n["moving_s"]),
             stat_html("fl-pace", "average pace", format_pace(pace_unit, unit), pace_unit),
-            stat_html("fl-reference", "5-20 km pace", format_pace(ref_unit, unit), ref_unit),
+            stat_html(
+                "fl-reference",
+                f"{analysis.final_mile.reference} pace",
+                format_pace(ref_unit, unit),
+                ref_unit,
+            ),
             stat_html(
                 "fl-avg-hr",
                 "avg heart rate",
@@ -360,7 +276,7 @@ def figure_section(key: str, fig: go.Figure, include_plotlyjs: bool = False) -> 
     return f'<section class="fl-figure" data-figure="{key}">{heading}{div}</section>'
 
 
-def race_report_html(analysis: Any, unit: Unit = "km", title: str | None = None) -> str:
+def race_report_html(analysis: RaceAnalysis, unit: Unit = "km", title: str | None = None) -> str:
     """The whole race report as one self-contained HTML string (plotly.js inline, no network).
 
     Parameters
@@ -374,17 +290,17 @@ def race_report_html(analysis: Any, unit: Unit = "km", title: str | None = None)
     """
     unit = check_unit(unit)
     figures = race_figures(analysis, unit)
-    activity = _get(analysis, "activity")
-    meta = _get(activity, "meta") if activity is not None else None
-    source = getattr(meta, "source_path", None) if meta is not None else None
+    meta = analysis.activity.meta
+    source = meta.source_path
     name = Path(source).name if source else "race"
     title = title or f"Race report: {name}"
     parts = [
         figure_section(key, fig, include_plotlyjs=i == 0)
         for i, (key, fig) in enumerate(figures.items())
     ]
-    device = getattr(meta, "device", None) if meta is not None else None
-    sub = " | ".join(x for x in (name, device, f"units: {unit_label(unit)}") if x)
+    sub = " | ".join(
+        x for x in (analysis.race.label, name, meta.device, f"units: {unit_label(unit)}") if x
+    )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -393,13 +309,13 @@ def race_report_html(analysis: Any, unit: Unit = "km", title: str | None = None)
         f"{_summary_card(analysis, unit)}{''.join(parts)}"
         f'<section class="fl-table"><h2>Splits</h2>'
         '<div class="fl-scroll">'
-        f"{splits_table_html(_get(analysis, 'splits_km' if unit == 'km' else 'splits_mile'), unit)}"
+        f"{splits_table_html(analysis.splits_km if unit == 'km' else analysis.splits_mile, unit)}"
         "</div></section></main></body></html>\n"
     )
 
 
 def write_race_report(
-    analysis: Any, path: str | PathLike[str], unit: Unit = "km", title: str | None = None
+    analysis: RaceAnalysis, path: str | PathLike[str], unit: Unit = "km", title: str | None = None
 ) -> Path:
     """Write :func:`race_report_html` to ``path`` (parent folders created); return the path."""
     out = Path(path)

@@ -18,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from finishline.training.results import SeasonAnalysis, SquadAnalysis
 from finishline.viz.theme import COLORS, OKABE_ITO, TEMPLATE_NAME, format_duration
 from finishline.viz.training import (
     critical_speed_figure,
@@ -245,12 +246,17 @@ def _plain_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
 
 
 def athlete_section(
-    name: str, season: Mapping[str, Any], row: Mapping[str, Any], anchor: str
+    name: str,
+    season: Mapping[str, Any],
+    analysis: SeasonAnalysis | None,
+    row: Mapping[str, Any],
+    anchor: str,
 ) -> tuple[str, list[go.Figure]]:
-    """An athlete's section (HTML before the figures) and the season figures to append."""
+    """An athlete's section (HTML before the figures) and the season figures to append;
+    ``season`` is the athlete's JSON entry, ``analysis`` the season (None without one)."""
     title = f"<h2 id='{anchor}'>{html.escape(name)}</h2>"
     folder = html.escape(str(season.get("folder") or ""))
-    if "error" in season:
+    if analysis is None:
         return (
             f"{title}<p>{folder}: no season ({html.escape(str(season['error']))}); "
             f"{len(season.get('skipped', []))} files skipped.</p>",
@@ -278,29 +284,19 @@ def athlete_section(
         + (f"<ul>{flags}</ul>" if flags else "")
         + _plain_table(predictions, ["race", "method", "time", "band"])
     )
-    frames = season["frames"]
-    figures = [load_form_figure(frames["load"]), weekly_volume_figure(frames["weekly"])]
-    if not frames["cs_trend"].empty:
-        figures.append(critical_speed_figure(frames["cs_trend"]))
-    if not frames["prediction_trend"].empty:
-        figures.append(predictions_figure(frames["prediction_trend"]))
+    figures = [load_form_figure(analysis.load), weekly_volume_figure(analysis.weekly)]
+    if not analysis.cs_trend.empty:
+        figures.append(critical_speed_figure(analysis.cs_trend))
+    if not analysis.prediction_trend.empty:
+        figures.append(predictions_figure(analysis.prediction_trend))
     return text, figures
 
 
-def squad_report_html(
-    squad: Any, seasons: Mapping[str, Mapping[str, Any]], table: pd.DataFrame
-) -> str:
-    """The squad report as one self-contained HTML page.
-
-    Parameters
-    ----------
-    squad
-        The :class:`~finishline.training.squad.Squad` (for the file accounting).
-    seasons
-        Athlete name -> season, from :func:`~finishline.training.squad.analyze_squad`.
-    table
-        :func:`~finishline.training.squad.squad_table` of those seasons.
-    """
+def squad_report_html(result: SquadAnalysis) -> str:
+    """The squad report of :func:`~finishline.training.squad.analyze_squad` as one
+    self-contained HTML page."""
+    table = result.table
+    seasons = result.to_json()["athletes"]
     anchors = {name: athlete_anchor(name, i) for i, name in enumerate(seasons)}
     rows = {r["name"]: r for r in table.to_dict(orient="records")}
     plotly_included = False
@@ -311,11 +307,11 @@ def squad_report_html(
         plotly_included = True
         return part
 
-    skipped = squad.all_skipped()
-    n_runs = sum(len(s.get("activities", [])) for s in seasons.values())
+    skipped = result.skipped
+    n_runs = sum(len(s.activities) for s in result.seasons.values())
     parts = [
         f"<h1>Squad report: {len(seasons)} athletes</h1>",
-        f"<p>{squad.n_files} files: {n_runs} runs analysed, {len(skipped)} skipped. "
+        f"<p>{result.n_files} files: {n_runs} runs analysed, {len(skipped)} skipped. "
         "Load and form are each athlete's last day in the data; the final-mile risk is at "
         "the goal time where one is set, else at the predicted time. Click a column header "
         "to sort.</p>",
@@ -327,7 +323,8 @@ def squad_report_html(
         render(form_figure(table)),
     ]
     for name, season in seasons.items():
-        text, figures = athlete_section(name, season, rows.get(name, {}), anchors[name])
+        analysis = result.seasons.get(name)
+        text, figures = athlete_section(name, season, analysis, rows.get(name, {}), anchors[name])
         parts.append("<section>" + text + "".join(render(f) for f in figures) + "</section>")
     if len(skipped):
         records = skipped.astype(object).where(skipped.notna(), None).to_dict(orient="records")

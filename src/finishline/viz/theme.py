@@ -18,9 +18,12 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from finishline.definitions import METRE_PER_MILE
+from finishline.formatting import format_duration
+
 Unit = Literal["km", "mile"]
 
-METERS_PER_UNIT: dict[str, float] = {"km": 1000.0, "mile": 1609.344}
+METERS_PER_UNIT: dict[str, float] = {"km": 1000.0, "mile": METRE_PER_MILE}
 
 #: Okabe-Ito palette, by name.
 OKABE_ITO: dict[str, str] = {
@@ -129,23 +132,8 @@ def format_pace(seconds: float | None, unit: Unit | None = None) -> str:
 
     ``None`` or a non-finite value gives ``"-"``.
     """
-    if seconds is None or not np.isfinite(seconds):
-        return "-"
-    s = int(round(float(seconds)))
-    text = (
-        f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-    )
-    return f"{text} /{unit_label(unit)}" if unit else text
-
-
-def format_duration(seconds: float | None) -> str:
-    """Duration as ``h:mm:ss`` (``m:ss`` under an hour); ``"-"`` when unknown."""
-    if seconds is None or not np.isfinite(seconds):
-        return "-"
-    s = int(round(float(seconds)))
-    if s >= 3600:
-        return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
-    return f"{s // 60}:{s % 60:02d}"
+    text = format_duration(seconds)
+    return f"{text} /{unit_label(unit)}" if unit and text != "-" else text
 
 
 def pace_strings(seconds: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from finishline.training.results import SeasonAnalysis
 from finishline.viz.report import REPORT_CSS, figure_section, stat_html
 from finishline.viz.theme import format_duration, format_pace
 from finishline.viz.training import (
@@ -140,14 +141,14 @@ def _readiness_lines(season: dict[str, Any]) -> list[str]:
     return [f"<p>{html.escape(line)}</p>" for line in lines]
 
 
-def training_report_html(season: dict[str, Any]) -> str:
+def training_report_html(analysis: SeasonAnalysis) -> str:
     """The training dashboard of :func:`finishline.training.season.analyze_season` as HTML."""
-    frames = season["frames"]
+    season = analysis.to_json()
     figures = {
-        "load": load_form_figure(frames["load"]),
-        "weekly": weekly_volume_figure(frames["weekly"]),
-        "critical_speed": critical_speed_figure(frames["cs_trend"]),
-        "predictions": predictions_figure(frames["prediction_trend"], frames["cs_trend"]),
+        "load": load_form_figure(analysis.load),
+        "weekly": weekly_volume_figure(analysis.weekly),
+        "critical_speed": critical_speed_figure(analysis.cs_trend),
+        "predictions": predictions_figure(analysis.prediction_trend, analysis.cs_trend),
     }
     parts = [
         figure_section(key, fig, include_plotlyjs=i == 0)
@@ -163,7 +164,7 @@ def training_report_html(season: dict[str, Any]) -> str:
         }
         for p in season["predictions"]["races"]
     ]
-    name = html.escape(str(season.get("athlete", {}).get("name", "athlete")))
+    name = html.escape(analysis.athlete.name or "athlete")
     skipped = season["skipped"]
     sub = f"{len(season['activities'])} runs analysed, {len(skipped)} files skipped"
     card = _summary_card(season) + "".join(_readiness_lines(season)) + "</section>"

@@ -1,0 +1,170 @@
+"""The ``finishline`` command: argument parsing and printing only.
+
+Every command catches :class:`~finishline.errors.FinishlineError` and prints one line on stderr
+with exit code 2; a bad option is one line and exit 2 too; Ctrl-C is one line and exit 130;
+nothing prints a traceback. Command modules are imported only when their command runs, so
+``finishline --help`` and ``--version`` start without numpy, pandas or plotly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+from importlib import import_module
+
+from finishline import __version__
+from finishline.cli import options as opt
+from finishline.errors import FinishlineError, FinishlineWarning
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+
+
+def _command(p: argparse.ArgumentParser, target: str) -> None:
+    """Run ``module:function`` (under ``finishline.cli``) for this subcommand."""
+    p.set_defaults(command_target=target)
+
+
+def _add_summary(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("summary", help="sport, start, times, distance, heart rate, ascent")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    _command(p, "race:cmd_summary")
+
+
+def _add_splits(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("splits", help="per-km or per-mile splits (clock, moving, GAP pace, HR)")
+    p.add_argument("file")
+    p.add_argument("--unit", choices=("km", "mile"), default="km")
+    p.add_argument("--json", action="store_true", help="print the splits as JSON records")
+    _command(p, "race:cmd_splits")
+
+
+def _add_athlete_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-hr", type=opt.MAX_HR, help="max heart rate (bpm)")
+    p.add_argument("--rest-hr", type=opt.REST_HR, help="resting heart rate (bpm)")
+    p.add_argument("--sex", type=str.upper, choices=("M", "F"), help="sex, for the risk model")
+    p.add_argument("--age", type=opt.AGE, help="age (years): risk model, max HR")
+    p.add_argument("--body-mass", type=opt.BODY_MASS, help="body mass (kg), glycogen model")
+    p.add_argument("--carbs-g-per-h", type=opt.CARBS, help="carbohydrate taken in the race (g/h)")
+    p.add_argument("--critical-speed", type=opt.CRITICAL_SPEED, help="critical speed (m/s)")
+
+
+def _add_analyze(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("analyze", help="race analysis: splits, fatigue, final-mile risk, verdict")
+    p.add_argument("file")
+    p.add_argument("--json", metavar="OUT", help="write the analysis as JSON to OUT (- = stdout)")
+    p.add_argument("--html", metavar="OUT", help="write the self-contained HTML race report to OUT")
+    p.add_argument(
+        "--unit", choices=("km", "mile"), default="km", help="distance unit of the report"
+    )
+    _add_athlete_options(p)
+    p.add_argument(
+        "--race-distance",
+        type=opt.race_distance,
+        metavar="D",
+        help="the race's distance when the course measured long or short: marathon, half, "
+        "10k, 5k, km (42.195, 50km) or miles (26.2mi); detected from the file otherwise",
+    )
+    p.add_argument(
+        "--sport",
+        choices=("running",),
+        help="analyse the file as a run although it records another sport",
+    )
+    _command(p, "race:cmd_analyze")
+
+
+def _add_risk_splits(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("risk-splits", help="final-mile failure risk from chip split times")
+    p.add_argument(
+        "file",
+        help="CSV: id (or bib, bib number, runner id, name; else row numbers), cumulative "
+        "splits 5K..40K, optional sex/gender, age/age group",
+    )
+    p.add_argument("--at", type=opt.CHECKPOINT_KM, required=True, metavar="KM", help="km")
+    p.add_argument("--out", metavar="OUT", default="-", help="output CSV (- = stdout)")
+    _command(p, "risk:cmd_risk_splits")
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="season training analysis of a folder of activities")
+    p.add_argument("dir", help="folder, Strava export folder or .zip")
+    p.add_argument("--athlete-config", help="athlete settings (.json or .toml)")
+    p.add_argument("--json", metavar="OUT", help="write the season JSON to OUT (- = stdout)")
+    p.add_argument("--html", metavar="OUT", help="write the HTML training report to OUT")
+    p.add_argument("--scheduler", help="Dask scheduler address (needs dask[distributed])")
+    p.add_argument("--cache", help="cache directory (Arrow files keyed by content hash)")
+    p.add_argument(
+        "--squad",
+        action="store_true",
+        help="DIR holds one folder per athlete (optional athlete.toml/.json in each): "
+        "team table plus one season per athlete; --athlete-config gives squad defaults",
+    )
+    _command(p, "training:cmd_train")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``finishline`` argument parser (one-line errors, exit code 2)."""
+    parser = opt.OneLineParser(
+        prog="finishline",
+        description="Marathon race-finish analytics for FIT, GPX and TCX files.",
+    )
+    parser.add_argument("--version", action="version", version=f"finishline {__version__}")
+    sub = parser.add_subparsers(
+        dest="command", required=True, parser_class=opt.OneLineParser, metavar="COMMAND"
+    )
+    for add in (_add_summary, _add_splits, _add_analyze, _add_risk_splits, _add_train):
+        add(sub)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    module, name = args.command_target.split(":")
+    func = getattr(import_module(f"finishline.cli.{module}"), name)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FinishlineWarning)
+        code = func(args)
+    for w in caught:
+        if issubclass(w.category, FinishlineWarning):
+            print(f"finishline: warning: {w.message}", file=sys.stderr)
+    return int(code)
+
+
+def one_line(text: object) -> str:
+    """A message on one line (library messages may carry newlines)."""
+    return " ".join(str(text).split())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a bad option (one line, code 2)
+        return int(exc.code or 0)
+    try:
+        return _run(args)
+    except FinishlineError as exc:
+        where = getattr(args, "file", None) or getattr(args, "dir", None)
+        named = exc.path is not None or where is None
+        print(
+            f"finishline: error: {one_line(exc if named else f'{where}: {exc}')}", file=sys.stderr
+        )
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("finishline: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        print(f"finishline: error: {one_line(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # last line of defence: one line, never a traceback
+        print(f"finishline: internal error: {type(exc).__name__}: {one_line(exc)}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Race plans: the course, per-km or per-mile targets, race-day heat, a FIT workout.
+
+The plan is built from pure functions over DataFrames, each usable alone::
+
+    import finishline
+    from finishline.io.fit_write import workout_fit
+    from finishline.plan import course_profile, pacing_targets, workout_steps
+
+    course = finishline.read("sample_runs/TwinCitiesMarathon2014.gpx")  # route, track, TCX, FIT
+    profile = course_profile(course, race_distance_m=42195)  # every 10 m: altitude, grade
+    targets = pacing_targets(profile, goal_s=3.5 * 3600, strategy="even-effort", unit="km")
+    targets[["label", "target_pace_s_per_km", "cumulative_time_s", "mean_grade"]]
+    fit_bytes = workout_fit(workout_steps(targets), name="Twin Cities 3:30")
+
+- :func:`course_profile` (:mod:`~finishline.plan.course`): the course on a regular distance
+  grid (``distance_m``, ``altitude_m``, ``grade``, ``lat_deg``, ``lon_deg``), its distance
+  axis optionally scaled to the official race distance.
+- :func:`pacing_targets` (:mod:`~finishline.plan.targets`): one row per km or mile with the
+  target time, pace and grade-adjusted pace, elevation gain/loss and mean grade; the split
+  times add up to the goal. Strategies ``"even-effort"`` (constant grade-adjusted pace),
+  ``"even-pace"`` and ``"negative-split"`` (second half 2 % faster grade-adjusted).
+  ``temperature_c``/``dew_point_c`` lengthen the goal for heat.
+- :func:`heat_slowdown` and :func:`heat_risk_logit_shift` (:mod:`~finishline.plan.conditions`):
+  the published heat penalty on marathon time (Ely et al. 2007) and a shift of the final-mile
+  risk's log-odds, each with the amount the uncertainty band should widen; :func:`wbgt_bom`
+  estimates WBGT from temperature and dew point.
+- :func:`workout_steps` turns targets into steps for
+  :func:`finishline.io.fit_write.workout_fit` (a FIT workout: one step per split, distance
+  duration, custom speed range).
+"""
+
+from finishline.plan.conditions import (
+    HeatRiskShift,
+    HeatSlowdown,
+    heat_risk_logit_shift,
+    heat_slowdown,
+    wbgt_bom,
+)
+from finishline.plan.course import (
+    PROFILE_COLUMNS,
+    CourseDistanceWarning,
+    FlatCourseWarning,
+    course_profile,
+)
+from finishline.plan.targets import (
+    STRATEGIES,
+    pacing_targets,
+    workout_steps,
+)
+
+__all__ = [
+    "PROFILE_COLUMNS",
+    "STRATEGIES",
+    "CourseDistanceWarning",
+    "FlatCourseWarning",
+    "HeatRiskShift",
+    "HeatSlowdown",
+    "course_profile",
+    "heat_risk_logit_shift",
+    "heat_slowdown",
+    "pacing_targets",
+    "wbgt_bom",
+    "workout_steps",
+]

@@ -1,0 +1,70 @@
+"""One domain core: a file gives the same numbers in a race analysis and in a season.
+
+For every running file of the corpus, the training record a season is built from
+(:func:`finishline.training.features.training_record`, via the batch's per-file processing) and
+:func:`finishline.analyze` of the same file agree exactly on distance, moving time, heart rate,
+Pa:HR decoupling and every best effort: both come from the same clean track and the same
+metric functions.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from corpus import corpus_files, corpus_path, manifest
+
+from finishline.analysis import analyze
+from finishline.errors import FinishlineError
+from finishline.metrics.zones import moving_heart_rate
+from finishline.training.features import DECOUPLING_MIN_S, EFFORT_DISTANCES_M
+from finishline.training.process import process_file
+
+pytestmark = pytest.mark.real
+
+
+def running_files() -> list[str]:
+    """Corpus files that record a run, or no sport at all (most GPX files): every file both
+    the race analysis and a season take as a run."""
+    rows = [
+        r["file"]
+        for r in manifest()
+        if r.get("sport", "").lower() in ("", "9") or r["sport"].lower().startswith("run")
+    ]
+    return rows or corpus_files()
+
+
+def _same(a: float, b: float) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == pytest.approx(b, rel=1e-12, abs=1e-9)
+
+
+@pytest.mark.parametrize("name", running_files())
+def test_race_and_season_give_the_same_numbers(name: str) -> None:
+    path = corpus_path(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        record = process_file(str(path))
+        try:
+            race = analyze(path)
+        except FinishlineError as exc:
+            assert record["status"] == "skipped", f"season analysed what analyze refused: {exc}"
+            return
+    assert record["status"] == "ok", f"analyze took what a season skips: {record['detail']}"
+    summary = race.summary
+    assert _same(record["distance_m"], summary.distance_m)
+    assert _same(record["moving_s"], summary.moving_s)
+    assert _same(record["elapsed_s"], summary.elapsed_s)
+    hr = moving_heart_rate(race.track)
+    assert _same(record["avg_hr_bpm"], float(hr.mean()) if hr.size else float("nan"))
+    assert _same(record["max_hr_bpm"], float(hr.max()) if hr.size else float("nan"))
+    if summary.moving_s >= DECOUPLING_MIN_S:
+        assert _same(record["decoupling"], race.decoupling.pa_hr)
+    efforts = race.efforts.set_index("effort")["time_s"]
+    for effort in EFFORT_DISTANCES_M:
+        assert _same(record[f"best_{effort}_s"], float(efforts.get(effort, np.nan))), effort
