@@ -1,15 +1,27 @@
-"""Side by side: finishline.read vs gpxpy / tcxreader on the long GPX and TCX files.
+"""Side by side: finishline.read vs gpxpy / tcxreader on the corpus GPX and TCX files.
 
-For each file: best-of-N wall time (all readers in this one process, interleaved) and peak
-memory growth of one read. Memory is measured in a forked child as the growth of its peak RSS
-(``resource.getrusage(...).ru_maxrss`` minus the RSS at the fork), which counts libxml2's C
-allocations too (tracemalloc sees only Python's). The baselines build the same columns
-(time, lat, lon, altitude, heart rate, cadence, distance) into a DataFrame, as a user of those
-libraries would.
+For each file, in one process and interleaved (finishline, baseline, finishline, ...): the best
+and the median wall time of N reads, and their ratio (baseline / finishline, higher is better
+for finishline); the ratio of median CPU (process) times too, steadier on a shared machine. The baselines build the same columns (time, lat, lon, altitude, heart rate,
+cadence, distance) into a DataFrame, as a user of those libraries would.
+
+Memory: peak RSS growth of one read, measured in a forked child
+(``resource.getrusage(...).ru_maxrss`` minus the RSS at the fork), which counts libxml2's and
+numpy's C allocations too (tracemalloc sees only Python's).
+
+The user's wait: a fresh interpreter from process start to exit,
+``python -c "import finishline; finishline.read(P)"``, against ``python -c pass`` (the
+interpreter alone) and ``python -c "import finishline"`` (the imports).
+
+A large GPX (``--large-mb``, 200 MB by default) is generated in a temporary directory by
+repeating the Twin Cities marathon's points with increasing times, for the memory bar: peak
+RSS growth within 4 x its size + 300 MB.
 
 Run::
 
-    .venv/bin/python bench/read_xml.py [--repeat 7]
+    .venv/bin/python bench/read_xml.py [--repeat 9] [--large-mb 200] [--quick]
+
+The machine may be shared: the load average is printed before and after.
 """
 
 from __future__ import annotations
@@ -18,28 +30,35 @@ import argparse
 import gc
 import os
 import resource
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import finishline
 from finishline.geo import cumulative_distance_m
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+#: The marathons and ultras (the bar), then shorter files.
 FILES = [
     "gpx/ggps__TwinCitiesMarathon2014__nosport_42.7km.gpx",
     "tcx/ggps__TwinCitiesMarathon2014__run_42.6km.tcx",
     "gpx/ggps__NewRiver50k2015__nosport_50.4km.gpx",
     "tcx/ggps__NewRiver50k2015__run_50.1km.tcx",
-    "gpx/ggps__activity_17191864852-slow-10k__run_10.0km.gpx",
-    "tcx/ggps__activity_17191864852-slow-10k__run_10.0km.tcx",
     "gpx/ggps__longrun23k__run_23.8km.gpx",
     "tcx/ggps__longrun23k__run_23.4km.tcx",
+    "gpx/ggps__activity_17191864852-slow-10k__run_10.0km.gpx",
+    "tcx/ggps__activity_17191864852-slow-10k__run_10.0km.tcx",
     "tcx/sweatpy__activity_4801048867__ride_36.3km.tcx",
+    "gpx/sweatpy__activity_4801048867__ride_36.3km.gpx",
 ]
+BAR_FILES = FILES[:4]
 
 
 def gpxpy_frame(path: Path) -> pd.DataFrame:
@@ -88,14 +107,23 @@ def tcxreader_frame(path: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols).set_index("time")
 
 
-def best_time(fn: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
+def interleaved(
+    first: Callable[[], object], second: Callable[[], object], repeat: int
+) -> tuple[list[float], list[float], list[float], list[float]]:
+    """Wall and CPU times of ``repeat`` calls of each, alternating (GC run before each call).
+
+    Returns wall times of ``first``, of ``second``, then CPU (process) times of each: on a
+    shared machine the CPU time is the steadier of the two.
+    """
+    times: tuple[list[float], ...] = ([], [], [], [])
     for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+        for fn, wall, cpu in ((first, times[0], times[2]), (second, times[1], times[3])):
+            gc.collect()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            fn()
+            wall.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+    return times
 
 
 def _rss_kib() -> int:
@@ -122,22 +150,80 @@ def peak_memory_mib(fn: Callable[[], object]) -> float:
     return int(data or b"0") / 1024
 
 
+def process_wait(code: str, repeat: int) -> float:
+    """Median wall time (s) of a fresh interpreter running ``code``, start to exit."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, env=env)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def make_large_gpx(directory: Path, megabytes: float) -> Path:
+    """A GPX of about ``megabytes`` MB: the Twin Cities points repeated with increasing times."""
+    source = finishline.read(CORPUS / FILES[0]).samples
+    lat = source["lat_deg"].tolist()
+    lon = source["lon_deg"].tolist()
+    ele = source["altitude_m"].tolist()
+    hr = source["heart_rate_bpm"].fillna(0).astype(int).tolist()
+    start = pd.Timestamp("2014-10-05T13:07:53Z")
+    path = directory / f"large_{megabytes:.0f}MB.gpx"
+    target = int(megabytes * 1e6)
+    with path.open("w", encoding="utf-8") as out:
+        out.write(
+            '<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="bench" '
+            'xmlns="http://www.topografix.com/GPX/1/1" '
+            'xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">\n'
+            "  <trk>\n    <name>large</name>\n    <trkseg>\n"
+        )
+        second = 0
+        while out.tell() < target:
+            chunk = []
+            for i in range(len(lat)):
+                moment = (start + pd.Timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+                second += 1
+                chunk.append(
+                    f'      <trkpt lon="{lon[i]!r}" lat="{lat[i]!r}">\n'
+                    f"        <ele>{ele[i]!r}</ele>\n        <time>{moment}</time>\n"
+                    "        <extensions>\n          <gpxtpx:TrackPointExtension>\n"
+                    f"            <gpxtpx:hr>{hr[i]}</gpxtpx:hr>\n"
+                    "          </gpxtpx:TrackPointExtension>\n        </extensions>\n"
+                    "      </trkpt>\n"
+                )
+            out.write("".join(chunk))
+        out.write("    </trkseg>\n  </trk>\n</gpx>\n")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7, help="best of N runs (default 7)")
+    parser.add_argument("--repeat", type=int, default=9, help="reads per reader and file")
+    parser.add_argument("--large-mb", type=float, default=200, help="size of the generated GPX")
+    parser.add_argument("--quick", action="store_true", help="the four bar files only")
     args = parser.parse_args(argv)
     if not CORPUS.exists():
         print(f"corpus not found at {CORPUS}", file=sys.stderr)
         return 1
-    header = (
-        f"{'file':52s} {'pts':>5s} {'finishline':>10s} {'baseline':>19s} {'ratio':>6s}"
-        f" {'fl MiB':>7s} {'base MiB':>8s}"
+    print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.2f}")
+    print(
+        f"{args.repeat} interleaved reads each; times in ms; memory = peak RSS growth of one read"
     )
-    print(f"best of {args.repeat}; memory = peak RSS growth of one read")
-    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    header = (
+        f"{'file':46s} {'pts':>5s} | {'finishline':>15s} | {'baseline':>25s} | "
+        f"{'ratio med':>9s} {'best':>5s} | {'cpu med':>7s} | {'fl MiB':>6s} {'base MiB':>8s}"
+    )
     print(header)
+    print(
+        f"{'':46s} {'':5s} | {'best':>7s} {'median':>7s} | {'':9s} {'best':>7s} {'median':>7s} |"
+        f" {'(wall)':>15s} | {'ratio':>7s} |"
+    )
     print("-" * len(header))
-    for name in FILES:
+    ratios: dict[str, float] = {}
+    cpu_ratios: dict[str, float] = {}
+    for name in FILES[:4] if args.quick else FILES:
         path = CORPUS / name
         if not path.exists():
             print(f"{name}: missing")
@@ -147,19 +233,63 @@ def main(argv: list[str] | None = None) -> int:
         )
         act = finishline.read(path)  # warm imports and caches for both sides
         base = base_fn(path)
-        assert len(base) >= len(act.samples) * 0.95, "the baseline read the same points"
-        t_fl = best_time(lambda p=path: finishline.read(p), args.repeat)
-        t_base = best_time(lambda p=path, f=base_fn: f(p), args.repeat)
+        assert len(base) >= len(act.samples) * 0.9, "the baseline read the same points"
+        fl, bl, fl_cpu, bl_cpu = interleaved(
+            lambda p=path: finishline.read(p), lambda p=path, f=base_fn: f(p), args.repeat
+        )
         m_fl = peak_memory_mib(lambda p=path: finishline.read(p))
         m_base = peak_memory_mib(lambda p=path, f=base_fn: f(p))
+        ratio = statistics.median(bl) / statistics.median(fl)
+        cpu_ratio = statistics.median(bl_cpu) / statistics.median(fl_cpu)
+        ratios[name] = ratio
+        cpu_ratios[name] = cpu_ratio
         print(
-            f"{path.name[:52]:52s} {len(act.samples):5d} {t_fl * 1e3:8.1f}ms "
-            f"{base_name:>9s} {t_base * 1e3:7.1f}ms {t_base / t_fl:5.1f}x"
-            f" {m_fl:7.1f} {m_base:8.1f}"
+            f"{path.name[:46]:46s} {len(act.samples):5d} | {min(fl) * 1e3:7.1f} "
+            f"{statistics.median(fl) * 1e3:7.1f} | {base_name:>9s} {min(bl) * 1e3:7.1f} "
+            f"{statistics.median(bl) * 1e3:7.1f} | {ratio:8.1f}x {min(bl) / min(fl):4.1f}x |"
+            f" {cpu_ratio:6.1f}x | {m_fl:6.1f} {m_base:8.1f}"
         )
-    print("ratio = baseline time / finishline time (higher is better for finishline)")
+    print("ratio = baseline time / finishline time (higher is better for finishline);")
+    print("cpu ratio = the same with process CPU time (steadier when the machine is shared)")
+    for name in BAR_FILES:
+        if name in ratios:
+            goal = 20 if name.endswith(".gpx") else 10
+            verdict = "meets" if ratios[name] >= goal else "BELOW"
+            print(
+                f"  bar {goal:>2d}x: {Path(name).name[:50]:50s} wall {ratios[name]:5.1f}x "
+                f"cpu {cpu_ratios[name]:5.1f}x  {verdict}"
+            )
+
+    print("\nthe user's wait (fresh interpreter, start to exit, median of 5):")
+    marathon = CORPUS / FILES[0]
+    bare = process_wait("pass", 5)
+    imports = process_wait("import finishline", 5)
+    reading = process_wait(f"import finishline; finishline.read({str(marathon)!r})", 5)
+    print(f"  python -c pass                      {bare * 1e3:7.0f} ms")
+    print(f"  python -c 'import finishline'       {imports * 1e3:7.0f} ms")
+    print(f"  ... + finishline.read(marathon GPX) {reading * 1e3:7.0f} ms")
+
+    if args.large_mb > 0:
+        with tempfile.TemporaryDirectory() as tmp:
+            large = make_large_gpx(Path(tmp), args.large_mb)
+            size_mb = large.stat().st_size / 2**20
+            gc.collect()
+            start = time.perf_counter()
+            act = finishline.read(large)
+            elapsed = time.perf_counter() - start
+            n = len(act.samples)
+            del act
+            peak = peak_memory_mib(lambda: finishline.read(large))
+            bound = 4 * size_mb + 300
+            print(
+                f"\nlarge GPX: {size_mb:.0f} MiB, {n} points: read in {elapsed:.1f} s; peak RSS "
+                f"growth {peak:.0f} MiB (bar: 4 x size + 300 = {bound:.0f} MiB: "
+                f"{'meets' if peak <= bound else 'ABOVE'})"
+            )
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
     return 0
 
 
 if __name__ == "__main__":
+    np.seterr(all="ignore")
     raise SystemExit(main())

@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 
 import finishline
-from finishline.errors import EmptyActivityError, FileFormatError, UnsafeFileError
+from finishline.errors import (
+    EmptyActivityError,
+    FileFormatError,
+    FinishlineWarning,
+    UnsafeFileError,
+)
 from finishline.geo import haversine_m
 from finishline.io.gpx import read_gpx
 
@@ -297,10 +302,14 @@ def test_cycling_cadence_is_rpm_not_steps():
 
 def test_unparseable_values_become_nan_not_errors():
     pts = [trkpt(1, 1, "2020-01-01T00:00:00Z", "n/a"), trkpt(1, 1.001, "not a time", 3)]
-    act = read_gpx(gpx(track(pts)))
+    with pytest.warns(FinishlineWarning) as caught:
+        act = read_gpx(gpx(track(pts)))
     assert len(act.samples) == 1  # the point without a valid time is dropped...
-    assert any("without a valid time" in w for w in act.meta.warnings)  # ...and reported
+    assert any("1 point with an unreadable or impossible time" in w for w in act.meta.warnings)
+    assert any("'not a time'" in w for w in act.meta.warnings)  # ...reported with an example
     assert np.isnan(act.samples["altitude_m"].iloc[0])
+    assert any("1 value that is not a number" in w for w in act.meta.warnings)
+    assert len(caught) == len(act.meta.warnings) == 2  # one warning per kind of problem
 
 
 # ---------------------------------------------------------------- truncation and unusual XML

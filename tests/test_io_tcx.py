@@ -319,3 +319,117 @@ def test_unbound_prefix_inside_a_track_is_malformed():
     doc = run_two_laps().replace(b"<Time>2021-03-01T10:00:10Z</Time>", b"<zz:Time>x</zz:Time>")
     with pytest.raises(FileFormatError, match="malformed XML"):
         read_tcx(doc, "bad.tcx")
+
+
+# ---------------------------------------------------------------- several activities in one file
+
+
+def _run(start: pd.Timestamp, minutes: int, sport: str = "Running", lat0: float = 45.0) -> str:
+    """One activity: a point a minute, 200 m a minute, one lap, distance restarting at 0."""
+    pts = [
+        point(
+            (start + pd.Timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            lat0 + i * 0.0018,
+            7.0,
+            200.0 * i,
+            hr=120 + i,
+        )
+        for i in range(minutes + 1)
+    ]
+    stamp = start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return activity(sport, [lap(stamp, pts, 60 * minutes, 200 * minutes)], ident=stamp)
+
+
+def _three(overlapping: bool) -> bytes:
+    t0 = pd.Timestamp("2021-03-01T08:00:00Z")
+    second = t0 + pd.Timedelta(minutes=5 if overlapping else 60)
+    acts = [
+        _run(t0, 20),
+        _run(second, 30, "Biking", lat0=46.0),
+        _run(t0 + pd.Timedelta(hours=3), 10, "Walking", lat0=47.0),
+    ]
+    return tcx(f"<Activities>{''.join(acts)}</Activities>")
+
+
+def test_three_activities_apart_in_time_are_three_sessions(tmp_path):
+    act = read_tcx(_three(overlapping=False), "three.tcx")
+    assert act.sessions["sport"].tolist() == ["running", "cycling", "walking"]
+    assert act.laps["session_index"].tolist() == [0, 1, 2]
+    assert len(act.samples) == 21 + 31 + 11
+    distance = act.samples["distance_m"].to_numpy()
+    assert (np.diff(distance) >= 0).all()  # continues across sessions, as FIT legs do
+    assert distance[-1] == pytest.approx(200 * (20 + 30 + 10))
+    assert act.samples.index.is_monotonic_increasing
+    assert act.meta.sport == "multisport"
+    assert not act.meta.warnings
+    path = tmp_path / "three.tcx"
+    path.write_bytes(_three(overlapping=False))
+    every = finishline.io.read_all(path)
+    assert [len(a.samples) for a in every] == [21, 31, 11]
+    assert [a.meta.sport for a in every] == ["running", "cycling", "walking"]
+    assert all(len(a.sessions) == 1 and a.laps["session_index"].eq(0).all() for a in every)
+    assert every[1].samples["distance_m"].iloc[-1] == 6000.0  # each its own distance
+
+
+def test_overlapping_activities_read_the_longest_with_a_warning(tmp_path):
+    from finishline.errors import FinishlineWarning
+
+    with pytest.warns(FinishlineWarning, match="overlap in time"):
+        act = read_tcx(_three(overlapping=True), "mixed.tcx")
+    # activity 2 (30 min, starting 5 min into activity 1) overlaps activity 1: the longer
+    # is kept; activity 3 starts later and stays, as a second session
+    assert act.sessions["sport"].tolist() == ["cycling", "walking"]
+    assert len(act.samples) == 31 + 11
+    assert act.samples.index.is_monotonic_increasing
+    assert (np.diff(act.samples["distance_m"].to_numpy()) >= 0).all()
+    assert any("set aside activity 1 (running" in w for w in act.meta.warnings)
+    assert any("read_all" in w for w in act.meta.warnings)
+    path = tmp_path / "mixed.tcx"
+    path.write_bytes(_three(overlapping=True))
+    assert [len(a.samples) for a in finishline.io.read_all(path)] == [21, 31, 11]
+
+
+def test_the_same_recording_twice_is_read_once():
+    one = _run(pd.Timestamp("2021-03-01T08:00:00Z"), 15)
+    with pytest.warns(UserWarning, match="overlap"):
+        act = read_tcx(tcx(f"<Activities>{one}{one}</Activities>"))
+    assert len(act.samples) == 16
+    assert len(act.sessions) == 1
+    assert act.samples["distance_m"].iloc[-1] == 3000.0
+
+
+def test_legs_of_a_multisport_session_are_sessions():
+    t0 = pd.Timestamp("2021-03-01T08:00:00Z")
+    legs = (
+        f"<FirstSport>{_run(t0, 5, 'Biking')}</FirstSport>"
+        f"<NextSport>{_run(t0 + pd.Timedelta(minutes=5), 5)}</NextSport>"
+    )
+    act = read_tcx(tcx(f"<Activities><MultiSportSession>{legs}</MultiSportSession></Activities>"))
+    assert act.sessions["sport"].tolist() == ["cycling", "running"]
+    assert not act.meta.warnings  # the second leg starts on the first one's last second
+
+
+def test_impossible_positions_and_times_are_reported_once():
+    from finishline.errors import FinishlineWarning
+
+    pts = [
+        point("2021-03-01T10:00:00Z", 45.0, 7.0, 0.0, hr=100),
+        point("2021-03-01T10:00:01Z", 95.0, 7.0, 3.0, hr=101),  # latitude out of range
+        point("2021-03-01T10:00:02Z", 45.0, 700.0, 6.0, hr="fast"),  # longitude; hr not a number
+        point("9999-03-01T10:00:03Z", 45.0, 7.0, 9.0, hr=103),  # impossible year
+        point("0001-01-01T00:00:00Z", 45.0, 7.0, 9.0, hr=104),
+    ]
+    body = (
+        f"<Activities>{activity('Running', [lap('2021-03-01T10:00:00Z', pts, 3, 9)])}</Activities>"
+    )
+    with pytest.warns(FinishlineWarning) as caught:
+        act = read_tcx(tcx(body), "odd.tcx")
+    s = act.samples
+    assert len(s) == 3
+    assert s["lat_deg"].isna().tolist() == [False, True, True]
+    assert s["heart_rate_bpm"].isna().tolist() == [False, False, True]
+    notes = act.meta.warnings
+    assert any(w.startswith("2 positions outside the range") for w in notes)
+    assert any(w.startswith("1 value that is not a number") and "heart rate 1" in w for w in notes)
+    assert any(w.startswith("2 trackpoints with an unreadable or impossible time") for w in notes)
+    assert len(caught) == len(notes) == 3

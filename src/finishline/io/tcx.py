@@ -2,27 +2,31 @@
 
 What is read:
 
-- ``Activities/Activity`` (``Sport`` attribute, ``Id``, ``Creator/Name``): one session per
-  Activity element, so a multisport TCX gives one session per leg;
-- ``Lap`` (``StartTime``, ``TotalTimeSeconds``, ``DistanceMeters``, ``MaximumSpeed``,
-  ``AverageHeartRateBpm``, ``MaximumHeartRateBpm``, ``Cadence``, ``TriggerMethod``, and the
-  ``LX`` extension ``AvgSpeed`` / ``AvgRunCadence``): one lap row each;
+- ``Activities/Activity`` (``Sport`` attribute, ``Id``, ``Creator/Name``): one session each;
+  ``Activities/MultiSportSession`` legs are sessions of one activity;
+- ``Lap``: one lap row each (:mod:`~finishline.io.tcx_laps`);
 - ``Trackpoint`` (``Time``, ``Position``, ``AltitudeMeters``, ``DistanceMeters``,
   ``HeartRateBpm``, ``Cadence`` and the ``TPX`` extension ``Speed``, ``RunCadence``,
   ``Watts``), any namespace prefix.
 
 Rules:
 
+- several activities in one file: those that follow one another in time are sessions of one
+  Activity (each with its own sport, laps carrying ``session_index``), as FIT multisport legs
+  are; where activities overlap in time (two recordings of one run, or unrelated activities
+  mixed) :func:`read_tcx` keeps the longest of each overlapping group and says so
+  (:func:`~finishline.io.xml_quality.keep_apart`); :func:`read_tcx_all` returns each activity;
 - ``distance_m`` is the device's ``DistanceMeters`` (``meta.distance_source = "device"``) when
   the trackpoints carry it, else the great-circle distance along the positions
-  (``"positions"``, no distance across ``Track`` breaks). In a multisport file each Activity's
-  distance restarts at 0; later legs are offset so that ``distance_m`` never goes back;
+  (``"positions"``, no distance across ``Track`` breaks). Each Activity's distance restarts at
+  0 in the file; later sessions are offset so that ``distance_m`` never goes back;
 - ``speed_mps`` is ``TPX/Speed`` when present, else distance / time between samples;
 - cadence: TCX ``RunCadence`` (and ``Cadence`` in a running activity) counts strides per minute
   of one leg, so ``cadence_spm = 2 * RunCadence`` (steps per minute, both legs). In a cycling
   activity ``Cadence`` is pedal rpm and goes to an extra ``cadence_rpm`` column;
-- lap ``TotalTimeSeconds`` is the timer time (pauses excluded) and becomes ``timer_s``; a lap's
-  ``elapsed_s`` runs from its ``StartTime`` to the next lap's (its last sample for the last lap);
+- values are faithful (:mod:`~finishline.io.xml_quality`): a number that does not parse is NaN,
+  a trackpoint whose time does not parse or is impossible is dropped, an impossible position is
+  NaN, each with a warning;
 - a file with only ``Courses`` reads as a course (``meta.is_course = True``, all-NaT index:
   course times are planned, not recorded); a file with neither activities nor courses (workouts,
   profiles) raises :class:`~finishline.errors.NotAnActivityError`.
@@ -30,8 +34,7 @@ Rules:
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -45,11 +48,20 @@ from finishline.errors import (
     TruncatedFileWarning,
 )
 from finishline.geo import cumulative_distance_m
-from finishline.io.xml_document import open_document
-from finishline.io.xml_safe import PointTable, find_all, find_text, local_name, to_utc, utc_offset_s
-
-#: A function giving the table of the points under some ``Track`` elements.
-Points = Callable[[Sequence[etree._Element]], PointTable]
+from finishline.io import tcx_laps, tcx_samples
+from finishline.io.xml_document import PointTable, XmlDocument, open_document
+from finishline.io.xml_quality import (
+    Span,
+    describe_overlaps,
+    impossible_positions,
+    keep_apart,
+    label,
+    report,
+    report_bad_numbers,
+    report_positions,
+    valid_times,
+)
+from finishline.io.xml_safe import find_all, find_text, local_name, utc_offset_s
 
 #: Field name -> local name of the element inside a ``Trackpoint`` (at any depth:
 #: ``Position/LatitudeDegrees``, ``HeartRateBpm/Value``, ``Extensions/TPX/Speed``).
@@ -66,16 +78,84 @@ POINT_FIELDS: dict[str, str] = {
     "watts": "Watts",
 }
 
-_TRIGGERS = {
-    "manual": "manual",
-    "distance": "distance",
-    "location": "position",
-    "time": "time",
-    "heartrate": "heart_rate",
+#: Numeric fields and what they are, for messages.
+NUMBER_FIELDS: dict[str, str] = {
+    "lat": "latitude",
+    "lon": "longitude",
+    "alt": "altitude",
+    "dist": "distance",
+    "hr": "heart rate",
+    "cad": "cadence",
+    "speed": "speed",
+    "run_cad": "run cadence",
+    "watts": "power",
 }
 
 
-def read_tcx(data: bytes, source: str | None = None) -> Activity:
+@dataclass
+class _Leg:
+    """One ``Activity`` element: its sport, trackpoints and their times."""
+
+    element: etree._Element
+    sport: str | None
+    table: PointTable
+    times: pd.DatetimeIndex
+    span: Span
+
+
+def _open(data: bytes, source: str | None, salvage: bool) -> XmlDocument:
+    doc = open_document(
+        data, source, ("Trackpoint",), POINT_FIELDS, time_fields=("time",), salvage=salvage
+    )
+    if local_name(doc.root) != "TrainingCenterDatabase":
+        raise FileFormatError(
+            f"root element is <{local_name(doc.root)}>, not <TrainingCenterDatabase>", source
+        )
+    return doc
+
+
+def _units(root: etree._Element) -> list[list[etree._Element]]:
+    """The activities of the file, each as its ``Activity`` elements (legs of a multisport)."""
+    units: list[list[etree._Element]] = []
+    for child in find_all(root, "Activities/*"):
+        name = local_name(child)
+        if name == "Activity":
+            units.append([child])
+        elif name == "MultiSportSession":
+            legs = find_all(child, "*/Activity")
+            if legs:
+                units.append(legs)
+    return units
+
+
+def _legs(doc: XmlDocument, unit: list[etree._Element]) -> list[_Leg]:
+    legs = []
+    for element in unit:
+        table = doc.points(find_all(element, "Lap/Track"), "Trackpoint")
+        times = table.times("time")
+        legs.append(
+            _Leg(element, normalize_sport(element.get("Sport")), table, times, Span.of(times))
+        )
+    return legs
+
+
+def _unit_span(legs: list[_Leg]) -> Span:
+    spans = [leg.span for leg in legs if leg.span.start is not None]
+    if not spans:
+        return Span(None, None, 0)
+    return Span(
+        min(s.start for s in spans), max(s.end for s in spans), sum(s.n_points for s in spans)
+    )
+
+
+def _not_an_activity(root: etree._Element, source: str | None) -> NotAnActivityError:
+    present = sorted({local_name(child) for child in root if isinstance(child.tag, str)})
+    return NotAnActivityError(
+        f"TCX holds no activity or course (only: {', '.join(present) or 'nothing'})", source
+    )
+
+
+def read_tcx(data: bytes, source: str | None = None, *, salvage: bool = False) -> Activity:
     """Read TCX bytes into an :class:`~finishline.activity.Activity`.
 
     Parameters
@@ -84,6 +164,9 @@ def read_tcx(data: bytes, source: str | None = None) -> Activity:
         The TCX document (any encoding; BOM handled).
     source
         File name, for ``meta.source_path`` and error messages.
+    salvage
+        ``data`` comes from a damaged gzip stream: read it up to the first XML error, as a
+        truncated file.
 
     Raises
     ------
@@ -100,228 +183,149 @@ def read_tcx(data: bytes, source: str | None = None) -> Activity:
     -----
     TruncatedFileWarning
         The file ends early: the complete trackpoints before the cut are read.
+    FinishlineWarning
+        Activities overlap in time (the longest of each overlapping group is read); values
+        that are not numbers, impossible times or positions.
     """
-    doc = open_document(data, source, "Trackpoint", POINT_FIELDS)
-    root = doc.root
-
-    def points(tracks: Sequence[etree._Element]) -> PointTable:
-        return doc.points(tracks, "Trackpoint")
-
-    if local_name(root) != "TrainingCenterDatabase":
-        raise FileFormatError(
-            f"root element is <{local_name(root)}>, not <TrainingCenterDatabase>", source
-        )
-    activities = find_all(root, "Activities/Activity") + find_all(
-        root, "Activities/MultiSportSession/*/Activity"
-    )
-    if activities:
-        act = _read_activities(activities, source, points)
-    elif courses := find_all(root, "Courses/Course"):
-        act = _read_course(courses[0], source, points)
+    doc = _open(data, source, salvage)
+    units = _units(doc.root)
+    if units:
+        legs = [_legs(doc, unit) for unit in units]
+        spans = [_unit_span(unit_legs) for unit_legs in legs]
+        kept, overlapping = keep_apart(spans)
+        act = _assemble([leg for i in kept for leg in legs[i]], doc, source)
+        if overlapping:
+            labels = [
+                label(span, _unit_sport(unit_legs), i + 1, "activity")
+                for i, (span, unit_legs) in enumerate(zip(spans, legs, strict=True))
+            ]
+            report(act.meta, describe_overlaps(overlapping, spans, labels, "activities"))
+    elif courses := find_all(doc.root, "Courses/Course"):
+        act = _read_course(courses[0], source, doc)
     else:
-        present = sorted({local_name(child) for child in root if isinstance(child.tag, str)})
-        raise NotAnActivityError(
-            f"TCX holds no activity or course (only: {', '.join(present) or 'nothing'})", source
-        )
-    if doc.truncated:
-        note = (
-            f"the file ends early (truncated XML): read the {len(act.samples)} complete "
-            "trackpoints before it"
-        )
-        act.meta.warnings.append(note)
-        warnings.warn(f"{source}: {note}" if source else note, TruncatedFileWarning, stacklevel=2)
+        raise _not_an_activity(doc.root, source)
+    _note_truncation(doc, act)
     return act
 
 
-def _read_activities(
-    activities: list[etree._Element], source: str | None, points: Points
-) -> Activity:
-    frames: list[pd.DataFrame] = []
-    laps: list[dict[str, object]] = []
+def read_tcx_all(
+    data: bytes, source: str | None = None, *, salvage: bool = False
+) -> list[Activity]:
+    """Every activity of a TCX file, each as its own :class:`~finishline.activity.Activity`.
+
+    An ``Activity`` element is one activity, a ``MultiSportSession`` one activity with a
+    session per leg; activities without trackpoints are left out. A file with only courses
+    gives each course.
+
+    Raises
+    ------
+    EmptyActivityError
+        No activity holds a trackpoint.
+    """
+    doc = _open(data, source, salvage)
+    units = _units(doc.root)
+    if units:
+        found = [
+            legs
+            for legs in (_legs(doc, unit) for unit in units)
+            if any(leg.table.n for leg in legs)
+        ]
+        if not found:
+            raise EmptyActivityError("TCX activities hold no trackpoints", source)
+        acts = [_assemble(legs, doc, source) for legs in found]
+    elif courses := find_all(doc.root, "Courses/Course"):
+        acts = [_read_course(course, source, doc) for course in courses]
+    else:
+        raise _not_an_activity(doc.root, source)
+    for act in acts:
+        _note_truncation(doc, act)
+    return acts
+
+
+def _unit_sport(legs: list[_Leg]) -> str | None:
+    return _overall_sport([leg.sport for leg in legs])
+
+
+def _note_truncation(doc: XmlDocument, act: Activity) -> None:
+    if not doc.truncated:
+        return
+    act.meta.truncated = True
+    report(
+        act.meta,
+        f"the file ends early (truncated XML): read the {len(act.samples)} complete "
+        "trackpoints before it",
+        TruncatedFileWarning,
+        stacklevel=4,
+    )
+
+
+def _assemble(legs: list[_Leg], doc: XmlDocument, source: str | None) -> Activity:
+    """One Activity from ``legs`` (in time order), one session each."""
+    meta = ActivityMeta(source_path=source, format="tcx")
+    everything = _union([leg.table for leg in legs], doc)
+    report_bad_numbers(everything, NUMBER_FIELDS, meta)
+    valid_times(everything, "time", meta, "trackpoint")
+
+    parts: list[dict[str, np.ndarray]] = []
+    lap_columns: list[dict[str, np.ndarray]] = []
     sessions: list[dict[str, object]] = []
-    sports: list[str | None] = []
-    first_time: str | None = None
     distance_offset = 0.0
     has_device_distance = False
-    has_positions = False
-    for session_index, activity in enumerate(activities):
-        sport = normalize_sport(activity.get("Sport"))
-        sports.append(sport)
-        table = points(find_all(activity, "Lap/Track"))
-        times = table.times("time")
-        first_time = first_time or table.first("time")
-        frame, device_distance = _samples(table, times, sport)
+    impossible = 0
+    tracks = 0
+    for session_index, leg in enumerate(legs):
+        part, device_distance, n_impossible = tcx_samples.columns(leg.table, leg.times, leg.sport)
+        impossible += n_impossible
+        part["_track"] += tracks
+        tracks += int(leg.table.group.max()) + 1 if leg.table.n else 0
         if device_distance:
             has_device_distance = True
-            frame["distance_m"] += distance_offset
-        if np.isfinite(frame["lat_deg"].to_numpy()).any():
-            has_positions = True
-        dist = frame["distance_m"].to_numpy()
-        if np.isfinite(dist).any():
-            distance_offset = float(np.nanmax(dist))
-        frames.append(frame)
-        activity_laps = _laps(activity, session_index, sport, times)
-        laps.extend(activity_laps)
-        sessions.append(_session(activity, sport, activity_laps, times))
+            part["distance_m"] += distance_offset
+        if np.isfinite(part["distance_m"]).any():
+            distance_offset = float(np.nanmax(part["distance_m"]))
+        parts.append(part)
+        n = len(part["_time"])
+        first = pd.Timestamp(int(part["_time"][0]), unit="ns", tz="UTC") if n else None
+        end = pd.Timestamp(int(part["_time"][-1]), unit="ns", tz="UTC") if n else None
+        columns = tcx_laps.laps(find_all(leg.element, "Lap"), session_index, leg.sport, end)
+        lap_columns.append(columns)
+        sessions.append(tcx_laps.session(leg.element, leg.sport, columns, first, end))
+    report_positions(meta, impossible)
 
-    if not any(len(f) for f in frames):
+    if not any(len(p["_time"]) for p in parts):
         raise EmptyActivityError("TCX activities hold no trackpoints", source)
-    samples = pd.concat([f for f in frames if len(f)])
-    if not has_device_distance:
-        samples = _distance_from_positions(samples)
-    meta = ActivityMeta(
-        source_path=source,
-        format="tcx",
-        sport=_overall_sport(sports),
-        device=_device(activities[0]),
-        utc_offset_s=utc_offset_s(first_time),
-        distance_source="device" if has_device_distance else "positions" if has_positions else None,
-    )
-    if "cadence_rpm" in samples.columns:
-        meta.units["cadence_rpm"] = "rpm"
-    samples = samples.drop(columns=["_track"])
-    return make_activity(
-        samples,
-        meta,
-        laps=pd.DataFrame(laps) if laps else None,
-        sessions=pd.DataFrame(sessions),
-    )
-
-
-def _samples(
-    table: PointTable, times: pd.DatetimeIndex, sport: str | None
-) -> tuple[pd.DataFrame, bool]:
-    """Samples of one Activity in time order (rows without a valid time are dropped).
-
-    Returns the frame and whether the trackpoints carry the device's distance.
-    """
-    keep = np.flatnonzero(~times.isna())
-    order = keep[np.argsort(times.asi8[keep], kind="stable")]
-    index = times[order]
-    distance = table.floats("dist")[order]
-    device_distance = bool(np.isfinite(distance).any())
-    speed = table.floats("speed")[order]
-    if not np.isfinite(speed).any() and device_distance:
-        speed = _speed_from_distance(distance, index)
-    frame = {
-        "distance_m": distance,
-        "speed_mps": speed,
-        "lat_deg": table.floats("lat")[order],
-        "lon_deg": table.floats("lon")[order],
-        "altitude_m": table.floats("alt")[order],
-        "heart_rate_bpm": table.floats("hr")[order],
-        "power_w": table.floats("watts")[order],
+    names = list(dict.fromkeys(name for p in parts for name in p))
+    columns = {
+        name: np.concatenate([p.get(name, np.full(len(p["_time"]), np.nan)) for p in parts])
+        for name in names
     }
-    run_cad = table.floats("run_cad")[order]
-    cad = table.floats("cad")[order]
-    if sport == "cycling":
-        frame["cadence_spm"] = 2.0 * run_cad
-        if np.isfinite(cad).any():
-            frame["cadence_rpm"] = cad
-    else:
-        frame["cadence_spm"] = 2.0 * np.where(np.isfinite(run_cad), run_cad, cad)
-    frame["_track"] = table.group[order]
-    return pd.DataFrame(frame, index=index), device_distance
-
-
-def _distance_from_positions(samples: pd.DataFrame) -> pd.DataFrame:
-    """Fill ``distance_m`` (and a missing ``speed_mps``) from positions, breaking at tracks."""
-    out = samples.sort_index(kind="stable")
-    track = out["_track"].to_numpy()
-    breaks = np.r_[False, track[1:] != track[:-1]]
-    distance = cumulative_distance_m(out["lat_deg"].to_numpy(), out["lon_deg"].to_numpy(), breaks)
-    out["distance_m"] = distance
-    if not np.isfinite(out["speed_mps"].to_numpy()).any():
-        out["speed_mps"] = _speed_from_distance(distance, out.index, breaks)
-    return out
-
-
-def _speed_from_distance(
-    distance_m: np.ndarray, index: pd.DatetimeIndex, breaks: np.ndarray | None = None
-) -> np.ndarray:
-    """Speed (m/s) between consecutive samples; NaN at the first sample and zero time steps."""
-    speed = np.full(len(distance_m), np.nan)
-    if len(distance_m) < 2:
-        return speed
-    dt_s = np.diff(index.asi8) / 1e9
-    ok = dt_s > 0
-    if breaks is not None:
-        ok &= ~breaks[1:]
-    speed[1:][ok] = np.diff(distance_m)[ok] / dt_s[ok]
-    return speed
-
-
-def _laps(
-    activity: etree._Element, session_index: int, sport: str | None, times: pd.DatetimeIndex
-) -> list[dict[str, object]]:
-    """One row per ``Lap`` of an Activity."""
-    rows: list[dict[str, object]] = []
-    cadence_factor = 1.0 if sport == "cycling" else 2.0
-    for lap in find_all(activity, "Lap"):
-        timer_s = _num(find_text(lap, "TotalTimeSeconds"))
-        distance_m = _num(find_text(lap, "DistanceMeters"))
-        avg_speed = _num(find_text(lap, "Extensions/*/AvgSpeed"))
-        if not np.isfinite(avg_speed) and timer_s > 0:
-            avg_speed = distance_m / timer_s
-        cadence = _num(find_text(lap, "Extensions/*/AvgRunCadence"))
-        if not np.isfinite(cadence):
-            cadence = _num(find_text(lap, "Cadence"))
-        trigger = (find_text(lap, "TriggerMethod") or "").lower()
-        rows.append(
-            {
-                "start_time": lap.get("StartTime"),
-                "timer_s": timer_s,
-                "distance_m": distance_m,
-                "avg_speed_mps": avg_speed,
-                "max_speed_mps": _num(find_text(lap, "MaximumSpeed")),
-                "avg_hr_bpm": _num(find_text(lap, "AverageHeartRateBpm/Value")),
-                "max_hr_bpm": _num(find_text(lap, "MaximumHeartRateBpm/Value")),
-                "avg_cadence_spm": cadence_factor * cadence if sport != "cycling" else np.nan,
-                "trigger": _TRIGGERS.get(trigger, trigger or None),
-                "session_index": session_index,
-            }
-        )
-    if not rows:
-        return rows
-    starts = to_utc([str(r["start_time"] or "") for r in rows])
-    valid_times = times[~times.isna()]
-    end = valid_times.max() if len(valid_times) else pd.NaT
-    for i, row in enumerate(rows):
-        row["start_time"] = starts[i]
-        nxt = starts[i + 1] if i + 1 < len(rows) else end
-        row["elapsed_s"] = (nxt - starts[i]).total_seconds() if pd.notna(nxt) else np.nan
-    return rows
-
-
-def _session(
-    activity: etree._Element,
-    sport: str | None,
-    laps: list[dict[str, object]],
-    times: pd.DatetimeIndex,
-) -> dict[str, object]:
-    """The session row of one Activity, from its laps (TCX has no session totals)."""
-    frame = pd.DataFrame(laps)
-    valid_times = times[~times.isna()]
-    start = to_utc([find_text(activity, "Id") or ""])[0]
-    if pd.isna(start):
-        start = frame["start_time"].min() if len(frame) else pd.NaT
-    if pd.isna(start) and len(valid_times):
-        start = valid_times.min()
-    row: dict[str, object] = {"start_time": start, "sport": sport, "sub_sport": None}
-    if frame.empty:
-        return row
-    timer = frame["timer_s"].to_numpy(dtype=float)
-    end = valid_times.max() if len(valid_times) else pd.NaT
-    row["elapsed_s"] = (end - start).total_seconds() if pd.notna(end) and pd.notna(start) else None
-    row["timer_s"] = _nansum(timer)
-    row["distance_m"] = _nansum(frame["distance_m"].to_numpy(dtype=float))
-    row["avg_speed_mps"] = (
-        row["distance_m"] / row["timer_s"] if row["timer_s"] and row["timer_s"] > 0 else np.nan
+    nanoseconds, track = columns.pop("_time"), columns.pop("_track")
+    has_positions = bool(np.isfinite(columns["lat_deg"]).any())
+    if not has_device_distance:
+        tcx_samples.distance_from_positions(columns, nanoseconds, track)
+    meta.sport = _overall_sport([leg.sport for leg in legs])
+    meta.device = _device(legs[0].element)
+    meta.utc_offset_s = utc_offset_s(
+        next((leg.table.first("time") for leg in legs if leg.table.n), None)
     )
-    row["avg_hr_bpm"] = _weighted(frame["avg_hr_bpm"].to_numpy(dtype=float), timer)
-    row["max_hr_bpm"] = _nanmax(frame["max_hr_bpm"].to_numpy(dtype=float))
-    row["avg_cadence_spm"] = _weighted(frame["avg_cadence_spm"].to_numpy(dtype=float), timer)
-    return row
+    meta.distance_source = (
+        "device" if has_device_distance else "positions" if has_positions else None
+    )
+    if "cadence_rpm" in columns:
+        meta.units["cadence_rpm"] = "rpm"
+    index = pd.DatetimeIndex(nanoseconds.view("M8[ns]")).tz_localize("UTC")
+    return make_activity(
+        pd.DataFrame(columns, index=index),
+        meta,
+        laps=tcx_laps.lap_frame(lap_columns),
+        sessions=tcx_laps.session_frame(sessions),
+    )
+
+
+def _union(tables: list[PointTable], doc: XmlDocument) -> PointTable:
+    """The points of several tables as one (for counting problems once)."""
+    index = np.concatenate([t.index for t in tables]) if tables else np.empty(0, np.int64)
+    return PointTable(len(index), np.zeros(len(index), np.int64), index, doc)
 
 
 def _device(activity: etree._Element) -> str | None:
@@ -338,59 +342,31 @@ def _overall_sport(sports: list[str | None]) -> str | None:
     return known[0] if len(set(known)) == 1 else "multisport"
 
 
-def _num(text: str | None) -> float:
-    if text is None:
-        return np.nan
-    try:
-        return float(text)
-    except ValueError:
-        return np.nan
-
-
-def _nansum(values: np.ndarray) -> float:
-    finite = values[np.isfinite(values)]
-    return float(finite.sum()) if finite.size else np.nan
-
-
-def _nanmax(values: np.ndarray) -> float:
-    finite = values[np.isfinite(values)]
-    return float(finite.max()) if finite.size else np.nan
-
-
-def _weighted(values: np.ndarray, weights: np.ndarray) -> float:
-    ok = np.isfinite(values) & np.isfinite(weights) & (weights > 0)
-    if not ok.any():
-        return np.nan
-    return float(np.average(values[ok], weights=weights[ok]))
-
-
-def _read_course(course: etree._Element, source: str | None, points: Points) -> Activity:
+def _read_course(course: etree._Element, source: str | None, doc: XmlDocument) -> Activity:
     """A TCX ``Course``: positions, altitude and planned distance in file order, no times."""
-    table = points(find_all(course, "Track"))
+    table = doc.points(find_all(course, "Track"), "Trackpoint")
     n = table.n
     if not n:
         raise EmptyActivityError("TCX course holds no trackpoints", source)
+    meta = ActivityMeta(source_path=source, format="tcx", is_course=True)
+    report_bad_numbers(table, {k: NUMBER_FIELDS[k] for k in ("lat", "lon", "alt", "dist")}, meta)
     lat = table.floats("lat")
     lon = table.floats("lon")
+    impossible = impossible_positions(lat, lon)
+    lat = np.where(impossible, np.nan, lat)
+    lon = np.where(impossible, np.nan, lon)
+    report_positions(meta, int(impossible.sum()))
     distance = table.floats("dist")
     source_kind = "device"
     if not np.isfinite(distance).any():
-        distance = cumulative_distance_m(lat, lon)
+        distance = cumulative_distance_m(
+            lat, lon, np.r_[False, table.group[1:] != table.group[:-1]]
+        )
         source_kind = "positions" if np.isfinite(distance).any() else None
+    meta.distance_source = source_kind
     index = pd.DatetimeIndex(np.full(n, np.datetime64("NaT", "ns")), tz="UTC")
     samples = pd.DataFrame(
-        {
-            "distance_m": distance,
-            "lat_deg": lat,
-            "lon_deg": lon,
-            "altitude_m": table.floats("alt"),
-        },
+        {"distance_m": distance, "lat_deg": lat, "lon_deg": lon, "altitude_m": table.floats("alt")},
         index=index,
-    )
-    meta = ActivityMeta(
-        source_path=source,
-        format="tcx",
-        is_course=True,
-        distance_source=source_kind,
     )
     return make_activity(samples, meta)

@@ -1,34 +1,38 @@
-"""Safe, namespace-agnostic, columnar XML access for the GPX and TCX readers.
+"""Safe, namespace-agnostic XML access for the GPX and TCX readers.
 
 Safety (the defusedxml rules, with lxml):
 
 - a document whose DOCTYPE declares any entity is refused with
   :class:`~finishline.errors.UnsafeFileError` before it is parsed (billion laughs, quadratic
-  blow-up, XXE); the check is repeated on the parsed DTD;
+  blow-up, XXE); the check is repeated over the whole DOCTYPE when the document is scanned;
 - the parser never resolves entities, never loads a DTD, never touches the network and keeps
   libxml2's size limits (``huge_tree=False``).
 
-Columns: :func:`point_table` collects the text of each field of every point in a single pass of
-lxml's C-level tag iterator, and :class:`PointTable` converts each field to an array in bulk
-(:func:`to_float`, :func:`to_utc`).
+Well-formedness: :func:`validate_xml` runs libxml2 over the document without building a tree
+(a parser target with no callbacks); a document that is well-formed up to a premature end of
+data is *truncated*, any other error is malformed XML. The readers call it when their own
+structural check is not conclusive (:mod:`finishline.io.xml_document`). Every message is one
+line (libxml2's may hold newlines).
 
 Names are local names only (``"hr"``, ``"trk/trkseg"``) and match any namespace or prefix, so
 GPX 1.0 and 1.1, Garmin TrackPointExtension v1/v2 and TCX ActivityExtension v2 with any prefix
-all read the same way.
+all read the same way. :func:`find_all` and :func:`find_text` walk child steps of the (small)
+skeleton tree directly: XPath with ``local-name()`` predicates costs far more per call.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 from lxml import etree
 
 from finishline.errors import FileFormatError, UnsafeFileError
+from finishline.io.xml_values import NAT, parse_times
 
 #: How much of the document is scanned for a DOCTYPE with entity declarations before parsing.
 PROLOG_SCAN_BYTES = 1 << 16
@@ -37,9 +41,8 @@ _ENTITY_DECL = re.compile(r"<!ENTITY", re.IGNORECASE)
 _DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
 
 
-def _parser(recover: bool = False) -> etree.XMLParser:
+def _parser() -> etree.XMLParser:
     return etree.XMLParser(
-        recover=recover,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -79,8 +82,104 @@ def check_prolog(data: bytes, source: str | None = None) -> None:
         raise UnsafeFileError("XML declares entities in its DOCTYPE (refused for safety)", source)
 
 
+def one_line(text: object) -> str:
+    """``text`` with every run of whitespace (libxml2 ends lines with newlines) as one space."""
+    return " ".join(str(text).split())
+
+
+def _malformed(exc: etree.XMLSyntaxError, source: str | None) -> FileFormatError:
+    line = exc.lineno if exc.lineno else "?"
+    return FileFormatError(one_line(f"malformed XML at line {line}: {exc.msg}"), source)
+
+
+class _NoEvents:
+    """A parser target without callbacks: libxml2 checks the document and builds nothing."""
+
+    def close(self) -> None:
+        return None
+
+
+#: Bytes fed to the validating parser at a time (its buffer stays this small).
+FEED_BYTES = 1 << 22
+
+
+@dataclass
+class Validation:
+    """What :func:`validate_xml` found.
+
+    Attributes
+    ----------
+    truncated
+        The document is well-formed up to a premature end of data.
+    error
+        The error libxml2 gave at that end (to raise when nothing can be recovered).
+    """
+
+    truncated: bool
+    error: FileFormatError | None = None
+    data: bytes | None = None
+
+
+def validate_xml(data: bytes, source: str | None = None, salvage: bool = False) -> Validation:
+    """Check that ``data`` is well-formed XML, or well-formed up to a premature end.
+
+    libxml2's push parser reports an error in the bytes it has been fed as soon as it sees it;
+    an end of data that comes too early is reported only when the parser is closed.
+    Namespace prefixes are not checked here (see :func:`parse_xml`).
+
+    With ``salvage`` (the bytes come from a damaged gzip stream, whose last decoded bytes may
+    be garbage), a document that is well-formed up to an error is read as if it ended before
+    the line of the error: :attr:`Validation.data` is that prefix.
+
+    Raises
+    ------
+    UnsafeFileError
+        The DOCTYPE declares entities.
+    FileFormatError
+        The bytes are not well-formed XML (and not a truncated well-formed document).
+    """
+    check_prolog(data, source)
+    parser = etree.XMLParser(
+        target=_NoEvents(),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+    )
+    try:
+        for start in range(0, len(data), FEED_BYTES):
+            parser.feed(data[start : start + FEED_BYTES])
+    except etree.XMLSyntaxError as exc:
+        error = _malformed(exc, source)
+        cut = _line_start(data, exc.lineno) if salvage else 0
+        if cut > 0:
+            salvaged = validate_xml(data[:cut], source)
+            if salvaged.truncated:
+                return Validation(truncated=True, error=error, data=data[:cut])
+        raise error from exc
+    except (ValueError, LookupError) as exc:  # e.g. an unknown encoding name in the declaration
+        raise FileFormatError(one_line(f"unreadable XML ({exc})"), source) from exc
+    try:
+        parser.close()
+    except etree.XMLSyntaxError as exc:
+        return Validation(truncated=True, error=_malformed(exc, source))
+    return Validation(truncated=False)
+
+
+def _line_start(data: bytes, line: int | None) -> int:
+    """Offset of the start of 1-based ``line`` in ASCII-compatible ``data`` (0 if unknown)."""
+    if not line or line < 2 or data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]:
+        return 0
+    pos = -1
+    for _ in range(line - 1):
+        pos = data.find(b"\n", pos + 1)
+        if pos < 0:
+            return 0
+    return pos + 1
+
+
 def parse_xml(data: bytes, source: str | None = None) -> etree._Element:
-    """Parse XML bytes safely and return the root element.
+    """Parse XML bytes safely into a tree and return the root element.
 
     Parameters
     ----------
@@ -94,326 +193,99 @@ def parse_xml(data: bytes, source: str | None = None) -> etree._Element:
     UnsafeFileError
         The DOCTYPE declares entities (entity expansion or external entities).
     FileFormatError
-        The bytes are not well-formed XML; the message gives the line.
-    """
-    root, _ = parse_xml_prefix(data, source, record_tag=None)
-    return root
-
-
-def parse_xml_prefix(
-    data: bytes, source: str | None, record_tag: str | None
-) -> tuple[etree._Element, bool]:
-    """Parse XML bytes safely; a truncated document gives its complete records.
-
-    Parameters
-    ----------
-    data, source
-        As for :func:`parse_xml`.
-    record_tag
-        Local name of the repeated record (``"trkpt"``, ``"Trackpoint"``). When the document is
-        well-formed up to a premature end of data, it is cut after the last closing tag of this
-        name and the rest is parsed with libxml2's recovery, which closes the open elements;
-        ``None`` makes a truncated document an error like any other.
-
-    Returns
-    -------
-    root, truncated
-        The root element, and whether the document ended early.
-
-    Raises
-    ------
-    UnsafeFileError
-        The DOCTYPE declares entities.
-    FileFormatError
-        The bytes are not well-formed XML (and not a truncated well-formed document).
+        The bytes are not well-formed, namespace-well-formed XML; the message gives the line.
     """
     check_prolog(data, source)
-    truncated = False
     try:
         root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno if exc.lineno else "?"
-        error = FileFormatError(f"malformed XML at line {line}: {exc.msg}", source)
-        if record_tag is None or not _ends_early(data):
-            raise error from exc
-        root = _recover(data, record_tag)
-        if root is None:
-            raise error from exc
-        truncated = True
-    except ValueError as exc:  # e.g. an unknown encoding name in the declaration
-        raise FileFormatError(f"unreadable XML ({exc})", source) from exc
+        raise _malformed(exc, source) from exc
+    except (ValueError, LookupError) as exc:
+        raise FileFormatError(one_line(f"unreadable XML ({exc})"), source) from exc
     if root is None:
         raise FileFormatError("XML document has no root element", source)
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise UnsafeFileError("XML declares entities in its DOCTYPE (refused for safety)", source)
-    return root, truncated
-
-
-def _ends_early(data: bytes) -> bool:
-    """Whether ``data`` is a well-formed document cut short (premature end of data).
-
-    libxml2's push parser reports an error in the bytes it has been fed as soon as it sees it;
-    an end of data that comes too early is reported only when the parser is closed. Namespace
-    errors (an undeclared prefix) are also reported late, and are not truncation.
-    """
-    parser = _parser()
-    try:
-        parser.feed(data)
-    except etree.XMLSyntaxError:
-        return False
-    try:
-        parser.close()
-    except etree.XMLSyntaxError as exc:
-        return exc.code not in _NAMESPACE_ERRORS
-    return False
-
-
-#: libxml2's namespace error codes (an undeclared prefix): errors, but not a truncation.
-_NAMESPACE_ERRORS = frozenset(
-    code for name, code in vars(etree.ErrorTypes).items() if name.startswith("NS_ERR")
-)
-
-
-def _recover(data: bytes, record_tag: str) -> etree._Element | None:
-    """Parse the complete records of a truncated document (up to its last record's end)."""
-    closing = re.compile(rb"</(?:[^\s<>/:]+:)?" + record_tag.encode() + rb"\s*>")
-    end = None
-    if not data.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in data[:4]:
-        ends = [m.end() for m in closing.finditer(data, max(0, len(data) - (1 << 16)))]
-        if not ends:  # the last record is far back: search the whole document
-            ends = [m.end() for m in closing.finditer(data)]
-        end = ends[-1] if ends else None
-    try:
-        return etree.fromstring(data[:end], parser=_parser(recover=True))
-    except etree.XMLSyntaxError:
-        return None
+    return root
 
 
 def local_name(element: etree._Element) -> str:
     """The tag of ``element`` without its namespace."""
-    return etree.QName(element).localname
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
-def local_path(path: str) -> str:
-    """Turn a path of local names into a namespace-agnostic XPath 1.0 expression.
-
-    ``"extensions//hr"`` becomes ``"*[local-name()='extensions']//*[local-name()='hr']"``.
-    Steps that are attributes (``@lat``), functions (``text()``), ``*``, ``.`` or ``..`` are kept.
-    Alternatives may be given with ``|`` between whole paths.
-    """
-    if "|" in path:
-        return " | ".join(local_path(part.strip()) for part in path.split("|"))
-    steps = []
-    for step in path.split("/"):
-        if not step or step in (".", "..", "*") or step.startswith("@") or step.endswith(")"):
-            steps.append(step)
-        else:
-            steps.append(f"*[local-name()='{step}']")
-    return "/".join(steps)
-
-
-@lru_cache(maxsize=256)
-def compiled(path: str) -> etree.XPath:
-    """A compiled XPath for a local-name path (see :func:`local_path`), cached."""
-    return etree.XPath(local_path(path), smart_strings=False)
-
-
-def find_text(element: etree._Element, path: str) -> str | None:
-    """Stripped text of the first node at local-name ``path`` under ``element``, or ``None``."""
-    hits = compiled(path)(element)
-    if not hits:
-        return None
-    hit = hits[0]
-    text = hit if isinstance(hit, str) else hit.text
-    if text is None:
-        return None
-    text = text.strip()
-    return text or None
+def _children(element: etree._Element, name: str) -> list[etree._Element]:
+    if name == "*":
+        return [child for child in element if isinstance(child.tag, str)]
+    return [child for child in element if isinstance(child.tag, str) and local_name(child) == name]
 
 
 def find_all(element: etree._Element, path: str) -> list[etree._Element]:
-    """Elements at local-name ``path`` under ``element``, in document order."""
-    return list(compiled(path)(element))
+    """Elements at ``path`` under ``element``, in document order.
 
-
-@dataclass
-class PointTable:
-    """The points found under some containers: one aligned list of text per field.
-
-    Attributes
-    ----------
-    n
-        Number of points.
-    group
-        Index of the container each point came from (segment, track), one per point.
-    columns
-        Field -> one text per point (``None`` where the point lacks the field).
+    ``path`` is child steps of local names (``"trk/trkseg"``, ``"Activities/*"``), matched
+    whatever the namespace; ``*`` is any element.
     """
-
-    n: int
-    group: np.ndarray
-    columns: dict[str, list[str | None]]
-
-    def floats(self, name: str) -> np.ndarray:
-        """Field ``name`` as float64, NaN where a point lacks it or it does not parse."""
-        return to_float(self.columns[name])
-
-    def times(self, name: str) -> pd.DatetimeIndex:
-        """Field ``name`` as UTC timestamps (ns), NaT where a point lacks it."""
-        return to_utc(self.columns[name])
-
-    def first(self, name: str) -> str | None:
-        """The first non-empty text of field ``name``, or ``None``."""
-        return next((t.strip() for t in self.columns[name] if t and t.strip()), None)
+    nodes = [element]
+    for step in path.split("/"):
+        nodes = [child for node in nodes for child in _children(node, step)]
+    return nodes
 
 
-def point_table(
-    containers: Sequence[etree._Element], point_tag: str, fields: Mapping[str, str]
-) -> PointTable:
-    """Collect the fields of every point under ``containers``, column by column.
+def find_text(element: etree._Element, path: str) -> str | None:
+    """Stripped text of the first element at ``path`` (see :func:`find_all`), or ``None``.
 
-    Parameters
-    ----------
-    containers
-        Elements holding the points directly (GPX ``trkseg``/``rte``, TCX ``Track``), in order;
-        a point's ``group`` is the index of its container.
-    point_tag
-        Local name of a point (``"trkpt"``, ``"Trackpoint"``).
-    fields
-        Column name -> local name of the element holding it anywhere inside the point
-        (``"time"``, ``"hr"``), or of an attribute of the point (``"@lat"``); alternatives are
-        joined by ``|`` and the first one present on a point wins.
-
-    Returns
-    -------
-    PointTable
-
-    Notes
-    -----
-    Fields are matched by local name inside the point, whatever their namespace, prefix or
-    depth (``gpxtpx:TrackPointExtension/gpxtpx:hr``, ``ns3:TPX/ns3:Speed``); the GPX and TCX
-    names used are unique within a point. For each container and field, lxml's C iterator
-    collects the texts of that tag in one list; when there is exactly one per point the list
-    is the column. Only a container where a field is on some points but not others is walked
-    point by point (:func:`_walk_points`). XPath is not used: libxml2 orders the results of
-    ``//`` steps by walking sibling lists, which is quadratic over a long track.
+    A last step ``@name`` gives that attribute of the first element that has it.
     """
-    specs = {name: [part.strip() for part in spec.split("|")] for name, spec in fields.items()}
-    columns: dict[str, list[str | None]] = {name: [] for name in fields}
-    counts: list[int] = []
-    for container in containers:
-        points = list(container.iter(f"{{*}}{point_tag}"))
-        n_points = len(points)
-        counts.append(n_points)
-        if not n_points:
-            continue
-        part: dict[str, list[str | None]] = {}
-        for name, alternatives in specs.items():
-            column = _whole_column(container, points, alternatives)
-            if column is None:
-                part = _walk_points(container, point_tag, points, specs)
-                break
-            part[name] = column
-        for name in fields:
-            columns[name].extend(part[name])
-    group = np.repeat(np.arange(len(counts)), counts)
-    return PointTable(n=int(sum(counts)), group=group, columns=columns)
+    steps = path.split("/")
+    if steps[-1].startswith("@"):
+        nodes = find_all(element, "/".join(steps[:-1])) if len(steps) > 1 else [element]
+        values = (node.get(steps[-1][1:]) for node in nodes)
+        text = next((value for value in values if value is not None), None)
+    else:
+        nodes = find_all(element, path)
+        text = nodes[0].text if nodes else None
+    if text is None:
+        return None
+    return text.strip() or None
 
 
-def _whole_column(
-    container: etree._Element, points: list[etree._Element], alternatives: list[str]
-) -> list[str | None] | None:
-    """The column of one field if it is on every point or on none; ``None`` if on some only."""
-    n_points = len(points)
-    for alt in alternatives:
-        if alt.startswith("@"):
-            values = [point.get(alt[1:]) for point in points]
-            if any(v is not None for v in values):
-                if len(alternatives) == 1 or all(v is not None for v in values):
-                    return values
-                return None
-            continue
-        values = [element.text for element in container.iter(f"{{*}}{alt}")]
-        if len(values) == n_points:
-            return values
-        if values:
-            return None
-    return [None] * n_points
-
-
-def _walk_points(
-    container: etree._Element,
-    point_tag: str,
-    points: list[etree._Element],
-    specs: Mapping[str, list[str]],
-) -> dict[str, list[str | None]]:
-    """All fields of the points of one container, element by element (sparse fields)."""
-    n_points = len(points)
-    columns: dict[str, list[str | None]] = {name: [None] * n_points for name in specs}
-    ranks: dict[str, list[int]] = {name: [1 << 30] * n_points for name in specs}
-    by_leaf: dict[str, list[tuple[str, int]]] = {}
-    for name, alternatives in specs.items():
-        for rank, alt in enumerate(alternatives):
-            if alt.startswith("@"):
-                values = [point.get(alt[1:]) for point in points]
-                for i, value in enumerate(values):
-                    if value is not None and rank < ranks[name][i]:
-                        columns[name][i] = value
-                        ranks[name][i] = rank
-            else:
-                by_leaf.setdefault(alt, []).append((name, rank))
-    local: dict[str, str] = {}
-    tags = [f"{{*}}{point_tag}", *(f"{{*}}{leaf}" for leaf in by_leaf)]
-    i = -1
-    for element in container.iter(*tags):
-        tag = element.tag
-        name = local.get(tag)
-        if name is None:
-            name = local[tag] = tag.rpartition("}")[2]
-        if name == point_tag:
-            i += 1
-            continue
-        text = element.text
-        if i < 0 or not text:
-            continue  # before the first point, or empty
-        for field, rank in by_leaf[name]:
-            if rank < ranks[field][i]:
-                columns[field][i] = text
-                ranks[field][i] = rank
-    return columns
-
-
-def to_float(values: Sequence[str | None]) -> np.ndarray:
-    """Strings to float64 in bulk; ``None``, empty or unparseable strings become NaN."""
-    if not len(values):
-        return np.empty(0, dtype=float)
-    try:
-        return np.array(values, dtype=float)
-    except (ValueError, TypeError):
-        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+_SIMPLE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})?"
+)
 
 
 def to_utc(values: Sequence[str | None]) -> pd.DatetimeIndex:
     """ISO 8601 strings (``Z``, offsets, fractional seconds, naive = UTC) to a UTC index (ns).
 
-    Unparseable or empty strings become ``NaT``.
+    Unparseable or empty strings, and times outside what ``datetime64[ns]`` holds, become
+    ``NaT`` (see :func:`~finishline.io.xml_values.parse_times`). A few values (lap starts) in
+    the usual layout go through Python's ISO parser, which costs less than a vectorised pass.
     """
-    if not len(values):
-        return pd.DatetimeIndex([], tz="UTC").as_unit("ns")
-    parsed = pd.DatetimeIndex(
-        pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601", errors="coerce")
-    )
-    # Dates outside what datetime64[ns] holds (years before 1678 or after 2261) are not real
-    # activity times; they become NaT rather than overflow.
-    in_range = (parsed >= _NS_MIN) & (parsed <= _NS_MAX)
-    if not in_range[~parsed.isna()].all():
-        parsed = parsed.where(in_range)
-    return parsed.as_unit("ns")
+    if len(values) > 64:
+        return _parse_many(values)
+    out = []
+    for value in values:
+        text = (value or "").strip()
+        moment = datetime.fromisoformat(text) if _SIMPLE_TIME.fullmatch(text) else None
+        if moment is not None and moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        if moment is not None and 1678 <= moment.year < 2262:
+            out.append(pd.Timestamp(moment).value)
+        else:
+            out.append(int(_parse_many([value]).asi8[0]) if text else NAT)
+    return pd.DatetimeIndex(np.array(out, dtype=np.int64).view("M8[ns]")).tz_localize("UTC")
 
 
-_NS_MIN = pd.Timestamp("1678-01-01", tz="UTC")
-_NS_MAX = pd.Timestamp("2261-12-31", tz="UTC")
+def _parse_many(values: Sequence[str | None]) -> pd.DatetimeIndex:
+    encoded = [(value or "").encode("utf-8") for value in values]
+    lengths = np.array([len(e) for e in encoded], dtype=np.int64)
+    ends = np.cumsum(lengths + 1) - 1
+    buf = np.frombuffer(b"\n".join(encoded) + b"\n", dtype=np.uint8)
+    nanoseconds, _ = parse_times(buf, ends - lengths, ends)
+    return pd.DatetimeIndex(nanoseconds.view("M8[ns]")).tz_localize("UTC")
 
 
 _OFFSET = re.compile(r"(?:[Zz]|([+-])(\d{2}):?(\d{2}))\s*$")

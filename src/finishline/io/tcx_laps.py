@@ -1,0 +1,216 @@
+"""TCX laps and sessions: one lap row per ``Lap``, one session row per ``Activity``.
+
+Lap fields (``StartTime``, ``TotalTimeSeconds``, ``DistanceMeters``, ``MaximumSpeed``,
+``AverageHeartRateBpm``, ``MaximumHeartRateBpm``, ``Cadence``, ``TriggerMethod`` and the ``LX``
+extension ``AvgSpeed`` / ``AvgRunCadence``) are read in one pass over each lap's children.
+
+- ``TotalTimeSeconds`` is the timer time (pauses excluded) and becomes ``timer_s``; a lap's
+  ``elapsed_s`` runs from its ``StartTime`` to the next lap's (its activity's last sample for
+  the last lap);
+- running cadence in TCX counts strides per minute of one leg: ``avg_cadence_spm`` is twice it;
+- TCX has no session totals: a session row sums its laps (timer, distance) and weights their
+  averages by timer time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from lxml import etree
+
+from finishline.io.xml_safe import find_text, local_name, to_utc
+from finishline.io.xml_values import NAT
+
+TRIGGERS = {
+    "manual": "manual",
+    "distance": "distance",
+    "location": "position",
+    "time": "time",
+    "heartrate": "heart_rate",
+}
+
+_DIRECT = {
+    "TotalTimeSeconds",
+    "DistanceMeters",
+    "MaximumSpeed",
+    "Cadence",
+    "TriggerMethod",
+}
+_WITH_VALUE = {"AverageHeartRateBpm", "MaximumHeartRateBpm"}
+_EXTENSION = {"AvgSpeed", "AvgRunCadence"}
+
+
+def _text(element: etree._Element) -> str | None:
+    text = element.text
+    if text is None:
+        return None
+    return text.strip() or None
+
+
+def lap_fields(lap: etree._Element) -> dict[str, str | None]:
+    """The text of each lap field, by local name (one pass over the lap's children)."""
+    fields: dict[str, str | None] = {}
+    for child in lap:
+        name = local_name(child)
+        if name in _DIRECT:
+            fields.setdefault(name, _text(child))
+        elif name in _WITH_VALUE:
+            value = next((v for v in child if local_name(v) == "Value"), None)
+            fields.setdefault(name, None if value is None else _text(value))
+        elif name == "Extensions":
+            for extension in child:
+                for leaf in extension:
+                    leaf_name = local_name(leaf)
+                    if leaf_name in _EXTENSION:
+                        fields.setdefault(leaf_name, _text(leaf))
+    return fields
+
+
+def number(text: str | None) -> float:
+    """A lap field as float; NaN when absent or not a number."""
+    if text is None:
+        return np.nan
+    try:
+        value = float(text)
+    except ValueError:
+        return np.nan
+    return value if np.isfinite(value) else np.nan
+
+
+#: Lap columns, as :func:`laps` gives them.
+LAP_FIELDS = (
+    "start_time",
+    "elapsed_s",
+    "timer_s",
+    "distance_m",
+    "avg_speed_mps",
+    "max_speed_mps",
+    "avg_hr_bpm",
+    "max_hr_bpm",
+    "avg_cadence_spm",
+    "trigger",
+    "session_index",
+)
+
+
+def laps(
+    laps_of_activity: list[etree._Element],
+    session_index: int,
+    sport: str | None,
+    end: pd.Timestamp | None,
+) -> dict[str, np.ndarray]:
+    """The laps of an Activity as columns (one entry per ``Lap``); ``end`` is its last sample.
+
+    ``start_time`` is int64 nanoseconds since the epoch (NaT as the smallest int64).
+    """
+    fields = [lap_fields(lap) for lap in laps_of_activity]
+
+    def column(name: str) -> np.ndarray:
+        return np.array([number(f.get(name)) for f in fields], dtype=float)
+
+    timer_s = column("TotalTimeSeconds")
+    distance_m = column("DistanceMeters")
+    avg_speed = column("AvgSpeed")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        derived = np.where(timer_s > 0, distance_m / timer_s, np.nan)
+    avg_speed = np.where(np.isfinite(avg_speed), avg_speed, derived)
+    cadence = column("AvgRunCadence")
+    cadence = np.where(np.isfinite(cadence), cadence, column("Cadence"))
+    if sport == "cycling":
+        cadence = np.full(len(fields), np.nan)
+    else:
+        cadence = 2.0 * cadence
+    triggers = [(f.get("TriggerMethod") or "").lower() for f in fields]
+    starts = to_utc([lap.get("StartTime") for lap in laps_of_activity]).asi8
+    following = np.r_[starts[1:], end.value if end is not None else NAT]
+    valid = (starts != NAT) & (following != NAT)
+    elapsed = np.where(valid, (following - starts) / 1e9, np.nan)
+    return {
+        "start_time": starts,
+        "elapsed_s": elapsed,
+        "timer_s": timer_s,
+        "distance_m": distance_m,
+        "avg_speed_mps": avg_speed,
+        "max_speed_mps": column("MaximumSpeed"),
+        "avg_hr_bpm": column("AverageHeartRateBpm"),
+        "max_hr_bpm": column("MaximumHeartRateBpm"),
+        "avg_cadence_spm": cadence,
+        "trigger": np.array([TRIGGERS.get(t, t or None) for t in triggers], dtype=object),
+        "session_index": np.full(len(fields), session_index, dtype=np.int64),
+    }
+
+
+def session(
+    activity: etree._Element,
+    sport: str | None,
+    lap_columns: dict[str, np.ndarray],
+    first: pd.Timestamp | None,
+    end: pd.Timestamp | None,
+) -> dict[str, object]:
+    """The session row of one Activity, from its laps (TCX has no session totals).
+
+    ``first`` and ``end`` are the activity's first and last sample times.
+    """
+    start = to_utc([find_text(activity, "Id")])[0]
+    lap_starts = lap_columns["start_time"]
+    if pd.isna(start) and (lap_starts != NAT).any():
+        start = pd.Timestamp(int(lap_starts[lap_starts != NAT].min()), unit="ns", tz="UTC")
+    if pd.isna(start) and first is not None:
+        start = first
+    row: dict[str, object] = {"start_time": start, "sport": sport, "sub_sport": None}
+    if not len(lap_starts):
+        return row
+    timer = lap_columns["timer_s"]
+    row["elapsed_s"] = (
+        (end - start).total_seconds() if end is not None and pd.notna(start) else None
+    )
+    row["timer_s"] = _nansum(timer)
+    row["distance_m"] = _nansum(lap_columns["distance_m"])
+    row["avg_speed_mps"] = (
+        row["distance_m"] / row["timer_s"] if row["timer_s"] and row["timer_s"] > 0 else np.nan
+    )
+    row["avg_hr_bpm"] = _weighted(lap_columns["avg_hr_bpm"], timer)
+    row["max_hr_bpm"] = _nanmax(lap_columns["max_hr_bpm"])
+    row["avg_cadence_spm"] = _weighted(lap_columns["avg_cadence_spm"], timer)
+    return row
+
+
+def lap_frame(columns: list[dict[str, np.ndarray]]) -> pd.DataFrame | None:
+    """The laps of several Activities as one frame (``None`` when there is none)."""
+    if not columns or not sum(len(c["start_time"]) for c in columns):
+        return None
+    joined = {name: np.concatenate([c[name] for c in columns]) for name in LAP_FIELDS}
+    joined["start_time"] = pd.DatetimeIndex(joined["start_time"].view("M8[ns]")).tz_localize("UTC")
+    return pd.DataFrame(joined)
+
+
+def session_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """Session rows as a frame; text columns stay plain objects (no string-type inference)."""
+    names = list(dict.fromkeys(name for row in rows for name in row))
+    columns = {}
+    for name in names:
+        values = [row.get(name) for row in rows]
+        if name == "start_time":
+            columns[name] = pd.DatetimeIndex(values).tz_convert("UTC")
+        elif name in ("sport", "sub_sport"):
+            columns[name] = np.array(values, dtype=object)
+        else:
+            columns[name] = np.array([np.nan if v is None else v for v in values], dtype=float)
+    return pd.DataFrame(columns)
+
+
+def _nansum(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(finite.sum()) if finite.size else np.nan
+
+
+def _nanmax(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(finite.max()) if finite.size else np.nan
+
+
+def _weighted(values: np.ndarray, weights: np.ndarray) -> float:
+    ok = np.isfinite(values) & np.isfinite(weights) & (weights > 0)
+    if not ok.any():
+        return np.nan
+    return float(np.average(values[ok], weights=weights[ok]))

@@ -1,0 +1,136 @@
+"""The points of a GPX/TCX document and the byte ranges of their fields, as arrays.
+
+A *point* is an element named by one of the point tags (``trkpt``, ``rtept``, ``Trackpoint``)
+that is not inside another point; points that end before the document does are *complete*.
+Consecutive sibling points form a *run* (the points of one ``trkseg`` or ``Track``, in the
+usual case): the document skeleton keeps one marker per run in their place
+(:mod:`finishline.io.xml_document`), so the tree of the skeleton says which container each run
+belongs to.
+
+A field of a point is an element with a given local name anywhere inside the point (its text)
+or an attribute of the point itself (``@lat``); with alternatives (``hr | heartrate``) the first
+alternative present on a point wins, and within one alternative the first occurrence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from finishline.io.xml_attributes import attribute_ranges
+from finishline.io.xml_names import Names
+from finishline.io.xml_scan import Tags
+
+
+@dataclass
+class Points:
+    """The complete top-level points of a document, in document order.
+
+    Attributes
+    ----------
+    opening, closing
+        Index (into the tags) of each point's opening and closing tag (equal for ``<x/>``).
+    kind
+        Index of each point's tag in the point tags asked for.
+    run
+        Run of each point; runs are numbered in document order.
+    run_start
+        Index of the first point of each run, followed by the number of points (so that run
+        ``r`` is ``run_start[r]:run_start[r + 1]``).
+    """
+
+    opening: np.ndarray
+    closing: np.ndarray
+    kind: np.ndarray
+    run: np.ndarray
+    run_start: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of points."""
+        return len(self.opening)
+
+    @property
+    def n_runs(self) -> int:
+        """Number of runs."""
+        return len(self.run_start) - 1
+
+
+def find_points(tags: Tags, names: Names, point_tags: Sequence[str]) -> Points:
+    """The complete points that are not inside another point, grouped in runs."""
+    is_point = names.of(*point_tags)
+    rows = np.flatnonzero(is_point)
+    kind = np.zeros(len(rows), dtype=np.int64)
+    for index, tag in enumerate(point_tags):
+        kind[names.ids[rows] == names.wanted.index(tag)] = index
+    close = tags.close[rows]
+    extent_end = np.where(close >= 0, tags.gt[np.maximum(close, 0)], len(tags.buf))
+    inside_previous = np.zeros(len(rows), dtype=bool)
+    if len(rows) > 1:
+        reach = np.maximum.accumulate(extent_end)
+        inside_previous[1:] = tags.lt[rows[1:]] < reach[:-1]
+    keep = (close >= 0) & ~inside_previous
+    rows, close, kind = rows[keep], close[keep], kind[keep]
+    new_run = np.ones(len(rows), dtype=bool)
+    if len(rows) > 1:
+        new_run[1:] = (rows[1:] != close[:-1] + 1) | (kind[1:] != kind[:-1])
+    run = np.cumsum(new_run) - 1
+    run_start = np.r_[np.flatnonzero(new_run), len(rows)]
+    return Points(rows, close, kind, run, run_start)
+
+
+def field_ranges(
+    tags: Tags, names: Names, points: Points, fields: Mapping[str, str]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Byte range of each field's value on each point (``start == end`` where absent).
+
+    Parameters
+    ----------
+    fields
+        Field -> local name(s) of the element holding it anywhere inside the point, or
+        ``@name`` for an attribute of the point; alternatives joined by ``|``.
+    """
+    n = points.n
+    specs = {name: [part.strip() for part in spec.split("|")] for name, spec in fields.items()}
+    leaves = sorted({alt for alts in specs.values() for alt in alts if not alt.startswith("@")})
+    candidates = np.flatnonzero(names.of(*leaves) & tags.opening) if leaves else np.empty(0, int)
+    point_lt = tags.lt[points.opening]
+    owner = np.searchsorted(point_lt, tags.lt[candidates], side="right") - 1
+    within = owner >= 0
+    within[within] &= candidates[within] < points.closing[owner[within]]
+    candidates, owner = candidates[within], owner[within]
+    value_start = tags.gt[candidates] + 1
+    following = np.minimum(candidates + 1, len(tags.lt) - 1)
+    value_end = np.where(tags.empty[candidates], value_start, tags.lt[following])
+    has_text = value_end > value_start
+    candidate_ids = names.ids[candidates]
+
+    attribute_names = sorted({a[1:] for alts in specs.values() for a in alts if a.startswith("@")})
+    attributes = attribute_ranges(tags, points.opening, attribute_names) if attribute_names else {}
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name, alternatives in specs.items():
+        starts = np.zeros(n, dtype=np.int64)
+        ends = np.zeros(n, dtype=np.int64)
+        filled = np.zeros(n, dtype=bool)
+        for alt in alternatives:
+            if alt.startswith("@"):
+                a_starts, a_ends = attributes[alt[1:]]
+                take = ~filled & (a_ends > a_starts)
+                starts[take], ends[take] = a_starts[take], a_ends[take]
+                filled |= take
+                continue
+            hits = np.flatnonzero((candidate_ids == names.wanted.index(alt)) & has_text)
+            if not len(hits):
+                continue
+            who = owner[hits]
+            first = np.r_[True, who[1:] != who[:-1]]
+            hits, who = hits[first], who[first]
+            take = ~filled[who]
+            hits, who = hits[take], who[take]
+            starts[who] = value_start[hits]
+            ends[who] = value_end[hits]
+            filled[who] = True
+        out[name] = (starts, ends)
+    return out
