@@ -26,6 +26,7 @@ _EXPORTS: dict[str, str] = {
     "FinishlineWarning": "finishline.errors",
     "read": "finishline.io",
     "read_bytes": "finishline.io",
+    "read_all": "finishline.io",
     "analyze": "finishline.analysis",
     "RaceAnalysis": "finishline.results",
     "summarize": "finishline.summary",
@@ -51,6 +52,7 @@ __all__ = [
     "analyze_squad",
     "load_athlete",
     "read",
+    "read_all",
     "read_bytes",
     "read_many",
     "read_squad",
@@ -75,7 +77,7 @@ if TYPE_CHECKING:
     from finishline.analysis import analyze
     from finishline.athlete import Athlete, load_athlete
     from finishline.errors import FinishlineError, FinishlineWarning
-    from finishline.io import read, read_bytes
+    from finishline.io import read, read_all, read_bytes
     from finishline.results import RaceAnalysis
     from finishline.summary import summarize
     from finishline.training.batch import read_many

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import expit, logit
+
+from finishline.risk.logodds import expit, logit
 
 _P_CLIP = 1e-6
 

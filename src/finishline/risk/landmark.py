@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.special import expit, ndtri
 
 from finishline.errors import InputDataError
 from finishline.risk.chip import CHIP_MATS_KM
@@ -39,6 +38,7 @@ from finishline.risk.features import (
     frame_features,
     landmark_columns,
 )
+from finishline.risk.logodds import expit, ndtri
 from finishline.risk.model import FinalMileRiskModel
 
 PARAMS_PATH = Path(__file__).with_name("params.json")

@@ -38,9 +38,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.special import expit, ndtri
 
 from finishline.risk.features import FEATURES, LANDMARK
+from finishline.risk.logodds import expit, ndtri
 from finishline.risk.terms import (
     KNOTS_KM,
     MODEL_FEATURES,

@@ -65,10 +65,10 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit, logit
 
 from finishline.definitions import Race, detect_race
 from finishline.risk.landmark import MIN_KM, LandmarkRiskModel
+from finishline.risk.logodds import expit, logit
 from finishline.risk.physiology import (
     MAX_TOTAL_SHIFT,
     SIGNAL_TERMS,

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit, logit
 
 from finishline.errors import AnalysisError
+from finishline.risk.logodds import expit, logit
 from finishline.training.predict import MARATHON_M, RIEGEL_EXPONENT
 
 #: Runs shorter than this (km) earn no long-run points.
