@@ -71,13 +71,16 @@ def test_smart_recording_is_interpolated_and_moving():
     assert np.allclose(track["distance_m"], track["elapsed_s"] * 3.0)
 
 
-def test_long_gap_in_1hz_recording_stays_a_gap():
+def test_long_gap_at_running_pace_is_bridged_not_a_stop():
+    # 100 s without samples, covered at the running pace: signal lost, the runner kept going
     act = make_run(np.full(600, 3.0), drop=np.arange(200, 300))
     track = clean(act)
     assert track["in_gap"].iloc[201:299].all()
     assert track["heart_rate_bpm"].iloc[201:299].isna().all()
-    assert not track["moving"].iloc[201:299].any()
+    assert track["moving"].iloc[201:299].all()
+    assert np.allclose(track["distance_m"].iloc[199:301], np.arange(199, 301) * 3.0)
     assert track["distance_m"].iloc[-1] == pytest.approx(599 * 3.0)
+    assert any("bridged" in w for w in track.attrs["warnings"])
 
 
 def test_distance_from_positions_matches_truth_and_ignores_spikes():

@@ -36,7 +36,8 @@ from finishline.definitions import (
     detect_race,
 )
 from finishline.metrics.splits import crossing_positions, segment_table
-from finishline.metrics.stops import run_bounds, stop_mask, walk_mask
+from finishline.metrics.stops import stop_mask, walk_mask
+from finishline.stretches import bounds
 
 
 def severity(pace_ratio: float) -> str:
@@ -121,7 +122,7 @@ class FinalMile:
 
 def _seconds_in_runs(mask: np.ndarray, min_len: int, lo: int, hi: int) -> float:
     """Seconds of runs of at least ``min_len`` that fall in rows [lo, hi)."""
-    starts, ends = run_bounds(mask, min_len)
+    starts, ends = bounds(mask, min_len)
     overlap = np.minimum(ends, hi) - np.maximum(starts, lo)
     return float(np.clip(overlap, 0, None).sum())
 
