@@ -392,3 +392,12 @@ def test_a_failing_dask_worker_is_one_skipped_file(
         "worker failed: MemoryError"
     )
     assert len(batch.activities) == 2
+
+
+def test_a_fully_cached_batch_never_contacts_the_cluster(tmp_path: Path) -> None:
+    src, cache = make_folder(tmp_path), tmp_path / "cache"
+    first = run(src, cache)
+    # nothing listens there: only a batch with files left to read would need it
+    cached = read_many(src, cache_dir=cache, scheduler="tcp://127.0.0.1:9", progress=False)
+    assert cached.cache_hits == cached.n_files
+    same_activities(first, cached)

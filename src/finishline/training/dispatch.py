@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from typing import Any
 
 from finishline.errors import InputDataError
@@ -67,9 +66,13 @@ def run_local(
     list of (path, entry, cached)
         In completion order; a file whose worker failed has an ``unusable`` entry.
     """
+    out: list[tuple[str, dict[str, Any], bool]] = []
+    if not jobs:  # a cached rerun: no pool, no progress bar (nor their imports)
+        return out
+    from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+
     from tqdm import tqdm
 
-    out: list[tuple[str, dict[str, Any], bool]] = []
     workers = workers or min(len(jobs), os.cpu_count() or 1, 8)
     with tqdm(total=len(jobs), desc="activities", unit="file", disable=not progress) as bar:
         if workers <= 1 or len(jobs) <= 1:
@@ -133,7 +136,7 @@ def run_batch(
             results.append((path, entry, True))
     if scheduler is None:
         results += run_local(misses, cache_dir, workers=workers, progress=progress)
-    else:
+    elif misses:  # everything cached: the cluster is not even contacted
         from finishline.training.distributed import run_dask
 
         results += run_dask(misses, cache_dir, scheduler, progress=progress)
