@@ -329,6 +329,32 @@ def test_a_failing_worker_is_one_skipped_file(
     assert len(batch.activities) == 2 and batch.n_files == 4
 
 
+def crash_on_second_run(path: str, cache_dir: str | None = None, sha256: str | None = None) -> Any:
+    """A worker that dies on one file, as a crash in a reader's C code or an OOM kill would."""
+    from finishline.training.process import analyse_file
+
+    if Path(path).name == Path(RUNS[1]).name:
+        os._exit(13)
+    return analyse_file(path, cache_dir, sha256)
+
+
+def test_a_worker_that_dies_costs_only_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = make_folder(tmp_path)
+    for k in range(6):  # more files than workers, so some are lost with the broken pool
+        shutil.copy(src / Path(RUNS[k % 3]).name, src / f"copy{k}.{RUNS[k % 3][:3]}")
+    monkeypatch.setattr(dispatch, "analyse_file", crash_on_second_run)
+    batch = read_many(src, workers=2, progress=False)
+    assert batch.n_files == 10
+    failed = batch.skipped[batch.skipped["reason"] == "unusable"]
+    assert failed["file"].tolist() == [str(src / Path(RUNS[1]).name)]
+    assert failed["detail"].iloc[0].startswith("worker failed: BrokenProcessPool")
+    reasons = batch.skipped["reason"].value_counts().to_dict()
+    assert reasons == {"duplicate": 5, "not an activity": 1, "unusable": 1}
+    assert len(batch.activities) == 3  # the crashing file's copies (other names) are read
+
+
 def _dask() -> Any:
     try:
         import distributed

@@ -61,6 +61,12 @@ def run_local(
     """Run :func:`~finishline.training.process.analyse_file` on ``jobs`` (path, content hash
     or ``None``) in a local process pool (inline when ``workers`` is 1 or there is one job).
 
+    A file that raises in its worker is one ``unusable`` file. A worker that dies (a crash in
+    a reader's C code, killed for memory) breaks the whole pool, and every file not finished
+    fails with it; those files are read again in a new pool, and when a new pool breaks
+    before finishing any file, the first file left is read alone, so a file that kills its
+    worker is found and only it is accounted as unusable.
+
     Returns
     -------
     list of (path, entry, cached)
@@ -69,8 +75,6 @@ def run_local(
     out: list[tuple[str, dict[str, Any], bool]] = []
     if not jobs:  # a cached rerun: no pool, no progress bar (nor their imports)
         return out
-    from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-
     from tqdm import tqdm
 
     workers = workers or min(len(jobs), os.cpu_count() or 1, 8)
@@ -80,20 +84,46 @@ def run_local(
                 out.append((path, *analyse_file(path, cache_dir, sha)))
                 bar.update()
             return out
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
-        futures: dict[Future[tuple[dict[str, Any], bool]], str] = {}
-        try:
-            for path, sha in jobs:
-                futures[pool.submit(analyse_file, path, cache_dir, sha)] = path
-            for future in as_completed(futures):
-                try:
-                    out.append((futures[future], *future.result()))
-                except Exception as exc:  # a dead worker is one skipped file, not the batch
-                    out.append((futures[future], worker_failure(exc), False))
-                bar.update()
-        finally:  # on an interrupt: cancel what has not started, let running files finish
-            pool.shutdown(wait=True, cancel_futures=True)
+        pending = list(jobs)
+        while pending:
+            done, broken = _pool_round(pending, cache_dir, workers, bar)
+            out += done
+            if broken and not done:  # broken at once: read the first file alone
+                alone, broken_again = _pool_round([broken[0][:2]], cache_dir, 1, bar)
+                out += alone or [(broken[0][0], worker_failure(broken_again[0][2]), False)]
+                bar.update(0 if alone else 1)
+                broken = broken[1:]
+            pending = [(path, sha) for path, sha, _ in broken]
     return out
+
+
+def _pool_round(
+    jobs: Sequence[tuple[str, str | None]], cache_dir: str | None, workers: int, bar: Any
+) -> tuple[list[tuple[str, dict[str, Any], bool]], list[tuple[str, str | None, BaseException]]]:
+    """One process pool over ``jobs``: (finished files, files lost with a broken pool)."""
+    from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    done: list[tuple[str, dict[str, Any], bool]] = []
+    broken: list[tuple[str, str | None, BaseException]] = []
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+    futures: dict[Future[tuple[dict[str, Any], bool]], tuple[str, str | None]] = {}
+    try:
+        for path, sha in jobs:
+            futures[pool.submit(analyse_file, path, cache_dir, sha)] = (path, sha)
+        for future in as_completed(futures):
+            path, sha = futures[future]
+            try:
+                done.append((path, *future.result()))
+            except BrokenProcessPool as exc:
+                broken.append((path, sha, exc))
+                continue
+            except Exception as exc:  # a file that raises in its worker is one skipped file
+                done.append((path, worker_failure(exc), False))
+            bar.update()
+    finally:  # on an interrupt: cancel what has not started, let running files finish
+        pool.shutdown(wait=True, cancel_futures=True)
+    return done, broken
 
 
 def run_batch(
