@@ -427,3 +427,19 @@ def test_a_fully_cached_batch_never_contacts_the_cluster(tmp_path: Path) -> None
     cached = read_many(src, cache_dir=cache, scheduler="tcp://127.0.0.1:9", progress=False)
     assert cached.cache_hits == cached.n_files
     same_activities(first, cached)
+
+
+def test_an_interrupt_while_hashing_writes_no_index(tmp_path: Path) -> None:
+    src, cache = make_folder(tmp_path), tmp_path / "cache"
+    seen: list[str] = []
+
+    def interrupted(path: str) -> str:
+        seen.append(path)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+        return cache_module.file_sha256(path)
+
+    with pytest.raises(KeyboardInterrupt):
+        content_hashes(sorted(str(p) for p in src.iterdir()), str(cache), interrupted)
+    assert not (cache / INDEX_NAME).exists()
+    assert not [p for p in tmp_path.rglob("*.tmp")]

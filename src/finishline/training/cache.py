@@ -228,8 +228,11 @@ def content_hashes(
             hashes[path] = sha
     now_ns = time.time_ns()
     if to_hash:
-        with ThreadPoolExecutor(max_workers=min(HASH_THREADS, len(to_hash))) as pool:
+        pool = ThreadPoolExecutor(max_workers=min(HASH_THREADS, len(to_hash)))
+        try:
             digests = list(pool.map(lambda item: _try_hash(hasher, item[0]), to_hash))
+        finally:  # on an interrupt: files not started are not hashed, the index not written
+            pool.shutdown(wait=True, cancel_futures=True)
         for (path, stat), sha in zip(to_hash, digests, strict=True):
             if sha is None:
                 continue

@@ -42,6 +42,13 @@ def require_cache_support(cache_dir: str | None) -> None:
         ) from exc
 
 
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
 def worker_failure(exc: BaseException) -> dict[str, Any]:
     """The entry of a file whose worker failed (raised, died, was lost): ``unusable``."""
     return unreadable_entry(f"worker failed: {type(exc).__name__}: {exc}".splitlines()[0])
@@ -165,6 +172,7 @@ def run_batch(
         else:
             results.append((path, entry, True))
     if scheduler is None:
+        misses.sort(key=lambda job: -_size(job[0]))  # largest first: no long file at the end
         results += run_local(misses, cache_dir, workers=workers, progress=progress)
     elif misses:  # everything cached: the cluster is not even contacted
         from finishline.training.distributed import run_dask
