@@ -1,16 +1,15 @@
 """One batch dispatcher: every back end that runs :func:`~finishline.training.process.
-process_file` over many files, used alike by :func:`finishline.read_many` and squads.
+analyse_file` over many files, used alike by :func:`finishline.read_many` and squads.
 
 :func:`run_batch` checks the cache's optional dependency once, hashes the files here (through
 the cache's path index, so unchanged files are not hashed again:
 :func:`finishline.training.cache.content_hashes`), answers cache hits in this process, all at
 once (:class:`~finishline.training.cache.RecordStore`; no pool is started for them, and
 nothing is shipped to a cluster), and sends the rest, with their hashes, to a local process
-pool (with a tqdm progress bar) or to a Dask cluster
-(:mod:`finishline.training.distributed`). Workers return cache entries; the path and the sport
-verdict are added here. Paths are made absolute before they leave
-this process, and a file that fails in a worker in an unexpected way is one skipped record,
-never the end of the batch.
+pool (with a tqdm progress bar) or to a Dask cluster (:mod:`finishline.training.distributed`).
+Workers return cache entries; the path and the sport verdict are added here. Paths are made
+absolute before they leave this process, and a file that fails in a worker in an unexpected
+way (raises, or kills its worker) is one skipped record, never the end of the batch.
 
 An interrupt (Ctrl-C) stops the batch: files not started are cancelled, the files being read
 finish (pool workers ignore SIGINT, so none is killed half-way through writing its cache

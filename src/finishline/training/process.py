@@ -40,7 +40,6 @@ __all__ = [
     "FEATURES_VERSION",
     "BatchWarning",
     "analyse_file",
-    "failed_record",
     "finish_record",
     "file_sha256",
     "hint_for",
@@ -157,11 +156,6 @@ def analyse_file(
 def unreadable_entry(detail: str) -> dict[str, Any]:
     """The entry of a file that could not be processed at all (never cached)."""
     return {"sha256": "", "status": "skipped", "reason": "unusable", "detail": detail}
-
-
-def failed_record(path: str, reason: str, detail: str) -> dict[str, Any]:
-    """The record of a file that could not be processed at all (``reason``, ``detail``)."""
-    return unreadable_entry(detail) | {"reason": reason, "file": path, "cached": False}
 
 
 def finish_record(
