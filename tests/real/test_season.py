@@ -62,6 +62,13 @@ def test_season_end_to_end(season_dir: Path, tmp_path: Path) -> None:
     assert len(days) == len(set(days)) and len(days) > 300  # one entry per day, a year
     assert all(row["ctl"] >= 0 for row in data["load"])
     assert "<html" in out_html.read_text()[:200].lower()
+    # the cached rerun (path index, snapshot) writes the same season
+    again = tmp_path / "again.json"
+    assert (
+        main(["train", str(season_dir), "--json", str(again), "--cache", str(tmp_path / "cache")])
+        == 0
+    )
+    assert json.loads(again.read_text()) == data
 
 
 def test_whole_corpus_accounted(tmp_path: Path) -> None:
