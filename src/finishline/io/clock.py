@@ -1,0 +1,366 @@
+"""Clock repair for :mod:`finishline.io.plausibility`: order, jumps, strays and span.
+
+:func:`repair_clock` works on the record times (int64 ns, in time order as the schema sorts
+them), the device distance and the positions, and returns which records to keep in which order
+with which times (:class:`TimeRepair`). The rules and their thresholds are described in
+:mod:`finishline.io.plausibility`; the thresholds live in :mod:`finishline.definitions`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from finishline.definitions import (
+    CLOCK_JUMP_CONTINUITY,
+    CLOCK_JUMP_MIN_S,
+    CLOCK_JUMP_MOVING_MPS,
+    CLOCK_JUMP_SLACK_M,
+    DISTANCE_RESTART_M,
+    MAX_ACTIVITY_SPAN_S,
+    PAUSE_DISTANCE_M,
+    PAUSE_POSITION_M,
+    SPLIT_GAP_S,
+    STRAY_GAP_S,
+    STRAY_MAX_RECORDS,
+)
+from finishline.errors import CorruptFileError
+from finishline.geo import haversine_m
+
+NS = 1_000_000_000
+#: Steps on each side of a gap that tell how the runner was moving there.
+LOCAL_STEPS = 5
+#: Distance order replaces time order when its path (or channel roughness) is below this share
+#: of the time order's.
+REORDER_COST_RATIO = 0.5
+#: At most this many jumps are named one by one in the warnings.
+NAMED_JUMPS = 3
+
+
+@dataclass
+class TimeRepair:
+    """Records to keep (``rows``, indices into the input) in order, with times ``t_ns``."""
+
+    rows: np.ndarray
+    t_ns: np.ndarray
+    original_ns: np.ndarray
+    #: Each kept record's time before the shifts of rules 2-4 (after a rule-1 reorder, which
+    #: only redistributes the recorded times): what other tables' times are matched against.
+    base_ns: np.ndarray
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        n = self.original_ns.size
+        same_rows = self.rows.size == n and bool((self.rows == np.arange(n)).all())
+        return not (same_rows and bool((self.t_ns == self.original_ns).all()))
+
+    def map_times(self, values_ns: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        """Move other tables' times with the record at or before them (in the input clock)."""
+        source = self.base_ns
+        order = np.argsort(source, kind="stable")
+        shift = (self.t_ns - source)[order]
+        at = np.clip(np.searchsorted(source[order], values_ns, side="right") - 1, 0, None)
+        out = values_ns + shift[np.minimum(at, shift.size - 1)]
+        out[missing] = np.iinfo(np.int64).min  # NaT
+        return out
+
+
+def human_duration(seconds: float) -> str:
+    """A duration in the unit a reader expects: ``365 days``, ``5 hours``, ``42 min``."""
+    s = abs(float(seconds))
+    if s >= 2 * 86_400:
+        return f"{s / 86_400:,.0f} days"
+    if s >= 2 * 3600:
+        return f"{s / 3600:.0f} hours"
+    if s >= 120:
+        return f"{s / 60:.0f} min"
+    return f"{s:.0f} s"
+
+
+def _where(distance_m: float, elapsed_s: float) -> str:
+    if np.isfinite(distance_m):
+        return f"at {distance_m / 1000:.1f} km"
+    return f"after {int(elapsed_s // 3600)}:{int(elapsed_s % 3600 // 60):02d} h of recording"
+
+
+class _Track:
+    """The channels of the current record order, and their per-step motion."""
+
+    def __init__(self, rows, t_ns, d, lat, lon) -> None:
+        self.rows, self.t = rows, t_ns
+        self.d = d[rows]
+        self.lat = None if lat is None else lat[rows]
+        self.lon = None if lon is None else lon[rows]
+        self.dt_s = np.diff(t_ns) / NS
+        self.step_d = np.diff(self.d)
+        if self.lat is not None:
+            self.step_p = haversine_m(self.lat[:-1], self.lon[:-1], self.lat[1:], self.lon[1:])
+        else:
+            self.step_p = np.full(self.dt_s.shape, np.nan)
+
+    def moved(self, i: int, j: int) -> tuple[float, float]:
+        """(device distance, position distance) from record ``i`` to ``j`` (NaN if unknown)."""
+        dd = self.d[j] - self.d[i]
+        dp = np.nan
+        if self.lat is not None:
+            dp = float(haversine_m(self.lat[i], self.lon[i], self.lat[j], self.lon[j]))
+        return float(dd), dp
+
+    def local(self, steps: np.ndarray, by_distance: bool) -> tuple[float, float]:
+        """(median speed m/s, median interval s) over the step indices ``steps``."""
+        steps = steps[(steps >= 0) & (steps < self.dt_s.size)]
+        steps = steps[self.dt_s[steps] < CLOCK_JUMP_MIN_S]
+        motion = (self.step_d if by_distance else self.step_p)[steps]
+        ok = np.isfinite(motion)
+        if not ok.any():
+            return np.nan, np.nan
+        dt = self.dt_s[steps][ok]
+        return float(np.median(motion[ok] / np.maximum(dt, 1.0))), float(np.median(dt))
+
+    def around(self, k: int, by_distance: bool) -> tuple[float, float, float]:
+        """Speeds before and after step ``k`` and the local interval."""
+        v_before, dt_before = self.local(np.arange(k - LOCAL_STEPS, k), by_distance)
+        v_after, dt_after = self.local(np.arange(k + 1, k + 1 + LOCAL_STEPS), by_distance)
+        return v_before, v_after, float(np.nanmean([dt_before, dt_after, np.nan]))
+
+
+def _continues(track: _Track, i: int, j: int, k_before: int, k_after: int) -> bool:
+    """True when record ``j`` follows record ``i`` as the next sample of a moving runner."""
+    dd, dp = track.moved(i, j)
+    by_distance = bool(np.isfinite(dd))
+    if not by_distance and not np.isfinite(dp):
+        return False
+    if (not np.isfinite(dd) or abs(dd) <= PAUSE_DISTANCE_M) and (
+        not np.isfinite(dp) or dp <= PAUSE_POSITION_M
+    ):
+        return False  # standing still across it: a real pause
+    v_before, _, _ = track.around(k_before, by_distance)
+    _, v_after, _ = track.around(k_after, by_distance)
+    dt_local = np.nanmedian(track.dt_s[track.dt_s < CLOCK_JUMP_MIN_S]) if track.dt_s.size else 1.0
+    if not (v_before >= CLOCK_JUMP_MOVING_MPS and v_after >= CLOCK_JUMP_MOVING_MPS):
+        return False
+    expected = 0.5 * (v_before + v_after) * max(float(dt_local), 1.0)
+    moved = dd if by_distance else dp
+    limit = CLOCK_JUMP_CONTINUITY * expected + CLOCK_JUMP_SLACK_M
+    return -PAUSE_DISTANCE_M <= moved <= limit and (not np.isfinite(dp) or dp <= limit)
+
+
+def _interval_ns(t_ns: np.ndarray) -> int:
+    steps = np.diff(t_ns)
+    steps = steps[(steps > 0) & (steps < CLOCK_JUMP_MIN_S * NS)]
+    return int(np.median(steps)) if steps.size else NS
+
+
+def _path_cost(order: np.ndarray, lat, lon, witness: dict[str, np.ndarray]) -> float | None:
+    """Length of the path (m) through the records in ``order``, or the roughness of the other
+    channels when there are too few positions; ``None`` when nothing can tell."""
+    if lat is not None and lon is not None:
+        la, lo = lat[order], lon[order]
+        ok = np.isfinite(la) & np.isfinite(lo)
+        if ok.sum() >= 3 and ok.mean() >= 0.5:
+            la, lo = la[ok], lo[ok]
+            return float(np.sum(haversine_m(la[:-1], lo[:-1], la[1:], lo[1:])))
+    costs = []
+    for values in witness.values():
+        x = values[order]
+        x = x[np.isfinite(x)]
+        if x.size >= 10 and np.std(x) > 0:
+            costs.append(float(np.abs(np.diff(x)).sum() / np.std(x)))
+    return float(sum(costs)) if costs else None
+
+
+def _reorder(rows, t, d, lat, lon, witness, notes) -> tuple[np.ndarray, np.ndarray]:
+    """Rule 1: records out of time order against their distance go back in distance order."""
+    dr = d[rows]
+    finite = np.isfinite(dr)
+    if finite.sum() < 10 or finite.mean() < 0.95:
+        return rows, t
+    back = np.diff(dr[finite]) < -1.0
+    if back.sum() < 2:
+        return rows, t
+    share = float(back.mean())
+    in_time = rows[finite]
+    by_distance = in_time[np.argsort(dr[finite], kind="stable")]
+    cost_time = _path_cost(in_time, lat, lon, witness)
+    cost_distance = _path_cost(by_distance, lat, lon, witness)
+    if cost_time is None or cost_distance is None:
+        accept = share >= 0.5
+    else:
+        ratio = cost_distance / max(cost_time, 1e-9)
+        accept = ratio < REORDER_COST_RATIO or (share >= 0.5 and ratio <= 1.1)
+    if not accept:
+        return rows, t
+    times = t[np.searchsorted(rows, by_distance)] if rows.size else t
+    steps = np.diff(times)
+    if steps.size and (steps > 0).mean() >= 0.9:
+        interval = _interval_ns(times)
+        new_t = times[0] + np.r_[0, np.cumsum(np.where(steps > 0, steps, interval))]
+        how = "steps back in time made one sampling interval"
+    else:
+        new_t = np.sort(times)
+        how = "their times re-sorted"
+    dropped = int((~finite).sum())
+    notes.append(
+        f"record times ran out of order against the distance ({int(back.sum()):,} of "
+        f"{back.size:,} steps went back): records put back in distance order, {how}"
+        + (f"; {dropped} records without distance dropped" if dropped else "")
+    )
+    return by_distance, new_t.astype(np.int64)
+
+
+def _set_back(rows, t, d, lat, lon, notes) -> tuple[np.ndarray, np.ndarray]:
+    """Rule 2, backwards: a clock set back before the start puts the later part first."""
+    if not (np.diff(t) >= CLOCK_JUMP_MIN_S * NS).any():
+        return rows, t
+    track = _Track(rows, t, d, lat, lon)
+    n = rows.size
+    for k in np.flatnonzero(track.dt_s >= CLOCK_JUMP_MIN_S):
+        if not track.step_d[k] < -DISTANCE_RESTART_M:
+            continue
+        if not _continues(track, n - 1, 0, n - 1, -1):
+            continue
+        interval = _interval_ns(t)
+        first, second = t[k + 1 :], t[: k + 1]
+        moved = second - second[0] + first[-1] + interval
+        notes.append(
+            f"the clock was set back {human_duration((moved[0] - second[0]) / NS)} "
+            f"{_where(track.d[n - 1], (first[-1] - first[0]) / NS)}; the records after it "
+            "were shifted forward to follow the earlier ones"
+        )
+        return np.r_[rows[k + 1 :], rows[: k + 1]], np.r_[first, moved].astype(np.int64)
+    return rows, t
+
+
+def _jumps(rows, t, d, lat, lon, notes) -> tuple[np.ndarray, np.ndarray]:
+    """Rule 2: forward clock jumps inside a continuous recording are closed."""
+    if not (np.diff(t) >= CLOCK_JUMP_MIN_S * NS).any():
+        return rows, t
+    track = _Track(rows, t, d, lat, lon)
+    jumps = [
+        int(k)
+        for k in np.flatnonzero(track.dt_s >= CLOCK_JUMP_MIN_S)
+        if _continues(track, int(k), int(k) + 1, int(k), int(k))
+    ]
+    if not jumps:
+        return rows, t
+    steps = np.diff(t)
+    interval = _interval_ns(t)
+    for k in jumps:
+        steps[k] = interval
+    cum = np.r_[0, np.cumsum(steps)]
+    bounds = np.r_[0, np.array(jumps) + 1, rows.size]
+    biggest = int(np.argmax(np.diff(bounds)))
+    anchor = int(bounds[biggest])
+    new_t = (t[anchor] - cum[anchor] + cum).astype(np.int64)
+    for i, k in enumerate(jumps[:NAMED_JUMPS]):
+        shifted = (
+            "later records were shifted back"
+            if i >= biggest
+            else ("earlier records were shifted forward")
+        )
+        notes.append(
+            f"the clock jumped forward {human_duration(track.dt_s[k])} "
+            f"{_where(track.d[k], (t[k] - t[0]) / NS)}; {shifted}"
+        )
+    if len(jumps) > NAMED_JUMPS:
+        notes.append(f"{len(jumps) - NAMED_JUMPS} more clock jumps were closed the same way")
+    return rows, new_t
+
+
+def _blocks(t: np.ndarray, gap_s: float) -> np.ndarray:
+    """Start indices of the runs of records separated by at least ``gap_s``, plus the end."""
+    cut = np.flatnonzero(np.diff(t) >= gap_s * NS)
+    return np.r_[0, cut + 1, t.size]
+
+
+def _strays(rows, t, notes) -> tuple[np.ndarray, np.ndarray]:
+    """Rule 3: a few records far from all the others are dropped."""
+    bounds = _blocks(t, STRAY_GAP_S)
+    sizes = np.diff(bounds)
+    if sizes.size < 2 or sizes.max() <= STRAY_MAX_RECORDS:
+        return rows, t
+    keep = np.ones(rows.size, bool)
+    gaps_s = np.diff(t) / NS
+    away = []
+    for b in np.flatnonzero(sizes <= STRAY_MAX_RECORDS):
+        start, end = bounds[b], bounds[b + 1]
+        keep[start:end] = False
+        near = [gaps_s[start - 1] if start > 0 else np.inf]
+        near.append(gaps_s[end - 1] if end < rows.size else np.inf)
+        away.append(min(near))
+    n = int((~keep).sum())
+    notes.append(
+        f"dropped {n} record{'s' if n > 1 else ''} whose time{'s lie' if n > 1 else ' lies'} "
+        f"at least {human_duration(min(away))} away from all the others"
+    )
+    return rows[keep], t[keep]
+
+
+def _span(rows, t, notes, source) -> tuple[np.ndarray, np.ndarray]:
+    """Rule 4: split at gaps of a day, keep the largest part, refuse what is still too long."""
+    bounds = _blocks(t, SPLIT_GAP_S)
+    if bounds.size > 2:
+        sizes = np.diff(bounds)
+        b = int(np.argmax(sizes))
+        start, end = bounds[b], bounds[b + 1]
+        first = np.datetime64(int(t[start]), "ns").astype("datetime64[m]")
+        notes.append(
+            f"the recording has {sizes.size} parts a day or more apart: kept the largest "
+            f"({int(sizes[b]):,} of {rows.size:,} records, from {first} UTC)"
+        )
+        rows, t = rows[start:end], t[start:end]
+    span_s = (t[-1] - t[0]) / NS if t.size else 0.0
+    if span_s > MAX_ACTIVITY_SPAN_S:
+        raise CorruptFileError(
+            f"the samples span {span_s / 86_400:,.0f} days, longer than any activity "
+            f"({MAX_ACTIVITY_SPAN_S / 86_400:.0f} days): the clock is broken",
+            source,
+        )
+    return rows, t
+
+
+def repair_clock(
+    t_ns: np.ndarray,
+    distance_m: np.ndarray,
+    lat_deg: np.ndarray | None,
+    lon_deg: np.ndarray | None,
+    witness: dict[str, np.ndarray],
+    source: str | None = None,
+) -> TimeRepair:
+    """Apply the time rules of :mod:`finishline.io.plausibility` in order.
+
+    Parameters
+    ----------
+    t_ns
+        Record times (int64 ns since the epoch, UTC), increasing.
+    distance_m
+        Device distance (m) per record, NaN where missing.
+    lat_deg, lon_deg
+        Positions (deg), or ``None`` when the activity has none.
+    witness
+        Other channels (heart rate, altitude...) whose smoothness tells the record order.
+    source
+        File name for the error.
+
+    Raises
+    ------
+    CorruptFileError
+        What remains spans more than :data:`~finishline.definitions.MAX_ACTIVITY_SPAN_S`.
+    """
+    t_ns = np.asarray(t_ns, dtype=np.int64)
+    notes: list[str] = []
+    rows, base = _reorder(
+        np.arange(t_ns.size), t_ns.copy(), distance_m, lat_deg, lon_deg, witness, notes
+    )
+    d = distance_m[rows]
+    lat = None if lat_deg is None else lat_deg[rows]
+    lon = None if lon_deg is None else lon_deg[rows]
+    idx, t = np.arange(rows.size), base
+    if rows.size >= 2:
+        idx, t = _set_back(idx, t, d, lat, lon, notes)
+        idx, t = _jumps(idx, t, d, lat, lon, notes)
+        idx, t = _strays(idx, t, notes)
+        idx, t = _span(idx, t, notes, source)
+    return TimeRepair(rows[idx], t, t_ns, base[idx], notes)
