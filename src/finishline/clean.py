@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from finishline.activity import Activity
+from finishline.definitions import MAX_ACTIVITY_SPAN_S
 from finishline.elevation import (
     altitude_profile,
     detect_altitude_source,
@@ -271,6 +272,14 @@ def clean(
     t_raw = (t_ns - origin_ns) / 1e9
     if t_raw[-1] < 2.0:
         raise AnalysisError("the samples span less than 2 s: nothing to analyse", path)
+    if not t_raw[-1] <= MAX_ACTIVITY_SPAN_S:
+        # The reader boundary splits or refuses longer spans; this keeps the 1 Hz grid (and
+        # so memory and time) bounded for any Activity however it was built.
+        raise AnalysisError(
+            f"the samples span {t_raw[-1] / 86_400:,.1f} days, longer than any activity "
+            f"({MAX_ACTIVITY_SPAN_S / 86_400:.0f} days)",
+            path,
+        )
     n = int(np.floor(t_raw[-1])) + 1
     grid = np.arange(n, dtype=float)
     grid_ns = origin_ns + np.arange(n, dtype=np.int64) * 1_000_000_000

@@ -18,18 +18,41 @@ from finishline.activity import Activity, to_jsonable
 PAUSE_GAP_S = 10.0
 
 
+#: A device or event timer total is believed when it is at most this share of the samples'
+#: span plus :data:`TIMER_SLACK_S` (a timer counts no more than the clock; the slack covers a
+#: last sample written before the timer stopped).
+TIMER_SPAN_SHARE = 1.05
+TIMER_SLACK_S = 60.0
+
+
+def _plausible_timer(total: float | None, span_s: float) -> bool:
+    return (
+        total is not None
+        and np.isfinite(total)
+        and 0 < total <= (TIMER_SPAN_SHARE * span_s + TIMER_SLACK_S)
+    )
+
+
 def timer_seconds(activity: Activity) -> float:
-    """Timer (moving) time in s: device session totals, else timer events, else sample gaps."""
+    """Timer (moving) time in s: device session totals, else timer events, else sample gaps.
+
+    A device or event total that is negative, not finite, or longer than the samples' span
+    (a corrupt session message, events from another clock) is passed over for the next source.
+    """
+    t = activity.samples["elapsed_s"].to_numpy(dtype=float)
+    t = t[np.isfinite(t)]
+    span_s = float(t.max() - t.min()) if t.size else 0.0
     sessions = activity.sessions
     if not sessions.empty and sessions["timer_s"].notna().any():
-        return float(sessions["timer_s"].sum())
+        total = float(sessions["timer_s"].sum())
+        if _plausible_timer(total, span_s):
+            return total
     from_events = timer_from_events(activity.events)
-    if from_events is not None:
-        return from_events
-    t = activity.samples["elapsed_s"].to_numpy()
+    if _plausible_timer(from_events, span_s):
+        return float(from_events)  # type: ignore[arg-type]
     if t.size < 2:
         return 0.0
-    dt = np.diff(t)
+    dt = np.diff(np.sort(t))
     return float(dt[dt <= PAUSE_GAP_S].sum())
 
 
@@ -109,7 +132,9 @@ def summarize(activity: Activity) -> dict[str, Any]:
     m = activity.meta
     dist = s["distance_m"].to_numpy(dtype=float)
     finite = dist[np.isfinite(dist)]
-    distance = float(finite.max() - finite[0]) if finite.size else float("nan")
+    # max - min: the distance covered whatever the sample order (it is monotone after the
+    # reader boundary, where max - min = last - first)
+    distance = float(finite.max() - finite.min()) if finite.size else float("nan")
     hr = s["heart_rate_bpm"].to_numpy(dtype=float)
     hr = hr[np.isfinite(hr) & (hr > 0)]
     local = m.start_time_local
