@@ -49,6 +49,9 @@ def _child(argv: list[str], out_path: str, err_path: str, memory: int, timeout_s
         err = os.open(err_path, os.O_WRONLY | os.O_TRUNC)
         os.dup2(out, 1)
         os.dup2(err, 2)
+        # sys.stdout may not be fd 1 (pytest captures it in memory): bind both to the files
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
+        sys.stderr = open(2, "w", encoding="utf-8", closefd=False)
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         signal.signal(signal.SIGALRM, signal.SIG_DFL)

@@ -138,6 +138,9 @@ def _continues(track: _Track, i: int, j: int, k_before: int, k_after: int) -> bo
         return False  # standing still across it: a real pause
     v_before, _, _ = track.around(k_before, by_distance)
     _, v_after, _ = track.around(k_after, by_distance)
+    # a lone record at either end has no steps on that side: the other side tells
+    v_before = v_after if np.isnan(v_before) else v_before
+    v_after = v_before if np.isnan(v_after) else v_after
     dt_local = np.nanmedian(track.dt_s[track.dt_s < CLOCK_JUMP_MIN_S]) if track.dt_s.size else 1.0
     if not (v_before >= CLOCK_JUMP_MOVING_MPS and v_after >= CLOCK_JUMP_MOVING_MPS):
         return False
@@ -251,15 +254,15 @@ def _jumps(rows, t, d, lat, lon, notes) -> tuple[np.ndarray, np.ndarray]:
         steps[k] = interval
     cum = np.r_[0, np.cumsum(steps)]
     bounds = np.r_[0, np.array(jumps) + 1, rows.size]
-    biggest = int(np.argmax(np.diff(bounds)))
-    anchor = int(bounds[biggest])
+    # The first part keeps its clock (the device set it at the start), unless it is a stray
+    # few records before the recording proper.
+    kept = 1 if bounds[1] <= STRAY_MAX_RECORDS < rows.size - bounds[1] else 0
+    anchor = int(bounds[kept])
     new_t = (t[anchor] - cum[anchor] + cum).astype(np.int64)
     for i, k in enumerate(jumps[:NAMED_JUMPS]):
-        shifted = (
-            "later records were shifted back"
-            if i >= biggest
-            else ("earlier records were shifted forward")
-        )
+        shifted = "later records were shifted back"
+        if i < kept:
+            shifted = "earlier records were shifted forward"
         notes.append(
             f"the clock jumped forward {human_duration(track.dt_s[k])} "
             f"{_where(track.d[k], (t[k] - t[0]) / NS)}; {shifted}"
@@ -279,12 +282,13 @@ def _strays(rows, t, notes) -> tuple[np.ndarray, np.ndarray]:
     """Rule 3: a few records far from all the others are dropped."""
     bounds = _blocks(t, STRAY_GAP_S)
     sizes = np.diff(bounds)
-    if sizes.size < 2 or sizes.max() <= STRAY_MAX_RECORDS:
+    stray = np.flatnonzero(sizes <= STRAY_MAX_RECORDS)
+    if stray.size == 0 or sizes.max() <= STRAY_MAX_RECORDS:
         return rows, t
     keep = np.ones(rows.size, bool)
     gaps_s = np.diff(t) / NS
     away = []
-    for b in np.flatnonzero(sizes <= STRAY_MAX_RECORDS):
+    for b in stray:
         start, end = bounds[b], bounds[b + 1]
         keep[start:end] = False
         near = [gaps_s[start - 1] if start > 0 else np.inf]
