@@ -243,7 +243,8 @@ def altitude_profile(
     z = np.asarray(altitude_m, dtype=float)
     t = np.asarray(elapsed_s, dtype=float)
     ok = np.isfinite(d) & np.isfinite(z) & np.isfinite(t)
-    span = float(np.ptp(d[ok])) if ok.sum() >= 2 else 0.0
+    with np.errstate(over="ignore"):  # a span of +-1e308 overflows to inf: no profile
+        span = float(np.ptp(d[ok])) if ok.sum() >= 2 else 0.0
     if not 0.0 < span < np.inf:
         return np.empty(0), np.empty(0), 0.0
     if window_m is None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from fuzz.runner import RunResult
 
@@ -169,38 +169,51 @@ def _message_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.strip()]
 
 
-def classify(result: RunResult, command: str) -> tuple[str, str]:
-    """(class, detail) of one run of ``command`` (``summary``, ``analyze`` or ``html``)."""
+class Verdict(NamedTuple):
+    """A run's class, a one-line detail, and every problem found (one per line of detail)."""
+
+    cls: str
+    detail: str
+    problems: tuple[str, ...] = ()
+
+
+def classify(result: RunResult, command: str) -> Verdict:
+    """The :class:`Verdict` on one run of ``command`` (``summary``, ``analyze`` or ``html``)."""
+    cls, detail, problems = _classify(result, command)
+    return Verdict(cls, detail, tuple(problems) if problems else (detail,) if detail else ())
+
+
+def _classify(result: RunResult, command: str) -> tuple[str, str, list[str]]:
     lines = _message_lines(result.stderr)
     last = lines[-1] if lines else ""
     if result.timed_out:
-        return "timeout", f"over the limit after {result.seconds:.1f} s"
+        return "timeout", f"over the limit after {result.seconds:.1f} s", []
     if "MemoryError" in result.stderr or "Unable to allocate" in result.stderr:
-        return "memory", last[:300]
+        return "memory", last[:300], []
     if result.signal is not None:
-        return "crash", f"killed by signal {result.signal}; {last[:200]}"
+        return "crash", f"killed by signal {result.signal}; {last[:200]}", []
     if "Traceback (most recent call last)" in result.stderr:
-        return "crash", last[:300]
+        return "crash", last[:300], []
     stray = [line for line in lines if not line.startswith("finishline: ")]
     if result.exit_code == 3:
-        return "internal", last[:300]
+        return "internal", last[:300], []
     if stray:
-        return "two_line", " | ".join(lines)[:300]
+        return "two_line", " | ".join(lines)[:300], []
     if result.exit_code == 2:
         errors = [line for line in lines if line.startswith("finishline: error: ")]
         if len(errors) == 1:
-            return "clean_error", errors[0][:300]
-        return "two_line", " | ".join(lines)[:300]
+            return "clean_error", errors[0][:300], []
+        return "two_line", " | ".join(lines)[:300], []
     if result.exit_code != 0:
-        return "crash", f"exit {result.exit_code}: {last[:200]}"
+        return "crash", f"exit {result.exit_code}: {last[:200]}", []
     if command == "html":
-        return "ok", ""
+        return "ok", "", []
     try:
         obj = strict_json(result.stdout)
     except ValueError as exc:
-        return "out_of_range", f"not strict JSON: {exc}"[:300]
+        return "out_of_range", f"not strict JSON: {exc}"[:300], []
     problems = check_summary(obj) if command == "summary" else check_analysis(obj)
     if problems:
         more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
-        return "out_of_range", "; ".join(problems[:3]) + more
-    return "ok", ""
+        return "out_of_range", "; ".join(problems[:3]) + more, problems
+    return "ok", "", []

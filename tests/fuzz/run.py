@@ -66,6 +66,7 @@ class Outcome:
     detail: str
     seconds: float
     peak_rss_mb: float
+    problems: tuple[str, ...] = ()
 
 
 def preload() -> None:
@@ -110,15 +111,16 @@ def run_mutant(
             commands["html"] = ["analyze", path, "--html", str(Path(tmp) / "report.html")]
         for name, argv in commands.items():
             result = run_cli(argv, memory_bytes=memory_bytes, timeout_s=timeout_s, workdir=tmp)
-            cls, detail = classify(result, name)
+            verdict = classify(result, name)
             out.append(
                 Outcome(
                     mutant,
                     name,
-                    cls,
-                    detail.replace(path, "FILE"),
+                    verdict.cls,
+                    verdict.detail.replace(path, "FILE"),
                     result.seconds,
                     result.peak_rss_mb,
+                    tuple(p.replace(path, "FILE") for p in verdict.problems),
                 )
             )
     return out

@@ -46,7 +46,7 @@ def _cli(tmp_path: Path, track: Track, fmt: str) -> dict[str, dict]:
         "analyze": ["analyze", str(path), "--json", "-"],
     }.items():
         result = run_cli(argv, workdir=str(tmp_path))
-        cls, detail = classify(result, name)
+        cls, detail, _ = classify(result, name)
         assert cls in ("ok", "clean_error"), (name, cls, detail, result.stderr[-2000:])
         assert result.seconds < 30 and result.peak_rss_mb < 1500
         out[name] = strict_json(result.stdout) if cls == "ok" else {"error": detail}
@@ -117,7 +117,7 @@ def test_shuffled_distance_is_discarded_and_recomputed_from_positions(tmp_path):
     assert out["summary"]["distance_m"] == pytest.approx(DISTANCE_M, rel=0.01)
 
 
-@pytest.mark.parametrize("fmt", ["fit", "tcx"])
+@pytest.mark.parametrize("fmt", ["fit", "gpx", "tcx"])
 def test_clock_set_back_a_day_puts_the_parts_back_in_order(tmp_path, fmt):
     t = TRACK.t_s.copy()
     t[300:] -= 86_400.0

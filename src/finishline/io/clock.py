@@ -34,6 +34,9 @@ LOCAL_STEPS = 5
 #: Distance order replaces time order when its path (or channel roughness) is below this share
 #: of the time order's.
 REORDER_COST_RATIO = 0.5
+#: A step of device distance further back than this (m) goes backwards (devices record
+#: centimetres and never decrease; positions-derived distance never does).
+DISTANCE_BACK_TOL_M = 0.1
 #: At most this many jumps are named one by one in the warnings.
 NAMED_JUMPS = 3
 
@@ -126,14 +129,22 @@ class _Track:
         return v_before, v_after, float(np.nanmean([dt_before, dt_after, np.nan]))
 
 
-def _continues(track: _Track, i: int, j: int, k_before: int, k_after: int) -> bool:
-    """True when record ``j`` follows record ``i`` as the next sample of a moving runner."""
+def _continues(
+    track: _Track, i: int, j: int, k_before: int, k_after: int, pause: bool = True
+) -> bool:
+    """True when record ``j`` follows record ``i`` as the next sample of a moving runner.
+
+    With ``pause``, standing still from ``i`` to ``j`` (a real pause) is not continuing; without
+    it (records that are not neighbours in time), only the distance between them counts.
+    """
     dd, dp = track.moved(i, j)
     by_distance = bool(np.isfinite(dd))
     if not by_distance and not np.isfinite(dp):
         return False
-    if (not np.isfinite(dd) or abs(dd) <= PAUSE_DISTANCE_M) and (
-        not np.isfinite(dp) or dp <= PAUSE_POSITION_M
+    if (
+        pause
+        and (not np.isfinite(dd) or abs(dd) <= PAUSE_DISTANCE_M)
+        and (not np.isfinite(dp) or dp <= PAUSE_POSITION_M)
     ):
         return False  # standing still across it: a real pause
     v_before, _, _ = track.around(k_before, by_distance)
@@ -180,7 +191,7 @@ def _reorder(rows, t, d, lat, lon, witness, notes) -> tuple[np.ndarray, np.ndarr
     finite = np.isfinite(dr)
     if finite.sum() < 10 or finite.mean() < 0.95:
         return rows, t
-    back = np.diff(dr[finite]) < -1.0
+    back = np.diff(dr[finite]) < -DISTANCE_BACK_TOL_M
     if back.sum() < 2:
         return rows, t
     share = float(back.mean())
@@ -220,9 +231,12 @@ def _set_back(rows, t, d, lat, lon, notes) -> tuple[np.ndarray, np.ndarray]:
     track = _Track(rows, t, d, lat, lon)
     n = rows.size
     for k in np.flatnonzero(track.dt_s >= CLOCK_JUMP_MIN_S):
-        if not track.step_d[k] < -DISTANCE_RESTART_M:
-            continue
-        if not _continues(track, n - 1, 0, n - 1, -1):
+        if np.isfinite(track.step_d[k]):
+            if not track.step_d[k] < -DISTANCE_RESTART_M:
+                continue  # device distance goes on across the gap: not a clock set back
+        elif _continues(track, k, k + 1, k, k):
+            continue  # no device distance, and the positions go on across it: a forward jump
+        if not _continues(track, n - 1, 0, n - 1, -1, pause=False):
             continue
         interval = _interval_ns(t)
         first, second = t[k + 1 :], t[: k + 1]

@@ -68,7 +68,7 @@ from finishline.definitions import (
 )
 from finishline.errors import FinishlineWarning
 from finishline.geo import step_distance_m
-from finishline.io.clock import TimeRepair, repair_clock
+from finishline.io.clock import DISTANCE_BACK_TOL_M, TimeRepair, repair_clock
 
 
 class ImplausibleDataWarning(FinishlineWarning):
@@ -250,7 +250,7 @@ def _distance_checks(
         )
         return distance_from_positions(lat, lon, t_s, _segment_breaks(d, lat, lon))
     if finite.size >= 10:
-        back = np.diff(finite) < -1.0
+        back = np.diff(finite) < -DISTANCE_BACK_TOL_M
         if back.mean() > DISORDER_SHARE:
             notes.append(
                 f"distance went backwards at {int(back.sum()):,} of {finite.size:,} records: "
@@ -331,9 +331,11 @@ def enforce(
 
     repair = None
     if timed:
+        # distance a reader derived from positions says nothing the positions do not
+        device = "distance_m" in cols and not from_positions
         repair = repair_clock(
             t_ns,
-            cols.get("distance_m", np.full(n, np.nan)),
+            cols["distance_m"] if device else np.full(n, np.nan),
             cols.get("lat_deg"),
             cols.get("lon_deg") if "lat_deg" in cols else None,
             {c: cols[c] for c in WITNESS_CHANNELS if c in cols},
