@@ -153,7 +153,7 @@ def test_a_jump_at_a_standstill_is_a_pause_and_the_span_rule_splits_it():
     d = np.r_[np.arange(300) * 6.0, np.full(100, 299 * 6.0)]
     meta = ActivityMeta(format="tcx")
     index = pd.DatetimeIndex(T0 + pd.to_timedelta(t, unit="s"))
-    with pytest.warns(ImplausibleDataWarning, match="2 parts a day or more apart"):
+    with pytest.warns(ImplausibleDataWarning, match="2 parts with gaps of 48 hours or more"):
         act = make_activity(pd.DataFrame({"distance_m": d}, index=index), meta)
     assert len(act.samples) == 300
 
@@ -306,7 +306,7 @@ def test_real_files_keep_their_clock(name):
         except Exception:  # unreadable files are the readers' tests' business
             return
     notes = [str(w.message) for w in caught if issubclass(w.category, ImplausibleDataWarning)]
-    clock = ("clock", "out of order", "parts a day", "discarded")
+    clock = ("clock", "out of order", "parts with gaps", "discarded")
     assert not [n for n in notes if any(word in n for word in clock)], notes
     if not act.meta.is_course and len(act.samples) > 1:
         assert act.samples["elapsed_s"].iloc[-1] <= MAX_ACTIVITY_SPAN_S

@@ -175,6 +175,10 @@ STRAY_GAP_S = 3600.0
 #: A gap of at least this long (s) splits a recording: no single activity pauses for a day
 #: (a convention); the part with the most records is kept.
 SPLIT_GAP_S = 86_400.0
+#: A gap of at least :data:`STRAY_GAP_S` that lasts more than this many times all the recorded
+#: time around it (steps under :data:`CLOCK_JUMP_MIN_S`) also splits it: no pause is ten times
+#: longer than the activity it interrupts (a convention).
+PAUSE_RATIO_MAX = 10.0
 #: Device distance going back by more than this (m) is a restart (a new leg, a new activity)
 #: and is continued; smaller steps back are GPS jitter and are held.
 DISTANCE_RESTART_M = 100.0

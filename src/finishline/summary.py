@@ -78,11 +78,27 @@ def timer_from_events(events: pd.DataFrame) -> float | None:
     return total if total > 0 else None
 
 
-def ascent_m(altitude_m: np.ndarray, threshold_m: float = 2.0) -> float:
-    """Total ascent (m) with a hysteresis of ``threshold_m`` to ignore altimeter noise."""
-    alt = altitude_m[np.isfinite(altitude_m)]
+def ascent_m(
+    altitude_m: np.ndarray, threshold_m: float = 2.0, elapsed_s: np.ndarray | None = None
+) -> float:
+    """Total ascent (m) with a hysteresis of ``threshold_m`` to ignore altimeter noise.
+
+    With ``elapsed_s`` (s), a step faster than the fastest plausible vertical speed
+    (:data:`finishline.elevation.MAX_VERTICAL_SPEED_MPS`, 1 m/s) is a jump of the altimeter or
+    the GPS, not a climb: it adds nothing.
+    """
+    ok = np.isfinite(altitude_m)
+    alt = altitude_m[ok]
     if alt.size < 2:
         return float("nan")
+    if elapsed_s is not None:
+        from finishline.elevation import MAX_VERTICAL_SPEED_MPS
+
+        step = np.diff(alt)
+        dt = np.maximum(np.diff(np.asarray(elapsed_s, dtype=float)[ok]), 1.0)
+        with np.errstate(invalid="ignore"):
+            step[~(np.abs(step) <= MAX_VERTICAL_SPEED_MPS * dt)] = 0.0
+        alt = alt[0] + np.r_[0.0, np.cumsum(step)]
     total = 0.0
     ref = alt[0]
     for value in alt[1:]:  # hysteresis is inherently sequential; runs once per activity
@@ -99,7 +115,8 @@ def activity_ascent_m(activity: Activity) -> float:
 
     The profile of :func:`finishline.elevation.altitude_profile` (implausible climbs repaired,
     smoothed over distance, so standing still adds nothing) is what matches device totals
-    (median error 5.5 % on the corpus); without distance, a 2 m hysteresis on the raw altitude.
+    (median error 5.5 % on the corpus); without distance, a 2 m hysteresis on the raw altitude
+    whose steps faster than 1 m/s vertically are left out.
     """
     from finishline.elevation import altitude_profile, detect_altitude_source, elevation_gain_loss
 
@@ -114,7 +131,7 @@ def activity_ascent_m(activity: Activity) -> float:
         source,
     )
     if profile.size < 2:
-        return ascent_m(altitude)
+        return ascent_m(altitude, elapsed_s=s["elapsed_s"].to_numpy(dtype=float))
     return elevation_gain_loss(profile)[0]
 
 

@@ -21,6 +21,7 @@ from finishline.definitions import (
     MAX_ACTIVITY_SPAN_S,
     PAUSE_DISTANCE_M,
     PAUSE_POSITION_M,
+    PAUSE_RATIO_MAX,
     SPLIT_GAP_S,
     STRAY_GAP_S,
     STRAY_MAX_RECORDS,
@@ -31,6 +32,9 @@ from finishline.geo import haversine_m
 NS = 1_000_000_000
 #: Steps on each side of a gap that tell how the runner was moving there.
 LOCAL_STEPS = 5
+#: Across a clock jump found from positions alone, the step keeps the heading of the steps
+#: on both sides within this cosine (45 degrees).
+HEADING_COS_MIN = 0.7
 #: Distance order replaces time order when its path (or channel roughness) is below this share
 #: of the time order's.
 REORDER_COST_RATIO = 0.5
@@ -52,12 +56,8 @@ class TimeRepair:
     #: only redistributes the recorded times): what other tables' times are matched against.
     base_ns: np.ndarray
     notes: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        n = self.original_ns.size
-        same_rows = self.rows.size == n and bool((self.rows == np.arange(n)).all())
-        return not (same_rows and bool((self.t_ns == self.original_ns).all()))
+    #: False when every record is kept in place with its own time.
+    changed: bool = True
 
     def map_times(self, values_ns: np.ndarray, missing: np.ndarray) -> np.ndarray:
         """Move other tables' times with the record at or before them (in the input clock)."""
@@ -91,9 +91,12 @@ def _where(distance_m: float, elapsed_s: float) -> str:
 class _Track:
     """The channels of the current record order, and their per-step motion."""
 
-    def __init__(self, rows, t_ns, d, lat, lon) -> None:
+    def __init__(self, rows, t_ns, d, lat, lon, along=None) -> None:
         self.rows, self.t = rows, t_ns
         self.d = d[rows]
+        #: Distance along the track (m) to say where things happen: the device's, else the one
+        #: a reader summed from positions.
+        self.along = self.d if along is None else along[rows]
         self.lat = None if lat is None else lat[rows]
         self.lon = None if lon is None else lon[rows]
         self.dt_s = np.diff(t_ns) / NS
@@ -110,6 +113,17 @@ class _Track:
         if self.lat is not None:
             dp = float(haversine_m(self.lat[i], self.lon[i], self.lat[j], self.lon[j]))
         return float(dd), dp
+
+    def heading(self, i: int, j: int) -> np.ndarray | None:
+        """Unit vector (east, north) of the way from record ``i`` to ``j``, if it has one."""
+        if self.lat is None:
+            return None
+        n = self.lat.size
+        i, j = min(max(i, 0), n - 1), min(max(j, 0), n - 1)
+        north = self.lat[j] - self.lat[i]
+        east = (self.lon[j] - self.lon[i]) * np.cos(np.radians(self.lat[i]))
+        norm = float(np.hypot(east, north))
+        return np.array([east, north]) / norm if np.isfinite(norm) and norm > 0 else None
 
     def local(self, steps: np.ndarray, by_distance: bool) -> tuple[float, float]:
         """(median speed m/s, median interval s) over the step indices ``steps``."""
@@ -143,7 +157,8 @@ def _continues(
         return False
     if (
         pause
-        and (not np.isfinite(dd) or abs(dd) <= PAUSE_DISTANCE_M)
+        and by_distance
+        and abs(dd) <= PAUSE_DISTANCE_M
         and (not np.isfinite(dp) or dp <= PAUSE_POSITION_M)
     ):
         return False  # standing still across it: a real pause
@@ -156,9 +171,22 @@ def _continues(
     if not (v_before >= CLOCK_JUMP_MOVING_MPS and v_after >= CLOCK_JUMP_MOVING_MPS):
         return False
     expected = 0.5 * (v_before + v_after) * max(float(dt_local), 1.0)
-    moved = dd if by_distance else dp
     limit = CLOCK_JUMP_CONTINUITY * expected + CLOCK_JUMP_SLACK_M
-    return -PAUSE_DISTANCE_M <= moved <= limit and (not np.isfinite(dp) or dp <= limit)
+    if by_distance:
+        return -PAUSE_DISTANCE_M <= dd <= limit and (not np.isfinite(dp) or dp <= limit)
+    # Positions alone cannot tell a runner standing in GPS drift from one going on at a walk:
+    # the step across must be one of the runner's own steps and keep the runner's heading.
+    if not (expected / CLOCK_JUMP_CONTINUITY <= dp <= limit):
+        return False
+    across = track.heading(i, j)
+    sides = [
+        h
+        for h in (track.heading(i - LOCAL_STEPS, i), track.heading(j, j + LOCAL_STEPS))
+        if h is not None
+    ]
+    if across is None or not sides:  # a lone record at an end has a heading on one side only
+        return False
+    return all(float(across @ side) >= HEADING_COS_MIN for side in sides)
 
 
 def _interval_ns(t_ns: np.ndarray) -> int:
@@ -185,18 +213,22 @@ def _path_cost(order: np.ndarray, lat, lon, witness: dict[str, np.ndarray]) -> f
     return float(sum(costs)) if costs else None
 
 
-def _reorder(rows, t, d, lat, lon, witness, notes) -> tuple[np.ndarray, np.ndarray]:
-    """Rule 1: records out of time order against their distance go back in distance order."""
-    dr = d[rows]
-    finite = np.isfinite(dr)
-    if finite.sum() < 10 or finite.mean() < 0.95:
-        return rows, t
-    back = np.diff(dr[finite]) < -DISTANCE_BACK_TOL_M
+def _reorder(t, d, lat, lon, witness, notes) -> tuple[np.ndarray, np.ndarray] | None:
+    """Rule 1: records out of time order against their distance go back in distance order.
+
+    Returns the records (indices) in their new order with their times, or ``None``.
+    """
+    finite = np.isfinite(d)
+    n_finite = int(finite.sum())
+    if n_finite < 10 or n_finite < 0.95 * d.size:
+        return None
+    dr = d if n_finite == d.size else d[finite]
+    back = np.diff(dr) < -DISTANCE_BACK_TOL_M
     if back.sum() < 2:
-        return rows, t
+        return None
     share = float(back.mean())
-    in_time = rows[finite]
-    by_distance = in_time[np.argsort(dr[finite], kind="stable")]
+    in_time = np.flatnonzero(finite)
+    by_distance = in_time[np.argsort(dr, kind="stable")]
     cost_time = _path_cost(in_time, lat, lon, witness)
     cost_distance = _path_cost(by_distance, lat, lon, witness)
     if cost_time is None or cost_distance is None:
@@ -205,8 +237,8 @@ def _reorder(rows, t, d, lat, lon, witness, notes) -> tuple[np.ndarray, np.ndarr
         ratio = cost_distance / max(cost_time, 1e-9)
         accept = ratio < REORDER_COST_RATIO or (share >= 0.5 and ratio <= 1.1)
     if not accept:
-        return rows, t
-    times = t[np.searchsorted(rows, by_distance)] if rows.size else t
+        return None
+    times = t[by_distance]
     steps = np.diff(times)
     if steps.size and (steps > 0).mean() >= 0.9:
         interval = _interval_ns(times)
@@ -224,11 +256,47 @@ def _reorder(rows, t, d, lat, lon, witness, notes) -> tuple[np.ndarray, np.ndarr
     return by_distance, new_t.astype(np.int64)
 
 
-def _set_back(rows, t, d, lat, lon, notes) -> tuple[np.ndarray, np.ndarray]:
+def _misplaced_ends(d: np.ndarray, notes: list[str]) -> np.ndarray | None:
+    """Rule 3, by distance: the first (last) few records whose device distance lies well above
+    (below) the records after (before) them carry a time from elsewhere in the recording.
+
+    Returns the records to keep, or ``None`` when all stay.
+    """
+    idx = np.flatnonzero(np.isfinite(d))
+    if idx.size < 10:
+        return None
+    v = d[idx]
+    if (np.diff(v) < -DISTANCE_BACK_TOL_M).sum() > 2 * STRAY_MAX_RECORDS:
+        return None  # more than a few records out of place: rule 1's business
+    head = 0
+    while head < STRAY_MAX_RECORDS and v[head] > np.median(v[head + 1 : head + 6]) + (
+        DISTANCE_RESTART_M
+    ):
+        head += 1
+    tail = 0
+    while tail < STRAY_MAX_RECORDS and v[-1 - tail] < np.median(v[-6 - tail : -1 - tail]) - (
+        DISTANCE_RESTART_M
+    ):
+        tail += 1
+    if not head and not tail:
+        return None
+    keep = np.ones(d.size, bool)
+    keep[idx[:head]] = False
+    keep[idx[idx.size - tail :]] = False
+    where = " and ".join(w for w, n in (("start", head), ("end", tail)) if n)
+    n = head + tail
+    notes.append(
+        f"dropped {n} record{'s' if n > 1 else ''} at the {where} whose distance does not fit "
+        "the records next to them (a time from elsewhere in the recording)"
+    )
+    return np.flatnonzero(keep)
+
+
+def _set_back(rows, t, d, lat, lon, notes, along=None) -> tuple[np.ndarray, np.ndarray]:
     """Rule 2, backwards: a clock set back before the start puts the later part first."""
     if not (np.diff(t) >= CLOCK_JUMP_MIN_S * NS).any():
         return rows, t
-    track = _Track(rows, t, d, lat, lon)
+    track = _Track(rows, t, d, lat, lon, along)
     n = rows.size
     for k in np.flatnonzero(track.dt_s >= CLOCK_JUMP_MIN_S):
         if np.isfinite(track.step_d[k]):
@@ -243,18 +311,18 @@ def _set_back(rows, t, d, lat, lon, notes) -> tuple[np.ndarray, np.ndarray]:
         moved = second - second[0] + first[-1] + interval
         notes.append(
             f"the clock was set back {human_duration((moved[0] - second[0]) / NS)} "
-            f"{_where(track.d[n - 1], (first[-1] - first[0]) / NS)}; the records after it "
+            f"{_where(track.along[n - 1], (first[-1] - first[0]) / NS)}; the records after it "
             "were shifted forward to follow the earlier ones"
         )
         return np.r_[rows[k + 1 :], rows[: k + 1]], np.r_[first, moved].astype(np.int64)
     return rows, t
 
 
-def _jumps(rows, t, d, lat, lon, notes) -> tuple[np.ndarray, np.ndarray]:
+def _jumps(rows, t, d, lat, lon, notes, along=None) -> tuple[np.ndarray, np.ndarray]:
     """Rule 2: forward clock jumps inside a continuous recording are closed."""
     if not (np.diff(t) >= CLOCK_JUMP_MIN_S * NS).any():
         return rows, t
-    track = _Track(rows, t, d, lat, lon)
+    track = _Track(rows, t, d, lat, lon, along)
     jumps = [
         int(k)
         for k in np.flatnonzero(track.dt_s >= CLOCK_JUMP_MIN_S)
@@ -279,7 +347,7 @@ def _jumps(rows, t, d, lat, lon, notes) -> tuple[np.ndarray, np.ndarray]:
             shifted = "earlier records were shifted forward"
         notes.append(
             f"the clock jumped forward {human_duration(track.dt_s[k])} "
-            f"{_where(track.d[k], (t[k] - t[0]) / NS)}; {shifted}"
+            f"{_where(track.along[k], (t[k] - t[0]) / NS)}; {shifted}"
         )
     if len(jumps) > NAMED_JUMPS:
         notes.append(f"{len(jumps) - NAMED_JUMPS} more clock jumps were closed the same way")
@@ -317,15 +385,22 @@ def _strays(rows, t, notes) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _span(rows, t, notes, source) -> tuple[np.ndarray, np.ndarray]:
-    """Rule 4: split at gaps of a day, keep the largest part, refuse what is still too long."""
-    bounds = _blocks(t, SPLIT_GAP_S)
-    if bounds.size > 2:
+    """Rule 4: split at gaps of a day (or far longer than the recording), keep the largest
+    part, refuse what is still too long."""
+    gaps_s = np.diff(t) / NS
+    recorded_s = float(gaps_s[gaps_s < CLOCK_JUMP_MIN_S].sum())
+    split = gaps_s >= SPLIT_GAP_S
+    if recorded_s > 0:  # a recording made only of long gaps has no "activity" to compare with
+        split |= (gaps_s >= STRAY_GAP_S) & (gaps_s > PAUSE_RATIO_MAX * max(recorded_s, 60.0))
+    if split.any():
+        bounds = np.r_[0, np.flatnonzero(split) + 1, t.size]
         sizes = np.diff(bounds)
         b = int(np.argmax(sizes))
         start, end = bounds[b], bounds[b + 1]
         first = np.datetime64(int(t[start]), "ns").astype("datetime64[m]")
         notes.append(
-            f"the recording has {sizes.size} parts a day or more apart: kept the largest "
+            f"the recording has {sizes.size} parts with gaps of "
+            f"{human_duration(gaps_s[split].min())} or more between them: kept the largest "
             f"({int(sizes[b]):,} of {rows.size:,} records, from {first} UTC)"
         )
         rows, t = rows[start:end], t[start:end]
@@ -346,6 +421,7 @@ def repair_clock(
     lon_deg: np.ndarray | None,
     witness: dict[str, np.ndarray],
     source: str | None = None,
+    along_m: np.ndarray | None = None,
 ) -> TimeRepair:
     """Apply the time rules of :mod:`finishline.io.plausibility` in order.
 
@@ -361,6 +437,9 @@ def repair_clock(
         Other channels (heart rate, altitude...) whose smoothness tells the record order.
     source
         File name for the error.
+    along_m
+        Distance along the track (m) a reader computed from positions: only to say where a
+        repair happened when there is no device distance.
 
     Raises
     ------
@@ -369,16 +448,38 @@ def repair_clock(
     """
     t_ns = np.asarray(t_ns, dtype=np.int64)
     notes: list[str] = []
-    rows, base = _reorder(
-        np.arange(t_ns.size), t_ns.copy(), distance_m, lat_deg, lon_deg, witness, notes
-    )
-    d = distance_m[rows]
-    lat = None if lat_deg is None else lat_deg[rows]
-    lon = None if lon_deg is None else lon_deg[rows]
+    n = t_ns.size
+    kept = _misplaced_ends(distance_m, notes)
+    if kept is not None:  # a few records out of place at the ends: the rest goes on from there
+        inner = repair_clock(
+            t_ns[kept],
+            distance_m[kept],
+            None if lat_deg is None else lat_deg[kept],
+            None if lon_deg is None else lon_deg[kept],
+            {name: values[kept] for name, values in witness.items()},
+            source,
+            None if along_m is None else along_m[kept],
+        )
+        return TimeRepair(kept[inner.rows], inner.t_ns, t_ns, inner.base_ns, notes + inner.notes)
+    reordered = _reorder(t_ns, distance_m, lat_deg, lon_deg, witness, notes)
+    if reordered is None:
+        rows, base = np.arange(n), t_ns
+        d, lat, lon, along = distance_m, lat_deg, lon_deg, along_m
+        steps = np.diff(t_ns)
+        span_s = (t_ns[-1] - t_ns[0]) / NS if n else 0.0
+        if not (steps >= CLOCK_JUMP_MIN_S * NS).any() and span_s <= MAX_ACTIVITY_SPAN_S:
+            return TimeRepair(rows, t_ns, t_ns, t_ns, notes, changed=False)  # the usual case
+    else:
+        rows, base = reordered
+        d = distance_m[rows]
+        lat = None if lat_deg is None else lat_deg[rows]
+        lon = None if lon_deg is None else lon_deg[rows]
+        along = None if along_m is None else along_m[rows]
     idx, t = np.arange(rows.size), base
     if rows.size >= 2:
-        idx, t = _set_back(idx, t, d, lat, lon, notes)
-        idx, t = _jumps(idx, t, d, lat, lon, notes)
+        idx, t = _set_back(idx, t, d, lat, lon, notes, along)
+        idx, t = _jumps(idx, t, d, lat, lon, notes, along)
         idx, t = _strays(idx, t, notes)
         idx, t = _span(idx, t, notes, source)
-    return TimeRepair(rows[idx], t, t_ns, base[idx], notes)
+    changed = reordered is not None or idx.size != n or bool((t != t_ns[idx]).any())
+    return TimeRepair(rows[idx], t, t_ns, base[idx], notes, changed=changed)

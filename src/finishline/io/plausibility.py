@@ -16,34 +16,47 @@ distance from positions, it is recomputed from the positions that remain.
 
 Time (not for courses, which have no times)
 -------------------------------------------
-1. **Order.** When device distance steps back at two or more records and the records put in
-   distance order make a much shorter path (positions) or smoother channels (heart rate,
-   altitude, cadence, power, speed) than in time order (less than half the cost), or when most
-   steps go back and distance order is no worse, the times are out of order (shuffled,
-   reversed, a clock set back into the recording): the records are put in distance order and
-   get the sorted times (or, when their own times mostly increase, keep them and each step back
-   becomes one sampling interval).
-2. **Clock jumps.** A forward step of at least 30 min is a clock jump when the recording
-   continues smoothly across it: in motion (over 1 m/s) on both sides and having moved at most
-   4 x a sampling interval's worth plus 10 m. The later records are shifted back so the step
-   is one sampling interval (the earlier ones forward, when they are the smaller part). A real
-   pause -- device distance within 1 m and position within 25 m of where they were -- is kept.
-   A step back of distance across the gap whose last record continues into the first one is a
-   clock set back before the start: the two parts are put back in recording order.
+Device distance is the witness of the recording order (a reader's distance summed from
+positions is not: the positions themselves are).
+
+1. **Order.** At most 3 records at the start (end) whose distance lies more than 100 m above
+   (below) the records after (before) them carry a time from elsewhere: they are dropped. When
+   device distance steps back at two or more records and the records put in distance order make
+   a much shorter path (positions) or smoother channels (heart rate, altitude, cadence, power,
+   speed) than in time order (less than half the cost), or when most steps go back and
+   distance order is no worse, the times are out of order (shuffled, reversed, a clock set back
+   into the recording): the records are put in distance order and get the sorted times (or,
+   when their own times mostly increase, keep them and each step back becomes one sampling
+   interval).
+2. **Clock jumps.** A forward step of at least 30 min is a clock jump when the recording goes
+   on across it as if nothing happened: in motion (over 1 m/s) on both sides, and having moved
+   at most 4 x a sampling interval's worth plus 10 m of device distance -- or, with positions
+   only, between a quarter of and 4 x that (plus 10 m) in the runner's heading (within 45
+   degrees of the steps on both sides), since positions alone cannot tell a runner standing in
+   GPS drift from one walking on. The later records are shifted back so the step is one
+   sampling interval (the earlier ones forward when they are at most 3 records). A real pause
+   -- device distance within 1 m and position within 25 m of where they were -- is kept. A gap
+   where device distance drops by more than 100 m (or positions do not go on), and the last
+   record continues into the first, is a clock set back before the start: the two parts are
+   put back in recording order.
 3. **Strays.** At most 3 records an hour or more away from all the others are dropped.
-4. **Span.** A gap of a day or more splits the recording and the part with the most records is
-   kept; a part that still spans more than 7 days is refused (:class:`CorruptFileError`), so no
+4. **Span.** A gap of a day or more, or of an hour or more that lasts over ten times all the
+   recorded time (steps under 30 min), splits the recording and the part with the most records
+   is kept; what still spans more than 7 days is refused (:class:`CorruptFileError`), so no
    later stage builds a 1 Hz grid over weeks.
 
 Events, laps and sessions follow the records' clock repairs (each time moves with the record
-at or before it).
+at or before it); distance a reader summed from positions is summed again in the new order.
 
 Distance (after the clock)
 --------------------------
-When more than 20 % of the steps still go back, the channel is garbled: it is discarded and
-recomputed from positions where there are any. Otherwise isolated values that break the order
-on both sides are removed, steps faster than 100 m/s add nothing, a drop of more than 100 m
-is a restart that is continued, and smaller drops (GPS jitter) are held.
+Device distance that still goes back at more than 20 % of its steps is garbled: it is
+discarded and recomputed from positions where there are any. Otherwise isolated values that
+break the order on both sides are removed, steps faster than 100 m/s add nothing, a drop of more
+than 100 m is a restart that is continued, and smaller drops (GPS jitter) are held. Distance
+from positions gets no step faster than 100 m/s; when more than 20 % of its steps (and at least
+10) are that fast the track zigzags (times out of order with it, and nothing to reorder by): positions, distance
+and speed are discarded.
 """
 
 from __future__ import annotations
@@ -244,6 +257,20 @@ def _distance_checks(
             fast = step / np.maximum(np.diff(t_s), 1.0) > MAX_SAMPLE_SPEED_MPS
         if not fast.any():
             return d
+        n_steps = int(np.isfinite(step).sum())
+        if fast.sum() >= 10 and fast.sum() > DISORDER_SHARE * n_steps:
+            # the track zigzags: times out of order with the positions, and no distance to
+            # put them back in order by
+            notes.append(
+                f"positions jump faster than {MAX_SAMPLE_SPEED_MPS:.0f} m/s at "
+                f"{int(fast.sum()):,} of {n_steps:,} steps (times out of order with the track): "
+                "positions, distance and speed were discarded"
+            )
+            for name in ("lat_deg", "lon_deg", "speed_mps"):
+                if name in cols:
+                    cols[name] = np.full(d.shape, np.nan)
+            meta.distance_source = None  # type: ignore[attr-defined]
+            return np.full(d.shape, np.nan)
         notes.append(
             f"{_plural(int(fast.sum()), 'position step')} faster than "
             f"{MAX_SAMPLE_SPEED_MPS:.0f} m/s added no distance"
@@ -340,19 +367,31 @@ def enforce(
             cols.get("lon_deg") if "lat_deg" in cols else None,
             {c: cols[c] for c in WITNESS_CHANNELS if c in cols},
             getattr(meta, "source_path", None),
+            cols.get("distance_m") if not device else None,
         )
         notes += repair.notes
         if repair.changed:
+            in_order = bool((np.diff(repair.rows) > 0).all())
+            if from_positions and "distance_m" in cols and "lat_deg" in cols:
+                breaks = _segment_breaks(cols["distance_m"], cols["lat_deg"], cols["lon_deg"])
             cols = {name: values[repair.rows] for name, values in cols.items()}
             t_ns = repair.t_ns
             t_s = (t_ns - t_ns[0]) / 1e9 if t_ns.size else t_ns.astype(float)
+            if from_positions and "distance_m" in cols and "lat_deg" in cols:
+                # the reader summed the positions in the broken time order: sum them again
+                cols["distance_m"] = distance_from_positions(
+                    cols["lat_deg"], cols["lon_deg"], t_s, breaks[repair.rows] if in_order else None
+                )
         else:
             repair = None
     if timed and "distance_m" in cols and t_s is not None and t_s.size >= 2:
-        before = cols["distance_m"]
+        before = {
+            name: cols[name]
+            for name in ("distance_m", "lat_deg", "lon_deg", "speed_mps")
+            if name in cols
+        }
         cols["distance_m"] = _distance_checks(cols, t_s, from_positions, meta, notes)
-        if cols["distance_m"] is not before:
-            changed.add("distance_m")
+        changed |= {name for name, values in before.items() if cols[name] is not values}
 
     if not notes:
         return samples, laps, sessions, events
