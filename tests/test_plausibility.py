@@ -18,7 +18,7 @@ from finishline.activity import Activity, ActivityMeta, conform, make_activity
 from finishline.clean import clean
 from finishline.definitions import HR_RANGE_BPM, MAX_ACTIVITY_SPAN_S
 from finishline.elevation import MAX_PROFILE_BINS, altitude_profile
-from finishline.errors import AnalysisError, CorruptFileError
+from finishline.errors import AnalysisError, CorruptFileError, EmptyActivityError
 from finishline.io.clock import human_duration, repair_clock
 from finishline.io.plausibility import (
     ImplausibleDataWarning,
@@ -310,3 +310,21 @@ def test_real_files_keep_their_clock(name):
     assert not [n for n in notes if any(word in n for word in clock)], notes
     if not act.meta.is_course and len(act.samples) > 1:
         assert act.samples["elapsed_s"].iloc[-1] <= MAX_ACTIVITY_SPAN_S
+
+
+def test_a_sparse_recording_over_days_is_no_activity():
+    t = np.arange(100) * (6.5 * 86_400 / 99)  # 100 samples over 6.5 days, one every 1.6 h
+    with pytest.raises(EmptyActivityError, match="100 samples over 6.5 days, fewer than one"):
+        repair_clock((T0.value + t * 1e9).astype(np.int64), np.full(100, np.nan), None, None, {})
+
+
+def test_clean_grid_is_bounded_by_the_samples():
+    # built by hand, past the reader boundary: 40 samples over 2 days need no 172,800-row grid
+    t = np.linspace(0, 2 * 86_400.0, 40)
+    index = pd.DatetimeIndex(T0 + pd.to_timedelta(t, unit="s"))
+    samples = conform(pd.DataFrame({"distance_m": t * 0.01}, index=index), "samples")
+    samples["elapsed_s"] = t
+    empty = {k: conform(None, k) for k in ("laps", "sessions", "events")}
+    act = Activity(samples=samples, meta=ActivityMeta(format="gpx"), **empty)
+    with pytest.raises(AnalysisError, match="40 samples over 48 hours are too sparse"):
+        clean(act)

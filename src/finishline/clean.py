@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from finishline.activity import Activity
-from finishline.definitions import MAX_ACTIVITY_SPAN_S
+from finishline.definitions import MAX_ACTIVITY_SPAN_S, MAX_GRID_S_PER_SAMPLE
 from finishline.elevation import (
     altitude_profile,
     detect_altitude_source,
@@ -278,6 +278,12 @@ def clean(
         raise AnalysisError(
             f"the samples span {t_raw[-1] / 86_400:,.1f} days, longer than any activity "
             f"({MAX_ACTIVITY_SPAN_S / 86_400:.0f} days)",
+            path,
+        )
+    if t_raw[-1] > max(MAX_GRID_S_PER_SAMPLE * len(s), 86_400.0):
+        raise AnalysisError(
+            f"{len(s):,} samples over {t_raw[-1] / 3600:,.0f} hours are too sparse for a "
+            f"second-by-second analysis (more than {MAX_GRID_S_PER_SAMPLE:.0f} s per sample)",
             path,
         )
     n = int(np.floor(t_raw[-1])) + 1

@@ -172,6 +172,13 @@ PAUSE_POSITION_M = 25.0
 #: stray (a corrupt timestamp), as the FIT reader's own filter has it.
 STRAY_MAX_RECORDS = 3
 STRAY_GAP_S = 3600.0
+#: A recording that spans more than a day with fewer samples than one per this many seconds is
+#: no activity recording (a watch writes one every 1-10 s while it records; a convention).
+MAX_MEAN_SAMPLE_INTERVAL_S = 3600.0
+#: The 1 Hz track covers at most this many seconds per recorded sample, or a day, whichever is
+#: more: memory and time follow the samples, not the clock (a convention: smart recording
+#: writes a sample every 1-10 s while moving, so a real track stays far below it).
+MAX_GRID_S_PER_SAMPLE = 100.0
 #: A gap of at least this long (s) splits a recording: no single activity pauses for a day
 #: (a convention); the part with the most records is kept.
 SPLIT_GAP_S = 86_400.0

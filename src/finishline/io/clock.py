@@ -19,6 +19,7 @@ from finishline.definitions import (
     CLOCK_JUMP_SLACK_M,
     DISTANCE_RESTART_M,
     MAX_ACTIVITY_SPAN_S,
+    MAX_MEAN_SAMPLE_INTERVAL_S,
     PAUSE_DISTANCE_M,
     PAUSE_POSITION_M,
     PAUSE_RATIO_MAX,
@@ -26,7 +27,7 @@ from finishline.definitions import (
     STRAY_GAP_S,
     STRAY_MAX_RECORDS,
 )
-from finishline.errors import CorruptFileError
+from finishline.errors import CorruptFileError, EmptyActivityError
 from finishline.geo import haversine_m
 
 NS = 1_000_000_000
@@ -409,6 +410,12 @@ def _span(rows, t, notes, source) -> tuple[np.ndarray, np.ndarray]:
         raise CorruptFileError(
             f"the samples span {span_s / 86_400:,.0f} days, longer than any activity "
             f"({MAX_ACTIVITY_SPAN_S / 86_400:.0f} days): the clock is broken",
+            source,
+        )
+    if span_s > 86_400.0 and span_s > MAX_MEAN_SAMPLE_INTERVAL_S * t.size:
+        raise EmptyActivityError(
+            f"{t.size:,} samples over {span_s / 86_400:,.1f} days, fewer than one an hour: "
+            "too sparse to be an activity recording",
             source,
         )
     return rows, t

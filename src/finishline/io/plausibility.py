@@ -43,7 +43,9 @@ positions is not: the positions themselves are).
 4. **Span.** A gap of a day or more, or of an hour or more that lasts over ten times all the
    recorded time (steps under 30 min), splits the recording and the part with the most records
    is kept; what still spans more than 7 days is refused (:class:`CorruptFileError`), so no
-   later stage builds a 1 Hz grid over weeks.
+   later stage builds a 1 Hz grid over weeks, and so is a span of more than a day with fewer
+   than one sample an hour (:class:`EmptyActivityError`). (The 1 Hz track itself covers at
+   most 100 s per sample, or a day: :func:`finishline.clean.clean`.)
 
 Events, laps and sessions follow the records' clock repairs (each time moves with the record
 at or before it); distance a reader summed from positions is summed again in the new order.
@@ -54,9 +56,9 @@ Device distance that still goes back at more than 20 % of its steps is garbled: 
 discarded and recomputed from positions where there are any. Otherwise isolated values that
 break the order on both sides are removed, steps faster than 100 m/s add nothing, a drop of more
 than 100 m is a restart that is continued, and smaller drops (GPS jitter) are held. Distance
-from positions gets no step faster than 100 m/s; when more than 20 % of its steps (and at least
-10) are that fast the track zigzags (times out of order with it, and nothing to reorder by): positions, distance
-and speed are discarded.
+from positions gets no step faster than 100 m/s; when more than 20 % of its steps (and at
+least 10) are that fast the track zigzags (times out of order with it, and nothing to reorder
+by): positions, distance and speed are discarded.
 """
 
 from __future__ import annotations
