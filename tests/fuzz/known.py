@@ -53,6 +53,12 @@ KNOWN: tuple[Known, ...] = (
         "a reference pace of 0 s/km",
     ),
     Known(
+        "internal",
+        r"ValueError: zone bounds must be at least two increasing values",
+        "metrics/zones.py (analysis.athlete_parameters)",
+        "an estimated max HR at or below the resting HR (one 50 bpm sample) gives no zones",
+    ),
+    Known(
         "out_of_range",
         r"^fatigue\.per_km\[\]\.glycogen_used_fraction = ",
         "fatigue/glycogen.py",

@@ -202,28 +202,33 @@ def report(outcomes: list[Outcome], wall_s: float, examples: int = 3) -> str:
     return "\n".join(lines)
 
 
-def save_failures(outcomes: list[Outcome], folder: Path, max_bytes: int = 200_000) -> int:
-    """Write the mutant of each failing group (small ones) to ``folder`` with an index."""
+def save_failures(outcomes: list[Outcome], folder: Path, max_bytes: int = 250_000) -> int:
+    """Write the smallest mutant of each failing group to ``folder`` and index it in
+    ``INDEX.tsv`` (file, command, outcome, owner from :mod:`fuzz.known`, reproducer, detail)."""
+    from fuzz.known import explained_by
+
     folder.mkdir(parents=True, exist_ok=True)
-    seen: set[tuple[str, str]] = set()
-    rows = []
+    groups: dict[tuple[str, str], list[Outcome]] = defaultdict(list)
     for o in outcomes:
-        key = (o.cls, _signature(o.detail))
-        if o.cls not in FAILURES or key in seen:
+        if o.cls in FAILURES:
+            groups[(o.cls, _signature(o.detail))].append(o)
+    rows = []
+    for (cls, _), group in groups.items():
+        sized = sorted((len(build(o.mutant)), i, o) for i, o in enumerate(group))
+        size, _, o = sized[0]
+        if size > max_bytes:
             continue
-        seen.add(key)
-        data = build(o.mutant)
-        if len(data) > max_bytes:
-            continue
-        name = f"{o.cls}-{o.mutant.mutation}-{o.mutant.seed}{o.mutant.suffix}"
-        (folder / name).write_bytes(data)
-        rows.append(f"{name}\t{o.command}\t{o.mutant.reproducer()}\t{o.detail}")
+        name = f"{o.mutant.mutation}-{o.mutant.seed}{o.mutant.suffix}"
+        (folder / name).write_bytes(build(o.mutant))
+        owner = "; ".join(sorted({k.owner for k in explained_by(o)}))
+        rows.append(
+            "\t".join([name, o.command, LABELS[cls], owner, o.mutant.reproducer(), o.detail[:200]])
+        )
     if rows:
         index = folder / "INDEX.tsv"
-        old = index.read_text(encoding="utf-8").splitlines() if index.exists() else []
-        header = ["file\tcommand\treproducer\tdetail"]
-        body = sorted(set(old[1:]) | set(rows))
-        index.write_text("\n".join(header + body) + "\n", encoding="utf-8")
+        old = index.read_text(encoding="utf-8").splitlines()[1:] if index.exists() else []
+        header = "file\tcommand\toutcome\towner\treproducer\tdetail"
+        index.write_text("\n".join([header, *sorted(set(old) | set(rows))]) + "\n", "utf-8")
     return len(rows)
 
 
@@ -245,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max-bytes", type=int, default=None, help="largest source file")
     parser.add_argument("--html-every", type=int, default=10)
-    parser.add_argument("--save-failures", metavar="DIR")
+    parser.add_argument("--save-failures", metavar="DIR", help="save failing mutants here")
     parser.add_argument("--replay", nargs=3, metavar=("SOURCE", "MUTATION", "SEED"))
     parser.add_argument("--gz", action="store_true", help="with --replay: gzip the mutant")
     parser.add_argument("--out", help="with --replay: also write the mutant here")
