@@ -5,7 +5,9 @@ The track's altitude is rebuilt as a profile *along distance*, not time, in four
 
 1. **Distance grid.** Altitude samples are averaged in bins of ``step_m`` (10 m) of distance;
    empty bins (sparse "smart" recording, fast sections) are interpolated. A runner standing
-   still fills one bin, so barometric drift during a stop cannot draw a slope.
+   still fills one bin, so barometric drift during a stop cannot draw a slope. Bins count from
+   the smallest distance in any sample order, and a span beyond 2,000 km widens the step so
+   the grid never has more than 200,000 bins (memory follows the samples, not the values).
 2. **Spikes.** A running median over five bins (50 m) removes isolated spikes, such as the
    3-sample +87 m jump at the start of the fenix 2 file in the corpus.
 3. **Implausible stretches.** Where the altitude changes over 50 m of distance at a grade steeper
