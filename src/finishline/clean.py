@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from finishline.activity import Activity
+from finishline.definitions import MAX_ACTIVITY_SPAN_S, MAX_GRID_S_PER_SAMPLE
 from finishline.elevation import (
     altitude_profile,
     detect_altitude_source,
@@ -231,6 +232,20 @@ def clean(
     t_raw = (t_ns - origin_ns) / 1e9
     if t_raw[-1] < 2.0:
         raise AnalysisError("the samples span less than 2 s: nothing to analyse", path)
+    if not t_raw[-1] <= MAX_ACTIVITY_SPAN_S:
+        # The reader boundary splits or refuses longer spans; this keeps the 1 Hz grid (and
+        # so memory and time) bounded for any Activity however it was built.
+        raise AnalysisError(
+            f"the samples span {t_raw[-1] / 86_400:,.1f} days, longer than any activity "
+            f"({MAX_ACTIVITY_SPAN_S / 86_400:.0f} days)",
+            path,
+        )
+    if t_raw[-1] > max(MAX_GRID_S_PER_SAMPLE * len(s), 86_400.0):
+        raise AnalysisError(
+            f"{len(s):,} samples over {t_raw[-1] / 3600:,.0f} hours are too sparse for a "
+            f"second-by-second analysis (more than {MAX_GRID_S_PER_SAMPLE:.0f} s per sample)",
+            path,
+        )
     n = int(np.floor(t_raw[-1])) + 1
     grid = np.arange(n, dtype=float)
     grid_ns = origin_ns + np.arange(n, dtype=np.int64) * 1_000_000_000
