@@ -19,6 +19,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
             "start_time",
             "elapsed_s",
             "timer_s",
+            "moving_s",
             "distance_m",
             "avg_hr",
             "max_hr",
@@ -35,7 +36,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
         ("start (UTC)", summary["start_time"]),
         ("start (local)", summary["start_time_local"] or "offset not recorded"),
         ("elapsed", format_hms(summary["elapsed_s"])),
-        ("moving", format_hms(summary["timer_s"])),
+        ("timer", format_hms(summary["timer_s"])),
+        ("moving", "-" if summary["moving_s"] is None else format_hms(summary["moving_s"])),
         (
             "distance",
             "-" if dist is None else f"{dist / 1000:.2f} km ({dist / METRE_PER_MILE:.2f} mi)",
