@@ -21,6 +21,9 @@ drift (5 %), glycogen nearly used and no fade scores about 0.3, below the onset 
 Gait is scored on the magnitude of the residual because the direction of a speed-corrected
 change differs between runners (Clermont 2019: "atypical" cadence).
 
+Before the reference window starts (5 km in a marathon) the drift scores (pace, cardiac, gait)
+are 0: the runner has not settled yet (:func:`settle`).
+
 Onset rule: the fatigue onset is the start (km) of the first kilometre beginning at or after
 5 km from which the per-km index stays at or above ``threshold`` (0.4) for at least
 ``min_km`` (3) consecutive kilometres; NaN when that never happens. The thresholds are
@@ -116,6 +119,30 @@ def component_scores_of(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]
         "score_glycogen": columns["glycogen_used_fraction"],
     }
     return {name: np.clip(values, 0.0, 1.0) for name, values in raw.items()}
+
+
+#: Scores that measure departure from the runner's settled state (the reference window).
+DRIFT_SCORES = ("score_pace", "score_cardiac", "score_gait")
+
+
+def settle(
+    scores: dict[str, np.ndarray], distance_m: np.ndarray, settled_from_m: float
+) -> dict[str, np.ndarray]:
+    """Drift scores set to 0 before the reference window starts (``settled_from_m``, m).
+
+    Pace fade, cardiac drift and gait change are measured against the runner's settled state
+    in the reference window. Before it starts the runner has not settled: start crowding, the
+    heart rate's rise to steady state (and an optical sensor finding the pulse) and warm-up
+    strides are departures from the reference that are not fatigue, and would make the first
+    kilometres look the most fatigued of the race. D' spent and glycogen used accumulate from
+    the gun and keep their values. ``distance_m`` is the row's end distance (per km) or
+    position (per second).
+    """
+    early = np.asarray(distance_m, dtype=float) <= settled_from_m
+    return {
+        name: np.where(early & ~np.isnan(v), 0.0, v) if name in DRIFT_SCORES else v
+        for name, v in scores.items()
+    }
 
 
 def fatigue_index(scores: pd.DataFrame, weights: dict[str, float] | None = None) -> pd.Series:
