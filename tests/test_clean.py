@@ -278,3 +278,17 @@ def test_distance_from_positions_is_recomputed_without_gps_spikes():
     track = clean(act)
     assert track.attrs["distance_source"] == "positions"
     assert track["distance_m"].iloc[-1] == pytest.approx(599 * 3.0, rel=0.01)
+
+
+def test_splits_and_their_table_show_a_bridged_gap():
+    from finishline.metrics.splits import splits
+    from finishline.viz.tables import GAP_MARK, splits_table_html
+
+    act = make_run(np.full(1200, 3.0), drop=np.arange(400, 500))  # 3.6 km, a gap in km 2
+    table = splits(clean(act))
+    gap = table.set_index("split")["gap_s"]
+    assert gap.sum() == pytest.approx(99.0, abs=1.0)
+    assert gap.loc[2] == pytest.approx(99.0, abs=1.0) and gap.drop(2).eq(0).all()
+    assert table.loc[table["split"] == 2, "moving_s"].iloc[0] == pytest.approx(1000 / 3.0, abs=1)
+    html = splits_table_html(table)
+    assert f"2{GAP_MARK}" in html and "lost the signal" in html and f"1{GAP_MARK}" not in html
