@@ -292,3 +292,24 @@ def test_splits_and_their_table_show_a_bridged_gap():
     assert table.loc[table["split"] == 2, "moving_s"].iloc[0] == pytest.approx(1000 / 3.0, abs=1)
     html = splits_table_html(table)
     assert f"2{GAP_MARK}" in html and "lost the signal" in html and f"1{GAP_MARK}" not in html
+
+
+def test_heart_rate_dropout_is_masked_and_shaded():
+    from finishline.viz.heart import heart_rate_figure, masked_stretches_m
+
+    rng = np.random.default_rng(3)
+    speed = 3.0 + 0.3 * np.sin(np.arange(3000) / 300.0)
+    hr = 120.0 + 12.0 * speed + rng.normal(0, 1.5, speed.size)  # HR follows the pace
+    hr[1500:1560] = 95.0  # a minute of an optical sensor that lost contact
+    track = clean(make_run(speed, heart_rate_bpm=hr))
+    assert track["hr_artefact"].iloc[1502:1558].all()
+    assert track["hr_artefact"].sum() < 90  # the rest of the run stays
+    assert track["heart_rate_bpm"].iloc[1502:1558].isna().all()
+    stretches = masked_stretches_m(track)
+    assert len(stretches) == 1
+    a, b = stretches[0]
+    assert track["distance_m"].iloc[1495] <= a and b <= track["distance_m"].iloc[1565]
+    fig = heart_rate_figure(track)
+    rects = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert len(rects) == 1 and rects[0].x0 == pytest.approx(a / 1000.0)
+    assert any("HR masked" in (n.text or "") for n in fig.layout.annotations)
