@@ -105,9 +105,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     print(f"{'distance':<22}{s.distance_m / 1000:.2f} km")
     print(f"{'elapsed / moving':<22}{format_hms(s.elapsed_s)} / {format_hms(s.moving_s)}")
     print(f"{'final-mile pace ratio':<22}{fm.pace_ratio:.3f} (GAP {fm.gap_pace_ratio:.3f})")
-    print(
-        f"{'final mile':<22}{fm.outcome} ({fm.severity}), "
-        f"walk {fm.walk_s:.0f} s, stop {fm.stop_s:.0f} s"
-    )
+    print(f"{'final mile':<22}{fm.outcome_text}, walk {fm.walk_s:.0f} s, stop {fm.stop_s:.0f} s")
     print(result.verdict)
     return 0

@@ -244,13 +244,18 @@ def _onset_km(
 #: Signal -> (per-km column, level that counts as "set in", label in words).
 SIGNALS: dict[str, tuple[str, float, str]] = {
     "pace_fade": ("score_pace", ONSET_THRESHOLD, "pace fade"),
-    "decoupling": (
-        "score_cardiac",
-        ONSET_THRESHOLD,
-        "cardiac drift (efficiency 4 % below your reference level)",
-    ),
+    "decoupling": ("score_cardiac", ONSET_THRESHOLD, "cardiac drift"),
     "gait": ("score_gait", ONSET_THRESHOLD, "gait change"),
     "glycogen": ("glycogen_below_zero", 0.5, "glycogen margin below zero"),
+}
+
+
+#: What each signal's onset means, as a runner reads it (score 0.4 of the full scales above).
+SIGNAL_MEANING: dict[str, str] = {
+    "pace_fade": "10 % slower than your reference pace",
+    "decoupling": "efficiency 4 % below your reference level",
+    "gait": "cadence or stride 2 % off what your speed implies",
+    "glycogen": "the modelled glycogen would run out before the finish",
 }
 
 
