@@ -127,8 +127,9 @@ def test_signals_that_did_not_set_in_are_told_apart_from_the_unmeasured():
             "score_cardiac": [np.nan, np.nan, np.nan],
             "score_gait": [0.0, 0.0, 0.1],
             "glycogen_margin_km": [5.0, 4.0, 3.0],
+            "distance_end_m": [6000.0, 7000.0, 8000.0],
         },
-        index=pd.Index([1, 2, 3], name="km"),
+        index=pd.Index([6, 7, 8], name="km"),
     )
     fatigue = FatigueState(
         per_km=per_km,
@@ -202,3 +203,12 @@ def test_verdict_on_an_analysed_fade_matches_final_mile_numbers(faded):
     onsets = faded.fatigue.signal_onsets_km
     assert onsets["pace_fade"] is not None
     assert 30.0 <= onsets["pace_fade"] <= 34.0
+
+
+def test_a_run_shorter_than_5_km_judges_no_fatigue_signal():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        short = analyze(make_run(np.full(1300, 3.0)))  # 3.9 km
+    assert "too short for a fatigue onset" in short.verdict
+    assert "Did not set in" not in short.verdict and "no fatigue onset" not in short.verdict
+    assert "no risk: " not in short.verdict

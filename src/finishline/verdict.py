@@ -24,7 +24,13 @@ from collections.abc import Collection, Mapping
 import numpy as np
 
 from finishline.definitions import FMF_PACE_RATIO, Race
-from finishline.fatigue.composite import ONSET_MIN_KM, ONSET_THRESHOLD, SIGNAL_MEANING, SIGNALS
+from finishline.fatigue.composite import (
+    ONSET_AFTER_KM,
+    ONSET_MIN_KM,
+    ONSET_THRESHOLD,
+    SIGNAL_MEANING,
+    SIGNALS,
+)
 from finishline.fatigue.state import FatigueState
 from finishline.metrics.final_mile import FinalMile
 from finishline.results import RiskTimeline
@@ -75,12 +81,19 @@ def fatigue_sentences(
     fatigue_onset_km: float | None,
     signal_onsets_km: Mapping[str, float | None],
     not_measured: Collection[str] = (),
+    too_short: bool = False,
 ) -> str:
     """When fatigue set in, which signals came first, and which never did or were not measured.
 
     ``not_measured`` names the signals (keys of ``signal_onsets_km``) the file or the athlete
-    values could not measure (no heart rate, no cadence, an assumed component).
+    values could not measure (no heart rate, no cadence, an assumed component); ``too_short``
+    says the run ends before any signal can be judged (:data:`ONSET_AFTER_KM`).
     """
+    if too_short:
+        return (
+            f"Fatigue is judged from {ONSET_AFTER_KM:g} km on: this run is too short for a "
+            "fatigue onset or its signals."
+        )
     if fatigue_onset_km is not None and np.isfinite(fatigue_onset_km):
         parts = [
             f"Fatigue set in at {_km(fatigue_onset_km)} "
@@ -112,6 +125,14 @@ def fatigue_sentences(
     return " ".join(parts)
 
 
+def too_short_for_signals(fatigue: FatigueState) -> bool:
+    """True when no kilometre of the run starts at or after :data:`ONSET_AFTER_KM`."""
+    per_km = fatigue.per_km
+    if per_km is None or per_km.empty or "distance_end_m" not in per_km:
+        return False  # nothing to tell from: the onsets speak for themselves
+    return not (per_km["distance_end_m"] > 1000.0 * ONSET_AFTER_KM).any()
+
+
 def unmeasured_signals(fatigue: FatigueState) -> set[str]:
     """Signals the fatigue state could not measure: no data in the file, or an assumed input."""
     per_km = fatigue.per_km
@@ -131,6 +152,7 @@ def risk_sentence(risk: RiskTimeline) -> str:
     race = risk.race
     if risk.empty:
         note = risk.notes[-1] if risk.notes else "the run gives no point to judge it at"
+        note = note.removeprefix("no risk: ")
         return f"No final-mile risk: {note}."
     pieces = []
     for km in race.verdict_km:
@@ -166,7 +188,12 @@ def race_verdict(final_mile: FinalMile, fatigue: FatigueState, risk: RiskTimelin
     """
     parts = [final_mile_sentence(final_mile)]
     parts.append(
-        fatigue_sentences(fatigue.onset_km, fatigue.signal_onsets_km, unmeasured_signals(fatigue))
+        fatigue_sentences(
+            fatigue.onset_km,
+            fatigue.signal_onsets_km,
+            unmeasured_signals(fatigue),
+            too_short=too_short_for_signals(fatigue),
+        )
     )
     parts.append(risk_sentence(risk))
     return " ".join(parts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from finishline.cli.output import write_json
 from finishline.definitions import METRE_PER_MILE
@@ -104,7 +105,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     print(f"{'race':<22}{result.race.label} ({result.race.source})")
     print(f"{'distance':<22}{s.distance_m / 1000:.2f} km")
     print(f"{'elapsed / moving':<22}{format_hms(s.elapsed_s)} / {format_hms(s.moving_s)}")
-    print(f"{'final-mile pace ratio':<22}{fm.pace_ratio:.3f} (GAP {fm.gap_pace_ratio:.3f})")
+    ratio = "-" if not math.isfinite(fm.pace_ratio) else f"{fm.pace_ratio:.3f}"
+    gap = "-" if not math.isfinite(fm.gap_pace_ratio) else f"{fm.gap_pace_ratio:.3f}"
+    print(f"{'final-mile pace ratio':<22}{ratio} (GAP {gap})")
     print(f"{'final mile':<22}{fm.outcome_text}, walk {fm.walk_s:.0f} s, stop {fm.stop_s:.0f} s")
     print(result.verdict)
     return 0
