@@ -33,7 +33,7 @@ from finishline.definitions import METRE_PER_MILE, Race, detect_race, not_a_run
 from finishline.errors import AnalysisError, FinishlineError
 from finishline.fatigue.state import fatigue_state
 from finishline.metrics.decoupling import decoupling
-from finishline.metrics.efforts import best_efforts_and_speed_curve
+from finishline.metrics.efforts import best_efforts_and_speed_curve, power_curve
 from finishline.metrics.final_mile import final_mile
 from finishline.metrics.splits import splits
 from finishline.metrics.stops import stops_and_walks
@@ -176,6 +176,7 @@ def _analyze(
     splits_mile = splits(track, METRE_PER_MILE)
     lap("splits")
     efforts, curve = best_efforts_and_speed_curve(track)
+    powers = power_curve(track)
     lap("efforts")
     if zone_bounds_bpm is not None:
         bounds = np.asarray(zone_bounds_bpm, dtype=float)
@@ -217,6 +218,7 @@ def _analyze(
         verdict=verdict,
         warnings=data_warnings(activity, track, athlete),
         stage_times=times,
+        power_curve=powers,
     )
 
 
