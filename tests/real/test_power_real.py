@@ -53,7 +53,7 @@ def test_every_running_file_with_power_is_covered() -> None:
 def test_split_power_is_the_raw_samples_mean(name: str) -> None:
     race = _analyze(name)
     raw = race.activity.samples["power_w"]
-    assert raw.notna().sum() > 1000 and race.activity.meta.power_source != ""
+    assert raw.notna().sum() > 1000
     t_raw = (raw.index - race.track.index[0]).total_seconds().to_numpy()
     # a raw sample counts where the clean track was moving at that second
     second = np.clip(np.floor(t_raw).astype(int), 0, len(race.track) - 1)
