@@ -4,6 +4,7 @@ brute-force rolling mean, and plausible critical power from a season of those ru
 
 from __future__ import annotations
 
+import re
 import shutil
 import warnings
 from pathlib import Path
@@ -130,3 +131,14 @@ def test_developer_power_season_reads_its_source(tmp_path: Path) -> None:
     assert season.activities["power_source"].tolist() == ["developer: Stryd Power"]
     assert np.isfinite(season.activities["pw_hr_decoupling"]).all()
     assert finishline.read(corpus_path(POWER_RUNS[1])).meta.power_source == "developer: Stryd Power"
+
+
+@pytest.mark.parametrize("name", POWER_RUNS)
+def test_race_report_of_a_power_run_shows_power(name: str) -> None:
+    from finishline.viz.report import race_report_html
+
+    race = _analyze(name)
+    html = race_report_html(race)
+    assert 'data-figure="power_curve"' in html and "<th>power (W)</th>" in html
+    assert 'id="fl-pw-hr"' in html
+    assert not re.search(r"nan ?W|>nan<", html)
