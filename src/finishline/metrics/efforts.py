@@ -430,7 +430,7 @@ def power_curve(track: pd.DataFrame, durations_s: np.ndarray | None = None) -> p
     Exerc 42:1876 (the mean-maximal power-duration curve, input of a critical-power fit).
     """
     empty = pd.DataFrame({"duration_s": np.array([], dtype=float), "power_w": np.array([])})
-    if "power_w" not in track:
+    if "power_w" not in track or not track["power_w"].notna().any():
         return empty
     power = track["power_w"].to_numpy(dtype=float)[counted_seconds(track)]
     if not np.isfinite(power).any():
