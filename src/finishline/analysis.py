@@ -33,8 +33,9 @@ from finishline.definitions import METRE_PER_MILE, Race, detect_race, not_a_run
 from finishline.errors import AnalysisError, FinishlineError
 from finishline.fatigue.state import fatigue_state
 from finishline.metrics.decoupling import decoupling
-from finishline.metrics.efforts import best_efforts_and_speed_curve, power_curve
+from finishline.metrics.efforts import best_efforts_and_speed_curve
 from finishline.metrics.final_mile import final_mile
+from finishline.metrics.power import power_curve
 from finishline.metrics.splits import splits
 from finishline.metrics.stops import stops_and_walks
 from finishline.metrics.zones import karvonen_bounds, moving_heart_rate, time_in_zones

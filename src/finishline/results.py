@@ -213,7 +213,7 @@ class RaceAnalysis(Tables):
         Seconds each stage took.
     power_curve
         Mean-maximal running power (``duration_s``, ``power_w``;
-        :func:`finishline.metrics.efforts.power_curve`), empty when the file has no power
+        :func:`finishline.metrics.power.power_curve`), empty when the file has no power
         (``activity.meta.power_source`` says where the power comes from).
     """
 

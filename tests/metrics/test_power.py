@@ -14,7 +14,8 @@ from synthetic import synthetic_track
 from test_training_vectorised import synthetic_season
 
 from finishline.metrics.decoupling import decoupling, pa_hr_between, pw_hr_between
-from finishline.metrics.efforts import counted_seconds, effort_series, mean_max_power, power_curve
+from finishline.metrics.efforts import counted_seconds, effort_series
+from finishline.metrics.power import mean_max_power, power_curve
 from finishline.metrics.splits import splits
 from finishline.training.batch import BatchResult
 from finishline.training.critical_power import (

@@ -19,7 +19,7 @@ from corpus import corpus_files, corpus_path, manifest
 
 from finishline.analysis import analyze
 from finishline.errors import FinishlineError
-from finishline.metrics.efforts import power_curve
+from finishline.metrics.power import power_curve
 from finishline.metrics.zones import moving_heart_rate
 from finishline.training.features import CURVE_DURATIONS_S, DECOUPLING_MIN_S, EFFORT_DISTANCES_M
 from finishline.training.process import process_file

@@ -29,12 +29,8 @@ import pandas as pd
 from finishline.activity import Activity
 from finishline.clean import clean
 from finishline.metrics.decoupling import decoupling
-from finishline.metrics.efforts import (
-    STANDARD_EFFORTS,
-    best_efforts,
-    effort_series,
-    power_curve,
-)
+from finishline.metrics.efforts import STANDARD_EFFORTS, best_efforts, effort_series
+from finishline.metrics.power import power_curve
 from finishline.metrics.splits import require_distance
 from finishline.metrics.zones import moving_heart_rate
 
