@@ -19,6 +19,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
             "start_time",
             "elapsed_s",
             "timer_s",
+            "moving_s",
             "distance_m",
             "avg_hr",
             "max_hr",
@@ -35,7 +36,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
         ("start (UTC)", summary["start_time"]),
         ("start (local)", summary["start_time_local"] or "offset not recorded"),
         ("elapsed", format_hms(summary["elapsed_s"])),
-        ("moving", format_hms(summary["timer_s"])),
+        ("timer", format_hms(summary["timer_s"])),
+        ("moving", "-" if summary["moving_s"] is None else format_hms(summary["moving_s"])),
         (
             "distance",
             "-" if dist is None else f"{dist / 1000:.2f} km ({dist / METRE_PER_MILE:.2f} mi)",
@@ -103,9 +105,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     print(f"{'distance':<22}{s.distance_m / 1000:.2f} km")
     print(f"{'elapsed / moving':<22}{format_hms(s.elapsed_s)} / {format_hms(s.moving_s)}")
     print(f"{'final-mile pace ratio':<22}{fm.pace_ratio:.3f} (GAP {fm.gap_pace_ratio:.3f})")
-    print(
-        f"{'final mile':<22}{fm.outcome} ({fm.severity}), "
-        f"walk {fm.walk_s:.0f} s, stop {fm.stop_s:.0f} s"
-    )
+    print(f"{'final mile':<22}{fm.outcome_text}, walk {fm.walk_s:.0f} s, stop {fm.stop_s:.0f} s")
     print(result.verdict)
     return 0
