@@ -20,17 +20,14 @@ from finishline.training.critical_power import CP_DURATIONS_S, CriticalPowerFit
 from finishline.viz.theme import OKABE_ITO
 from finishline.viz.traces import has_data, line, new_figure, unavailable_figure
 
-#: Log-axis ticks (s) and their labels.
+#: Log-axis ticks (s) and their labels, at least ~0.8 decade apart so that a phone's narrow
+#: figure does not overlap them.
 DURATION_TICKS: tuple[tuple[float, str], ...] = (
     (1, "1 s"),
-    (5, "5 s"),
-    (15, "15 s"),
+    (10, "10 s"),
     (60, "1 min"),
-    (300, "5 min"),
-    (900, "15 min"),
-    (1800, "30 min"),
+    (600, "10 min"),
     (3600, "1 h"),
-    (7200, "2 h"),
     (14400, "4 h"),
 )
 
