@@ -35,6 +35,7 @@ from finishline.fatigue.state import fatigue_state
 from finishline.metrics.decoupling import decoupling
 from finishline.metrics.efforts import best_efforts_and_speed_curve
 from finishline.metrics.final_mile import final_mile
+from finishline.metrics.power import power_curve
 from finishline.metrics.splits import splits
 from finishline.metrics.stops import stops_and_walks
 from finishline.metrics.zones import karvonen_bounds, moving_heart_rate, time_in_zones
@@ -176,6 +177,7 @@ def _analyze(
     splits_mile = splits(track, METRE_PER_MILE)
     lap("splits")
     efforts, curve = best_efforts_and_speed_curve(track)
+    powers = power_curve(track)
     lap("efforts")
     if zone_bounds_bpm is not None:
         bounds = np.asarray(zone_bounds_bpm, dtype=float)
@@ -217,6 +219,7 @@ def _analyze(
         verdict=verdict,
         warnings=data_warnings(activity, track, athlete),
         stage_times=times,
+        power_curve=powers,
     )
 
 

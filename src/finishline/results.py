@@ -174,7 +174,7 @@ class RaceAnalysis(Tables):
 
     In a notebook it shows a summary card; ``to_frame``/``to_csv``/``to_parquet`` export its
     tables (``"splits"`` (km, the default), ``"splits_mile"``, ``"efforts"``, ``"risk"``,
-    ``"fatigue"`` (per km), ``"stops"``, ``"zones"``).
+    ``"fatigue"`` (per km), ``"stops"``, ``"zones"``, ``"power_curve"``).
 
     Attributes
     ----------
@@ -211,6 +211,10 @@ class RaceAnalysis(Tables):
         estimated athlete value.
     stage_times
         Seconds each stage took.
+    power_curve
+        Mean-maximal running power (``duration_s``, ``power_w``;
+        :func:`finishline.metrics.power.power_curve`), empty when the file has no power
+        (``activity.meta.power_source`` says where the power comes from).
     """
 
     activity: Activity
@@ -231,6 +235,7 @@ class RaceAnalysis(Tables):
     verdict: str
     warnings: list[str] = field(default_factory=list)
     stage_times: dict[str, float] = field(default_factory=dict)
+    power_curve: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     TABLES: ClassVar[dict[str, str]] = {
         "splits": "splits_km",
@@ -240,6 +245,7 @@ class RaceAnalysis(Tables):
         "fatigue": "fatigue.per_km",
         "stops": "stops",
         "zones": "zones",
+        "power_curve": "power_curve",
     }
     DEFAULT_TABLE: ClassVar[str] = "splits"
 
@@ -330,9 +336,14 @@ class RaceAnalysis(Tables):
                 },
                 "efforts": self.efforts,
                 "speed_curve": self.speed_curve,
+                "power_curve": self.power_curve,
+                "power_source": self.activity.meta.power_source,
                 "zones": self.zones,
                 "decoupling": {
                     "pa_hr": dec.pa_hr,
+                    "pw_hr": dec.pw_hr,
+                    "pw_ef_first_w_per_bpm": dec.pw_ef_first_w_per_bpm,
+                    "pw_ef_second_w_per_bpm": dec.pw_ef_second_w_per_bpm,
                     "ef_first": dec.ef_first,
                     "ef_second": dec.ef_second,
                     "onset_m": dec.onset_m,
