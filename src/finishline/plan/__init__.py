@@ -1,4 +1,13 @@
-"""Race plans: the course, per-km or per-mile targets, race-day heat, a FIT workout.
+"""Race plans: the course, per-km or per-mile targets, race-day heat, the risk, a FIT workout.
+
+One call makes a whole plan (this module is callable: ``finishline.plan(...)`` is
+:func:`~finishline.plan.build.make_plan`)::
+
+    import finishline
+    plan = finishline.plan("sample_runs/TwinCitiesMarathon2014.gpx", goal_s=3.5 * 3600,
+                           temperature_c=18)
+    plan.risk.p_fail, plan.targets[["label", "target_pace_s_per_km"]]
+    plan.write_html("plan.html"); plan.write_fit("plan.fit"); plan.write_csv("plan.csv")
 
 The plan is built from pure functions over DataFrames, each usable alone::
 
@@ -29,6 +38,11 @@ The plan is built from pure functions over DataFrames, each usable alone::
   duration, custom speed range).
 """
 
+import sys
+import types
+from typing import Any
+
+from finishline.plan.build import fastest_goal_under, make_plan
 from finishline.plan.conditions import (
     HeatRiskShift,
     HeatSlowdown,
@@ -42,6 +56,8 @@ from finishline.plan.course import (
     FlatCourseWarning,
     course_profile,
 )
+from finishline.plan.result import PlanConditions, RacePlan
+from finishline.plan.risk import PlanRisk, plan_risk
 from finishline.plan.targets import (
     STRATEGIES,
     pacing_targets,
@@ -55,10 +71,34 @@ __all__ = [
     "FlatCourseWarning",
     "HeatRiskShift",
     "HeatSlowdown",
+    "PlanConditions",
+    "PlanRisk",
+    "RacePlan",
     "course_profile",
+    "fastest_goal_under",
     "heat_risk_logit_shift",
     "heat_slowdown",
+    "make_plan",
     "pacing_targets",
+    "plan_risk",
     "wbgt_bom",
     "workout_steps",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """This package, callable: ``finishline.plan(course, goal_s=...)`` runs :func:`make_plan`.
+
+    ``finishline.plan`` is both the package of the planning functions and the one call that
+    makes a plan; a callable module keeps ``from finishline.plan import pacing_targets``
+    working whichever was imported first.
+    """
+
+    def __call__(self, course: Any, **options: Any) -> RacePlan:
+        return make_plan(course, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule
+
+#: ``finishline.plan`` (the lazy export of the package top level) is this callable module.
+plan = sys.modules[__name__]
