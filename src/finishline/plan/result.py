@@ -176,7 +176,7 @@ class RacePlan(Tables):
     def title(self) -> str:
         """A short name: the course, the race and the planned finish."""
         name = Path(self.source_path).stem if self.source_path else "course"
-        return f"{name}: {self.race.label} in {format_hms(self.planned_finish_s)}"
+        return f"{name}, {self.race.label} in {format_hms(self.planned_finish_s)}"
 
     def __repr__(self) -> str:
         r = self.risk
