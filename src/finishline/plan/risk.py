@@ -147,16 +147,20 @@ def shape_logit_shift(
     (module docstring, part 4).
     """
     ends_km, times = effort_times(targets)
-    k = float(windows.reference_km[1])
+    r0, r1 = windows.reference_km
+    k = float(r1)
     if ends_km[-1] < k:
         return 0.0, k
-    plan_row = model.timeline_columns(
-        [k], dict(zip(ends_km, times, strict=True)), sex, age, windows
-    )
-    r0, r1 = windows.reference_km
-    t_r0, t_r1 = np.interp([r0, r1], np.r_[0.0, ends_km], np.r_[0.0, times])
+    # the plan's time is known everywhere (each split at a steady pace): add the window edges,
+    # which the model reads and which need not fall on a split end
+    edges = np.array([r0, r1])
+    distances = np.union1d(ends_km, edges)
+    cumulative = np.interp(distances, np.r_[0.0, ends_km], np.r_[0.0, times])
+    plan_times = dict(zip(distances, cumulative, strict=True))
+    plan_row = model.timeline_columns([k], plan_times, sex, age, windows)
+    t_r0, t_r1 = np.interp(edges, distances, cumulative)
     ref_pace = (t_r1 - t_r0) / (r1 - r0)
-    even = dict(zip(ends_km, ends_km * ref_pace, strict=True))
+    even = dict(zip(distances, distances * ref_pace, strict=True))
     even_row = model.timeline_columns([k], even, sex, age, windows)
     return float(plan_row["log_odds"][0] - even_row["log_odds"][0]), k
 
@@ -229,13 +233,16 @@ def plan_risk(
     shifts = readiness_shifts(**inputs, over_ambition=over_ambition)
     shifts["heat"] = 0.0 if heat is None else float(heat.logit_shift)
     shape, k_shape = shape_logit_shift(targets, setup.windows, model, sex, age)
+    notes = []
+    if not np.isfinite(shape):  # a plan too short for the model's windows
+        shape = 0.0
+        notes.append("risk: the plan's shape could not be read by the model; none assumed")
     shifts["shape"] = shape
     total = float(sum(shifts.values()))
     raising = sum(v for v in shifts.values() if v > 0)
     lowering = sum(v for v in shifts.values() if v < 0)
     lo_extra = hi_extra = 0.0
     words = distance_words(race) if not race.is_marathon else "marathon"
-    notes = []
     if not known:
         low, high = AMBITION_SHIFT_RANGE
         step = AMBITION_LOGIT_PER_LOG * float(np.log(UNKNOWN_AMBITION_RATIO))
