@@ -25,6 +25,7 @@ from finishline.formatting import format_duration, format_hms
 from finishline.jsonable import jsonable
 from finishline.metrics.decoupling import Decoupling
 from finishline.metrics.final_mile import FinalMile
+from finishline.plan.compare import PlanVsActual
 
 #: Splits columns a notebook card shows.
 SPLIT_SHOWN = ["split", "distance_m", "time_s", "pace_s_per_km", "gap_pace_s_per_km", "avg_hr_bpm"]
@@ -211,6 +212,10 @@ class RaceAnalysis(Tables):
         estimated athlete value.
     stage_times
         Seconds each stage took.
+    plan_vs_actual
+        The race against a plan (``analyze(..., plan=)``): per split the planned and actual
+        times, time banked or lost, where the runner left the plan
+        (:class:`~finishline.plan.compare.PlanVsActual`; empty without a plan).
     """
 
     activity: Activity
@@ -231,6 +236,7 @@ class RaceAnalysis(Tables):
     verdict: str
     warnings: list[str] = field(default_factory=list)
     stage_times: dict[str, float] = field(default_factory=dict)
+    plan_vs_actual: PlanVsActual = field(default_factory=PlanVsActual)
 
     TABLES: ClassVar[dict[str, str]] = {
         "splits": "splits_km",
@@ -240,6 +246,7 @@ class RaceAnalysis(Tables):
         "fatigue": "fatigue.per_km",
         "stops": "stops",
         "zones": "zones",
+        "plan_vs_actual": "plan_vs_actual.table",
     }
     DEFAULT_TABLE: ClassVar[str] = "splits"
 
@@ -341,5 +348,6 @@ class RaceAnalysis(Tables):
                 },
                 "stops": self.stops,
                 "stage_times_s": self.stage_times,
+                "plan_vs_actual": self.plan_vs_actual,
             }
         )

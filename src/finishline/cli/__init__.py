@@ -74,6 +74,12 @@ def _add_analyze(sub: argparse._SubParsersAction) -> None:
         choices=("running",),
         help="analyse the file as a run although it records another sport",
     )
+    p.add_argument(
+        "--plan",
+        metavar="PLAN.json",
+        help="a plan from `finishline plan --json`: plan vs actual per split in the JSON and "
+        "the report",
+    )
     _command(p, "race:cmd_analyze")
 
 

@@ -90,6 +90,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         critical_speed_mps=args.critical_speed,
         race_distance_m=args.race_distance,
         sport=args.sport,
+        plan=args.plan,
     )
     if args.html:
         result.write_html(args.html, unit=args.unit)
@@ -108,4 +109,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         f"walk {fm.walk_s:.0f} s, stop {fm.stop_s:.0f} s"
     )
     print(result.verdict)
+    if not result.plan_vs_actual.empty:
+        print(result.plan_vs_actual.sentence())
     return 0

@@ -38,52 +38,74 @@ The plan is built from pure functions over DataFrames, each usable alone::
   duration, custom speed range).
 """
 
+from __future__ import annotations
+
 import sys
 import types
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from finishline.plan.build import fastest_goal_under, make_plan
-from finishline.plan.conditions import (
-    HeatRiskShift,
-    HeatSlowdown,
-    heat_risk_logit_shift,
-    heat_slowdown,
-    wbgt_bom,
-)
-from finishline.plan.course import (
-    PROFILE_COLUMNS,
-    CourseDistanceWarning,
-    FlatCourseWarning,
-    course_profile,
-)
-from finishline.plan.result import PlanConditions, RacePlan
-from finishline.plan.risk import PlanRisk, plan_risk
-from finishline.plan.targets import (
-    STRATEGIES,
-    pacing_targets,
-    workout_steps,
-)
+#: Public name -> the submodule that defines it (loaded on first use: the risk model pulls in
+#: scipy, which ``finishline.results`` should not pay for when it reads the comparison types).
+_EXPORTS: dict[str, str] = {
+    "fastest_goal_under": "build",
+    "make_plan": "build",
+    "HeatRiskShift": "conditions",
+    "HeatSlowdown": "conditions",
+    "heat_risk_logit_shift": "conditions",
+    "heat_slowdown": "conditions",
+    "wbgt_bom": "conditions",
+    "PROFILE_COLUMNS": "course",
+    "CourseDistanceWarning": "course",
+    "FlatCourseWarning": "course",
+    "course_profile": "course",
+    "PlanVsActual": "compare",
+    "load_plan": "compare",
+    "plan_vs_actual": "compare",
+    "PlanConditions": "result",
+    "RacePlan": "result",
+    "PlanRisk": "risk",
+    "plan_risk": "risk",
+    "STRATEGIES": "targets",
+    "pacing_targets": "targets",
+    "workout_steps": "targets",
+}
 
 __all__ = [
-    "PROFILE_COLUMNS",
-    "STRATEGIES",
     "CourseDistanceWarning",
     "FlatCourseWarning",
     "HeatRiskShift",
     "HeatSlowdown",
+    "PROFILE_COLUMNS",
     "PlanConditions",
     "PlanRisk",
+    "PlanVsActual",
     "RacePlan",
+    "STRATEGIES",
     "course_profile",
     "fastest_goal_under",
     "heat_risk_logit_shift",
     "heat_slowdown",
+    "load_plan",
     "make_plan",
     "pacing_targets",
     "plan_risk",
+    "plan_vs_actual",
     "wbgt_bom",
     "workout_steps",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'finishline.plan' has no attribute {name!r}")
+    value = getattr(import_module(f"finishline.plan.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
 
 
 class _CallableModule(types.ModuleType):
@@ -95,6 +117,8 @@ class _CallableModule(types.ModuleType):
     """
 
     def __call__(self, course: Any, **options: Any) -> RacePlan:
+        from finishline.plan.build import make_plan
+
         return make_plan(course, **options)
 
 
@@ -102,3 +126,23 @@ sys.modules[__name__].__class__ = _CallableModule
 
 #: ``finishline.plan`` (the lazy export of the package top level) is this callable module.
 plan = sys.modules[__name__]
+
+if TYPE_CHECKING:
+    from finishline.plan.build import fastest_goal_under, make_plan
+    from finishline.plan.compare import PlanVsActual, load_plan, plan_vs_actual
+    from finishline.plan.conditions import (
+        HeatRiskShift,
+        HeatSlowdown,
+        heat_risk_logit_shift,
+        heat_slowdown,
+        wbgt_bom,
+    )
+    from finishline.plan.course import (
+        PROFILE_COLUMNS,
+        CourseDistanceWarning,
+        FlatCourseWarning,
+        course_profile,
+    )
+    from finishline.plan.result import PlanConditions, RacePlan
+    from finishline.plan.risk import PlanRisk, plan_risk
+    from finishline.plan.targets import STRATEGIES, pacing_targets, workout_steps

@@ -15,6 +15,7 @@ from finishline.display import Tables, card_html
 from finishline.errors import InputDataError
 from finishline.formatting import format_duration, format_hms
 from finishline.jsonable import jsonable
+from finishline.plan.compare import PLAN_FORMAT
 from finishline.plan.conditions import (
     DEFAULT_RELATIVE_HUMIDITY,
     WBGT_OPTIMUM_C,
@@ -23,9 +24,6 @@ from finishline.plan.conditions import (
 )
 from finishline.plan.risk import PlanRisk
 from finishline.plan.targets import UNIT_LABEL
-
-#: Version tag of the plan JSON (read back by ``finishline analyze --plan``).
-PLAN_FORMAT = "finishline-plan/1"
 
 #: What the plan assumes about the weather when none is given.
 COOL_ASSUMPTION = (
