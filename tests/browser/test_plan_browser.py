@@ -106,3 +106,33 @@ def test_printed_pace_band_fits_one_a4_page(browser, plan_page, tmp_path: Path) 
     )
     assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes())) == 1
     page.close()
+
+
+@pytest.fixture(scope="module")
+def race_with_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``finishline analyze`` of the Twin Cities 2014 TCX against a 4:14 plan of its course."""
+    from finishline.cli import main
+
+    root = tmp_path_factory.mktemp("race_plan")
+    plan = root / "plan.json"
+    course = str(SAMPLE_RUNS / "TwinCitiesMarathon2014.gpx")
+    assert main(["plan", course, "--goal", "4:14:00", "--json", str(plan)]) == 0
+    html_path = root / "race.html"
+    race = str(SAMPLE_RUNS / "TwinCitiesMarathon2014.tcx")
+    assert main(["analyze", race, "--plan", str(plan), "--html", str(html_path)]) == 0
+    return html_path
+
+
+@pytest.mark.parametrize("width", [1400, 400])
+def test_race_report_with_a_plan(width: int, browser, race_with_plan: Path, tmp_path: Path) -> None:
+    problems: list[str] = []
+    page = open_offline(browser, race_with_plan, width, problems)
+    section = page.locator("[data-figure=plan_vs_actual]")
+    section.screenshot(path=str(tmp_path / f"race_plan_{width}.png"))
+    problems.extend(layout_problems(page))
+    assert not problems, problems
+    widths = {key: px for key, px, _ in page.evaluate(FIGURE_WIDTHS)}
+    assert 300 <= widths["plan_vs_actual"] <= width
+    assert section.locator(".barlayer .point").count() == 43
+    assert "left the plan" in section.inner_text().lower()
+    page.close()

@@ -70,7 +70,7 @@ def plan_vs_actual_figure(comparison: PlanVsActual) -> go.Figure:
         )
         fig.add_annotation(
             x=comparison.left_plan_split - 0.5,
-            y=1.0,
+            y=0.0,  # inside the top panel, at its foot: clear of the legend above
             xref="x",
             yref="y domain",
             text=f"left the plan ({comparison.left_plan_label})",

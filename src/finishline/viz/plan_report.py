@@ -56,6 +56,7 @@ PLAN_CSS = """
   .fl-scroll { overflow: visible; }
   .fl-scroll table { min-width: 0; }
   table.fl-band { font-size: 8.5pt; }
+  #fl-plan-risk-band { font-size: 9pt; margin: 2px 0; }
   table.fl-band th { position: static; }
   table.fl-band td, table.fl-band th { padding: 0 6px; line-height: 1.25; }
 }
