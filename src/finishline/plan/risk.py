@@ -258,7 +258,7 @@ def plan_risk(
     if heat is not None:
         notes.extend(heat.notes)
     calibrated = (
-        f"p_base: the chip-split model at {k0:g} km for a runner of the "
+        f"p_base: the chip-split model at {k0:.1f} km for a runner of the "
         + (f"{ability_source} prediction" if known else "goal's ability")
         + f" starting evenly ({setup.calibration})"
     )
@@ -267,7 +267,7 @@ def plan_risk(
         + ("over-ambition (predicted / goal time), " if known else "")
         + "preparation (long runs, weekly volume, durability; unknown ones shift nothing), "
         "heat (a between-race difference applied to one runner) and the plan's shape (the "
-        f"same model at {k_shape:g} km on the plan's grade-adjusted times against even pacing)"
+        f"same model at {k_shape:.1f} km on the plan's grade-adjusted times against even pacing)"
     )
     return PlanRisk(
         p_fail=float(expit(eta + total)),

@@ -62,6 +62,13 @@ PLAN_CSS = """
 }
 """
 
+#: The runner's ability in words, by where it came from.
+ABILITY_WORDS = {
+    "season": "the season's predicted time",
+    "critical speed": "the time predicted from critical speed",
+    "goal": "the goal",
+}
+
 #: Names of the risk's parts, and whether each is calibrated or assumed.
 RISK_PARTS: tuple[tuple[str, str, str], ...] = (
     ("ambition", "goal against predicted time (over-ambition)", "assumed"),
@@ -187,8 +194,8 @@ def _risk_section(plan: RacePlan) -> str:
     r = plan.risk
     rows: list[dict[str, Any]] = [
         {
-            "part": f"base at {r.ability_source if r.ability_source != 'goal' else 'the goal'}"
-            f" ({format_duration(r.ability_s)})",
+            "part": f"base at {ABILITY_WORDS.get(r.ability_source, r.ability_source)} "
+            f"({format_duration(r.ability_s)})",
             "shift": f"{100 * r.p_base:.0f} % ({100 * r.p_base_lo:.0f}-{100 * r.p_base_hi:.0f} %)",
             "kind": r.calibration,
         }
@@ -215,7 +222,7 @@ def _risk_section(plan: RacePlan) -> str:
     text = " ".join(
         [
             ambition,
-            f"Calibrated: {r.calibrated}.",
+            f"{'Calibrated' if plan.race.is_marathon else 'Transferred'}: {r.calibrated}.",
             f"Assumed: {r.assumed}.",
             f"Shifts add {r.logit_shift:+.2f} to the log-odds of the base.",
         ]
