@@ -123,9 +123,16 @@ def test_a_fast_start_raises_the_risk_and_an_even_effort_has_no_shape() -> None:
     assert even == pytest.approx(0.0, abs=1e-9) and k == 20.0
     fast = targets.copy()
     first = fast["end_m"] <= 5000
-    fast.loc[first, "gap_speed_mps"] *= 1.05  # the first 5 km 5 % faster for the same effort
-    shift, _ = shape_logit_shift(fast, MARATHON_WINDOWS, model)
-    assert shift > 0
+    shifts = []
+    for gain in (1.02, 1.04, 1.10, 1.20):  # the first 5 km this much faster
+        fast = targets.copy()
+        fast.loc[first, "gap_speed_mps"] *= gain
+        shifts.append(shape_logit_shift(fast, MARATHON_WINDOWS, model)[0])
+    assert shifts[0] > 0 and shifts[1] > shifts[0]  # the model's own start effect
+    assert min(shifts) >= 0  # past its 5 % hinge the model turns: never below zero
+    slow = targets.copy()
+    slow.loc[first, "gap_speed_mps"] /= 1.04
+    assert shape_logit_shift(slow, MARATHON_WINDOWS, model)[0] <= 0
 
 
 def test_the_fit_workout_decodes_with_one_step_per_split(plan: RacePlan, tmp_path) -> None:
@@ -156,6 +163,8 @@ def test_json_csv_and_card(plan: RacePlan, tmp_path) -> None:
     table = pd.read_csv(plan.write_csv(tmp_path / "plan.csv"))
     assert len(table) == 43 and abs(table["target_time_s"].sum() - GOAL_S) <= 1.0
     assert plan.to_frame("course").shape[0] == len(plan.course)
+    pytest.importorskip("pyarrow")
+    assert pd.read_parquet(plan.to_parquet(tmp_path / "plan.parquet")).shape == (43, 18)
     card = plan._repr_html_()
     assert "final-mile risk" in card and "3:30:00" in card
     assert "RacePlan(marathon, goal 3:30:00" in repr(plan)
