@@ -65,6 +65,7 @@ def test_json_to_stdout_is_json_only(capsys) -> None:
         (["--goal", "3:30:00", "--risk-limit", "0.1"], "not allowed with argument"),
         (["--risk-limit", "2"], "outside"),
         (["--goal", "3:30:00", "--dew-point-c", "30", "--temperature-c", "20"], "dew point"),
+        (["--goal", "3:30:00", "--dew-point-c", "10"], "needs the air temperature"),
     ],
 )
 def test_bad_requests_are_one_line_and_exit_2(args: list[str], message: str, capsys) -> None:
@@ -91,6 +92,7 @@ def test_season_gives_the_goal_and_the_readiness(tmp_path: Path, capsys) -> None
     assert main(["plan", COURSE, "--season", str(season), "--json", str(tmp_path / "p.json")]) == 0
     plan = json.loads((tmp_path / "p.json").read_text())
     assert plan["goal_source"] == "season"
+    assert any(w.startswith("goal: the season's predicted time") for w in plan["warnings"])
     assert plan["goal_s"] == pytest.approx(marathon["time_s"])
     risk = plan["risk"]
     assert risk["ability_source"] == "season" and risk["over_ambition"] == pytest.approx(1.0)

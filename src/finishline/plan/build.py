@@ -207,6 +207,8 @@ def make_plan(
     athlete = athlete or Athlete()
     if goal_s is None and season is None and risk_limit is None:
         raise InputDataError("give a goal time (--goal), a season (--season) or --risk-limit")
+    if dew_point_c is not None and temperature_c is None:
+        raise InputDataError("a dew point needs the air temperature (--temperature-c)")
     if risk_limit is not None and not 0.0 < risk_limit < 1.0:
         raise InputDataError(f"the risk limit must be a fraction between 0 and 1, got {risk_limit}")
     activity = load_course(course)
@@ -250,12 +252,17 @@ def make_plan(
         goal_source = "risk limit"
     else:
         goal, goal_source = float(predicted_s), "season"  # type: ignore[arg-type]
+        notes_goal = [
+            f"goal: the season's predicted time ({format_hms(goal)}, VDOT from its best "
+            "efforts" + (", scaled to the race by Riegel" if not race.is_marathon else "") + ")"
+        ]
     if not np.isfinite(goal) or goal <= 0:
         raise InputDataError(f"the goal must be a positive time, got {goal!r} s")
     tables, risk = build(goal, ("km", "mile"))
     km = tables["km"]
     conditions = PlanConditions.from_models(temperature_c, dew_point_c, km.attrs["heat"], heat)
-    warnings = list(dict.fromkeys([*km.attrs["warnings"], *risk.notes]))
+    goal_notes = notes_goal if goal_source == "season" else []
+    warnings = list(dict.fromkeys([*goal_notes, *km.attrs["warnings"], *risk.notes]))
     return RacePlan(
         course=profile,
         race=race,

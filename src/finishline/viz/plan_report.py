@@ -22,7 +22,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from finishline.plan.result import RacePlan
-from finishline.plan.targets import UNIT_LABEL
+from finishline.plan.targets import NEGATIVE_SPLIT_GAP_GAIN, UNIT_LABEL
 from finishline.viz.page import figure_section, page_html, warnings_banner
 from finishline.viz.tables import html_table, stat_html
 from finishline.viz.theme import (
@@ -62,6 +62,14 @@ PLAN_CSS = """
 }
 """
 
+#: What each strategy does, under the figure's title.
+STRATEGY_WORDS = {
+    "even-effort": "even effort: climbs slower, descents faster, the same grade-adjusted pace",
+    "even-pace": "even pace: the same clock pace whatever the hills",
+    "negative-split": "negative split: even effort in each half, the second half "
+    f"{100 * NEGATIVE_SPLIT_GAP_GAIN:.0f} % faster (grade-adjusted)",
+}
+
 #: The runner's ability in words, by where it came from.
 ABILITY_WORDS = {
     "season": "the season's predicted time",
@@ -88,16 +96,7 @@ def plan_figure(plan: RacePlan) -> go.Figure:
     targets = plan.targets
     title = f"Target pace per {short} over the course"
     fig = stacked_panels(title, 2, 460, row_heights=[0.62, 0.38])
-    fig.update_layout(
-        title={
-            "subtitle": {
-                "text": f"{plan.strategy}: every {short} at its target; climbs slower, descents "
-                "faster for an even effort"
-                if plan.strategy != "even-pace"
-                else f"{plan.strategy}: the same clock pace every {short}"
-            }
-        }
-    )
+    fig.update_layout(title={"subtitle": {"text": STRATEGY_WORDS[plan.strategy]}})
     # steps: each split's pace held from its start to its end
     x = np.c_[targets["start_m"], targets["end_m"]].ravel() / scale
     pace = np.repeat(targets[f"target_pace_s_per_{short}"].to_numpy(dtype=float), 2)
