@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_RUN := sample_runs/TwinCitiesMarathon2014.tcx
 
-.PHONY: demo test lint browser clean
+.PHONY: demo test lint browser clean fuzz
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,14 @@ lint: $(STAMP)
 
 test: lint browser
 	$(BIN)/python -m pytest -q
+
+# Mutation fuzzing of the whole CLI: FUZZ_N mutants of real files (../shared/corpus and
+# sample_runs/), each through `summary --json` and `analyze --json` under a 2 GiB cap and 30 s;
+# prints the outcome table and the failing cases with their reproducers.
+FUZZ_N ?= 1500
+FUZZ_SEED ?= 1
+fuzz: $(STAMP)
+	$(BIN)/python tests/fuzz/run.py -n $(FUZZ_N) --seed $(FUZZ_SEED) --workers 2
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache

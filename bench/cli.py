@@ -62,7 +62,9 @@ def main() -> None:
             cpus[name].append(cpu)
     base_w = statistics.median(walls["python -c pass"])
     base_c = statistics.median(cpus["python -c pass"])
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; medians of {args.repeat}")
+    print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; medians of {args.repeat}"
+    )
     print(f"{'':30} {'wall s':>8} {'CPU s':>8} {'wall - pass':>12} {'CPU - pass':>11}")
     for name in CASES:
         w, c = statistics.median(walls[name]), statistics.median(cpus[name])

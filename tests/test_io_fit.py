@@ -208,11 +208,11 @@ def test_developer_field_colliding_with_a_core_column_gets_prefix():
 
 def test_records_without_timestamp_dropped_with_warning():
     record = pd.DataFrame(
-        {"timestamp": [T0, pd.NaT, T0 + pd.Timedelta(seconds=2)], "heart_rate": [1, 2, 3]}
+        {"timestamp": [T0, pd.NaT, T0 + pd.Timedelta(seconds=2)], "heart_rate": [101, 102, 103]}
     )
     with pytest.warns(FinishlineWarning, match="dropped 1 records without a timestamp"):
         act = activity_from_messages(_msgs(record), "x.fit")
-    assert act.samples["heart_rate_bpm"].tolist() == [1.0, 3.0]
+    assert act.samples["heart_rate_bpm"].tolist() == [101.0, 103.0]
     assert act.samples["elapsed_s"].tolist() == [0.0, 2.0]
 
 
@@ -220,7 +220,9 @@ POWER_ON = FIT_EPOCH + pd.Timedelta(seconds=16_441_241)  # a relative time as th
 
 
 def test_relative_times_read_on_the_fit_epoch_line_with_a_warning():
-    record = pd.DataFrame({"timestamp": _times(4, POWER_ON, 2.0), "heart_rate": [1, 2, 3, 4]})
+    record = pd.DataFrame(
+        {"timestamp": _times(4, POWER_ON, 2.0), "heart_rate": [101, 102, 103, 104]}
+    )
     activity = pd.DataFrame(
         {"timestamp": [POWER_ON + pd.Timedelta(seconds=8)], "local_timestamp": [T0]}
     )
@@ -228,18 +230,18 @@ def test_relative_times_read_on_the_fit_epoch_line_with_a_warning():
         act = activity_from_messages(_msgs(record, activity=activity), "fr70.fit")
     assert act.meta.start_time == POWER_ON
     assert act.samples["elapsed_s"].tolist() == [0.0, 2.0, 4.0, 6.0]
-    assert act.samples["heart_rate_bpm"].tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert act.samples["heart_rate_bpm"].tolist() == [101.0, 102.0, 103.0, 104.0]
     assert act.meta.warnings == [RELATIVE_TIME_WARNING]
     assert act.meta.utc_offset_s is None  # a power-on time has no offset to a local clock
 
 
 def test_relative_records_among_dated_ones_are_dropped():
     times = pd.concat([_times(2, POWER_ON), _times(5)], ignore_index=True)
-    record = pd.DataFrame({"timestamp": times, "heart_rate": [9, 9, 1, 2, 3, 4, 5]})
+    record = pd.DataFrame({"timestamp": times, "heart_rate": [99, 99, 101, 102, 103, 104, 105]})
     with pytest.warns(FinishlineWarning, match="dropped 2 records timed from device power-on"):
         act = activity_from_messages(_msgs(record), "x.fit")
     assert act.meta.start_time == T0
-    assert act.samples["heart_rate_bpm"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert act.samples["heart_rate_bpm"].tolist() == [101.0, 102.0, 103.0, 104.0, 105.0]
     assert RELATIVE_TIME_WARNING not in act.meta.warnings
 
 
@@ -313,8 +315,10 @@ def test_meta_fields():
 
 
 def test_distance_from_positions_when_records_carry_none():
+    # 1e-4 deg (11 m) a second: a step of a degree a second would be no runner's, and the
+    # plausibility boundary (finishline.io.plausibility) would count no distance for it.
     lat = np.array([0.0, 0.0, np.nan, 0.0])
-    lon = np.array([0.0, 1.0, np.nan, 2.0])
+    lon = np.array([0.0, 1e-4, np.nan, 2e-4])
     record = pd.DataFrame(
         {
             "timestamp": _times(4),
@@ -323,10 +327,8 @@ def test_distance_from_positions_when_records_carry_none():
         }
     )
     act = _read(_msgs(record))
-    one_degree = EARTH_RADIUS_M * np.pi / 180
-    np.testing.assert_allclose(
-        act.samples["distance_m"], [0.0, one_degree, one_degree, 2 * one_degree], rtol=1e-6
-    )
+    step = 1e-4 * EARTH_RADIUS_M * np.pi / 180
+    np.testing.assert_allclose(act.samples["distance_m"], [0.0, step, step, 2 * step], rtol=1e-6)
     assert act.meta.distance_source == "positions"
     no_pos = _read(_msgs(pd.DataFrame({"timestamp": _times(3), "heart_rate": [1, 2, 3]})))
     assert no_pos.meta.distance_source is None and no_pos.samples["distance_m"].isna().all()
@@ -571,7 +573,11 @@ def test_sdk_developer_data_example():
     name = "bad/muktihari__activity_developerdata__ride_3.6km.fit"
     act = _quiet(_bytes(name))
     s = act.samples
-    np.testing.assert_array_equal(s["dev_heart_rate_bpm"], s["heart_rate_bpm"])
+    # The SDK example's heart rate runs 0-254 bpm: the boundary removes what is no heart rate
+    # from the core column; the developer copy keeps the raw values.
+    kept = s["heart_rate_bpm"].notna()
+    np.testing.assert_array_equal(s.loc[kept, "dev_heart_rate_bpm"], s.loc[kept, "heart_rate_bpm"])
+    assert not s.loc[~kept, "dev_heart_rate_bpm"].between(25, 250).any()
     assert act.meta.units["dev_heart_rate_bpm"] == "1/min"
     assert act.meta.sport == "cycling" and act.meta.sub_sport == "gravel_cycling"
     assert act.meta.utc_offset_s == -7 * 3600

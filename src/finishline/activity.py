@@ -261,25 +261,30 @@ def make_activity(
 ) -> Activity:
     """Build an :class:`Activity`, enforcing the schema on every table.
 
-    ``elapsed_s`` is (re)computed from the sample index so that it always means seconds since
-    the first sample. Raises :class:`EmptyActivityError` when there are no samples and
-    ``require_samples`` is true.
+    Every sample passes the physical plausibility checks of :mod:`finishline.io.plausibility`
+    (out-of-range values masked, broken clocks repaired, distance made monotone, each with a
+    warning). ``elapsed_s`` is (re)computed from the sample index so that it always means
+    seconds since the first sample. Raises :class:`EmptyActivityError` when there are no
+    samples and ``require_samples`` is true.
     """
     samples = conform(samples, "samples")
     if require_samples and samples.empty:
         raise EmptyActivityError("the activity holds no samples", meta.source_path)
+    laps, sessions, events = (
+        conform(laps, "laps"),
+        conform(sessions, "sessions"),
+        conform(events, "events"),
+    )
+    if not samples.empty:
+        from finishline.io.plausibility import enforce  # io imports this module
+
+        samples, laps, sessions, events = enforce(samples, meta, laps, sessions, events)
     if not samples.empty and not meta.is_course:
         t = samples.index.asi8  # ns since epoch
         samples["elapsed_s"] = (t - t[0]) / 1e9
         if meta.start_time is None:
             meta.start_time = samples.index[0]
-    return Activity(
-        samples=samples,
-        laps=conform(laps, "laps"),
-        sessions=conform(sessions, "sessions"),
-        events=conform(events, "events"),
-        meta=meta,
-    )
+    return Activity(samples=samples, laps=laps, sessions=sessions, events=events, meta=meta)
 
 
 _SPORT_ALIASES = {

@@ -12,19 +12,20 @@ Rules
 -----
 - **Gaps.** A gap between two samples is interpolated when it is at most ``max_interp_gap_s``
   long (default: 5 s, or 5 x the file's median sampling interval when the device records
-  sparsely, as "smart recording" does: the Twin Cities TCX samples every 7 s). Longer gaps stay
-  gaps: channels are NaN there, distance is held, and the time is not moving.
+  sparsely, as "smart recording" does: the Twin Cities TCX samples every 7 s). Longer gaps of
+  the distance channel are judged by the progress across them (:mod:`finishline.gaps`): a
+  pause, a *bridged* gap (the runner kept going: distance linear across it, moving,
+  ``in_gap``), or a jump no runner makes (distance held, not moving, ``in_gap``). Other
+  channels are NaN in their own long gaps. Every bridged or jumped gap of 30 s or more is a
+  sentence in ``track.attrs["warnings"]``.
 - **Pauses.** The timer is stopped between a timer ``stop`` event and the next ``start``. Without
-  events, a gap of more than ``pause_gap_s`` over which the runner covered less than
-  ``stop_speed_mps`` is a pause (auto-pause stops recording).
+  events, a long gap over which the runner covered less than ``stop_speed_mps`` is a pause
+  (auto-pause stops recording).
 - **Stillness.** Smoothed speed below ``stop_speed_mps`` for at least ``still_min_s`` seconds is
   not moving even with the timer running.
-- **HR artefacts** (``hr_artefact``): values outside 30-230 bpm (dropouts read as 0), values
-  more than 25 bpm from the 21-s running median (spikes), and cadence lock-in: for at least 60 s
-  the HR sits within 3 bpm of the step cadence *and* follows its ups and downs (the spread of
-  HR - cadence is under half the spread of cadence), which an optical sensor does when it locks
-  onto the arm swing. Flagged values are NaN in ``heart_rate_bpm``; the raw value is kept in
-  ``heart_rate_raw_bpm``.
+- **HR artefacts** (``hr_artefact``): out of range, spikes, dropouts and optical start-up, and
+  cadence lock-in (:mod:`finishline.hr_artefacts`). Flagged values are NaN in
+  ``heart_rate_bpm``; the raw value is kept in ``heart_rate_raw_bpm``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from finishline.activity import Activity
+from finishline.definitions import MAX_ACTIVITY_SPAN_S, MAX_GRID_S_PER_SAMPLE
 from finishline.elevation import (
     altitude_profile,
     detect_altitude_source,
@@ -40,8 +42,11 @@ from finishline.elevation import (
     profile_on_track,
 )
 from finishline.errors import AnalysisError
+from finishline.gaps import frozen_positions, gaps_on_grid, stalled_distance
 from finishline.geo import haversine_m
+from finishline.hr_artefacts import flag_hr_artefacts
 from finishline.metrics.gap import gap_speed
+from finishline.stretches import at_least
 
 #: Timer event types that stop the timer (FIT ``event_type`` names).
 TIMER_STOP_TYPES = ("stop", "stop_all", "stop_disable", "stop_disable_all")
@@ -117,12 +122,12 @@ def distance_from_positions(
 
 
 def _grid_interp(
-    t_raw: np.ndarray, values: np.ndarray, grid: np.ndarray, max_gap_s: float, hold: bool = False
+    t_raw: np.ndarray, values: np.ndarray, grid: np.ndarray, max_gap_s: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Interpolate one channel onto ``grid``; returns (values, allowed).
 
     ``allowed`` is False for grid points inside a gap of this channel longer than ``max_gap_s``
-    (and outside the channel's range). There the value is NaN, or the last value when ``hold``.
+    (and outside the channel's range); the value is NaN there.
     """
     finite = np.isfinite(values)
     if not finite.any():
@@ -136,27 +141,8 @@ def _grid_interp(
     span = tf[right_c] - tf[left]
     inside = (grid >= tf[0]) & (grid <= tf[-1])
     allowed = inside & (exact | (span <= max_gap_s))
-    if hold:
-        out = np.where(allowed | ~inside, out, vf[left])
-        out[grid < tf[0]] = np.nan
-    else:
-        out[~allowed] = np.nan
+    out[~allowed] = np.nan
     return out, allowed
-
-
-def _runs_at_least(mask: np.ndarray, min_len: int) -> np.ndarray:
-    """Keep only the runs of True in ``mask`` that are at least ``min_len`` long."""
-    if min_len <= 1 or not mask.any():
-        return mask.copy()
-    padded = np.r_[False, mask, False].astype(np.int8)
-    change = np.diff(padded)
-    starts = np.flatnonzero(change == 1)
-    ends = np.flatnonzero(change == -1)
-    keep = (ends - starts) >= min_len
-    out = np.zeros(mask.size + 1, np.int32)
-    np.add.at(out, starts[keep], 1)
-    np.add.at(out, ends[keep], -1)
-    return np.cumsum(out)[:-1] > 0
 
 
 def timer_paused(events: pd.DataFrame, grid_times_ns: np.ndarray) -> np.ndarray:
@@ -181,33 +167,10 @@ def timer_paused(events: pd.DataFrame, grid_times_ns: np.ndarray) -> np.ndarray:
     return paused
 
 
-def flag_hr_artefacts(
-    heart_rate_bpm: np.ndarray, cadence_spm: np.ndarray, lock_min_s: int = 60
-) -> np.ndarray:
-    """True where the heart rate is an artefact (see the module rules)."""
-    hr = pd.Series(heart_rate_bpm)
-    cad = pd.Series(cadence_spm)
-    out_of_range = (hr < 30) | (hr > 230)
-    valid = hr.where(~out_of_range)
-    median = valid.rolling(21, center=True, min_periods=5).median()
-    spike = (valid - median).abs() > 25
-    diff = valid - cad
-    close = diff.abs().rolling(30, center=True, min_periods=20).mean() <= 3
-    diff_sd = diff.rolling(30, center=True, min_periods=20).std()
-    cad_sd = cad.rolling(30, center=True, min_periods=20).std()
-    follows = (cad > 100) & close & (cad_sd > 0.5) & (diff_sd < 0.5 * cad_sd)
-    core = pd.Series(_runs_at_least(follows.to_numpy(bool), lock_min_s).astype(float))
-    # the 30-s windows blur the edges of a lock: extend it to the adjacent close samples
-    near_core = core.rolling(31, center=True, min_periods=1).max().to_numpy() > 0
-    locked = near_core & (diff.abs() <= 3).to_numpy(bool)
-    return (out_of_range | spike).to_numpy(bool) | locked
-
-
 def clean(
     activity: Activity,
     *,
     max_interp_gap_s: float | None = None,
-    pause_gap_s: float = 10.0,
     stop_speed_mps: float = 0.5,
     still_min_s: int = 10,
     max_speed_mps: float = 12.0,
@@ -225,8 +188,6 @@ def clean(
         The activity (any format).
     max_interp_gap_s
         Longest gap (s) interpolated; ``None`` = max(5, 5 x median sampling interval).
-    pause_gap_s
-        A longer gap covered slower than ``stop_speed_mps`` is a pause (when no timer events).
     stop_speed_mps
         Below this smoothed speed (m/s) the runner is standing.
     still_min_s
@@ -271,6 +232,20 @@ def clean(
     t_raw = (t_ns - origin_ns) / 1e9
     if t_raw[-1] < 2.0:
         raise AnalysisError("the samples span less than 2 s: nothing to analyse", path)
+    if not t_raw[-1] <= MAX_ACTIVITY_SPAN_S:
+        # The reader boundary splits or refuses longer spans; this keeps the 1 Hz grid (and
+        # so memory and time) bounded for any Activity however it was built.
+        raise AnalysisError(
+            f"the samples span {t_raw[-1] / 86_400:,.1f} days, longer than any activity "
+            f"({MAX_ACTIVITY_SPAN_S / 86_400:.0f} days)",
+            path,
+        )
+    if t_raw[-1] > max(MAX_GRID_S_PER_SAMPLE * len(s), 86_400.0):
+        raise AnalysisError(
+            f"{len(s):,} samples over {t_raw[-1] / 3600:,.0f} hours are too sparse for a "
+            f"second-by-second analysis (more than {MAX_GRID_S_PER_SAMPLE:.0f} s per sample)",
+            path,
+        )
     n = int(np.floor(t_raw[-1])) + 1
     grid = np.arange(n, dtype=float)
     grid_ns = origin_ns + np.arange(n, dtype=np.int64) * 1_000_000_000
@@ -288,6 +263,8 @@ def clean(
     has_positions = bool((np.isfinite(lat) & np.isfinite(lon)).sum() >= 2)
     if has_positions:
         spikes = gps_spike_mask(lat, lon, t_raw, max_speed_mps)
+        # a fix repeated for longer than a gap is the watch holding its last position: no data
+        spikes |= frozen_positions(lat, lon, t_raw, max_interp_gap_s)
         lat = np.where(spikes, np.nan, lat)
         lon = np.where(spikes, np.nan, lon)
 
@@ -306,24 +283,19 @@ def clean(
         raise AnalysisError("no distance, positions or speed: splits need distance", path)
     finite = np.isfinite(dist_raw)
     dist_raw[finite] = np.maximum.accumulate(dist_raw[finite])
+    if distance_source == "device":
+        # a device distance that stalls and catches up at once lost its signal meanwhile
+        dist_raw[stalled_distance(dist_raw, t_raw, max_interp_gap_s, max_speed_mps)] = np.nan
 
-    # sample-level pauses: a long gap barely moving (auto-pause without events)
-    gap_dt = np.diff(t_raw[finite])
-    gap_speed_raw = np.diff(dist_raw[finite]) / np.maximum(gap_dt, 1e-9)
-    pause_gap = (gap_dt > pause_gap_s) & (gap_speed_raw < stop_speed_mps)
-
-    distance, allowed = _grid_interp(t_raw, dist_raw, grid, max_interp_gap_s, hold=True)
-    first_valid = np.flatnonzero(np.isfinite(distance))
-    if first_valid.size == 0:
+    gaps = gaps_on_grid(t_raw, dist_raw, grid, max_interp_gap_s, stop_speed_mps=stop_speed_mps)
+    distance = gaps.distance_m
+    if not np.isfinite(distance).any():
         raise AnalysisError("no distance could be placed on the 1 Hz grid", path)
-    distance[: first_valid[0]] = distance[first_valid[0]]
-    tf = t_raw[finite]
-    for a, b in zip(tf[:-1][pause_gap], tf[1:][pause_gap], strict=True):
-        allowed &= ~((grid > a) & (grid < b))  # one entry per pause: few iterations
-    in_gap = ~allowed
+    in_gap = gaps.bridged | gaps.jumped
+    no_speed = gaps.paused | gaps.jumped
 
     step = np.diff(distance)
-    step_ok = allowed[:-1] & allowed[1:]
+    step_ok = ~no_speed[:-1] & ~no_speed[1:]
     speed_raw = np.where(step_ok, step, np.nan)
     # A 1-s step faster than any runner, or far faster than the device's own speed, is a
     # distance jump (GPS re-acquisition, a stride-sensor recalibration): distance keeps it, as
@@ -337,9 +309,9 @@ def clean(
     speed = speed.mean().to_numpy()
     speed = np.where(np.r_[step_ok, False], np.nan_to_num(speed), 0.0)
 
-    paused = timer_paused(activity.events, grid_ns) | in_gap
-    still = _runs_at_least((speed < stop_speed_mps) & ~paused, still_min_s)
-    moving = ~paused & ~still
+    paused = timer_paused(activity.events, grid_ns) | gaps.paused
+    still = at_least((speed < stop_speed_mps) & ~paused & ~in_gap, still_min_s)
+    moving = ~paused & ~still & ~gaps.jumped
     moving[-1] = False  # the last row closes the track: it stands for no interval
 
     altitude_raw, _ = _grid_interp(t_raw, col("altitude_m"), grid, max_interp_gap_s)
@@ -353,7 +325,7 @@ def clean(
 
     hr_raw, _ = _grid_interp(t_raw, col("heart_rate_bpm"), grid, max_interp_gap_s)
     cadence, _ = _grid_interp(t_raw, col("cadence_spm"), grid, max_interp_gap_s)
-    artefact = flag_hr_artefacts(hr_raw, cadence) & np.isfinite(hr_raw)
+    artefact = flag_hr_artefacts(hr_raw, cadence, speed, moving) & np.isfinite(hr_raw)
     with np.errstate(invalid="ignore", divide="ignore"):
         stride = np.where(cadence >= 60, speed / (cadence / 60.0), np.nan)
     stride[~moving] = np.nan
@@ -386,8 +358,56 @@ def clean(
         max_interp_gap_s=float(max_interp_gap_s),
         gap_model=gap_model,
         altitude_repaired_m=repaired_m,
+        warnings=gap_warnings(gaps.gaps, distance, grid, distance_source)
+        + hr_warnings(artefact, hr_raw),
     )
     return track
+
+
+#: Gaps shorter than this (s) are not worth a sentence in the report.
+REPORTED_GAP_S = 30.0
+
+
+def gap_warnings(
+    gaps: list[tuple[float, float, float, str]],
+    distance_m: np.ndarray,
+    grid_s: np.ndarray,
+    distance_source: str,
+) -> list[str]:
+    """One sentence per recording gap a reader must know about (bridged or jumped)."""
+    how = "the device's distance" if distance_source == "device" else "the straight line across it"
+    out = []
+    for start, end, metres, kind in gaps:
+        if kind == "pause" or end - start < REPORTED_GAP_S:
+            continue
+        at_km = float(np.interp(start, grid_s, distance_m)) / 1000.0
+        seconds = int(round(end - start))
+        length = f"{seconds // 60}:{seconds % 60:02d}"
+        if kind == "bridged":
+            out.append(
+                f"a recording gap of {length} at {at_km:.1f} km was bridged with "
+                f"{metres / 1000.0:.2f} km ({how}); it counts as running, not as a stop"
+            )
+        else:
+            out.append(
+                f"a recording gap of {length} at {at_km:.1f} km ends {metres / 1000.0:.2f} km "
+                f"further on, faster than a runner: that time is not counted as running"
+            )
+    if len(out) > 5:
+        out = [*out[:4], f"... and {len(out) - 4} more recording gaps"]
+    return out
+
+
+def hr_warnings(artefact: np.ndarray, hr_raw: np.ndarray) -> list[str]:
+    """A sentence when a noticeable share of the heart rate was masked as artefact."""
+    n = int(artefact.sum())
+    has_hr = int(np.isfinite(hr_raw).sum())
+    if n < 60 or has_hr == 0:
+        return []
+    return [
+        f"{n} s of heart rate ({100.0 * n / has_hr:.0f} %) were masked as sensor artefacts "
+        "(dropouts, start-up, spikes or cadence lock-in) and left out of every heart-rate figure"
+    ]
 
 
 def moving_time_s(track: pd.DataFrame) -> float:

@@ -132,6 +132,65 @@ MAX_GPS_SPEED_MPS = 12.0
 VEHICLE_SPEED_MPS = 6.5
 #: Altitude outside this range (m) is not on Earth's land surface.
 ALTITUDE_RANGE_M = (-500.0, 9000.0)
+#: WGS84 latitude and longitude ranges (deg): the definition of the coordinates.
+LATITUDE_RANGE_DEG = (-90.0, 90.0)
+LONGITUDE_RANGE_DEG = (-180.0, 180.0)
+#: A recorded speed, or a step of distance over time, faster than this (m/s; 360 km/h) is no
+#: activity finishline reads: no human-powered or road sport goes faster (a convention).
+MAX_SAMPLE_SPEED_MPS = 100.0
+#: Cadence (steps/min, both legs) above this is not a gait: elite sprinters step at about
+#: 280 /min (a convention with a margin).
+CADENCE_RANGE_SPM = (0.0, 300.0)
+#: Power (W) above this is no athlete's: track sprinters peak near 2,500 W (a convention).
+POWER_RANGE_W = (0.0, 3000.0)
+#: Temperature (degC) outside this range is no place anyone exercises (air records are -89
+#: and +57 degC; a device in the sun reads higher; a convention).
+TEMPERATURE_RANGE_C = (-60.0, 70.0)
+#: Cumulative distance (m) beyond this is no single activity: 100 m/s for 7 days (convention).
+DISTANCE_RANGE_M = (0.0, MAX_SAMPLE_SPEED_MPS * 7 * 86_400.0)
+
+# --- time plausibility (finishline.io.plausibility) -----------------------------------------
+
+#: No activity spans more than this (s): the longest non-stop races (Tor des Geants, 150 h
+#: cut-off) fit in 7 days (a convention).
+MAX_ACTIVITY_SPAN_S = 7 * 86_400.0
+#: A forward step of the clock at least this long (s) inside a recording is examined as a
+#: possible clock jump (a convention: hours to years; real gaps this long are pauses).
+CLOCK_JUMP_MIN_S = 1800.0
+#: Across a jump the recording continues "smoothly" when it moved at most this many times
+#: what the runner covers in one sampling interval, plus :data:`CLOCK_JUMP_SLACK_M` (m).
+CLOCK_JUMP_CONTINUITY = 4.0
+CLOCK_JUMP_SLACK_M = 10.0
+#: Both sides of a clock jump must be in motion, faster than this (m/s; a slow walk).
+CLOCK_JUMP_MOVING_MPS = 1.0
+#: A real pause leaves device distance within this (m) and the position within this (m, GPS
+#: drift while standing) of where they were.
+PAUSE_DISTANCE_M = 1.0
+PAUSE_POSITION_M = 25.0
+#: At most this many records, at least :data:`STRAY_GAP_S` away from all the others, are
+#: stray (a corrupt timestamp), as the FIT reader's own filter has it.
+STRAY_MAX_RECORDS = 3
+STRAY_GAP_S = 3600.0
+#: A recording that spans more than a day with fewer samples than one per this many seconds is
+#: no activity recording (a watch writes one every 1-10 s while it records; a convention).
+MAX_MEAN_SAMPLE_INTERVAL_S = 3600.0
+#: The 1 Hz track covers at most this many seconds per recorded sample, or a day, whichever is
+#: more: memory and time follow the samples, not the clock (a convention: smart recording
+#: writes a sample every 1-10 s while moving, so a real track stays far below it).
+MAX_GRID_S_PER_SAMPLE = 100.0
+#: A gap of at least this long (s) splits a recording: no single activity pauses for a day
+#: (a convention); the part with the most records is kept.
+SPLIT_GAP_S = 86_400.0
+#: A gap of at least :data:`STRAY_GAP_S` that lasts more than this many times all the recorded
+#: time around it (steps under :data:`CLOCK_JUMP_MIN_S`) also splits it: no pause is ten times
+#: longer than the activity it interrupts (a convention).
+PAUSE_RATIO_MAX = 10.0
+#: Device distance going back by more than this (m) is a restart (a new leg, a new activity)
+#: and is continued; smaller steps back are GPS jitter and are held.
+DISTANCE_RESTART_M = 100.0
+#: When more than this share of distance steps go backwards, time order and distance order
+#: disagree wholesale (shuffled or reversed times, or a garbled distance channel).
+DISORDER_SHARE = 0.2
 
 
 def not_a_run(sport: str | None, moving_speed_mps: float) -> str | None:

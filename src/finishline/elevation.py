@@ -5,7 +5,9 @@ The track's altitude is rebuilt as a profile *along distance*, not time, in four
 
 1. **Distance grid.** Altitude samples are averaged in bins of ``step_m`` (10 m) of distance;
    empty bins (sparse "smart" recording, fast sections) are interpolated. A runner standing
-   still fills one bin, so barometric drift during a stop cannot draw a slope.
+   still fills one bin, so barometric drift during a stop cannot draw a slope. Bins count from
+   the smallest distance in any sample order, and a span beyond 2,000 km widens the step so
+   the grid never has more than 200,000 bins (memory follows the samples, not the values).
 2. **Spikes.** A running median over five bins (50 m) removes isolated spikes, such as the
    3-sample +87 m jump at the start of the fenix 2 file in the corpus.
 3. **Implausible stretches.** Where the altitude changes over 50 m of distance at a grade steeper
@@ -41,6 +43,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from finishline.stretches import bounds
+
 #: Distance step (m) of the grid the profile is built on.
 PROFILE_STEP_M = 10.0
 
@@ -55,6 +59,10 @@ MAX_VERTICAL_SPEED_MPS = 1.0
 
 #: Distance (m) over which the plausibility of an altitude change is judged.
 PLAUSIBILITY_BASE_M = 50.0
+
+#: Most bins of the distance grid (2,000 km at 10 m): a longer span widens the step instead,
+#: so memory follows the number of samples, never a distance value (a corrupt 1e308 m).
+MAX_PROFILE_BINS = 200_000
 
 
 def detect_altitude_source(altitude_m: np.ndarray, has_positions: bool) -> str:
@@ -90,24 +98,27 @@ def running_mean_symmetric(values: np.ndarray, n: int) -> np.ndarray:
 def _bin_means(
     distance_m: np.ndarray, values: tuple[np.ndarray, ...], step_m: float
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Mean of each series in distance bins of ``step_m``; empty bins interpolated."""
-    idx = (distance_m // step_m).astype(np.int64)
-    idx -= idx[0]
+    """Mean of each series in distance bins of ``step_m``; empty bins interpolated.
+
+    Bins are counted from the smallest distance, in any sample order; when the span would need
+    more than :data:`MAX_PROFILE_BINS` bins the step widens to fit. ``distance_m`` must be
+    finite with a finite span.
+    """
+    low = float(np.min(distance_m))
+    span = float(np.max(distance_m)) - low
+    if span / step_m >= MAX_PROFILE_BINS:
+        step_m = span / (MAX_PROFILE_BINS - 1)
+    start = low - low % step_m  # bins on multiples of the step, as the grid below
+    idx = np.floor((distance_m - start) / step_m).astype(np.int64)
     nbins = int(idx.max()) + 1
     count = np.bincount(idx, minlength=nbins)
-    grid = distance_m[0] - distance_m[0] % step_m + (np.arange(nbins) + 0.5) * step_m
+    grid = start + (np.arange(nbins) + 0.5) * step_m
     filled = count > 0
     means = []
     for series in values:
         sums = np.bincount(idx, weights=series, minlength=nbins)
         means.append(np.interp(grid, grid[filled], sums[filled] / count[filled]))
     return grid, means
-
-
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end (exclusive) indices of the runs of True in ``mask``."""
-    change = np.diff(np.r_[False, mask, False].astype(np.int8))
-    return np.flatnonzero(change == 1), np.flatnonzero(change == -1)
 
 
 def implausible_altitude(
@@ -173,7 +184,7 @@ def repair_implausible(
     out = np.asarray(altitude_m, dtype=float).copy()
     step = float(grid_m[1] - grid_m[0]) if grid_m.size > 1 else PROFILE_STEP_M
     look = max(1, int(round(return_within_m / step)))
-    starts, ends = _runs(bad)
+    starts, ends = bounds(bad)
     # a handful of stretches per file at most: a loop over them is clearer than vector tricks
     for start, end in zip(starts, ends, strict=True):
         before = max(start - 1, 0)
@@ -207,7 +218,8 @@ def altitude_profile(
     Parameters
     ----------
     distance_m
-        Cumulative distance (m), non-decreasing, per sample.
+        Cumulative distance (m) per sample: non-decreasing in a track; any order is binned
+        without error, and a span beyond 2,000 km coarsens the grid rather than growing it.
     altitude_m
         Altitude (m) per sample; NaN where missing.
     elapsed_s
@@ -229,7 +241,9 @@ def altitude_profile(
     z = np.asarray(altitude_m, dtype=float)
     t = np.asarray(elapsed_s, dtype=float)
     ok = np.isfinite(d) & np.isfinite(z) & np.isfinite(t)
-    if ok.sum() < 2 or np.ptp(d[ok]) <= 0:
+    with np.errstate(over="ignore"):  # a span of +-1e308 overflows to inf: no profile
+        span = float(np.ptp(d[ok])) if ok.sum() >= 2 else 0.0
+    if not 0.0 < span < np.inf:
         return np.empty(0), np.empty(0), 0.0
     if window_m is None:
         window_m = ALTITUDE_WINDOW_M.get(source, ALTITUDE_WINDOW_M["gps"])

@@ -20,8 +20,10 @@ def test_karvonen_bounds():
 
 
 def test_time_in_zone_counts_moving_seconds():
+    # an easy 5 min then a hard 5 min: the heart rate follows the pace
     hr = np.r_[np.full(300, 130.0), np.full(300, 170.0), [170.0]]
-    track = clean(make_run(np.full(601, 3.0), heart_rate_bpm=hr))
+    speed = np.r_[np.full(300, 2.5), np.full(301, 3.5)]
+    track = clean(make_run(speed, heart_rate_bpm=hr))
     zones = time_in_zones(track, karvonen_bounds(190.0, 60.0))
     assert zones["time_s"].sum() == 600
     assert zones.set_index("zone").loc["Z1", "time_s"] == 300

@@ -36,7 +36,8 @@ from finishline.definitions import (
     detect_race,
 )
 from finishline.metrics.splits import crossing_positions, segment_table
-from finishline.metrics.stops import run_bounds, stop_mask, walk_mask
+from finishline.metrics.stops import stop_mask, walk_mask
+from finishline.stretches import bounds
 
 
 def severity(pace_ratio: float) -> str:
@@ -111,6 +112,19 @@ class FinalMile:
             return "unknown"
         return "slowed" if self.pace_ratio >= SLOWED_PACE_RATIO - 1e-9 else "held"
 
+    @property
+    def outcome_text(self) -> str:
+        """The outcome as a runner reads it: ``held``, ``slowed (moderate)``, ``failed
+        (severe slowdown)``, ``failed (walking/stopping)``; the pace grade only where it says
+        more than the outcome."""
+        if self.outcome == "failed":
+            if np.isfinite(self.pace_ratio) and self.pace_ratio >= FMF_PACE_RATIO - 1e-9:
+                return f"failed ({self.severity} slowdown)"
+            return "failed (walking/stopping)"
+        if self.outcome == "slowed":
+            return f"slowed ({self.severity})"
+        return self.outcome
+
     def to_json(self) -> dict:
         """The facts plus ``slowdown_pct``, ``outcome`` and ``grade`` (= ``severity``)."""
         from finishline.jsonable import jsonable
@@ -121,7 +135,7 @@ class FinalMile:
 
 def _seconds_in_runs(mask: np.ndarray, min_len: int, lo: int, hi: int) -> float:
     """Seconds of runs of at least ``min_len`` that fall in rows [lo, hi)."""
-    starts, ends = run_bounds(mask, min_len)
+    starts, ends = bounds(mask, min_len)
     overlap = np.minimum(ends, hi) - np.maximum(starts, lo)
     return float(np.clip(overlap, 0, None).sum())
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from finishline.definitions import STOP_SPEED_MPS, WALK_CADENCE_SPM, WALK_SPEED_MPS
+from finishline.stretches import bounds
 
 EVENT_COLUMNS = (
     "kind",
@@ -30,20 +31,12 @@ EVENT_COLUMNS = (
 )
 
 
-def run_bounds(mask: np.ndarray, min_len: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end (exclusive) indices of the runs of True in ``mask`` of length >= min_len."""
-    padded = np.r_[False, np.asarray(mask, bool), False].astype(np.int8)
-    change = np.diff(padded)
-    starts = np.flatnonzero(change == 1)
-    ends = np.flatnonzero(change == -1)
-    keep = (ends - starts) >= min_len
-    return starts[keep], ends[keep]
-
-
 def stop_mask(track: pd.DataFrame, stop_speed_mps: float = STOP_SPEED_MPS) -> np.ndarray:
-    """True for seconds stopped: timer paused / recording gap, or speed below the threshold."""
+    """True for seconds stopped: timer paused (or an auto-pause gap), or speed below the
+    threshold; never inside a recording gap (no data is not a stop: :mod:`finishline.gaps`)."""
     speed = track["speed_mps"].to_numpy(float)
-    return track["paused"].to_numpy(bool) | (np.nan_to_num(speed) < stop_speed_mps)
+    stopped = track["paused"].to_numpy(bool) | (np.nan_to_num(speed) < stop_speed_mps)
+    return stopped & ~track["in_gap"].to_numpy(bool)
 
 
 def walk_mask(
@@ -52,15 +45,17 @@ def walk_mask(
     walk_cadence_spm: float = WALK_CADENCE_SPM,
     stop_speed_mps: float = STOP_SPEED_MPS,
 ) -> np.ndarray:
-    """True for seconds walking: not stopped, and slow or at a walking cadence."""
+    """True for seconds walking: not stopped, not in a recording gap, and slow or at a walking
+    cadence."""
     speed = np.nan_to_num(track["speed_mps"].to_numpy(float))
     cadence = track["cadence_spm"].to_numpy(float)
     slow_steps = np.isfinite(cadence) & (cadence > 0) & (cadence < walk_cadence_spm)
-    return ~stop_mask(track, stop_speed_mps) & ((speed < walk_speed_mps) | slow_steps)
+    data = ~track["in_gap"].to_numpy(bool)
+    return ~stop_mask(track, stop_speed_mps) & data & ((speed < walk_speed_mps) | slow_steps)
 
 
 def _events(track: pd.DataFrame, mask: np.ndarray, kind: str, min_len: int) -> pd.DataFrame:
-    starts, ends = run_bounds(mask, min_len)
+    starts, ends = bounds(mask, min_len)
     t = track["elapsed_s"].to_numpy(float)
     d = track["distance_m"].to_numpy(float)
     last = t.size - 1

@@ -16,10 +16,10 @@ file it did not analyse and why:
 - ``unusable``: a run the analysis cannot use (no distance, positions or speed; one sample).
 
 Per-file results are cached as one Arrow IPC (Feather v2) file per content hash (SHA-256 of the
-file bytes) under ``cache_dir``, so a rerun reads only files it has not seen. Arrow IPC rather
-than Parquet: a record is one row, and memory-mapping it costs ~0.2 ms against ~1.3 ms to decode
-a Parquet file, which made a cached rerun of 200 files 6x slower. Work runs in a process pool
-with a tqdm progress bar, or on a Dask cluster (:mod:`finishline.training.distributed`).
+file bytes) under ``cache_dir``, so a rerun reads only files it has not seen, and a path index
+there remembers each file's hash under its path, size and mtime, so a rerun over unchanged
+files hashes nothing (:mod:`finishline.training.cache`). Work runs in a process pool with a
+tqdm progress bar, or on a Dask cluster (:mod:`finishline.training.distributed`).
 """
 
 from __future__ import annotations

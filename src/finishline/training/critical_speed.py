@@ -96,28 +96,72 @@ def fit_critical_speed(
     """
     t = np.asarray(durations_s, dtype=float)
     d = np.asarray(distances_m, dtype=float)
+    return fit_critical_speeds(t, d[np.newaxis, :], d_prime_range_m, cs_range_mps, min_r2)[0]
+
+
+def fit_critical_speeds(
+    durations_s: np.ndarray,
+    distances_m: np.ndarray,
+    d_prime_range_m: tuple[float, float] = D_PRIME_RANGE_M,
+    cs_range_mps: tuple[float, float] = CS_RANGE_MPS,
+    min_r2: float = MIN_R2,
+) -> list[CriticalSpeedFit]:
+    """:func:`fit_critical_speed` of many sets of efforts at once (one per row), vectorised.
+
+    Parameters
+    ----------
+    durations_s
+        Effort durations (s), shape ``(k,)``, shared by every row.
+    distances_m
+        Best distance (m) per row and duration, shape ``(m, k)``; NaN (or a non-positive
+        value) where a row has no effort of that duration.
+
+    Returns
+    -------
+    list of CriticalSpeedFit
+        One per row. The least-squares line is computed in closed form (centred sums), which
+        agrees with ``numpy.polyfit`` to rounding (~1e-12 relative).
+
+    References
+    ----------
+    Smyth & Muniz-Pumares 2020.
+    """
+    t = np.broadcast_to(np.asarray(durations_s, dtype=float), np.shape(distances_m))
+    d = np.asarray(distances_m, dtype=float)
     ok = np.isfinite(t) & np.isfinite(d) & (t > 0) & (d > 0)
-    t, d = t[ok], d[ok]
+    n = ok.sum(axis=1)
+    span = np.where(ok, t, -np.inf).max(axis=1, initial=-np.inf) - np.where(ok, t, np.inf).min(
+        axis=1, initial=np.inf
+    )
+    fitted = (n >= MIN_POINTS) & (span >= MIN_SPAN_S)
+    count = np.maximum(n, 1)
+    t_mean = np.where(ok, t, 0.0).sum(axis=1) / count
+    d_mean = np.where(ok, d, 0.0).sum(axis=1) / count
+    t_dev = np.where(ok, t - t_mean[:, np.newaxis], 0.0)
+    d_dev = np.where(ok, d - d_mean[:, np.newaxis], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = (t_dev * d_dev).sum(axis=1) / (t_dev**2).sum(axis=1)
+        intercept = d_mean - slope * t_mean
+        residual = np.where(ok, d_dev - slope[:, np.newaxis] * t_dev, 0.0)
+        total = (d_dev**2).sum(axis=1)
+        r2 = np.where(total > 0, 1.0 - (residual**2).sum(axis=1) / total, np.nan)
     nan = float("nan")
-    if t.size < MIN_POINTS:
-        return CriticalSpeedFit(nan, nan, nan, int(t.size), False, "fewer than 3 efforts")
-    if t.max() - t.min() < MIN_SPAN_S:
-        return CriticalSpeedFit(nan, nan, nan, int(t.size), False, "efforts span < 5 min")
-    slope, intercept = np.polyfit(t, d, 1)
-    residual = d - (slope * t + intercept)
-    total = np.sum((d - d.mean()) ** 2)
-    r2 = float(1.0 - np.sum(residual**2) / total) if total > 0 else nan
-    cs, dp = float(slope), float(intercept)
-    reasons = []
-    if not cs_range_mps[0] <= cs <= cs_range_mps[1]:
-        reasons.append(f"CS {cs:.2f} m/s outside {cs_range_mps[0]:g}-{cs_range_mps[1]:g}")
-    if not d_prime_range_m[0] <= dp <= d_prime_range_m[1]:
-        reasons.append(f"D' {dp:.0f} m outside {d_prime_range_m[0]:g}-{d_prime_range_m[1]:g}")
-    if not (np.isfinite(r2) and r2 >= min_r2):
-        reasons.append(f"R^2 {r2:.3f} below {min_r2:g}")
-    if reasons:
-        return CriticalSpeedFit(cs, dp, r2, int(t.size), False, "; ".join(reasons))
-    return CriticalSpeedFit(cs, dp, r2, int(t.size), True)
+    fits = []
+    for i in range(d.shape[0]):
+        if not fitted[i]:
+            why = "fewer than 3 efforts" if n[i] < MIN_POINTS else "efforts span < 5 min"
+            fits.append(CriticalSpeedFit(nan, nan, nan, int(n[i]), False, why))
+            continue
+        cs, dp, fit_r2 = float(slope[i]), float(intercept[i]), float(r2[i])
+        reasons = []
+        if not cs_range_mps[0] <= cs <= cs_range_mps[1]:
+            reasons.append(f"CS {cs:.2f} m/s outside {cs_range_mps[0]:g}-{cs_range_mps[1]:g}")
+        if not d_prime_range_m[0] <= dp <= d_prime_range_m[1]:
+            reasons.append(f"D' {dp:.0f} m outside {d_prime_range_m[0]:g}-{d_prime_range_m[1]:g}")
+        if not (np.isfinite(fit_r2) and fit_r2 >= min_r2):
+            reasons.append(f"R^2 {fit_r2:.3f} below {min_r2:g}")
+        fits.append(CriticalSpeedFit(cs, dp, fit_r2, int(n[i]), not reasons, "; ".join(reasons)))
+    return fits
 
 
 def mean_max_envelope(curves: pd.DataFrame) -> pd.Series:
@@ -129,6 +173,67 @@ def mean_max_envelope(curves: pd.DataFrame) -> pd.Series:
         One row per activity, one column per duration (s); values are mean-maximal speeds (m/s).
     """
     return curves.max(axis=0, skipna=True)
+
+
+def critical_speed_at(
+    curves: pd.DataFrame,
+    start_times: pd.Series,
+    times: pd.DatetimeIndex | pd.Series | list[pd.Timestamp],
+    window_days: int = 84,
+    durations_s: tuple[float, ...] = CS_DURATIONS_S,
+) -> list[CriticalSpeedFit]:
+    """CS/D' at each of ``times`` from the envelope of the curves in the window before it.
+
+    The activities are sorted once by start; each window (``[at - window_days, at)``) is a
+    contiguous slice found by binary search, its envelope a NaN-ignoring maximum over that
+    slice, and every fit is done in one vectorised least-squares pass
+    (:func:`fit_critical_speeds`), instead of masking the whole table per date.
+
+    Parameters
+    ----------
+    curves
+        Mean-maximal GAP speed (m/s) per activity (rows aligned with ``start_times``), columns
+        are durations (s).
+    start_times
+        Activity start times (tz-aware UTC).
+    times
+        Ends of the windows (exclusive); naive times are read as UTC.
+    window_days
+        Window length (days); 42-84 days (6-12 weeks) per Smyth & Muniz-Pumares.
+
+    Returns
+    -------
+    list of CriticalSpeedFit
+        One per time, ``reason`` "no activities in window" for an empty window.
+
+    References
+    ----------
+    Smyth & Muniz-Pumares 2020.
+    """
+    ends = _utc_ns(times)
+    if ends.size == 0:
+        return []
+    starts = _utc_ns(start_times)
+    cols = [c for c in curves.columns if float(c) in durations_s]
+    order = np.argsort(starts, kind="stable")
+    starts = starts[order]
+    speeds = curves[cols].to_numpy(dtype=float)[order] if cols else np.empty((starts.size, 0))
+    window_ns = int(pd.Timedelta(days=window_days).value)
+    lo = np.searchsorted(starts, ends - window_ns, side="left")
+    hi = np.searchsorted(starts, ends, side="left")
+    t = np.asarray([float(c) for c in cols])
+    envelope = np.full((ends.size, t.size), np.nan)
+    for i in np.flatnonzero(hi > lo):  # one NaN-ignoring max over each window's slice
+        envelope[i] = np.fmax.reduce(speeds[lo[i] : hi[i]], axis=0)
+    fits = fit_critical_speeds(t, envelope * t) if t.size else []
+    nan = float("nan")
+    empty = CriticalSpeedFit(nan, nan, nan, 0, False, "no activities in window")
+    return [fits[i] if hi[i] > lo[i] and t.size else empty for i in range(ends.size)]
+
+
+def _utc_ns(times: Any) -> np.ndarray:
+    """Nanoseconds since the epoch (UTC) of tz-aware or naive (read as UTC) times."""
+    return pd.DatetimeIndex(pd.to_datetime(times, utc=True)).as_unit("ns").asi8
 
 
 def critical_speed_from_curves(
@@ -156,18 +261,16 @@ def critical_speed_from_curves(
     ----------
     Smyth & Muniz-Pumares 2020.
     """
-    starts = pd.to_datetime(pd.Series(start_times.to_numpy()), utc=True)
-    at = pd.Timestamp(at)
-    at = at.tz_localize("UTC") if at.tzinfo is None else at
-    mask = ((starts < at) & (starts >= at - pd.Timedelta(days=window_days))).to_numpy()
-    cols = [c for c in curves.columns if float(c) in durations_s]
-    if not mask.any() or not cols:
-        nan = float("nan")
-        return CriticalSpeedFit(nan, nan, nan, 0, False, "no activities in window")
-    envelope = mean_max_envelope(curves.loc[mask, cols])
-    envelope = envelope[np.isfinite(envelope.to_numpy(dtype=float))]
-    t = np.asarray([float(c) for c in envelope.index])
-    return fit_critical_speed(t, envelope.to_numpy(dtype=float) * t)
+    return critical_speed_at(curves, start_times, [pd.Timestamp(at)], window_days, durations_s)[0]
+
+
+def trend_dates(start_times: pd.Series, step_days: int = 7) -> pd.DatetimeIndex:
+    """Evaluation dates of a trend: every ``step_days`` from a step after the first day to
+    past the last day (tz-aware UTC midnights)."""
+    starts = pd.to_datetime(pd.Series(np.asarray(start_times)), utc=True)
+    first = starts.min().normalize() + pd.Timedelta(days=step_days)
+    last = starts.max().normalize() + pd.Timedelta(days=1)
+    return pd.date_range(first, last + pd.Timedelta(days=step_days - 1), freq=f"{step_days}D")
 
 
 def critical_speed_trend(
@@ -184,13 +287,10 @@ def critical_speed_trend(
         Index ``date`` (tz-aware UTC); columns ``critical_speed_mps``, ``d_prime_m``, ``r2``,
         ``n_points``, ``valid``, ``reason``.
     """
-    starts = pd.to_datetime(pd.Series(start_times.to_numpy()), utc=True)
-    if starts.empty:
-        return pd.DataFrame(
-            columns=["critical_speed_mps", "d_prime_m", "r2", "n_points", "valid", "reason"]
-        )
-    first = starts.min().normalize() + pd.Timedelta(days=step_days)
-    last = starts.max().normalize() + pd.Timedelta(days=1)
-    dates = pd.date_range(first, last + pd.Timedelta(days=step_days - 1), freq=f"{step_days}D")
-    rows = [asdict(critical_speed_from_curves(curves, starts, d, window_days)) for d in dates]
-    return pd.DataFrame(rows, index=pd.DatetimeIndex(dates, name="date"))
+    columns = ["critical_speed_mps", "d_prime_m", "r2", "n_points", "valid", "reason"]
+    if len(start_times) == 0:
+        return pd.DataFrame(columns=columns)
+    dates = trend_dates(start_times, step_days)
+    fits = critical_speed_at(curves, start_times, dates, window_days)
+    table = pd.DataFrame({name: [getattr(f, name) for f in fits] for name in columns})
+    return table.set_axis(pd.DatetimeIndex(dates, name="date"))

@@ -1,7 +1,7 @@
 """Process activity files on a Dask cluster (optional extra: ``pip install "dask[distributed]"``).
 
 The cluster runs exactly the per-file function of the local path
-(:func:`finishline.training.batch.process_file`), so both give the same per-activity records.
+(:func:`finishline.training.process.analyse_file`), so both give the same per-activity records.
 Workers must see the files and the cache directory at the same paths (a shared filesystem).
 """
 
@@ -18,13 +18,14 @@ class DaskUnavailableError(FinishlineError):
 
 
 def run_dask(
-    files: Sequence[str],
+    jobs: Sequence[tuple[str, str | None]],
     cache_dir: str | None,
-    hints: dict[str, str],
     scheduler: str | Any,
     progress: bool = True,
-) -> list[dict[str, Any]]:
-    """Process ``files`` on the Dask scheduler at ``scheduler`` (an address or a ``Client``).
+) -> list[tuple[str, dict[str, Any], bool]]:
+    """Run :func:`~finishline.training.process.analyse_file` on ``jobs`` (absolute path,
+    content hash or ``None``) on the Dask scheduler at ``scheduler`` (an address or a
+    ``Client``); returns (path, entry, cached) per job, as the local pool does.
 
     Raises
     ------
@@ -39,30 +40,34 @@ def run_dask(
         ) from exc
     from tqdm import tqdm
 
-    from finishline.training.process import failed_record, hint_for, process_file
+    from finishline.training.dispatch import worker_failure
+    from finishline.training.process import analyse_file
 
     own_client = not isinstance(scheduler, Client)
     try:
         client = Client(scheduler, timeout="20s") if own_client else scheduler
     except (OSError, TimeoutError) as exc:
         raise DaskUnavailableError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from exc
+    futures: dict[Any, str] = {}
     try:
         futures = {
-            client.submit(process_file, path, cache_dir, hint_for(path, hints), pure=False): path
-            for path in files
+            client.submit(analyse_file, path, cache_dir, sha, pure=False): path
+            for path, sha in jobs
         }
-        records: list[dict[str, Any]] = []
+        records: list[tuple[str, dict[str, Any], bool]] = []
         with tqdm(
             total=len(futures), desc="activities (dask)", unit="file", disable=not progress
         ) as bar:
             for future in as_completed(futures):
                 try:
-                    records.append(future.result())
+                    records.append((futures[future], *future.result()))
                 except Exception as exc:  # a worker-side failure is one skipped file
-                    detail = f"worker failed: {type(exc).__name__}: {exc}".splitlines()[0]
-                    records.append(failed_record(futures[future], "unusable", detail))
+                    records.append((futures[future], worker_failure(exc), False))
                 bar.update()
         return records
+    except BaseException:  # an interrupt: nothing of this batch keeps running on the cluster
+        client.cancel(list(futures))
+        raise
     finally:
         if own_client:
             client.close()

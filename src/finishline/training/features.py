@@ -109,7 +109,8 @@ def training_record(track: pd.DataFrame, activity: Activity) -> dict[str, Any]:
         float
     )
     cum_gap_m, _ = effort_series(track, grade_adjusted=True)
-    efforts = best_efforts(track).set_index("effort")["time_s"]
+    table = best_efforts(track)
+    efforts = dict(zip(table["effort"].tolist(), table["time_s"].tolist(), strict=True))
     pa_hr = decoupling(track).pa_hr if moving_s >= DECOUPLING_MIN_S else float("nan")
     record: dict[str, Any] = {
         "start_time": pd.Timestamp(meta.start_time or track.index[0]).isoformat(),

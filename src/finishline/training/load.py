@@ -21,7 +21,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.signal import lfilter
 
 from finishline.athlete import normalize_sex
 from finishline.errors import AnalysisError
@@ -74,15 +73,35 @@ def banister_trimp(
     ----------
     Banister 1991; science.md 2.4 [verified].
     """
+    hr = np.asarray(heart_rate_bpm, dtype=float)
+    dt = np.asarray(seconds, dtype=float)
+    ok = np.isfinite(hr) & np.isfinite(dt)
+    return float(np.sum(dt[ok] / 60.0 * banister_weights(hr[ok], hr_rest_bpm, hr_max_bpm, sex)))
+
+
+def banister_weights(
+    heart_rate_bpm: np.ndarray | Sequence[float],
+    hr_rest_bpm: float,
+    hr_max_bpm: float,
+    sex: str | None = None,
+) -> np.ndarray:
+    """Banister TRIMP per minute at each heart rate: ``dHR * a * exp(b * dHR)``.
+
+    :func:`banister_trimp` is the time-weighted sum of these; a season weighs the per-bpm
+    histograms of all its activities with them at once (a matrix product).
+
+    References
+    ----------
+    Banister 1991; science.md 2.4 [verified].
+    """
     code = normalize_sex(sex)
     if sex is not None and code is None:
         raise AnalysisError(f"sex must be 'M'/'male' or 'F'/'female', not {sex!r}")
     a, b = BANISTER_WEIGHTS[code or "M"]
-    hr = np.asarray(heart_rate_bpm, dtype=float)
-    dt = np.asarray(seconds, dtype=float)
-    ok = np.isfinite(hr) & np.isfinite(dt)
-    x = heart_rate_reserve_fraction(hr[ok], hr_rest_bpm, hr_max_bpm)
-    return float(np.sum(dt[ok] / 60.0 * x * a * np.exp(b * x)))
+    x = heart_rate_reserve_fraction(
+        np.asarray(heart_rate_bpm, dtype=float), hr_rest_bpm, hr_max_bpm
+    )
+    return x * a * np.exp(b * x)
 
 
 def edwards_trimp(
@@ -101,11 +120,18 @@ def edwards_trimp(
     hr = np.asarray(heart_rate_bpm, dtype=float)
     dt = np.asarray(seconds, dtype=float)
     ok = np.isfinite(hr) & np.isfinite(dt)
-    weight = np.searchsorted(np.asarray(EDWARDS_ZONES) * hr_max_bpm, hr[ok], side="right")
-    return float(np.sum(dt[ok] / 60.0 * weight))
+    return float(np.sum(dt[ok] / 60.0 * edwards_weights(hr[ok], hr_max_bpm)))
 
 
-def pace_load(speed_squared_integral: float, threshold_speed_mps: float) -> float:
+def edwards_weights(heart_rate_bpm: np.ndarray | Sequence[float], hr_max_bpm: float) -> np.ndarray:
+    """Edwards zone weight (0-5) per minute at each heart rate (see :func:`edwards_trimp`)."""
+    hr = np.asarray(heart_rate_bpm, dtype=float)
+    return np.searchsorted(np.asarray(EDWARDS_ZONES) * hr_max_bpm, hr, side="right").astype(float)
+
+
+def pace_load(
+    speed_squared_integral: float | np.ndarray, threshold_speed_mps: float
+) -> float | np.ndarray:
     """Pace-based load (rTSS-like): 100 x integral of (v_GAP / v_threshold)^2 dt in hours.
 
     One hour at threshold (critical) speed scores 100, like TrainingPeaks' rTSS, but the
@@ -115,7 +141,8 @@ def pace_load(speed_squared_integral: float, threshold_speed_mps: float) -> floa
     Parameters
     ----------
     speed_squared_integral
-        Integral of squared grade-adjusted speed over moving time (m^2/s).
+        Integral of squared grade-adjusted speed over moving time (m^2/s); one or an array
+        (one per activity, then an array is returned).
     threshold_speed_mps
         Threshold or critical speed (m/s).
 
@@ -125,7 +152,8 @@ def pace_load(speed_squared_integral: float, threshold_speed_mps: float) -> floa
     """
     if not threshold_speed_mps > 0:
         raise AnalysisError("threshold speed must be positive")
-    return float(100.0 * speed_squared_integral / threshold_speed_mps**2 / 3600.0)
+    load = 100.0 * np.asarray(speed_squared_integral, dtype=float) / threshold_speed_mps**2 / 3600.0
+    return float(load) if load.ndim == 0 else load
 
 
 def daily_load(
@@ -141,9 +169,9 @@ def daily_load(
     pandas.Series
         Indexed by a daily ``DatetimeIndex`` (tz-naive dates), named ``load``.
     """
-    times = pd.to_datetime(pd.Series(list(start_times)), utc=True)
-    days = times.dt.tz_localize(None).dt.normalize()
-    values = pd.Series(np.asarray(loads, dtype=float), index=days.to_numpy())
+    days, unit = utc_days(start_times)
+    days = pd.to_datetime(days, unit="D").as_unit(unit)
+    values = pd.Series(np.asarray(loads, dtype=float), index=days)
     per_day = values.groupby(level=0).sum()
     first = per_day.index.min() if start is None else pd.Timestamp(start).normalize()
     last = per_day.index.max() if end is None else pd.Timestamp(end).normalize()
@@ -186,11 +214,10 @@ def fitness_fatigue(
     out = {}
     for name, tau in (("ctl", ctl_days), ("atl", atl_days)):
         k = 1.0 - np.exp(-1.0 / tau)
-        if values.size == 0:
-            out[name] = values
-            continue
-        # first-order IIR filter y_t = k*x_t + (1-k)*y_{t-1}, started from initial_ctl
-        out[name], _ = lfilter([k], [1.0, -(1.0 - k)], values, zi=[(1.0 - k) * initial_ctl])
+        # y_t = k*x_t + (1-k)*y_{t-1} from y_{-1} = initial_ctl: an exponentially weighted
+        # mean without adjustment over the series preceded by the initial value
+        started = pd.Series(np.concatenate(([initial_ctl], values)))
+        out[name] = started.ewm(alpha=k, adjust=False).mean().to_numpy()[1:]
     ctl, atl = out["ctl"], out["atl"]
     tsb = np.concatenate(([0.0], ctl[:-1] - atl[:-1])) if values.size else np.array([])
     return pd.DataFrame({"load": values, "ctl": ctl, "atl": atl, "tsb": tsb}, index=load.index)
@@ -224,25 +251,34 @@ def weekly_volume(
         Index ``week`` (Monday); columns ``distance_km``, ``moving_h``, ``runs``,
         ``longest_km`` and ``long_runs`` (runs of at least ``long_run_m``).
     """
-    times = pd.to_datetime(pd.Series(list(start_times)), utc=True).dt.tz_localize(None)
-    frame = pd.DataFrame(
+    columns = ["distance_km", "moving_h", "runs", "longest_km", "long_runs"]
+    days, unit = utc_days(start_times)
+    if days.size == 0:
+        return pd.DataFrame(columns=columns)
+    monday = days - (days + 3) % 7  # day 0 (1970-01-01) was a Thursday
+    week = (monday - monday.min()) // 7
+    n_weeks = int(week.max()) + 1
+    distance_km = np.asarray(distance_m, dtype=float) / 1000.0
+    moving_h = np.asarray(moving_s, dtype=float) / 3600.0
+    runs = np.bincount(week, minlength=n_weeks)
+    longest_km = np.full(n_weeks, np.nan)
+    np.fmax.at(longest_km, week, distance_km)
+    long_runs = np.bincount(week, weights=distance_km >= long_run_m / 1000.0, minlength=n_weeks)
+    first = pd.Timestamp(int(monday.min()), unit="D").as_unit(unit)
+    return pd.DataFrame(
         {
-            "week": times.dt.normalize() - pd.to_timedelta(times.dt.day_of_week, unit="D"),
-            "distance_km": np.asarray(distance_m, dtype=float) / 1000.0,
-            "moving_h": np.asarray(moving_s, dtype=float) / 3600.0,
-        }
+            "distance_km": np.bincount(week, np.nan_to_num(distance_km), minlength=n_weeks),
+            "moving_h": np.bincount(week, np.nan_to_num(moving_h), minlength=n_weeks),
+            "runs": runs.astype(int),
+            "longest_km": np.where(runs > 0, longest_km, 0.0),
+            "long_runs": long_runs.astype(int),
+        },
+        index=pd.date_range(first, periods=n_weeks, freq="7D", name="week"),
     )
-    if frame.empty:
-        return pd.DataFrame(columns=["distance_km", "moving_h", "runs", "longest_km", "long_runs"])
-    frame["long"] = frame["distance_km"] >= long_run_m / 1000.0
-    weekly = frame.groupby("week").agg(
-        distance_km=("distance_km", "sum"),
-        moving_h=("moving_h", "sum"),
-        runs=("distance_km", "size"),
-        longest_km=("distance_km", "max"),
-        long_runs=("long", "sum"),
-    )
-    weeks = pd.date_range(weekly.index.min(), weekly.index.max(), freq="7D", name="week")
-    return weekly.reindex(weeks, fill_value=0).astype(
-        {"runs": int, "long_runs": int, "distance_km": float, "moving_h": float}
-    )
+
+
+def utc_days(start_times: pd.Series | Sequence[pd.Timestamp]) -> tuple[np.ndarray, str]:
+    """UTC calendar day of each time as whole days since 1970-01-01 (int64), and the time
+    unit of the input (``"ns"``, ``"us"``...), which the daily and weekly indexes keep."""
+    times = pd.DatetimeIndex(pd.to_datetime(start_times, utc=True))
+    return times.as_unit("ns").asi8 // 86_400_000_000_000, times.unit

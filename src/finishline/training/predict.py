@@ -1,8 +1,9 @@
 """Race-time prediction: Riegel, Daniels VDOT and critical-speed marathon, with bands.
 
-Each predictor is a plain function; :func:`predict_races` applies all three to a table of best
-recent efforts, and :func:`backtest` replays them on the athlete's own past races using only
-the efforts that came before each race.
+Each predictor is a plain function (Daniels' VDOT model lives in
+:mod:`finishline.training.daniels` and is re-exported here); :func:`predict_races` applies all
+three to a table of best recent efforts, and :func:`backtest` replays them on the athlete's own
+past races using only the efforts that came before each race.
 
 References
 ----------
@@ -20,10 +21,34 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 
 from finishline.definitions import HALF_MARATHON_M, MARATHON_M
 from finishline.errors import AnalysisError
+from finishline.training.daniels import (
+    daniels_fraction,
+    daniels_vo2,
+    vdot,
+    vdot_array,
+    vdot_time,
+    vdot_times,
+)
+
+__all__ = [
+    "backtest",
+    "cs_marathon_fraction",
+    "cs_marathon_time",
+    "daniels_fraction",
+    "daniels_vo2",
+    "find_races",
+    "predict_races",
+    "race_time_table",
+    "riegel_time",
+    "summarize_backtest",
+    "vdot",
+    "vdot_array",
+    "vdot_time",
+    "vdot_times",
+]
 
 RACE_DISTANCES_M: dict[str, float] = {
     "5k": 5000.0,
@@ -61,58 +86,6 @@ def riegel_time(
     return float(time_s * (target_m / distance_m) ** exponent)
 
 
-def daniels_vo2(speed_m_per_min: float | np.ndarray) -> float | np.ndarray:
-    """Oxygen cost of running (mL/kg/min) at ``speed_m_per_min`` (Daniels & Gilbert)."""
-    v = np.asarray(speed_m_per_min, dtype=float)
-    return -4.60 + 0.182258 * v + 0.000104 * v**2
-
-
-def daniels_fraction(duration_min: float | np.ndarray) -> float | np.ndarray:
-    """Fraction of VO2max sustainable for ``duration_min`` minutes (Daniels & Gilbert)."""
-    t = np.asarray(duration_min, dtype=float)
-    return 0.8 + 0.1894393 * np.exp(-0.012778 * t) + 0.2989558 * np.exp(-0.1932605 * t)
-
-
-def vdot(time_s: float, distance_m: float) -> float:
-    """Daniels' VDOT of a performance: VO2(v) / %max(t).
-
-    Parameters
-    ----------
-    time_s
-        Race time (s).
-    distance_m
-        Race distance (m).
-
-    Returns
-    -------
-    float
-        VDOT (mL/kg/min); a 20:00 5 km gives ~49.8.
-
-    References
-    ----------
-    Daniels & Gilbert 1979; science.md 2.5 [verified].
-    """
-    if time_s <= 0 or distance_m <= 0:
-        raise AnalysisError("VDOT needs a positive time and distance")
-    minutes = time_s / 60.0
-    return float(daniels_vo2(distance_m / minutes) / daniels_fraction(minutes))
-
-
-def vdot_time(vdot_value: float, distance_m: float) -> float:
-    """Race time (s) that a runner of ``vdot_value`` would run over ``distance_m``.
-
-    Inverts :func:`vdot` by root finding (VDOT falls monotonically with time).
-    """
-    if not 2.0 <= vdot_value <= 100.0:
-        raise AnalysisError(f"VDOT {vdot_value:.1f} outside 2-100")
-
-    def excess(t_s: float) -> float:
-        return vdot(t_s, distance_m) - vdot_value
-
-    lo, hi = distance_m / 12.0, distance_m / 0.5
-    return float(brentq(excess, lo, hi, xtol=1e-3))
-
-
 def cs_marathon_fraction(marathon_time_s: float) -> float:
     """Fraction of CS held over a marathon run in ``marathon_time_s`` (linear in time, clamped).
 
@@ -129,7 +102,9 @@ def cs_marathon_fraction(marathon_time_s: float) -> float:
 def cs_marathon_time(critical_speed_mps: float) -> float:
     """Marathon time (s) at the time-dependent fraction of critical speed.
 
-    Solves ``T * fraction(T) * CS = 42195 m``.
+    Solves ``T * fraction(T) * CS = 42195 m`` in closed form: ``T * fraction(T)`` grows with
+    ``T`` and ``fraction`` is constant outside the anchors and linear between them, where the
+    equation is a quadratic in ``T``.
 
     References
     ----------
@@ -137,11 +112,15 @@ def cs_marathon_time(critical_speed_mps: float) -> float:
     """
     if not critical_speed_mps > 0:
         raise AnalysisError("critical speed must be positive")
-
-    def gap(t_s: float) -> float:
-        return t_s * cs_marathon_fraction(t_s) * critical_speed_mps - MARATHON_M
-
-    return float(brentq(gap, 1800.0, 200000.0, xtol=1e-2))
+    (t0, f0), (t1, f1) = CS_FRACTION_ANCHORS
+    work = MARATHON_M / critical_speed_mps  # T * fraction(T), in s
+    if work <= t0 * f0:
+        return float(work / f0)
+    if work >= t1 * f1:
+        return float(work / f1)
+    slope = (f1 - f0) / (t1 - t0)  # T * (f0 + slope (T - t0)) = work
+    linear = f0 - slope * t0
+    return float(2.0 * work / (linear + np.sqrt(linear * linear + 4.0 * slope * work)))
 
 
 def _best_efforts_table(efforts: pd.DataFrame, min_distance_m: float) -> pd.DataFrame:
@@ -184,17 +163,53 @@ def predict_races(
     Training efforts are usually sub-maximal, so the basis is the effort giving the fastest
     prediction (the highest VDOT), which is the one closest to a race effort.
     """
-    targets = RACE_DISTANCES_M if targets is None else targets
     usable = _best_efforts_table(efforts, min_effort_m)
+    targets = RACE_DISTANCES_M if targets is None else targets
+    basis = _basis(usable["time_s"].to_numpy(dtype=float), usable["distance_m"].to_numpy(float))
+    dists = np.asarray(list(targets.values()), dtype=float)
+    bands = None if basis is None else _vdot_bands(np.full(dists.size, basis[2]), dists)
+    return _predict(basis, bands, critical_speed_mps, targets)
+
+
+def _basis(time_s: np.ndarray, distance_m: np.ndarray) -> tuple[float, float, float] | None:
+    """The effort with the highest VDOT (first of equals): (time s, distance m, VDOT)."""
+    if not time_s.size:
+        return None
+    scores = vdot_array(time_s, distance_m)
+    best = int(np.argmax(scores))
+    best_vdot = float(scores[best])
+    if not 2.0 <= best_vdot <= 100.0:
+        raise AnalysisError(f"VDOT {best_vdot:.1f} outside 2-100")
+    return float(time_s[best]), float(distance_m[best]), best_vdot
+
+
+def _vdot_bands(vdots: np.ndarray, distance_m: np.ndarray) -> np.ndarray:
+    """VDOT time, low (faster: VDOT + band) and high (s) per (VDOT, distance), in one solve."""
+    band = np.column_stack(
+        (
+            vdots,
+            np.minimum(vdots + VDOT_BAND_UNITS, 100.0),
+            np.maximum(vdots - VDOT_BAND_UNITS, 2.0),
+        )
+    )
+    return vdot_times(band.ravel(), np.repeat(distance_m, 3)).reshape(-1, 3)
+
+
+def _predict(
+    basis: tuple[float, float, float] | None,
+    vdot_bands: np.ndarray | None,
+    critical_speed_mps: float | None,
+    targets: dict[str, float],
+) -> list[dict[str, float | str | None]]:
+    """The prediction rows of :func:`predict_races` from the basis effort, the VDOT times of
+    each target (:func:`_vdot_bands`) and CS."""
     rows: list[dict[str, float | str | None]] = []
-    if not usable.empty:
-        scores = [vdot(t, d) for t, d in zip(usable["time_s"], usable["distance_m"], strict=True)]
-        best = int(np.argmax(scores))
-        basis_t = float(usable["time_s"].iloc[best])
-        basis_d = float(usable["distance_m"].iloc[best])
-        best_vdot = float(scores[best])
-        basis = f"{basis_d / 1000:.2f} km in {basis_t:.0f} s (VDOT {best_vdot:.1f})"
-        for race, dist in targets.items():
+    if basis is not None and vdot_bands is not None:
+        basis_t, basis_d, best_vdot = basis
+        text = f"{basis_d / 1000:.2f} km in {basis_t:.0f} s (VDOT {best_vdot:.1f})"
+        for (race, dist), (mid, low, high) in zip(
+            targets.items(), vdot_bands.tolist(), strict=True
+        ):
             # a larger exponent slows a longer race but speeds up a shorter one
             lo_e, hi_e = RIEGEL_BAND_EXPONENTS if dist >= basis_d else RIEGEL_BAND_EXPONENTS[::-1]
             rows.append(
@@ -205,7 +220,7 @@ def predict_races(
                     "time_s": riegel_time(basis_t, basis_d, dist),
                     "low_s": riegel_time(basis_t, basis_d, dist, lo_e),
                     "high_s": riegel_time(basis_t, basis_d, dist, hi_e),
-                    "basis": basis,
+                    "basis": text,
                 }
             )
             rows.append(
@@ -213,10 +228,10 @@ def predict_races(
                     "race": race,
                     "distance_m": dist,
                     "method": "vdot",
-                    "time_s": vdot_time(best_vdot, dist),
-                    "low_s": vdot_time(min(best_vdot + VDOT_BAND_UNITS, 100.0), dist),
-                    "high_s": vdot_time(max(best_vdot - VDOT_BAND_UNITS, 2.0), dist),
-                    "basis": basis,
+                    "time_s": mid,
+                    "low_s": low,
+                    "high_s": high,
+                    "basis": text,
                 }
             )
     if critical_speed_mps is not None and np.isfinite(critical_speed_mps) and "marathon" in targets:
@@ -246,42 +261,62 @@ def find_races(
     """Activities that look like races: distance near a race distance and run hard.
 
     Hard means an average HR of at least ``hard_hr_fraction`` x HRmax when HR is present, or
-    (without HR) a VDOT at least ``hard_vdot_fraction`` of the athlete's best VDOT so far.
+    (without HR) a VDOT at least ``hard_vdot_fraction`` of the athlete's best VDOT so far
+    (``best_vdot`` of the activities before it).
 
     Parameters
     ----------
     activities
         Columns ``start_time``, ``distance_m``, ``avg_hr_bpm`` and ``best_<race>_s`` (fastest
-        time over the race distance inside the activity).
+        time over the race distance inside the activity), optionally ``best_vdot``.
 
     Returns
     -------
     pandas.DataFrame
-        Rows of ``activities`` with extra columns ``race``, ``race_distance_m``, ``race_time_s``.
+        Rows of ``activities`` (in start order, then race order) with extra columns ``race``,
+        ``race_distance_m``, ``race_time_s``.
     """
     distances = RACE_DISTANCES_M if distances is None else distances
-    found = []
     ordered = activities.sort_values("start_time")
-    best_so_far = 0.0
-    for _, row in ordered.iterrows():  # one row per activity, not per sample
-        for race, dist in distances.items():
-            col = f"best_{race}_s"
-            race_time = row.get(col, np.nan)
-            if not abs(row["distance_m"] / dist - 1.0) <= tolerance or not np.isfinite(race_time):
-                continue
-            score = vdot(race_time, dist)
-            hr = row.get("avg_hr_bpm", np.nan)
-            if hr_max_bpm is not None and np.isfinite(hr):
-                hard = hr >= hard_hr_fraction * hr_max_bpm
-            else:
-                hard = best_so_far > 0 and score >= hard_vdot_fraction * best_so_far
-            if hard:
-                found.append(
-                    row.to_dict()
-                    | {"race": race, "race_distance_m": dist, "race_time_s": float(race_time)}
-                )
-        best_so_far = max(best_so_far, float(row.get("best_vdot", 0.0) or 0.0))
-    return pd.DataFrame(found)
+    n = len(ordered)
+    if n == 0:
+        return pd.DataFrame()
+    nan = np.full(n, np.nan)
+
+    def column(name: str) -> np.ndarray:
+        return ordered[name].to_numpy(dtype=float) if name in ordered else nan
+
+    distance = column("distance_m")
+    hr = column("avg_hr_bpm")
+    best_vdot = np.nan_to_num(column("best_vdot"), nan=0.0)
+    best_before = np.concatenate(([0.0], np.maximum.accumulate(np.maximum(best_vdot, 0.0))[:-1]))
+    by_hr = np.isfinite(hr) if hr_max_bpm is not None else np.zeros(n, dtype=bool)
+    positions, races, times = [], [], []
+    for k, (race, dist) in enumerate(distances.items()):
+        race_time = column(f"best_{race}_s")
+        near = (np.abs(distance / dist - 1.0) <= tolerance) & np.isfinite(race_time)
+        by_vdot = (best_before > 0) & (
+            vdot_array(race_time, dist) >= hard_vdot_fraction * best_before
+        )
+        hard = np.where(by_hr, hr >= hard_hr_fraction * (hr_max_bpm or 0.0), by_vdot)
+        found = np.flatnonzero(near & hard)
+        positions.append(found)
+        races.append(np.full(found.size, k))
+        times.append(race_time[found])
+    position, race_k = np.concatenate(positions), np.concatenate(races)
+    if position.size == 0:
+        return pd.DataFrame()
+    order = np.lexsort((race_k, position))  # activity order, then race order
+    names, dists = list(distances), list(distances.values())
+    return (
+        ordered.iloc[position[order]]
+        .reset_index(drop=True)
+        .assign(
+            race=[names[k] for k in race_k[order]],
+            race_distance_m=[float(dists[k]) for k in race_k[order]],
+            race_time_s=np.concatenate(times)[order],
+        )
+    )
 
 
 def backtest(
@@ -313,16 +348,31 @@ def backtest(
         ``error_pct`` (positive = predicted slower than actual), ``within_band``.
     """
     del activities
-    rows = []
-    for _, race in races.iterrows():
+    usable = _best_efforts_table(efforts, 3000.0)
+    effort_ns = pd.DatetimeIndex(usable["start_time"]).as_unit("ns").asi8
+    effort_t = usable["time_s"].to_numpy(dtype=float)
+    effort_d = usable["distance_m"].to_numpy(dtype=float)
+    window_ns = pd.Timedelta(days=window_days).value
+    keys = ["file", "start_time", "race", "race_distance_m", "race_time_s"]
+    races = races[[k for k in keys if k in races]].to_dict("records")
+    bases = []
+    for race in races:
         start = pd.Timestamp(race["start_time"])
-        prior = efforts[
-            (efforts["start_time"] < start)
-            & (efforts["start_time"] >= start - pd.Timedelta(days=window_days))
-        ]
+        prior = (effort_ns < start.value) & (effort_ns >= start.value - window_ns)
+        bases.append(_basis(effort_t[prior], effort_d[prior]))
+    with_basis = [i for i, b in enumerate(bases) if b is not None]
+    bands = _vdot_bands(
+        np.array([bases[i][2] for i in with_basis]),  # type: ignore[index]
+        np.array([races[i]["race_distance_m"] for i in with_basis], dtype=float),
+    )
+    band_of = dict(zip(with_basis, bands, strict=True))
+    rows = []
+    for i, race in enumerate(races):
+        start = pd.Timestamp(race["start_time"])
         cs = critical_speed_at(start) if callable(critical_speed_at) else None
-        preds = predict_races(prior, cs, {race["race"]: race["race_distance_m"]})
-        for pred in preds:
+        target = {race["race"]: race["race_distance_m"]}
+        band = band_of[i][np.newaxis, :] if i in band_of else None
+        for pred in _predict(bases[i], band, cs, target):
             actual = float(race["race_time_s"])
             predicted = float(pred["time_s"])
             rows.append(

@@ -1,9 +1,10 @@
 """One activity file -> one training record: read, analyse, classify, cache.
 
-:func:`process_file` is the per-file unit of work every back end runs (the local process pool
-and Dask: :mod:`finishline.training.dispatch`). It reads the file, computes its training
+:func:`analyse_file` is the per-file unit of work every back end runs (the local process pool
+and Dask: :mod:`finishline.training.dispatch`): it reads the file and computes its training
 record (:func:`finishline.training.features.activity_features`), or classifies why it cannot
-be used:
+be used, as the file's cache entry; :func:`finish_record` adds the file's path and the sport
+verdict; :func:`process_file` does both for one file. The reasons:
 
 - ``not an activity``: a valid file holding no recorded activity (settings, monitoring,
   course/route, metadata such as ``activities.csv``, or no samples at all);
@@ -12,17 +13,12 @@ be used:
   when no sport is recorded, a moving speed only a vehicle or bike reaches);
 - ``unusable``: a run the analysis cannot use (no distance, positions or speed; one sample).
 
-Records are cached as one Arrow IPC (Feather v2) file per content hash (SHA-256 of the file
-bytes) under ``cache_dir``. Arrow IPC rather than Parquet: a record is one row, and
-memory-mapping it costs ~0.2 ms against ~1.3 ms to decode a Parquet file.
+Records are cached by content hash under ``cache_dir`` (:mod:`finishline.training.cache`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import warnings
-from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +32,19 @@ from finishline.errors import (
     FinishlineWarning,
     NotAnActivityError,
 )
+from finishline.training.cache import FEATURES_VERSION, file_sha256, read_entry, write_entry
 from finishline.training.features import activity_features
 
-#: Bump when the per-file record changes: old cache entries are then ignored.
-FEATURES_VERSION = "6"
+__all__ = [
+    "ACTIVITY_SUFFIXES",
+    "FEATURES_VERSION",
+    "BatchWarning",
+    "analyse_file",
+    "finish_record",
+    "file_sha256",
+    "hint_for",
+    "process_file",
+]
 
 #: File name endings read as activity files (anything else unreadable is "not an activity").
 ACTIVITY_SUFFIXES: tuple[str, ...] = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
@@ -47,15 +52,6 @@ ACTIVITY_SUFFIXES: tuple[str, ...] = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.g
 
 class BatchWarning(FinishlineWarning):
     """A file failed in an unexpected way (reader bug) and was accounted as corrupt."""
-
-
-def file_sha256(path: str | PathLike[str]) -> str:
-    """SHA-256 hex digest of a file's bytes (the cache key)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _is_activity_name(path: str) -> bool:
@@ -72,41 +68,11 @@ def _classify(exc: FinishlineError, path: str) -> str:
     return "corrupt"
 
 
-def _cache_file(cache_dir: str, sha: str) -> Path:
-    return Path(cache_dir) / f"v{FEATURES_VERSION}" / sha[:2] / f"{sha}.arrow"
-
-
-def _read_cache(cache_dir: str | None, sha: str) -> dict[str, Any] | None:
-    if cache_dir is None:
-        return None
-    path = _cache_file(cache_dir, sha)
-    if not path.exists():
-        return None
-    import pyarrow as pa
-    import pyarrow.ipc as ipc
-
-    with pa.memory_map(str(path)) as source:
-        rows = ipc.open_file(source).read_all().to_pylist()
-    return rows[0] if rows else None
-
-
-def _write_cache(cache_dir: str | None, sha: str, record: dict[str, Any]) -> None:
-    if cache_dir is None:
-        return
-    import pyarrow as pa
-    import pyarrow.ipc as ipc
-
-    path = _cache_file(cache_dir, sha)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    table = pa.Table.from_pylist([record])
-    with pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    os.replace(tmp, path)  # atomic: concurrent workers never see half a file
-
-
 def process_file(
-    path: str, cache_dir: str | None = None, sport_hint: str | None = None
+    path: str,
+    cache_dir: str | None = None,
+    sport_hint: str | None = None,
+    sha256: str | None = None,
 ) -> dict[str, Any]:
     """Analyse one file into a flat record (cached by content hash).
 
@@ -118,6 +84,9 @@ def process_file(
         Directory of the cache, or ``None`` for no cache.
     sport_hint
         Sport from outside the file (Strava ``activities.csv``), used when the file has none.
+    sha256
+        The file's content hash, when the caller has computed it and already looked the
+        cache up (see :func:`analyse_file`).
 
     Returns
     -------
@@ -126,58 +95,75 @@ def process_file(
         ``cached`` and, for analysed files, the features of
         :func:`~finishline.training.features.activity_features`.
     """
+    entry, cached = analyse_file(path, cache_dir, sha256)
+    return finish_record(entry, path, cached, sport_hint)
+
+
+def analyse_file(
+    path: str, cache_dir: str | None = None, sha256: str | None = None
+) -> tuple[dict[str, Any], bool]:
+    """The per-file work of every back end: the file's cache entry, read or computed.
+
+    The entry is what the cache holds for the content (``sha256``, ``status``, ``reason``,
+    ``detail`` and the features): nothing in it depends on the file's path or on the athlete,
+    so :func:`finish_record` completes it where the file's path and sport hint are known.
+
+    Parameters
+    ----------
+    path
+        The file.
+    cache_dir
+        Directory of the cache, or ``None`` for no cache.
+    sha256
+        The file's content hash when the caller has computed it and already looked the cache
+        up (the dispatcher does both, for every file at once): the file is then read without
+        hashing it or looking the cache up again.
+
+    Returns
+    -------
+    (entry, cached)
+        ``cached`` is True when the entry came from the cache. A computed entry is written to
+        the cache, except for a file that could not be read at all or failed in an unexpected
+        way (a reader bug, with a :class:`BatchWarning`): those are tried again next time.
+    """
     from finishline.io import read
 
-    try:
-        sha = file_sha256(path)
-    except OSError as exc:
-        return failed_record(path, "unusable", f"cannot read the file ({exc.strerror or exc})")
-    cached = _read_cache(cache_dir, sha)
-    if cached is not None:
-        return _finish(dict(cached), path, True, sport_hint)
-    else:
-        record = {"sha256": sha, "status": "ok", "reason": "", "detail": ""}
+    sha = sha256
+    if sha is None:
         try:
-            activity = read(path)
-            if activity.meta.is_course:
-                raise NotAnActivityError("a course/route without times, not a recorded run", path)
-            record |= activity_features(activity)
-        except FinishlineError as exc:
-            record |= {"status": "skipped", "reason": _classify(exc, path), "detail": exc.reason}
-        except Exception as exc:  # a reader bug must not stop a 10,000-file batch
-            detail = f"unexpected {type(exc).__name__}: {exc}"
-            warnings.warn(f"{path}: {detail}", BatchWarning, stacklevel=2)
-            return record | {
-                "file": path,
-                "status": "skipped",
-                "reason": "corrupt",
-                "detail": detail,
-                "cached": False,
-            }
-        _write_cache(cache_dir, sha, record)
-    return _finish(record, path, False, sport_hint)
+            sha = file_sha256(path)
+        except OSError as exc:
+            return unreadable_entry(f"cannot read the file ({exc.strerror or exc})"), False
+        cached = read_entry(cache_dir, sha, path)
+        if cached is not None:
+            return cached, True
+    entry = {"sha256": sha, "status": "ok", "reason": "", "detail": ""}
+    try:
+        activity = read(path)
+        if activity.meta.is_course:
+            raise NotAnActivityError("a course/route without times, not a recorded run", path)
+        entry |= activity_features(activity)
+    except FinishlineError as exc:
+        entry |= {"status": "skipped", "reason": _classify(exc, path), "detail": exc.reason}
+    except Exception as exc:  # a reader bug must not stop a 10,000-file batch
+        detail = f"unexpected {type(exc).__name__}: {exc}"
+        warnings.warn(f"{path}: {detail}", BatchWarning, stacklevel=2)
+        return entry | {"status": "skipped", "reason": "corrupt", "detail": detail}, False
+    write_entry(cache_dir, sha, entry)
+    return entry, False
 
 
-def failed_record(path: str, reason: str, detail: str) -> dict[str, Any]:
-    """The record of a file that could not be processed at all (``reason``, ``detail``)."""
-    return {
-        "file": path,
-        "sha256": "",
-        "status": "skipped",
-        "reason": reason,
-        "detail": detail,
-        "cached": False,
-    }
+def unreadable_entry(detail: str) -> dict[str, Any]:
+    """The entry of a file that could not be processed at all (never cached)."""
+    return {"sha256": "", "status": "skipped", "reason": "unusable", "detail": detail}
 
 
-def cached_record(
-    path: str, cache_dir: str | None, sport_hint: str | None = None
-) -> dict[str, Any] | None:
-    """The record of ``path`` from the cache, or ``None`` when it is not cached."""
-    if cache_dir is None:
-        return None
-    cached = _read_cache(cache_dir, file_sha256(path))
-    return None if cached is None else _finish(dict(cached), path, True, sport_hint)
+def finish_record(
+    entry: dict[str, Any], path: str, cached: bool, sport_hint: str | None
+) -> dict[str, Any]:
+    """The batch record of ``path`` from its cache entry: a copy of the entry with ``file``,
+    ``cached`` and the sport verdict (a run, or skipped as ``not a run``)."""
+    return _finish(dict(entry), path, cached, sport_hint)
 
 
 def _finish(

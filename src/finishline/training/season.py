@@ -15,18 +15,22 @@ import pandas as pd
 
 from finishline.athlete import Athlete, for_season
 from finishline.definitions import MARATHON_M
-from finishline.errors import InputDataError
+from finishline.errors import AnalysisError, InputDataError
 from finishline.training import load as load_models
 from finishline.training.batch import BatchResult, curves_frame
-from finishline.training.critical_speed import critical_speed_from_curves, critical_speed_trend
+from finishline.training.critical_speed import (
+    critical_speed_at,
+    critical_speed_from_curves,
+    critical_speed_trend,
+)
 from finishline.training.features import EFFORT_DISTANCES_M, HR_BINS_BPM
 from finishline.training.predict import (
     backtest,
     cs_marathon_time,
     find_races,
     predict_races,
-    vdot,
-    vdot_time,
+    vdot_array,
+    vdot_times,
 )
 from finishline.training.readiness import (
     durability,
@@ -71,35 +75,47 @@ def activity_loads(
 
     ``load`` is Banister TRIMP where at least half of the moving time has heart rate (and the
     athlete has heart-rate bounds), else the pace-based load against ``threshold_speed_mps``.
+    The heart-rate histograms of all activities are weighed at once (a matrix product with
+    the per-bpm TRIMP weights of :mod:`finishline.training.load`).
     """
     bpm = np.arange(*HR_BINS_BPM, dtype=float)
     hr_rest, hr_max = athlete.finite("rest_hr_bpm"), athlete.finite("max_hr_bpm")
-    rows = []
-    for _, act in activities.iterrows():  # one row per activity
-        hist = np.asarray(act["hr_hist_s"], dtype=float)
-        coverage = hist.sum() / act["moving_s"] if act["moving_s"] > 0 else 0.0
-        use_hr = coverage >= MIN_HR_COVERAGE and hr_rest is not None and hr_max is not None
-        banister = (
-            load_models.banister_trimp(bpm, hist, hr_rest, hr_max, athlete.sex)
-            if use_hr
-            else np.nan
-        )
-        edwards = load_models.edwards_trimp(bpm, hist, hr_max) if use_hr else np.nan
-        pace = (
-            load_models.pace_load(act["gap_speed_sq_integral"], threshold_speed_mps)
-            if threshold_speed_mps
-            else np.nan
-        )
-        rows.append(
-            {
-                "banister_trimp": banister,
-                "edwards_trimp": edwards,
-                "pace_load": pace,
-                "load": banister if use_hr else (pace if np.isfinite(pace) else 0.0),
-                "load_kind": "banister_trimp" if use_hr else "pace_load",
-            }
-        )
-    return pd.DataFrame(rows, index=activities.index)
+    hist = _list_matrix(activities["hr_hist_s"], bpm.size)
+    moving_s = activities["moving_s"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        coverage = np.where(moving_s > 0, hist.sum(axis=1) / moving_s, 0.0)
+    use_hr = coverage >= MIN_HR_COVERAGE
+    if hr_rest is None or hr_max is None:
+        use_hr[:] = False
+    banister = np.full(len(activities), np.nan)
+    edwards = np.full(len(activities), np.nan)
+    if use_hr.any():
+        minutes = hist[use_hr] / 60.0
+        banister[use_hr] = minutes @ load_models.banister_weights(bpm, hr_rest, hr_max, athlete.sex)
+        edwards[use_hr] = minutes @ load_models.edwards_weights(bpm, hr_max)
+    integral = activities["gap_speed_sq_integral"].to_numpy(dtype=float)
+    pace = (
+        load_models.pace_load(integral, threshold_speed_mps)
+        if threshold_speed_mps
+        else np.full(len(activities), np.nan)
+    )
+    return pd.DataFrame(
+        {
+            "banister_trimp": banister,
+            "edwards_trimp": edwards,
+            "pace_load": pace,
+            "load": np.where(use_hr, banister, np.where(np.isfinite(pace), pace, 0.0)),
+            "load_kind": np.where(use_hr, "banister_trimp", "pace_load").astype(object),
+        },
+        index=activities.index,
+    )
+
+
+def _list_matrix(column: pd.Series, width: int) -> np.ndarray:
+    """A column of equal-length lists/arrays as a 2-D float array (rows x ``width``)."""
+    if len(column) == 0:
+        return np.empty((0, width))
+    return np.array(column.tolist(), dtype=float)  # one conversion, not one per row
 
 
 def analyze_season(batch: BatchResult, athlete: Athlete | None = None) -> SeasonAnalysis:
@@ -153,17 +169,17 @@ def analyze_season(batch: BatchResult, athlete: Athlete | None = None) -> Season
     efforts = efforts_table(acts)
     recent = efforts[efforts["start_time"] >= end - pd.Timedelta(days=window_days)]
     predictions = predict_races(recent, cs_fit.critical_speed_mps if cs_fit.valid else None)
-    acts["best_vdot"] = [
-        max((vdot(t, d) for d, t in zip(recent_d, recent_t, strict=True)), default=0.0)
-        for recent_d, recent_t in _efforts_per_activity(acts)
-    ]
+    acts["best_vdot"] = _best_vdot(acts)
     races = find_races(acts, hr_max_bpm=athlete.finite("max_hr_bpm"))
-
-    def cs_at(ts: pd.Timestamp) -> float | None:
-        fit = critical_speed_from_curves(curves, acts["start_time"], ts, window_days)
-        return fit.critical_speed_mps if fit.valid else None
-
-    results = backtest(acts, efforts, races, window_days, cs_at) if len(races) else pd.DataFrame()
+    results = pd.DataFrame()
+    if len(races):
+        race_starts = pd.DatetimeIndex(races["start_time"].unique())
+        fits = critical_speed_at(curves, acts["start_time"], race_starts, window_days)
+        cs_by_start = {
+            ts: fit.critical_speed_mps if fit.valid else None
+            for ts, fit in zip(race_starts, fits, strict=True)
+        }
+        results = backtest(acts, efforts, races, window_days, cs_by_start.get)
     readiness = _readiness(acts, recent, predictions, athlete, end)
     return SeasonAnalysis(
         athlete=athlete,
@@ -191,10 +207,8 @@ def _readiness(
     marathon = next(
         (p for p in predictions if p["race"] == "marathon" and p["method"] == "vdot"), None
     )
-    best_vdot = max(
-        (vdot(t, d) for t, d in zip(recent["time_s"], recent["distance_m"], strict=True)),
-        default=None,
-    )
+    scores = vdot_array(recent["time_s"].to_numpy(float), recent["distance_m"].to_numpy(float))
+    best_vdot = float(np.max(scores)) if scores.size else None
     shape = None
     if best_vdot is not None:
         weekly_target = athlete.weekly_target_km or target_weekly_km(best_vdot)
@@ -223,37 +237,47 @@ def _readiness(
     return Readiness(marathon_shape=shape, durability=prepared["durability"], pre_race_risk=risk)
 
 
-def _efforts_per_activity(acts: pd.DataFrame) -> list[tuple[list[float], list[float]]]:
+def _best_vdot(acts: pd.DataFrame) -> np.ndarray:
+    """Each activity's best VDOT over its 3 km-and-longer efforts (0 without one)."""
     names = [n for n, d in EFFORT_DISTANCES_M.items() if d >= 3000.0]
-    out = []
-    for _, act in acts.iterrows():
-        pairs = [(EFFORT_DISTANCES_M[n], act[f"best_{n}_s"]) for n in names]
-        pairs = [(d, t) for d, t in pairs if np.isfinite(t)]
-        out.append(([d for d, _ in pairs], [t for _, t in pairs]))
-    return out
+    if not names or acts.empty:
+        return np.zeros(len(acts))
+    times = acts[[f"best_{n}_s" for n in names]].to_numpy(dtype=float)
+    scores = vdot_array(times, np.array([EFFORT_DISTANCES_M[n] for n in names]))
+    return np.fmax.reduce(np.where(np.isfinite(scores), scores, 0.0), axis=1)
 
 
 def _prediction_trend(
     efforts: pd.DataFrame, cs_trend: pd.DataFrame, window_days: int
 ) -> pd.DataFrame:
-    rows = []
-    for date, cs in cs_trend.iterrows():
-        prior = efforts[
-            (efforts["start_time"] < date)
-            & (efforts["start_time"] >= date - pd.Timedelta(days=window_days))
-        ]
-        best = max(
-            (vdot(t, d) for t, d in zip(prior["time_s"], prior["distance_m"], strict=True)),
-            default=None,
-        )
-        rows.append(
-            {
-                "date": date,
-                "vdot": best,
-                "marathon_vdot_s": vdot_time(best, MARATHON_M) if best else None,
-                "marathon_cs_s": cs_marathon_time(cs["critical_speed_mps"])
-                if cs["valid"]
-                else None,
-            }
-        )
-    return pd.DataFrame(rows).set_index("date") if rows else pd.DataFrame()
+    if cs_trend.empty:
+        return pd.DataFrame()
+    dates = pd.DatetimeIndex(cs_trend.index)
+    scores = vdot_array(efforts["time_s"].to_numpy(float), efforts["distance_m"].to_numpy(float))
+    starts = pd.DatetimeIndex(efforts["start_time"]).as_unit("ns").asi8
+    order = np.argsort(starts, kind="stable")
+    starts, scores = starts[order], scores[order]
+    ends = dates.as_unit("ns").asi8
+    lo = np.searchsorted(starts, ends - pd.Timedelta(days=window_days).value, side="left")
+    hi = np.searchsorted(starts, ends, side="left")
+    best = np.array([np.max(scores[a:b]) if b > a else np.nan for a, b in zip(lo, hi, strict=True)])
+    has_best = np.isfinite(best) & (best != 0)
+    marathon_vdot = np.full(best.size, np.nan)
+    if has_best.any():
+        if not ((best[has_best] >= 2.0) & (best[has_best] <= 100.0)).all():
+            raise AnalysisError("a VDOT outside 2-100 in the prediction trend")
+        marathon_vdot[has_best] = vdot_times(best[has_best], MARATHON_M)
+    cs = cs_trend["critical_speed_mps"].to_numpy(dtype=float)
+    valid = cs_trend["valid"].to_numpy(dtype=bool)
+    return pd.DataFrame(
+        {
+            "vdot": [float(v) if np.isfinite(v) else None for v in best],
+            "marathon_vdot_s": [
+                float(v) if ok else None for v, ok in zip(marathon_vdot, has_best, strict=True)
+            ],
+            "marathon_cs_s": [
+                cs_marathon_time(c) if ok else None for c, ok in zip(cs, valid, strict=True)
+            ],
+        },
+        index=pd.DatetimeIndex(dates, name="date", freq=None),
+    )
