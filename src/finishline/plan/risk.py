@@ -270,7 +270,7 @@ def plan_risk(
     calibrated = (
         f"p_base: the chip-split model at {k0:.1f} km for a runner of the "
         + (f"{ability_source} prediction" if known else "goal's ability")
-        + f" starting evenly ({setup.calibration})"
+        + f" starting evenly, {setup.calibration}"
     )
     assumed = (
         "shifts on the log-odds, each worth between nothing and twice its size: "

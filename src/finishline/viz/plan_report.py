@@ -221,7 +221,8 @@ def _risk_section(plan: RacePlan) -> str:
     text = " ".join(
         [
             ambition,
-            f"{'Calibrated' if plan.race.is_marathon else 'Transferred'}: {r.calibrated}.",
+            f"{'Calibrated' if plan.race.is_marathon else 'Transferred'}: "
+            f"{r.calibrated.removeprefix('p_base: ')}.",
             f"Assumed: {r.assumed}.",
             f"Shifts add {r.logit_shift:+.2f} to the log-odds of the base.",
         ]
