@@ -238,6 +238,7 @@ def analyze(
     sport: str | None = None,
     zone_bounds_bpm: list[float] | None = None,
     gap_model: str = "strava",
+    plan: str | PathLike[str] | dict[str, Any] | None = None,
     **clean_options: Any,
 ) -> RaceAnalysis:
     """Analyse one run: clean track, splits, efforts, zones, decoupling, stops, final mile,
@@ -268,6 +269,9 @@ def analyze(
         Explicit zone edges (1/min); default Karvonen 50/60/70/80/90/100 % of HR reserve.
     gap_model
         ``"strava"`` (default) or ``"minetti"``.
+    plan
+        A race plan (the JSON of ``finishline plan --json``, as a path or loaded data): adds
+        :attr:`RaceAnalysis.plan_vs_actual` (:func:`finishline.plan.compare.plan_vs_actual`).
     **clean_options
         Passed to :func:`finishline.clean.clean`.
 
@@ -297,7 +301,7 @@ def analyze(
     )
     athlete = given if athlete is None else athlete.merged(given)
     try:
-        return _analyze(
+        result = _analyze(
             activity_or_path,
             athlete,
             race_distance_m,
@@ -316,3 +320,8 @@ def analyze(
             else str(activity_or_path)
         )
         raise type(exc)(exc.reason, source) from exc
+    if plan is not None:  # the plan module loads only when a plan is given
+        from finishline.plan.compare import compare_to_track
+
+        result.plan_vs_actual = compare_to_track(plan, result.track, result.race.distance_m)
+    return result

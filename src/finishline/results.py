@@ -25,6 +25,7 @@ from finishline.formatting import format_duration, format_hms
 from finishline.jsonable import jsonable
 from finishline.metrics.decoupling import Decoupling
 from finishline.metrics.final_mile import FinalMile
+from finishline.plan.compare import PlanVsActual
 
 #: Splits columns a notebook card shows.
 SPLIT_SHOWN = ["split", "distance_m", "time_s", "pace_s_per_km", "gap_pace_s_per_km", "avg_hr_bpm"]
@@ -215,6 +216,10 @@ class RaceAnalysis(Tables):
         Mean-maximal running power (``duration_s``, ``power_w``;
         :func:`finishline.metrics.power.power_curve`), empty when the file has no power
         (``activity.meta.power_source`` says where the power comes from).
+    plan_vs_actual
+        The race against a plan (``analyze(..., plan=)``): per split the planned and actual
+        times, time banked or lost, where the runner left the plan
+        (:class:`~finishline.plan.compare.PlanVsActual`; empty without a plan).
     """
 
     activity: Activity
@@ -236,6 +241,7 @@ class RaceAnalysis(Tables):
     warnings: list[str] = field(default_factory=list)
     stage_times: dict[str, float] = field(default_factory=dict)
     power_curve: pd.DataFrame = field(default_factory=pd.DataFrame)
+    plan_vs_actual: PlanVsActual = field(default_factory=PlanVsActual)
 
     TABLES: ClassVar[dict[str, str]] = {
         "splits": "splits_km",
@@ -246,6 +252,7 @@ class RaceAnalysis(Tables):
         "stops": "stops",
         "zones": "zones",
         "power_curve": "power_curve",
+        "plan_vs_actual": "plan_vs_actual.table",
     }
     DEFAULT_TABLE: ClassVar[str] = "splits"
 
@@ -352,5 +359,6 @@ class RaceAnalysis(Tables):
                 },
                 "stops": self.stops,
                 "stage_times_s": self.stage_times,
+                "plan_vs_actual": self.plan_vs_actual,
             }
         )

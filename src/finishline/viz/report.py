@@ -154,6 +154,17 @@ def _summary_card(analysis: RaceAnalysis, unit: Unit) -> str:
     )
 
 
+def _plan_section(analysis: RaceAnalysis) -> str:
+    """The race against its plan (``analyze(..., plan=)``): a figure of the time banked or
+    lost per split; nothing without a plan."""
+    comparison = analysis.plan_vs_actual
+    if comparison.empty:
+        return ""
+    from finishline.viz.plan_figures import plan_vs_actual_figure
+
+    return figure_section("plan_vs_actual", plan_vs_actual_figure(comparison))
+
+
 def race_report_html(analysis: RaceAnalysis, unit: Unit = "km", title: str | None = None) -> str:
     """The whole race report as one self-contained HTML string (plotly.js inline, no network).
 
@@ -181,6 +192,7 @@ def race_report_html(analysis: RaceAnalysis, unit: Unit = "km", title: str | Non
         _summary_card(analysis, unit),
         *(figure_section(key, fig) for key, fig in figures.items()),
         f'<section class="fl-table"><h2>Splits</h2>{splits_table_html(splits, unit)}</section>',
+        _plan_section(analysis),
         athlete_section_html(analysis.athlete),
     ]
     return page_html(title or f"Race report: {name}", body, subtitle=subtitle)
