@@ -1,5 +1,6 @@
-"""The plausibility boundary (finishline.io.plausibility, finishline.io.clock) and the bounded
-work downstream of it (elevation binning, summary timer, the 1 Hz grid)."""
+"""The plausibility boundary (finishline.io.plausibility, finishline.io.clock_gaps,
+finishline.io.record_order) and the bounded work downstream of it (elevation binning, summary
+timer, the 1 Hz grid)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from finishline.clean import clean
 from finishline.definitions import HR_RANGE_BPM, MAX_ACTIVITY_SPAN_S
 from finishline.elevation import MAX_PROFILE_BINS, altitude_profile
 from finishline.errors import AnalysisError, CorruptFileError, EmptyActivityError
-from finishline.io.clock import human_duration, repair_clock
+from finishline.io.clock_gaps import human_duration, repair_clock
 from finishline.io.plausibility import (
     ImplausibleDataWarning,
     mask_values,

@@ -83,7 +83,8 @@ from finishline.definitions import (
 )
 from finishline.errors import FinishlineWarning
 from finishline.geo import step_distance_m
-from finishline.io.clock import DISTANCE_BACK_TOL_M, TimeRepair, repair_clock
+from finishline.io.clock_gaps import TimeRepair, repair_clock
+from finishline.io.record_order import DISTANCE_BACK_TOL_M
 
 
 class ImplausibleDataWarning(FinishlineWarning):
