@@ -41,6 +41,8 @@ LOCAL_STEPS = 5
 HEADING_COS_MIN = 0.7
 #: At most this many jumps are named one by one in the warnings.
 NAMED_JUMPS = 3
+#: A session's first record may lie up to this long (s) before the session's start time.
+SESSION_START_TOLERANCE_S = 60.0
 
 
 @dataclass
@@ -213,14 +215,15 @@ def _set_back(rows, t, d, lat, lon, notes, along=None) -> tuple[np.ndarray, np.n
     return rows, t
 
 
-def _jumps(rows, t, d, lat, lon, notes, along=None) -> tuple[np.ndarray, np.ndarray]:
-    """Rule 2: forward clock jumps inside a continuous recording are closed."""
+def _jumps(rows, t, d, lat, lon, notes, along, opens) -> tuple[np.ndarray, np.ndarray]:
+    """Rule 2: forward clock jumps inside a continuous recording are closed (not where a new
+    session ``opens``: the reader put two activities one after the other there)."""
     if not (np.diff(t) >= CLOCK_JUMP_MIN_S * NS).any():
         return rows, t
     track = _Track(rows, t, d, lat, lon, along)
     jumps = [
         int(k)
-        for k in np.flatnonzero(track.dt_s >= CLOCK_JUMP_MIN_S)
+        for k in np.flatnonzero((track.dt_s >= CLOCK_JUMP_MIN_S) & ~opens[rows][1:])
         if _continues(track, int(k), int(k) + 1, int(k), int(k))
     ]
     if not jumps:
@@ -279,14 +282,16 @@ def _strays(rows, t, notes) -> tuple[np.ndarray, np.ndarray]:
     return rows[keep], t[keep]
 
 
-def _span(rows, t, notes, source) -> tuple[np.ndarray, np.ndarray]:
+def _span(rows, t, notes, source, opens) -> tuple[np.ndarray, np.ndarray]:
     """Rule 4: split at gaps of a day (or far longer than the recording), keep the largest
-    part, refuse what is still too long."""
+    part, refuse what is still too long. A gap where a new session ``opens`` is not split:
+    the reader already split the file into activities there and keeps them as sessions."""
     gaps_s = np.diff(t) / NS
     recorded_s = float(gaps_s[gaps_s < CLOCK_JUMP_MIN_S].sum())
     split = gaps_s >= SPLIT_GAP_S
     if recorded_s > 0:  # a recording made only of long gaps has no "activity" to compare with
         split |= (gaps_s >= STRAY_GAP_S) & (gaps_s > PAUSE_RATIO_MAX * max(recorded_s, 60.0))
+    split &= ~opens[rows][1:]
     if split.any():
         bounds = np.r_[0, np.flatnonzero(split) + 1, t.size]
         sizes = np.diff(bounds)
@@ -315,6 +320,22 @@ def _span(rows, t, notes, source) -> tuple[np.ndarray, np.ndarray]:
     return rows, t
 
 
+def session_openers(t_ns: np.ndarray, session_starts_ns: np.ndarray | None) -> np.ndarray:
+    """True at the first record of every session but the first (``t_ns`` increasing).
+
+    A session's first record is the first at or after its start, or up to
+    :data:`SESSION_START_TOLERANCE_S` before it (a device may write its first point before the
+    session's start time).
+    """
+    opens = np.zeros(t_ns.size, bool)
+    if session_starts_ns is None or session_starts_ns.size < 2 or t_ns.size < 2:
+        return opens
+    early = int(SESSION_START_TOLERANCE_S * NS)
+    at = np.searchsorted(t_ns, session_starts_ns - early, side="left")
+    opens[at[(at > 0) & (at < t_ns.size)]] = True
+    return opens
+
+
 def repair_clock(
     t_ns: np.ndarray,
     distance_m: np.ndarray,
@@ -323,6 +344,7 @@ def repair_clock(
     witness: dict[str, np.ndarray],
     source: str | None = None,
     along_m: np.ndarray | None = None,
+    session_starts_ns: np.ndarray | None = None,
 ) -> TimeRepair:
     """Apply the time rules of :mod:`finishline.io.plausibility` in order.
 
@@ -341,6 +363,10 @@ def repair_clock(
     along_m
         Distance along the track (m) a reader computed from positions: only to say where a
         repair happened when there is no device distance.
+    session_starts_ns
+        Start times (int64 ns) of the activity's sessions, when a reader made several (TCX
+        activities in one file, FIT multisport legs): the gap before a session's first record
+        is the reader's boundary, neither a clock jump nor a split into parts.
 
     Raises
     ------
@@ -360,6 +386,7 @@ def repair_clock(
             {name: values[kept] for name, values in witness.items()},
             source,
             None if along_m is None else along_m[kept],
+            session_starts_ns,
         )
         return TimeRepair(kept[inner.rows], inner.t_ns, t_ns, inner.base_ns, notes + inner.notes)
     reordered = reorder_by_distance(t_ns, distance_m, lat_deg, lon_deg, witness, notes)
@@ -378,9 +405,10 @@ def repair_clock(
         along = None if along_m is None else along_m[rows]
     idx, t = np.arange(rows.size), base
     if rows.size >= 2:
+        opens = session_openers(t_ns, session_starts_ns)[rows]
         idx, t = _set_back(idx, t, d, lat, lon, notes, along)
-        idx, t = _jumps(idx, t, d, lat, lon, notes, along)
+        idx, t = _jumps(idx, t, d, lat, lon, notes, along, opens)
         idx, t = _strays(idx, t, notes)
-        idx, t = _span(idx, t, notes, source)
+        idx, t = _span(idx, t, notes, source, opens)
     changed = reordered is not None or idx.size != n or bool((t != t_ns[idx]).any())
     return TimeRepair(rows[idx], t, t_ns, base[idx], notes, changed=changed)
