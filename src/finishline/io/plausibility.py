@@ -47,8 +47,8 @@ positions is not: the positions themselves are).
    is kept (never at a session's first record: where a reader already split the file into
    activities, it owns the split and keeps them as sessions); what still spans more than 7
    days is refused (:class:`CorruptFileError`), so no later stage builds a 1 Hz grid over
-   weeks, and so is a span of more than a day with fewer
-   than one sample an hour (:class:`EmptyActivityError`). (The 1 Hz track itself covers at
+   weeks, and so is a span of more than a day with fewer than one sample an hour
+   (:class:`EmptyActivityError`). (The 1 Hz track itself covers at
    most 100 s per sample, or a day: :func:`finishline.clean.clean`.)
 
 Events, laps and sessions follow the records' clock repairs (each time moves with the record
