@@ -197,6 +197,16 @@ def test_a_gap_inside_a_session_is_still_split_off():
     assert act.samples.index.equals(samples.index)
 
 
+def test_a_recording_made_only_of_long_gaps_warns_nothing_foreign():
+    # three records an hour apart (a damaged FIT file's): no short step tells the runner's
+    # speed or sampling interval, and numpy must not warn about empty means
+    t = (T0.value + np.arange(3) * 3600e9).astype(np.int64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        repair = repair_clock(t, np.array([0.0, 50.0, 100.0]), None, None, {})
+    assert (repair.t_ns == t).all()
+
+
 def test_span_over_a_week_without_day_gaps_is_refused():
     t = np.arange(200) * 4 * 3600.0  # 33 days, a record every 4 hours
     with pytest.raises(CorruptFileError, match="longer than any activity"):

@@ -136,11 +136,11 @@ class _Track:
         dt = self.dt_s[steps][ok]
         return float(np.median(motion[ok] / np.maximum(dt, 1.0))), float(np.median(dt))
 
-    def around(self, k: int, by_distance: bool) -> tuple[float, float, float]:
-        """Speeds before and after step ``k`` and the local interval."""
-        v_before, dt_before = self.local(np.arange(k - LOCAL_STEPS, k), by_distance)
-        v_after, dt_after = self.local(np.arange(k + 1, k + 1 + LOCAL_STEPS), by_distance)
-        return v_before, v_after, float(np.nanmean([dt_before, dt_after, np.nan]))
+    def around(self, k: int, by_distance: bool) -> tuple[float, float]:
+        """Speeds (m/s) before and after step ``k`` (NaN where no short step tells)."""
+        v_before, _ = self.local(np.arange(k - LOCAL_STEPS, k), by_distance)
+        v_after, _ = self.local(np.arange(k + 1, k + 1 + LOCAL_STEPS), by_distance)
+        return v_before, v_after
 
 
 def _continues(
@@ -162,12 +162,13 @@ def _continues(
         and (not np.isfinite(dp) or dp <= PAUSE_POSITION_M)
     ):
         return False  # standing still across it: a real pause
-    v_before, _, _ = track.around(k_before, by_distance)
-    _, v_after, _ = track.around(k_after, by_distance)
+    v_before, _ = track.around(k_before, by_distance)
+    _, v_after = track.around(k_after, by_distance)
     # a lone record at either end has no steps on that side: the other side tells
     v_before = v_after if np.isnan(v_before) else v_before
     v_after = v_before if np.isnan(v_after) else v_after
-    dt_local = np.nanmedian(track.dt_s[track.dt_s < CLOCK_JUMP_MIN_S]) if track.dt_s.size else 1.0
+    short = track.dt_s[track.dt_s < CLOCK_JUMP_MIN_S]
+    dt_local = float(np.median(short)) if short.size else 1.0
     if not (v_before >= CLOCK_JUMP_MOVING_MPS and v_after >= CLOCK_JUMP_MOVING_MPS):
         return False
     expected = 0.5 * (v_before + v_after) * max(float(dt_local), 1.0)
