@@ -138,7 +138,7 @@ def accumulate(definitions: list[Definition], raws: dict[int, list[Raw]]) -> Acc
         pos, phase, order, vals, masks, slot = (
             np.concatenate(parts) for parts in zip(*evs, strict=True)
         )
-        if not pos.size:  # no valid value anywhere: nothing to total, the raw bits stand
+        if not vals.size:  # every value invalid (a corrupt definition): nothing accumulates
             continue
         # the SDK's order: by message, then the fields' own values, then components
         sort = np.lexsort((order, phase, pos))
