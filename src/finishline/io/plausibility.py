@@ -38,13 +38,17 @@ positions is not: the positions themselves are).
    -- device distance within 1 m and position within 25 m of where they were -- is kept. A gap
    where device distance drops by more than 100 m (or positions do not go on), and the last
    record continues into the first, is a clock set back before the start: the two parts are
-   put back in recording order.
+   put back in recording order. The gap before a session's first record (when a reader made
+   several sessions: TCX activities one after the other, FIT multisport legs) is the reader's
+   boundary between recordings, not a jump.
 3. **Strays.** At most 3 records an hour or more away from all the others are dropped.
 4. **Span.** A gap of a day or more, or of an hour or more that lasts over ten times all the
    recorded time (steps under 30 min), splits the recording and the part with the most records
-   is kept; what still spans more than 7 days is refused (:class:`CorruptFileError`), so no
-   later stage builds a 1 Hz grid over weeks, and so is a span of more than a day with fewer
-   than one sample an hour (:class:`EmptyActivityError`). (The 1 Hz track itself covers at
+   is kept (never at a session's first record: where a reader already split the file into
+   activities, it owns the split and keeps them as sessions); what still spans more than 7
+   days is refused (:class:`CorruptFileError`), so no later stage builds a 1 Hz grid over
+   weeks, and so is a span of more than a day with fewer than one sample an hour
+   (:class:`EmptyActivityError`). (The 1 Hz track itself covers at
    most 100 s per sample, or a day: :func:`finishline.clean.clean`.)
 
 Events, laps and sessions follow the records' clock repairs (each time moves with the record
@@ -83,7 +87,8 @@ from finishline.definitions import (
 )
 from finishline.errors import FinishlineWarning
 from finishline.geo import step_distance_m
-from finishline.io.clock import DISTANCE_BACK_TOL_M, TimeRepair, repair_clock
+from finishline.io.clock_gaps import TimeRepair, repair_clock
+from finishline.io.record_order import DISTANCE_BACK_TOL_M
 
 
 class ImplausibleDataWarning(FinishlineWarning):
@@ -304,6 +309,14 @@ def _shift_times(frame: pd.DataFrame, column: str, repair: TimeRepair) -> pd.Dat
     return out
 
 
+def _session_starts_ns(sessions: pd.DataFrame) -> np.ndarray | None:
+    """The sessions' start times (int64 ns) when a reader made several, else ``None``."""
+    if len(sessions) < 2 or "start_time" not in sessions.columns:
+        return None
+    starts = pd.DatetimeIndex(sessions["start_time"]).as_unit("ns")
+    return starts.asi8[~starts.isna()]
+
+
 def _emit(notes: list[str], meta: object) -> None:
     source = getattr(meta, "source_path", None)
     for note in notes:
@@ -370,6 +383,7 @@ def enforce(
             {c: cols[c] for c in WITNESS_CHANNELS if c in cols},
             getattr(meta, "source_path", None),
             cols.get("distance_m") if not device else None,
+            _session_starts_ns(sessions),
         )
         notes += repair.notes
         if repair.changed:
