@@ -142,3 +142,9 @@ def test_race_report_of_a_power_run_shows_power(name: str) -> None:
     assert 'data-figure="power_curve"' in html and "<th>power (W)</th>" in html
     assert 'id="fl-pw-hr"' in html
     assert not re.search(r"nan ?W|>nan<", html)
+
+
+@pytest.mark.parametrize("name", ONE_ATHLETE)
+def test_tcx_watts_are_native_power(name: str) -> None:
+    act = finishline.read(corpus_path(name))
+    assert act.samples["power_w"].notna().any() and act.meta.power_source == "native"
