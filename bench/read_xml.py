@@ -163,7 +163,8 @@ def process_wait(code: str, repeat: int) -> float:
 
 
 def make_large_gpx(directory: Path, megabytes: float) -> Path:
-    """A GPX of about ``megabytes`` MB: the Twin Cities points repeated with increasing times."""
+    """A GPX of about ``megabytes`` MB: the Twin Cities points repeated with increasing times,
+    two a second (at one a second 200 MB would span two weeks, which the reader refuses)."""
     source = finishline.read(CORPUS / FILES[0]).samples
     lat = source["lat_deg"].tolist()
     lon = source["lon_deg"].tolist()
@@ -183,8 +184,9 @@ def make_large_gpx(directory: Path, megabytes: float) -> Path:
         while out.tell() < target:
             chunk = []
             for i in range(len(lat)):
-                moment = (start + pd.Timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-                second += 1
+                stamp = start + pd.Timedelta(seconds=second)
+                moment = stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+                second += 0.5  # 2 Hz: 200 MB stays within the 7 days any activity can span
                 chunk.append(
                     f'      <trkpt lon="{lon[i]!r}" lat="{lat[i]!r}">\n'
                     f"        <ele>{ele[i]!r}</ele>\n        <time>{moment}</time>\n"
