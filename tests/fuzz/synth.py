@@ -112,11 +112,12 @@ def _definition(local: int, global_num: int, fields: list[tuple[int, int, int]])
     return out + b"".join(struct.pack("<BBB", *f) for f in fields)
 
 
-def fit_bytes(track: Track) -> bytes:
+def fit_bytes(track: Track, timer_s: float | None = None) -> bytes:
     """A FIT activity of ``track``: file_id, one record per point, a running session.
 
     Values that FIT cannot hold (NaN, out of the field's range) are written as the field's
-    invalid value, as a device does.
+    invalid value, as a device does. ``timer_s`` is the session's total timer time (s),
+    written when given.
     """
     body = bytearray()
     created = int(track.t_s[0]) - FIT_EPOCH_S
@@ -145,8 +146,14 @@ def fit_bytes(track: Track) -> bytes:
             u(hr, 1.0, 0, 8),
             u(alt, 5.0, 500.0, 16),
         )
-    body += _definition(2, 18, [(253, 4, 0x86), (2, 4, 0x86), (5, 1, 0x00)])
-    body += struct.pack("<BIIB", 2, (int(track.t_s[-1]) - FIT_EPOCH_S) & 0xFFFFFFFF, created, 1)
+    session = [(253, 4, 0x86), (2, 4, 0x86), (5, 1, 0x00)]
+    timer = b""
+    if timer_s is not None:
+        session.append((8, 4, 0x86))  # total_timer_time, ms
+        timer = struct.pack("<I", u(timer_s, 1000.0, 0, 32))
+    body += _definition(2, 18, session)
+    end = (int(track.t_s[-1]) - FIT_EPOCH_S) & 0xFFFFFFFF
+    body += struct.pack("<BIIB", 2, end, created, 1) + timer
     header = struct.pack("<BBHI4s", 14, 0x20, 2132, len(body), b".FIT")
     header += struct.pack("<H", fit_crc(header))
     data = header + bytes(body)

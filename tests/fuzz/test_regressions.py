@@ -135,7 +135,7 @@ def test_positions_out_of_range_are_removed(tmp_path, fmt, count):
     lat = TRACK.lat.copy()
     lat[np.linspace(0, 599, count).astype(int)] = 123.4
     act, caught = _read(TRACK.with_(lat=lat), fmt)
-    assert any(f"{count} positions outside latitude" in w for w in caught), caught
+    assert any(f"{count} positions outside the range of latitude" in w for w in caught), caught
     assert act.samples["lat_deg"].dropna().between(-90, 90).all()
     out = _cli(tmp_path, TRACK.with_(lat=lat), fmt)
     if count == 20 or fmt == "tcx":  # GPX without positions has no distance at all

@@ -77,6 +77,8 @@ class FinalMile:
         Final-mile failure (module docstring).
     severity
         ``none``, ``moderate``, ``failure``, ``severe`` or ``unknown``.
+    note
+        Why there is no pace ratio (empty when there is one).
     """
 
     segment_m: float
@@ -97,6 +99,7 @@ class FinalMile:
     stopped: bool
     failed: bool
     severity: str
+    note: str = ""
 
     @property
     def slowdown_pct(self) -> float:
@@ -133,6 +136,22 @@ def _ratio(numerator: float, denominator: float) -> float:
     return float("nan")
 
 
+def _no_ratio_note(enough: bool, ref: pd.Series, fin: pd.Series, reference: str) -> str:
+    """Why the final mile has no pace ratio, or ``""`` when it has one.
+
+    A window without moving time, or whose distance came mostly in jumps across recording
+    gaps (:func:`finishline.metrics.splits.no_pace`), has no pace to compare.
+    """
+    if not enough:
+        return "the run is too short for a reference pace"
+    for name, window in ((f"the {reference} reference window", ref), ("the final mile", fin)):
+        if not window["moving_s"] > 0:
+            return f"{name} holds no moving time"
+        if not np.isfinite(window["pace_s_per_km"]):
+            return f"{name} has no pace: its distance came mostly in a jump across a recording gap"
+    return ""
+
+
 def final_mile(
     track: pd.DataFrame,
     race: Race | None = None,
@@ -164,6 +183,8 @@ def final_mile(
     ref = segment_table(track, np.array([ref_start, max(ref_end, ref_start)])).iloc[0]
     fin = segment_table(track, np.array([start, total])).iloc[0]
     enough = total >= 2 * FINAL_SEGMENT_M and ref_end > ref_start
+    note = _no_ratio_note(enough, ref, fin, race.reference_label)
+    enough = enough and not note
     nan = float("nan")
     pace_ratio = _ratio(fin["pace_s_per_km"], ref["pace_s_per_km"]) if enough else nan
     gap_ratio = _ratio(fin["gap_pace_s_per_km"], ref["gap_pace_s_per_km"]) if enough else nan
@@ -197,4 +218,5 @@ def final_mile(
         stopped=stop_s >= WALK_STOP_LIMIT_S,
         failed=failed,
         severity=severity(pace_ratio),
+        note=note,
     )
