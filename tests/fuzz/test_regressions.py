@@ -8,6 +8,7 @@ repaired.
 
 from __future__ import annotations
 
+import struct
 import warnings
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from finishline import read_bytes
 from finishline.errors import CorruptFileError
 from fuzz.classify import classify, strict_json
 from fuzz.runner import run_cli
-from fuzz.synth import WRITERS, Track, run_track
+from fuzz.synth import FIT_EPOCH_S, WRITERS, Track, definition, fit_file, run_track
 
 YEAR_S = 365 * 86_400.0
 THIRTY_YEARS_S = 30 * 365.25 * 86_400.0
@@ -245,3 +246,23 @@ def test_summary_ascent_without_distance_ignores_altimeter_jumps(tmp_path):
     alt = np.where(np.arange(120) % 2, 3000.0, 200.0)  # 2,800 m up and down every second
     out = _cli(tmp_path, still.with_(altitude_m=alt), "fit")
     assert out["summary"]["ascent_m"] < 10
+
+
+def test_a_fit_accumulated_field_with_every_value_invalid_reads(tmp_path):
+    # compressed_speed_distance (record field 8) accumulates into distance; a corrupt
+    # definition can leave every value of it invalid (0xFFFFFF), which once ended in an
+    # IndexError over no values at all
+    created = int(TRACK.t_s[0]) - FIT_EPOCH_S
+    body = bytearray(definition(0, 0, [(0, 1, 0x00), (1, 2, 0x84), (4, 4, 0x86)]))
+    body += struct.pack("<BBHI", 0, 4, 1, created)
+    body += definition(1, 20, [(253, 4, 0x86), (8, 3, 0x0D), (3, 1, 0x02)])
+    for i in range(60):
+        body += struct.pack("<BI3sB", 1, created + i, b"\xff\xff\xff", 140)
+    data = fit_file(bytes(body))
+    act = read_bytes(data, "invalid.fit")
+    assert len(act.samples) == 60 and act.samples["distance_m"].isna().all()
+    assert act.samples["heart_rate_bpm"].eq(140).all()
+    path = tmp_path / "invalid.fit"
+    path.write_bytes(data)
+    result = run_cli(["summary", str(path), "--json"], workdir=str(tmp_path))
+    assert classify(result, "summary").cls == "ok", result.stderr

@@ -27,6 +27,13 @@ DEG_PER_M = 1.0 / 111_195.0
 PACE_S_PER_KM = 1000.0 / 3.0  # run_track's steady 3 m/s
 
 
+def _along(track: Track, distance_m: np.ndarray) -> Track:
+    """``track`` at ``distance_m``, its positions moved along run_track's line to match."""
+    lat = 45.0 + distance_m * DEG_PER_M * 0.6
+    lon = 7.0 + distance_m * DEG_PER_M * 0.8 / np.cos(np.radians(45.0))
+    return track.with_(distance_m=distance_m, lat=lat, lon=lon)
+
+
 def _moved(track: Track, at: int, gap_s: float, jump_m: float) -> Track:
     """``track`` with a recording gap of ``gap_s`` before point ``at``, across which the
     distance (and the position, along the same line) jumps by ``jump_m``."""
@@ -34,9 +41,7 @@ def _moved(track: Track, at: int, gap_s: float, jump_m: float) -> Track:
     t[at:] += gap_s
     d = track.distance_m.copy()
     d[at:] += jump_m
-    lat = 45.0 + d * DEG_PER_M * 0.6
-    lon = 7.0 + d * DEG_PER_M * 0.8 / np.cos(np.radians(45.0))
-    return track.with_(t_s=t, distance_m=d, lat=lat, lon=lon)
+    return _along(track.with_(t_s=t), d)
 
 
 def _run(tmp_path: Path, data: bytes, suffix: str, command: str = "analyze") -> dict:
@@ -143,3 +148,36 @@ def test_pace_strings_of_no_finite_pace():
     # a pool swim's splits have no pace: the HTML report's hover texts are all "-"
     assert list(pace_strings(np.array([np.nan, np.inf]))) == ["-", "-"]
     assert pace_strings(np.array([])).size == 0
+
+
+def test_a_reference_window_mostly_stopped_gives_no_ratio(tmp_path):
+    # 10.8 km; at 3.6 km (inside the 2.2-5.4 km reference window of the race) the runner
+    # stands for an hour with the watch recording: the window's clock pace is no running pace
+    track = run_track(n=1200)
+    place = np.r_[np.arange(400), np.full(1200, 399), np.arange(400, 1200)]
+    stood = track.taken(place).with_(t_s=track.t_s[0] + np.arange(place.size) * 3.0)
+    fm = _run(tmp_path, fit_bytes(stood), ".fit")["final_mile"]
+    assert fm["pace_ratio"] is None
+    assert (
+        fm["note"] == "the 2.2-5.4 km reference window was mostly stopped: moving 18 of its 78 min"
+    )
+
+
+def test_kilometres_at_a_vehicles_speed_have_no_pace_ratio(tmp_path):
+    # a mislabelled file: 3 km run, then 10 km at 12 m/s (a ride), then 3 km run again
+    speed = np.r_[np.full(333, 3.0), np.full(278, 12.0), np.full(333, 3.0)]
+    d = np.r_[0.0, np.cumsum(speed[:-1] * 3.0)]
+    mixed = _along(run_track(n=speed.size), d)
+    out = _run(tmp_path, WRITERS["tcx"](mixed), ".tcx")
+    per_km = out["fatigue"]["per_km"]
+    fast = [k["speed_mps"] > 6.5 for k in per_km]
+    assert sum(fast) >= 8
+    assert all((k["pace_ratio"] is None) == f for k, f in zip(per_km, fast, strict=True))
+
+
+def test_a_recording_of_seconds_has_no_reference_speed(tmp_path):
+    # 30 s, 60 m: no minute of moving time to take a reference pace from (a reference of a
+    # few seconds once made a kilometre "10 times faster" than it)
+    tiny = run_track(n=31, interval_s=1.0, speed_mps=2.0)
+    out = _run(tmp_path, fit_bytes(tiny), ".fit")
+    assert all(k["pace_ratio"] is None for k in out["fatigue"]["per_km"])

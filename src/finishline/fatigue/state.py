@@ -22,7 +22,13 @@ import pandas as pd
 
 from finishline.athlete import Athlete
 from finishline.clean import TRACK_COLUMNS
-from finishline.definitions import DEFAULT_BODY_MASS_KG, DEFAULT_D_PRIME_M, Race, detect_race
+from finishline.definitions import (
+    DEFAULT_BODY_MASS_KG,
+    DEFAULT_D_PRIME_M,
+    VEHICLE_SPEED_MPS,
+    Race,
+    detect_race,
+)
 from finishline.fatigue import cardiac, composite, dprime, gait, glycogen, pace_fade
 from finishline.fatigue.reference import KmGroups, TrackArrays, track_column
 from finishline.metrics.splits import (
@@ -247,7 +253,9 @@ def km_table(track: pd.DataFrame, reference_mps: float) -> pd.DataFrame:
         partial), ``moving_time_s`` (s), ``speed_mps`` (distance over moving time),
         ``gap_speed_mps`` (grade-adjusted) and ``pace_ratio`` (reference speed over the
         kilometre's grade-adjusted speed); speeds are NaN for a kilometre without moving
-        time or one that came mostly in jumps (:func:`finishline.metrics.splits.no_pace`).
+        time or one that came mostly in jumps (:func:`finishline.metrics.splits.no_pace`),
+        the pace ratio also for one faster than a vehicle's
+        (:data:`~finishline.definitions.VEHICLE_SPEED_MPS`).
     """
     return _frame(km_table_of(TrackArrays(track), reference_mps))
 
@@ -304,7 +312,9 @@ def km_table_of(arrays: TrackArrays, reference_mps: float) -> dict[str, np.ndarr
         grade_factor = pace / gap_pace
         speed = length_m / np.where((moving_s > 0) & ~paceless, moving_s, np.nan)
         gap_speed = speed * np.where(np.isnan(grade_factor), 1.0, grade_factor)
-        pace_ratio = reference_mps / np.where(gap_speed > 0, gap_speed, np.nan)
+        # a kilometre at a vehicle's speed (a ride in a mislabelled file) has no running pace
+        running = (gap_speed > 0) & (gap_speed <= VEHICLE_SPEED_MPS)
+        pace_ratio = reference_mps / np.where(running, gap_speed, np.nan)
     values = (bounds[1:], length_m, moving_s, speed, gap_speed, pace_ratio)
     return dict(zip(KM_TABLE_COLUMNS, values, strict=True))
 

@@ -138,6 +138,8 @@ def accumulate(definitions: list[Definition], raws: dict[int, list[Raw]]) -> Acc
         pos, phase, order, vals, masks, slot = (
             np.concatenate(parts) for parts in zip(*evs, strict=True)
         )
+        if not vals.size:  # every value invalid (a corrupt definition): nothing accumulates
+            continue
         # the SDK's order: by message, then the fields' own values, then components
         sort = np.lexsort((order, phase, pos))
         pos, phase, vals, masks, slot = pos[sort], phase[sort], vals[sort], masks[sort], slot[sort]

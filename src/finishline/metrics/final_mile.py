@@ -39,6 +39,11 @@ from finishline.metrics.splits import crossing_positions, segment_table
 from finishline.metrics.stops import stop_mask, walk_mask
 from finishline.stretches import bounds
 
+#: A reference window moving for less than this share of its clock time (a long stop, a
+#: pause the watch recorded through) gives no reference pace: its clock pace is no running
+#: pace. The final mile has no such rule: stopping in it is what the final-mile facts measure.
+MIN_REFERENCE_MOVING_SHARE = 0.5
+
 
 def severity(pace_ratio: float) -> str:
     """Severity grade of a final-mile pace ratio (``none``/``moderate``/``failure``/``severe``)."""
@@ -140,7 +145,8 @@ def _no_ratio_note(enough: bool, ref: pd.Series, fin: pd.Series, reference: str)
     """Why the final mile has no pace ratio, or ``""`` when it has one.
 
     A window without moving time, or whose distance came mostly in jumps across recording
-    gaps (:func:`finishline.metrics.splits.no_pace`), has no pace to compare.
+    gaps (:func:`finishline.metrics.splits.no_pace`), has no pace to compare; nor has a
+    reference window mostly stopped (:data:`MIN_REFERENCE_MOVING_SHARE`).
     """
     if not enough:
         return "the run is too short for a reference pace"
@@ -149,6 +155,11 @@ def _no_ratio_note(enough: bool, ref: pd.Series, fin: pd.Series, reference: str)
             return f"{name} holds no moving time"
         if not np.isfinite(window["pace_s_per_km"]):
             return f"{name} has no pace: its distance came mostly in a jump across a recording gap"
+    if ref["moving_s"] < MIN_REFERENCE_MOVING_SHARE * ref["time_s"]:
+        return (
+            f"the {reference} reference window was mostly stopped: moving "
+            f"{ref['moving_s'] / 60:.0f} of its {ref['time_s'] / 60:.0f} min"
+        )
     return ""
 
 
