@@ -278,3 +278,38 @@ def test_distance_from_positions_is_recomputed_without_gps_spikes():
     track = clean(act)
     assert track.attrs["distance_source"] == "positions"
     assert track["distance_m"].iloc[-1] == pytest.approx(599 * 3.0, rel=0.01)
+
+
+def test_splits_and_their_table_show_a_bridged_gap():
+    from finishline.metrics.splits import splits
+    from finishline.viz.tables import GAP_MARK, splits_table_html
+
+    act = make_run(np.full(1200, 3.0), drop=np.arange(400, 500))  # 3.6 km, a gap in km 2
+    table = splits(clean(act))
+    gap = table.set_index("split")["gap_s"]
+    assert gap.sum() == pytest.approx(99.0, abs=1.0)
+    assert gap.loc[2] == pytest.approx(99.0, abs=1.0) and gap.drop(2).eq(0).all()
+    assert table.loc[table["split"] == 2, "moving_s"].iloc[0] == pytest.approx(1000 / 3.0, abs=1)
+    html = splits_table_html(table)
+    assert f"2{GAP_MARK}" in html and "lost the signal" in html and f"1{GAP_MARK}" not in html
+
+
+def test_heart_rate_dropout_is_masked_and_shaded():
+    from finishline.viz.heart import heart_rate_figure, masked_stretches_m
+
+    rng = np.random.default_rng(3)
+    speed = 3.0 + 0.3 * np.sin(np.arange(3000) / 300.0)
+    hr = 120.0 + 12.0 * speed + rng.normal(0, 1.5, speed.size)  # HR follows the pace
+    hr[1500:1560] = 95.0  # a minute of an optical sensor that lost contact
+    track = clean(make_run(speed, heart_rate_bpm=hr))
+    assert track["hr_artefact"].iloc[1502:1558].all()
+    assert track["hr_artefact"].sum() < 90  # the rest of the run stays
+    assert track["heart_rate_bpm"].iloc[1502:1558].isna().all()
+    stretches = masked_stretches_m(track)
+    assert len(stretches) == 1
+    a, b = stretches[0]
+    assert track["distance_m"].iloc[1495] <= a and b <= track["distance_m"].iloc[1565]
+    fig = heart_rate_figure(track)
+    rects = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert len(rects) == 1 and rects[0].x0 == pytest.approx(a / 1000.0)
+    assert any("HR masked" in (n.text or "") for n in fig.layout.annotations)

@@ -11,7 +11,13 @@ import pytest
 from synthetic import MARATHON_M, fading_race, synthetic_track
 
 from finishline.athlete import Athlete, for_race
-from finishline.fatigue import component_scores, fatigue_index, fatigue_onset_km, fatigue_state
+from finishline.fatigue import (
+    component_scores,
+    composite,
+    fatigue_index,
+    fatigue_onset_km,
+    fatigue_state,
+)
 
 
 def per_km(values) -> pd.Series:
@@ -92,3 +98,16 @@ def test_no_onset_on_a_steady_race():
     km, onset = state.per_km, state.onset_km
     assert math.isnan(onset)
     assert km["fatigue_index"].max() < 0.4
+
+
+def test_drift_scores_start_at_the_reference_window():
+    scores = {
+        "score_pace": np.array([0.8, 0.5, 0.2, 0.3]),
+        "score_cardiac": np.array([1.0, np.nan, 0.1, 0.4]),
+        "score_glycogen": np.array([0.05, 0.1, 0.15, 0.2]),
+    }
+    settled = composite.settle(scores, np.array([1000.0, 5000.0, 6000.0, 7000.0]), 5000.0)
+    assert settled["score_pace"].tolist() == [0.0, 0.0, 0.2, 0.3]
+    assert settled["score_cardiac"][0] == 0.0 and np.isnan(settled["score_cardiac"][1])
+    assert settled["score_cardiac"][2:].tolist() == [0.1, 0.4]
+    assert settled["score_glycogen"].tolist() == scores["score_glycogen"].tolist()

@@ -112,6 +112,11 @@ def test_real_marathon(name):
     assert per_km.loc[6:20, "decoupling"].abs().median() < 0.05
     assert per_km.loc[6:20, "cadence_residual"].abs().median() < 0.02
     assert np.isnan(onset) or 5.0 <= onset < total_m / 1000.0
+    # The first 5 km (start crowding, the heart rate still rising) are not fatigue: the index
+    # there stays low, below the 0.3 that typical drift reaches, per km and per second.
+    assert (per_km.loc[1:5, "fatigue_index"] < 0.3).all()
+    start = per_second[track["distance_m"].to_numpy() <= 5000.0]
+    assert (start["fatigue_index"].dropna() < 0.3).all()
     for km in (20, 30, 40):
         row = per_km.loc[km, COMPONENTS + ["fatigue_index"]].round(3).to_dict()
         print(f"{name} km {km}: {row}")

@@ -113,8 +113,36 @@ def test_fatigue_part_orders_the_signals():
     order = text.index(
         "cardiac drift (efficiency 4 % below your reference level) at 23 km"
     ) < text.index("glycogen margin below zero")
-    assert order and text.index("glycogen margin below zero at 27 km") < text.index("pace fade at")
-    assert "Not set in (or not measured): gait change" in text
+    glycogen = "glycogen margin below zero (the modelled glycogen would run out before the finish)"
+    assert order and text.index(f"{glycogen} at 27 km") < text.index("pace fade (10 %")
+    # the per-km frame is empty here: gait had no data, so it was not judged (not "not set in")
+    assert "Not judged" in text and text.index("gait change") > text.index("Not judged")
+    assert "Did not set in" not in text
+
+
+def test_signals_that_did_not_set_in_are_told_apart_from_the_unmeasured():
+    per_km = pd.DataFrame(
+        {
+            "score_pace": [0.0, 0.1, 0.1],
+            "score_cardiac": [np.nan, np.nan, np.nan],
+            "score_gait": [0.0, 0.0, 0.1],
+            "glycogen_margin_km": [5.0, 4.0, 3.0],
+            "distance_end_m": [6000.0, 7000.0, 8000.0],
+        },
+        index=pd.Index([6, 7, 8], name="km"),
+    )
+    fatigue = FatigueState(
+        per_km=per_km,
+        onset_km=float("nan"),
+        signal_onsets_km={"pace_fade": None, "decoupling": None, "gait": None, "glycogen": None},
+        assumed=frozenset({"glycogen"}),
+    )
+    text = race_verdict(_fm(1.0), fatigue, RiskTimeline(pd.DataFrame(), MARATHON))
+    did_not = text[text.index("Did not set in") : text.index("Not judged")]
+    judged_not = text[text.index("Not judged") :]
+    assert "pace fade" in did_not and "gait change" in did_not
+    assert "cardiac drift" in judged_not and "glycogen" in judged_not
+    assert "cardiac drift" not in did_not
 
 
 def test_risk_part_quotes_the_timeline():
@@ -175,3 +203,12 @@ def test_verdict_on_an_analysed_fade_matches_final_mile_numbers(faded):
     onsets = faded.fatigue.signal_onsets_km
     assert onsets["pace_fade"] is not None
     assert 30.0 <= onsets["pace_fade"] <= 34.0
+
+
+def test_a_run_shorter_than_5_km_judges_no_fatigue_signal():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        short = analyze(make_run(np.full(1300, 3.0)))  # 3.9 km
+    assert "too short for a fatigue onset" in short.verdict
+    assert "Did not set in" not in short.verdict and "no fatigue onset" not in short.verdict
+    assert "no risk: " not in short.verdict

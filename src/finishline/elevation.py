@@ -43,6 +43,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from finishline.stretches import bounds
+
 #: Distance step (m) of the grid the profile is built on.
 PROFILE_STEP_M = 10.0
 
@@ -119,12 +121,6 @@ def _bin_means(
     return grid, means
 
 
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end (exclusive) indices of the runs of True in ``mask``."""
-    change = np.diff(np.r_[False, mask, False].astype(np.int8))
-    return np.flatnonzero(change == 1), np.flatnonzero(change == -1)
-
-
 def implausible_altitude(
     grid_m: np.ndarray,
     altitude_m: np.ndarray,
@@ -188,7 +184,7 @@ def repair_implausible(
     out = np.asarray(altitude_m, dtype=float).copy()
     step = float(grid_m[1] - grid_m[0]) if grid_m.size > 1 else PROFILE_STEP_M
     look = max(1, int(round(return_within_m / step)))
-    starts, ends = _runs(bad)
+    starts, ends = bounds(bad)
     # a handful of stretches per file at most: a loop over them is clearer than vector tricks
     for start, end in zip(starts, ends, strict=True):
         before = max(start - 1, 0)

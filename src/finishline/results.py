@@ -263,7 +263,7 @@ class RaceAnalysis(Tables):
             "distance": f"{s.distance_m / 1000:.2f} km",
             "time / moving": f"{format_hms(s.elapsed_s)} / {format_hms(s.moving_s)}",
             f"{fm.reference} pace": f"{format_duration(fm.reference_pace_s_per_km)} /km",
-            "final mile": f"{fm.outcome} ({fm.severity})",
+            "final mile": fm.outcome_text,
         }
         risk = self.risk.table
         heads = [("splits (first and last)", _ends(self.splits_km[SPLIT_SHOWN]))]

@@ -6,6 +6,7 @@ compare it against the device's own session totals as an independent truth.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -14,8 +15,8 @@ import pandas as pd
 from finishline.activity import Activity
 from finishline.jsonable import jsonable
 
-#: A gap between samples longer than this (s) counts as a pause when the file has no timer
-#: events (auto-pause on most watches stops recording).
+#: Without a timer, an analysis track or timer events, a gap between samples longer than this
+#: (s) counts as a pause (auto-pause on most watches stops recording).
 PAUSE_GAP_S = 10.0
 
 
@@ -34,8 +35,10 @@ def _plausible_timer(total: float | None, span_s: float) -> bool:
     )
 
 
-def timer_seconds(activity: Activity) -> float:
-    """Timer (moving) time in s: device session totals, else timer events, else sample gaps.
+def timer_seconds(activity: Activity, running_s: float | None = None) -> float:
+    """Timer time in s: device session totals, else timer events, else ``running_s`` (the
+    analysis track's seconds not paused: what an auto-pausing watch's timer would show), else
+    the sample gaps of at most 10 s.
 
     A device or event total that is negative, not finite, or longer than the samples' span
     (a corrupt session message, events from another clock) is passed over for the next source.
@@ -51,6 +54,8 @@ def timer_seconds(activity: Activity) -> float:
     from_events = timer_from_events(activity.events)
     if _plausible_timer(from_events, span_s):
         return float(from_events)  # type: ignore[arg-type]
+    if running_s is not None:
+        return running_s
     if t.size < 2:
         return 0.0
     dt = np.diff(np.sort(t))
@@ -136,23 +141,57 @@ def activity_ascent_m(activity: Activity) -> float:
     return elevation_gain_loss(profile)[0]
 
 
+def analysed_distance_and_moving(activity: Activity) -> tuple[float, float, float] | None:
+    """Distance (m), moving time (s) and time not paused (s) of the analysis track, as
+    ``analyze`` reports them.
+
+    The 1 Hz track of :func:`finishline.clean.clean` is where GPS spikes and frozen fixes are
+    removed and recording gaps are judged (bridged, paused or a jump: :mod:`finishline.gaps`),
+    so the summary and the analysis of a file give one distance and one moving time. ``None``
+    when no track can be built (no distance, positions or speed; a span under 2 s).
+    """
+    from finishline.clean import clean, moving_time_s
+    from finishline.errors import FinishlineError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the reader's warnings were already given
+            track = clean(activity)
+    except FinishlineError:
+        return None
+    d = track["distance_m"].to_numpy(dtype=float)
+    not_paused = float((~track["paused"].to_numpy(bool))[:-1].sum())
+    return float(d[-1] - d[0]), moving_time_s(track), not_paused
+
+
 def summarize(activity: Activity) -> dict[str, Any]:
     """The summary figures of one activity.
+
+    Distance and moving time are those of the analysis track
+    (:func:`analysed_distance_and_moving`), the same numbers ``analyze`` shows; without a
+    track, the distance is the samples' own (max - min) and the moving time is None.
 
     Returns
     -------
     dict
         ``sport``, ``start_time`` (ISO UTC), ``start_time_local`` (ISO with offset, or None),
-        ``elapsed_s``, ``timer_s``, ``distance_m``, ``avg_hr``, ``max_hr`` (bpm), ``ascent_m``,
-        ``n_samples``.
+        ``elapsed_s``, ``timer_s`` (the device's timer, else timer events, else sample gaps of
+        at most 10 s), ``moving_s`` (running or walking, the timer's standing left out),
+        ``distance_m``, ``avg_hr``, ``max_hr`` (bpm), ``ascent_m``, ``n_samples``.
     """
     s = activity.samples
     m = activity.meta
-    dist = s["distance_m"].to_numpy(dtype=float)
-    finite = dist[np.isfinite(dist)]
-    # max - min: the distance covered whatever the sample order (it is monotone after the
-    # reader boundary, where max - min = last - first)
-    distance = float(finite.max() - finite.min()) if finite.size else float("nan")
+    analysed = analysed_distance_and_moving(activity)
+    running_s = None
+    if analysed is not None:
+        distance, moving, running_s = analysed
+    else:
+        dist = s["distance_m"].to_numpy(dtype=float)
+        finite = dist[np.isfinite(dist)]
+        # max - min: the distance covered whatever the sample order (it is monotone after the
+        # reader boundary, where max - min = last - first)
+        distance = float(finite.max() - finite.min()) if finite.size else float("nan")
+        moving = None
     hr = s["heart_rate_bpm"].to_numpy(dtype=float)
     hr = hr[np.isfinite(hr) & (hr > 0)]
     local = m.start_time_local
@@ -161,7 +200,8 @@ def summarize(activity: Activity) -> dict[str, Any]:
         "start_time": m.start_time.isoformat() if m.start_time is not None else None,
         "start_time_local": local.isoformat() if local is not None else None,
         "elapsed_s": float(s["elapsed_s"].iloc[-1]) if len(s) else 0.0,
-        "timer_s": timer_seconds(activity),
+        "timer_s": timer_seconds(activity, running_s),
+        "moving_s": moving,
         "distance_m": distance,
         "avg_hr": float(hr.mean()) if hr.size else None,
         "max_hr": float(hr.max()) if hr.size else None,

@@ -19,12 +19,18 @@ science.md sections 1 (the wall at ~30 km), 4 (FMF definition and severity grade
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 
 from finishline.definitions import FMF_PACE_RATIO, Race
-from finishline.fatigue.composite import ONSET_MIN_KM, ONSET_THRESHOLD, SIGNALS
+from finishline.fatigue.composite import (
+    ONSET_AFTER_KM,
+    ONSET_MIN_KM,
+    ONSET_THRESHOLD,
+    SIGNAL_MEANING,
+    SIGNALS,
+)
 from finishline.fatigue.state import FatigueState
 from finishline.metrics.final_mile import FinalMile
 from finishline.results import RiskTimeline
@@ -64,7 +70,7 @@ def final_mile_sentence(final_mile: FinalMile) -> str:
     if outcome == "failed":
         return (
             f"Final mile failed on walking/stopping: {pause_text} in the last mile "
-            f"(at least 60 s counts as failure), although its pace was {how}."
+            f"(at least 60 s counts as failure); its pace was {how}."
         )
     extra = f" ({pause_text}, under the 60 s failure line)" if pause_text else ""
     if outcome == "slowed":
@@ -73,9 +79,22 @@ def final_mile_sentence(final_mile: FinalMile) -> str:
 
 
 def fatigue_sentences(
-    fatigue_onset_km: float | None, signal_onsets_km: Mapping[str, float | None]
+    fatigue_onset_km: float | None,
+    signal_onsets_km: Mapping[str, float | None],
+    not_measured: Collection[str] = (),
+    too_short: bool = False,
 ) -> str:
-    """When fatigue set in and which signals came first."""
+    """When fatigue set in, which signals came first, and which never did or were not measured.
+
+    ``not_measured`` names the signals (keys of ``signal_onsets_km``) the file or the athlete
+    values could not measure (no heart rate, no cadence, an assumed component); ``too_short``
+    says the run ends before any signal can be judged (:data:`ONSET_AFTER_KM`).
+    """
+    if too_short:
+        return (
+            f"Fatigue is judged from {ONSET_AFTER_KM:g} km on: this run is too short for a "
+            "fatigue onset or its signals."
+        )
     if fatigue_onset_km is not None and np.isfinite(fatigue_onset_km):
         parts = [
             f"Fatigue set in at {_km(fatigue_onset_km)} "
@@ -84,16 +103,49 @@ def fatigue_sentences(
     else:
         parts = ["The composite fatigue index never stayed high for 3 km: no fatigue onset."]
     seen = sorted(
-        ((km, SIGNALS[name][2]) for name, km in signal_onsets_km.items() if km is not None),
+        (
+            (km, f"{SIGNALS[name][2]} ({SIGNAL_MEANING[name]})")
+            for name, km in signal_onsets_km.items()
+            if km is not None and name in SIGNALS
+        ),
         key=lambda item: item[0],
     )
-    never = [SIGNALS[n][2] for n, km in signal_onsets_km.items() if km is None and n in SIGNALS]
+    absent = [n for n, km in signal_onsets_km.items() if km is None and n in SIGNALS]
+    unmeasured = [SIGNALS[n][2] for n in absent if n in not_measured]
+    never = [SIGNALS[n][2] for n in absent if n not in not_measured]
     if seen:
         order = ", then ".join(f"{label} at {_km(km)}" for km, label in seen)
         parts.append(f"Signals in order of onset: {order}.")
     if never:
-        parts.append(f"Not set in (or not measured): {', '.join(never)}.")
+        parts.append(f"Did not set in: {', '.join(never)}.")
+    if unmeasured:
+        parts.append(
+            "Not judged (no data for it in the file, or an athlete value it needs was only "
+            f"estimated): {', '.join(unmeasured)}."
+        )
     return " ".join(parts)
+
+
+def too_short_for_signals(fatigue: FatigueState) -> bool:
+    """True when no kilometre of the run starts at or after :data:`ONSET_AFTER_KM`."""
+    per_km = fatigue.per_km
+    if per_km is None or per_km.empty or "distance_end_m" not in per_km:
+        return False  # nothing to tell from: the onsets speak for themselves
+    return not (per_km["distance_end_m"] > 1000.0 * ONSET_AFTER_KM).any()
+
+
+def unmeasured_signals(fatigue: FatigueState) -> set[str]:
+    """Signals the fatigue state could not measure: no data in the file, or an assumed input."""
+    per_km = fatigue.per_km
+    out = set()
+    for name, (column, _, _) in SIGNALS.items():
+        component = column.removeprefix("score_").removesuffix("_below_zero")
+        source = "glycogen_margin_km" if name == "glycogen" else column
+        if component in fatigue.assumed:
+            out.add(name)
+        elif per_km is None or source not in per_km or per_km[source].isna().all():
+            out.add(name)
+    return out
 
 
 def risk_sentence(risk: RiskTimeline) -> str:
@@ -101,13 +153,16 @@ def risk_sentence(risk: RiskTimeline) -> str:
     race = risk.race
     if risk.empty:
         note = risk.notes[-1] if risk.notes else "the run gives no point to judge it at"
+        note = note.removeprefix("no risk: ")
         return f"No final-mile risk: {note}."
     pieces = []
     for km in race.verdict_km:
         row = risk.at(km)
         if row is None:
             continue
-        text = f"{_pct(row['p_fail'])} (band {_pct(row['p_lo'])} to {_pct(row['p_hi'])}"
+        lo, hi = _pct(row["p_lo"]), _pct(row["p_hi"])
+        band = f"band {lo} to {hi}" if lo != hi else "band under a point wide"
+        text = f"{_pct(row['p_fail'])} ({band}"
         if _pct(row["p_fail"]) != _pct(row["p_splits"]):
             text += f"; splits alone {_pct(row['p_splits'])}"
         pieces.append((km, text + ")"))
@@ -133,7 +188,14 @@ def race_verdict(final_mile: FinalMile, fatigue: FatigueState, risk: RiskTimelin
         A few sentences; every number in them is one of the inputs, rounded.
     """
     parts = [final_mile_sentence(final_mile)]
-    parts.append(fatigue_sentences(fatigue.onset_km, fatigue.signal_onsets_km))
+    parts.append(
+        fatigue_sentences(
+            fatigue.onset_km,
+            fatigue.signal_onsets_km,
+            unmeasured_signals(fatigue),
+            too_short=too_short_for_signals(fatigue),
+        )
+    )
     parts.append(risk_sentence(risk))
     return " ".join(parts)
 

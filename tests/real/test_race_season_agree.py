@@ -4,7 +4,8 @@ For every running file of the corpus, the training record a season is built from
 (:func:`finishline.training.features.training_record`, via the batch's per-file processing) and
 :func:`finishline.analyze` of the same file agree exactly on distance, moving time, heart rate,
 Pa:HR decoupling and every best effort: both come from the same clean track and the same
-metric functions.
+metric functions. ``finishline summary`` of the file gives the same distance and moving time
+too (it reads them off the same track).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from corpus import corpus_files, corpus_path, manifest
 from finishline.analysis import analyze
 from finishline.errors import FinishlineError
 from finishline.metrics.zones import moving_heart_rate
+from finishline.summary import summarize
 from finishline.training.features import DECOUPLING_MIN_S, EFFORT_DISTANCES_M
 from finishline.training.process import process_file
 
@@ -57,6 +59,9 @@ def test_race_and_season_give_the_same_numbers(name: str) -> None:
             return
     assert record["status"] == "ok", f"analyze took what a season skips: {record['detail']}"
     summary = race.summary
+    quick = summarize(race.activity)
+    assert quick["distance_m"] == pytest.approx(summary.distance_m, rel=0.01)
+    assert quick["moving_s"] == pytest.approx(summary.moving_s, abs=1.0)
     assert _same(record["distance_m"], summary.distance_m)
     assert _same(record["moving_s"], summary.moving_s)
     assert _same(record["elapsed_s"], summary.elapsed_s)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from finishline.cli.output import write_json
 from finishline.definitions import METRE_PER_MILE
@@ -19,6 +20,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
             "start_time",
             "elapsed_s",
             "timer_s",
+            "moving_s",
             "distance_m",
             "avg_hr",
             "max_hr",
@@ -35,7 +37,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
         ("start (UTC)", summary["start_time"]),
         ("start (local)", summary["start_time_local"] or "offset not recorded"),
         ("elapsed", format_hms(summary["elapsed_s"])),
-        ("moving", format_hms(summary["timer_s"])),
+        ("timer", format_hms(summary["timer_s"])),
+        ("moving", "-" if summary["moving_s"] is None else format_hms(summary["moving_s"])),
         (
             "distance",
             "-" if dist is None else f"{dist / 1000:.2f} km ({dist / METRE_PER_MILE:.2f} mi)",
@@ -102,10 +105,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     print(f"{'race':<22}{result.race.label} ({result.race.source})")
     print(f"{'distance':<22}{s.distance_m / 1000:.2f} km")
     print(f"{'elapsed / moving':<22}{format_hms(s.elapsed_s)} / {format_hms(s.moving_s)}")
-    print(f"{'final-mile pace ratio':<22}{fm.pace_ratio:.3f} (GAP {fm.gap_pace_ratio:.3f})")
-    print(
-        f"{'final mile':<22}{fm.outcome} ({fm.severity}), "
-        f"walk {fm.walk_s:.0f} s, stop {fm.stop_s:.0f} s"
-    )
+    ratio = "-" if not math.isfinite(fm.pace_ratio) else f"{fm.pace_ratio:.3f}"
+    gap = "-" if not math.isfinite(fm.gap_pace_ratio) else f"{fm.gap_pace_ratio:.3f}"
+    print(f"{'final-mile pace ratio':<22}{ratio} (GAP {gap})")
+    print(f"{'final mile':<22}{fm.outcome_text}, walk {fm.walk_s:.0f} s, stop {fm.stop_s:.0f} s")
     print(result.verdict)
     return 0

@@ -21,6 +21,9 @@ drift (5 %), glycogen nearly used and no fade scores about 0.3, below the onset 
 Gait is scored on the magnitude of the residual because the direction of a speed-corrected
 change differs between runners (Clermont 2019: "atypical" cadence).
 
+Before the reference window starts (5 km in a marathon) the drift scores (pace, cardiac, gait)
+are 0: the runner has not settled yet (:func:`settle`).
+
 Onset rule: the fatigue onset is the start (km) of the first kilometre beginning at or after
 5 km from which the per-km index stays at or above ``threshold`` (0.4) for at least
 ``min_km`` (3) consecutive kilometres; NaN when that never happens. The thresholds are
@@ -116,6 +119,30 @@ def component_scores_of(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]
         "score_glycogen": columns["glycogen_used_fraction"],
     }
     return {name: np.clip(values, 0.0, 1.0) for name, values in raw.items()}
+
+
+#: Scores that measure departure from the runner's settled state (the reference window).
+DRIFT_SCORES = ("score_pace", "score_cardiac", "score_gait")
+
+
+def settle(
+    scores: dict[str, np.ndarray], distance_m: np.ndarray, settled_from_m: float
+) -> dict[str, np.ndarray]:
+    """Drift scores set to 0 before the reference window starts (``settled_from_m``, m).
+
+    Pace fade, cardiac drift and gait change are measured against the runner's settled state
+    in the reference window. Before it starts the runner has not settled: start crowding, the
+    heart rate's rise to steady state (and an optical sensor finding the pulse) and warm-up
+    strides are departures from the reference that are not fatigue, and would make the first
+    kilometres look the most fatigued of the race. D' spent and glycogen used accumulate from
+    the gun and keep their values. ``distance_m`` is the row's end distance (per km) or
+    position (per second).
+    """
+    early = np.asarray(distance_m, dtype=float) <= settled_from_m
+    return {
+        name: np.where(early & ~np.isnan(v), 0.0, v) if name in DRIFT_SCORES else v
+        for name, v in scores.items()
+    }
 
 
 def fatigue_index(scores: pd.DataFrame, weights: dict[str, float] | None = None) -> pd.Series:
@@ -217,13 +244,18 @@ def _onset_km(
 #: Signal -> (per-km column, level that counts as "set in", label in words).
 SIGNALS: dict[str, tuple[str, float, str]] = {
     "pace_fade": ("score_pace", ONSET_THRESHOLD, "pace fade"),
-    "decoupling": (
-        "score_cardiac",
-        ONSET_THRESHOLD,
-        "cardiac drift (efficiency 4 % below your reference level)",
-    ),
+    "decoupling": ("score_cardiac", ONSET_THRESHOLD, "cardiac drift"),
     "gait": ("score_gait", ONSET_THRESHOLD, "gait change"),
     "glycogen": ("glycogen_below_zero", 0.5, "glycogen margin below zero"),
+}
+
+
+#: What each signal's onset means, as a runner reads it (score 0.4 of the full scales above).
+SIGNAL_MEANING: dict[str, str] = {
+    "pace_fade": "10 % slower than your reference pace",
+    "decoupling": "efficiency 4 % below your reference level",
+    "gait": "cadence or stride 2 % off what your speed implies",
+    "glycogen": "the modelled glycogen would run out before the finish",
 }
 
 

@@ -219,11 +219,11 @@ def fatigue_state(
     columns |= {
         name: fuel[name] for name in ("fuel_distance_km", "wall_at_km", "glycogen_margin_km")
     }
-    columns |= composite.component_scores_of(columns)
+    columns |= composite.settle(composite.component_scores_of(columns), distance, window_m[0])
     columns["fatigue_index"] = composite.fatigue_index_of(columns, arrays.size, weights)
     per_second = _frame(columns, track.index)
 
-    per_km = _per_km(arrays, columns, raw_gait, ref_speed, ref_ef, weights)
+    per_km = _per_km(arrays, columns, raw_gait, ref_speed, ref_ef, weights, window_m[0])
     onset = composite.fatigue_onset_km(
         per_km["fatigue_index"], threshold=onset_threshold, min_km=onset_min_km
     )
@@ -326,6 +326,7 @@ def _per_km(
     ref_speed: float,
     ref_ef: float,
     weights: dict[str, float] | None = None,
+    settled_from_m: float = 0.0,
 ) -> pd.DataFrame:
     """Aggregate the per-second state into one row per kilometre started."""
     columns = km_table_of(arrays, ref_speed)
@@ -352,6 +353,7 @@ def _per_km(
     ):
         columns[name] = groups.last(per_second[name])
     columns["intensity_u"] = groups.weighted_mean(per_second["intensity_u"], moving)
-    columns |= composite.component_scores_of(columns)
+    scores = composite.component_scores_of(columns)
+    columns |= composite.settle(scores, columns["distance_end_m"], settled_from_m)
     columns["fatigue_index"] = composite.fatigue_index_of(columns, n_km, weights)
     return _frame(columns)

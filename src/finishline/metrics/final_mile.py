@@ -120,6 +120,19 @@ class FinalMile:
             return "unknown"
         return "slowed" if self.pace_ratio >= SLOWED_PACE_RATIO - 1e-9 else "held"
 
+    @property
+    def outcome_text(self) -> str:
+        """The outcome as a runner reads it: ``held``, ``slowed (moderate)``, ``failed
+        (severe slowdown)``, ``failed (walking/stopping)``; the pace grade only where it says
+        more than the outcome."""
+        if self.outcome == "failed":
+            if np.isfinite(self.pace_ratio) and self.pace_ratio >= FMF_PACE_RATIO - 1e-9:
+                return f"failed ({self.severity} slowdown)"
+            return "failed (walking/stopping)"
+        if self.outcome == "slowed":
+            return f"slowed ({self.severity})"
+        return self.outcome
+
     def to_json(self) -> dict:
         """The facts plus ``slowdown_pct``, ``outcome`` and ``grade`` (= ``severity``)."""
         from finishline.jsonable import jsonable

@@ -39,6 +39,7 @@ SPLIT_COLUMNS = (
     "end_s",
     "time_s",
     "moving_s",
+    "gap_s",
     "pace_s_per_km",
     "pace_s_per_mile",
     "moving_pace_s_per_km",
@@ -99,6 +100,13 @@ def no_pace(jumped_m: np.ndarray, length_m: np.ndarray) -> np.ndarray:
         return ~(length_m > 0) | (jumped_m >= JUMPED_SHARE_NO_PACE * length_m)
 
 
+def _in_gap(track: pd.DataFrame) -> np.ndarray:
+    """Seconds inside a recording gap (bridged or a jump: :mod:`finishline.gaps`)."""
+    if "in_gap" not in track:
+        return np.zeros(len(track), dtype=bool)
+    return track["in_gap"].to_numpy(bool)
+
+
 def cumulative_series(track: pd.DataFrame) -> dict[str, np.ndarray]:
     """Cumulative sums along the track, each aligned with its rows (value 0 at row 0).
 
@@ -121,6 +129,7 @@ def cumulative_series(track: pd.DataFrame) -> dict[str, np.ndarray]:
     return {
         "time": track["elapsed_s"].to_numpy(float),
         "moving": cum(moving.astype(float)),
+        "in_gap": cum(_in_gap(track).astype(float)),
         "speed": cum(np.where(moving, np.nan_to_num(speed), 0.0)),
         "gap": cum(np.where(moving, np.nan_to_num(gap), 0.0)),
         "gain": cum(np.clip(d_alt, 0, None)),
@@ -156,6 +165,7 @@ def segment_table(track: pd.DataFrame, bounds_m: np.ndarray) -> pd.DataFrame:
                 "end_s": cums["time"][1:],
                 "time_s": delta["time"],
                 "moving_s": delta["moving"],
+                "gap_s": delta["in_gap"],
                 "pace_s_per_km": pace_km,
                 "pace_s_per_mile": pace_km * METRE_PER_MILE / 1000.0,
                 "moving_pace_s_per_km": np.where(
@@ -197,7 +207,9 @@ def splits(track: pd.DataFrame, unit_m: float = 1000.0) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per split, columns :data:`SPLIT_COLUMNS`. ``time_s`` is clock time (pauses
-        included), ``moving_s`` moving time; ``pace_s_per_km``/``pace_s_per_mile`` are clock
+        included), ``moving_s`` moving time, ``gap_s`` the seconds inside a recording gap (the
+        watch lost the signal; the distance there is bridged: :mod:`finishline.gaps`);
+        ``pace_s_per_km``/``pace_s_per_mile`` are clock
         pace; ``gap_pace_s_per_km`` is the clock pace divided by the split's mean grade factor
         (moving-time weighted ``gap_speed / speed``). Paces are NaN for a split that came
         mostly in jumps (:func:`no_pace`), and the moving pace also for one without moving

@@ -132,8 +132,12 @@ def fatigue_figure(fatigue: FatigueState | None, *, unit: Unit = "km") -> go.Fig
 
 def _risk_subtitle(risk: RiskTimeline) -> str:
     """What a reader must know about the numbers: a transferred model and the notes."""
-    parts = [risk.calibration] if risk.calibration.startswith("transferred") else []
-    parts += list(risk.notes)
+    transferred = risk.calibration.startswith("transferred")
+    parts = [risk.calibration] if transferred else []
+    for note in risk.notes:  # a note that repeats the label keeps only what it adds
+        if transferred and note.startswith(risk.calibration + ": "):
+            note = note[len(risk.calibration) + 2 :]
+        parts.append(note)
     return ". ".join(p[:1].upper() + p[1:] for p in parts) + ("." if parts else "")
 
 

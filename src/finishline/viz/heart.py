@@ -1,5 +1,8 @@
 """The heart figure of one race: heart rate, cadence, efficiency and Pa:HR decoupling.
 
+Stretches where the heart rate was masked as a sensor artefact (dropouts, optical start-up,
+cadence lock-in: :mod:`finishline.hr_artefacts`) are shaded grey on the heart-rate panel.
+
 Heart rate and cadence are the clean track, reduced for display. Efficiency is the analysis'
 per-km efficiency factor (:class:`~finishline.fatigue.state.FatigueState` ``per_km``
 ``efficiency_m_per_beat``) and decoupling its cumulative Pa:HR curve and onset
@@ -16,6 +19,7 @@ import plotly.graph_objects as go
 
 from finishline.definitions import DECOUPLING_LIMIT
 from finishline.metrics.decoupling import Decoupling
+from finishline.stretches import bounds
 from finishline.viz.theme import COLORS, METERS_PER_UNIT, Unit, check_unit, unit_label
 from finishline.viz.traces import (
     display_step,
@@ -98,6 +102,46 @@ def _panels(
     return panels
 
 
+#: Masked stretches shorter than this (s) are not shaded; closer than MERGE_M (m) are merged.
+SHADE_MIN_S, SHADE_MERGE_M = 10, 200.0
+
+
+def masked_stretches_m(track: pd.DataFrame) -> list[tuple[float, float]]:
+    """(start, end) distances (m) of the heart-rate stretches masked as sensor artefacts
+    (``hr_artefact``: :mod:`finishline.hr_artefacts`) lasting at least :data:`SHADE_MIN_S`,
+    with stretches closer than :data:`SHADE_MERGE_M` merged."""
+    if "hr_artefact" not in track or "distance_m" not in track:
+        return []
+    starts, ends = bounds(track["hr_artefact"].to_numpy(bool), SHADE_MIN_S)
+    dist = track["distance_m"].to_numpy(float)
+    out: list[tuple[float, float]] = []
+    for a, b in zip(dist[starts], dist[ends - 1], strict=True):
+        if out and a - out[-1][1] < SHADE_MERGE_M:
+            out[-1] = (out[-1][0], float(b))
+        else:
+            out.append((float(a), float(b)))
+    return out
+
+
+def shade_masked_heart_rate(fig: go.Figure, track: pd.DataFrame, unit: Unit) -> None:
+    """Grey bands on the heart-rate panel (row 1) where the heart rate was masked."""
+    scale = METERS_PER_UNIT[unit]
+    stretches = masked_stretches_m(track)
+    for k, (a, b) in enumerate(stretches):
+        fig.add_vrect(
+            x0=a / scale,
+            x1=max(b, a + 50.0) / scale,
+            fillcolor="#9e9e9e",
+            opacity=0.25,
+            line_width=0,
+            row=1,
+            col=1,
+            annotation_text="HR masked (sensor)" if k == 0 else None,
+            annotation_position="top left",
+            annotation_font={"size": 10, "color": "#555555"},
+        )
+
+
 def heart_rate_figure(
     track: pd.DataFrame,
     unit: Unit = "km",
@@ -163,6 +207,8 @@ def heart_rate_figure(
             row=row,
             col=1,
         )
+    if panels[0].name == "heart rate":
+        shade_masked_heart_rate(fig, track, unit)
     x_max = max(float(np.nanmax(p.x)) for p in panels)
     onset = decoupling.onset_m if decoupling is not None else float("nan")
     if np.isfinite(onset):

@@ -142,6 +142,10 @@ def stat_html(ident: str, label: str, text: str, value: Any) -> str:
     )
 
 
+#: Marks a split holding at least GAP_MARK_MIN_S seconds of recording gap.
+GAP_MARK, GAP_MARK_MIN_S = "\u2020", 10.0
+
+
 def splits_table_html(splits: pd.DataFrame | None, unit: Unit = "km") -> str:
     """The splits as a table (``id="fl-splits"``), one row per split, a partial one marked."""
     if splits is None or splits.empty:
@@ -167,7 +171,8 @@ def splits_table_html(splits: pd.DataFrame | None, unit: Unit = "km") -> str:
         rows.append(
             {
                 "_class": "fl-partial" if partial else "",
-                "split": f"{int(rec['split'])}{'*' if partial else ''}",
+                "split": f"{int(rec['split'])}{'*' if partial else ''}"
+                + (GAP_MARK if (finite(rec.get("gap_s")) or 0.0) >= GAP_MARK_MIN_S else ""),
                 "distance": number_text(rec.get("distance_m", np.nan) / scale, ".2f"),
                 "time": format_duration(finite(rec.get("time_s"))),
                 "pace": format_pace(finite(rec.get(pace_col))),
@@ -181,6 +186,13 @@ def splits_table_html(splits: pd.DataFrame | None, unit: Unit = "km") -> str:
     note = (
         '<p class="fl-note">* partial split</p>' if splits.get("partial", pd.Series()).any() else ""
     )
+    gap_s = splits.get("gap_s", pd.Series(0.0, index=splits.index)).fillna(0.0)
+    if (gap_s >= GAP_MARK_MIN_S).any():
+        note += (
+            f'<p class="fl-note">{GAP_MARK} the watch lost the signal in this split '
+            f"({format_duration(float(gap_s.sum()))} in all): its distance is bridged across "
+            "the gap, so its pace is an estimate</p>"
+        )
     return html_table(rows, columns, ident="fl-splits") + note
 
 
