@@ -113,17 +113,25 @@ def definition(local: int, global_num: int, fields: list[tuple[int, int, int]]) 
     return out + b"".join(struct.pack("<BBB", *f) for f in fields)
 
 
-def fit_bytes(track: Track, timer_s: float | None = None) -> bytes:
+def fit_bytes(
+    track: Track, timer_s: float | None = None, timer_events: tuple[tuple[float, str], ...] = ()
+) -> bytes:
     """A FIT activity of ``track``: file_id, one record per point, a running session.
 
     Values that FIT cannot hold (NaN, out of the field's range) are written as the field's
     invalid value, as a device does. ``timer_s`` is the session's total timer time (s),
-    written when given.
+    written when given; ``timer_events`` are timer events (Unix time, ``"start"`` or
+    ``"stop_all"``) written before the records.
     """
     body = bytearray()
     created = int(track.t_s[0]) - FIT_EPOCH_S
     body += definition(0, 0, [(0, 1, 0x00), (1, 2, 0x84), (4, 4, 0x86)])
     body += struct.pack("<BBHI", 0, 4, 1, created & 0xFFFFFFFF)  # type=activity, garmin
+    if timer_events:  # event message: timestamp, event (0 = timer), event_type
+        body += definition(3, 21, [(253, 4, 0x86), (0, 1, 0x00), (1, 1, 0x00)])
+        kinds = {"start": 0, "stop_all": 4}
+        for t, kind in timer_events:
+            body += struct.pack("<BIBB", 3, (int(t) - FIT_EPOCH_S) & 0xFFFFFFFF, 0, kinds[kind])
     fields = [(253, 4, 0x86), (0, 4, 0x85), (1, 4, 0x85), (5, 4, 0x86), (3, 1, 0x02), (2, 2, 0x84)]
     body += definition(1, 20, fields)
 

@@ -21,7 +21,7 @@ from finishline import read_bytes
 from finishline.errors import CorruptFileError
 from fuzz.classify import classify, strict_json
 from fuzz.runner import run_cli
-from fuzz.synth import FIT_EPOCH_S, WRITERS, Track, definition, fit_file, run_track
+from fuzz.synth import FIT_EPOCH_S, WRITERS, Track, definition, fit_bytes, fit_file, run_track
 
 YEAR_S = 365 * 86_400.0
 THIRTY_YEARS_S = 30 * 365.25 * 86_400.0
@@ -266,3 +266,38 @@ def test_a_fit_accumulated_field_with_every_value_invalid_reads(tmp_path):
     path.write_bytes(data)
     result = run_cli(["summary", str(path), "--json"], workdir=str(tmp_path))
     assert classify(result, "summary").cls == "ok", result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["fit", "tcx"])
+def test_clock_set_back_with_a_short_gap_puts_the_parts_back_in_order(tmp_path, fmt):
+    # the second half set back 45 min: it ends 15 min before the first half starts (a gap
+    # shorter than a clock jump, but the device distance drops 2.7 km across it)
+    t = TRACK.t_s.copy()
+    t[300:] -= 2700.0
+    act, caught = _read(TRACK.with_(t_s=t), fmt)
+    assert any("clock was set back" in w for w in caught), caught
+    np.testing.assert_allclose(act.samples["distance_m"], TRACK.distance_m, rtol=1e-3, atol=0.01)
+    assert act.samples["elapsed_s"].iloc[-1] == pytest.approx(SPAN_S, abs=3.0)
+    out = _cli(tmp_path, TRACK.with_(t_s=t), fmt)
+    assert all(s["pace_s_per_km"] > 300 for s in out["analyze"]["splits"] if not s["partial"])
+
+
+def test_timer_events_with_broken_times_are_dropped(tmp_path):
+    # times shuffled among the records, and a timer stop 10 min into the 30 min run with no
+    # start after it: the records (put back in distance order) run on for 3.6 km "stopped"
+    rng = np.random.default_rng(6)
+    broken = TRACK.with_(t_s=TRACK.t_s[rng.permutation(600)])
+    events = ((TRACK.t_s[0], "start"), (TRACK.t_s[200], "stop_all"))
+    data = fit_bytes(broken, timer_events=events)
+    act = read_bytes(data, "events.fit")
+    assert any("timer events were dropped" in w for w in act.meta.warnings), act.meta.warnings
+    assert (act.events["event"] != "timer").all()
+    path = tmp_path / "events.fit"
+    path.write_bytes(data)
+    result = run_cli(["analyze", str(path), "--json", "-"], workdir=str(tmp_path))
+    assert classify(result, "analyze").cls == "ok", result.stderr
+    summary = strict_json(result.stdout)["summary"]
+    assert summary["moving_s"] > 0.9 * SPAN_S
+    # the same events in a file whose times are sound are the device's word: kept
+    kept = read_bytes(fit_bytes(TRACK, timer_events=events), "sound.fit")
+    assert (kept.events["event"] == "timer").sum() == 2

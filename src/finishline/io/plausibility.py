@@ -35,10 +35,10 @@ positions is not: the positions themselves are).
    degrees of the steps on both sides), since positions alone cannot tell a runner standing in
    GPS drift from one walking on. The later records are shifted back so the step is one
    sampling interval (the earlier ones forward when they are at most 3 records). A real pause
-   -- device distance within 1 m and position within 25 m of where they were -- is kept. A gap
-   where device distance drops by more than 100 m (or positions do not go on), and the last
-   record continues into the first, is a clock set back before the start: the two parts are
-   put back in recording order.
+   -- device distance within 1 m and position within 25 m of where they were -- is kept. A step
+   where device distance drops by more than 100 m (a gap of any length), or a gap of 30 min or
+   more where positions do not go on, is a clock set back before the start when the last record
+   continues into the first: the two parts are put back in recording order.
 3. **Strays.** At most 3 records an hour or more away from all the others are dropped.
 4. **Span.** A gap of a day or more, or of an hour or more that lasts over ten times all the
    recorded time (steps under 30 min), splits the recording and the part with the most records
@@ -49,6 +49,8 @@ positions is not: the positions themselves are).
 
 Events, laps and sessions follow the records' clock repairs (each time moves with the record
 at or before it); distance a reader summed from positions is summed again in the new order.
+Timer events that, after such a repair, have the timer stopped while the distance goes on more
+than 1 km carry broken times too and are dropped.
 
 Distance (after the clock)
 --------------------------
@@ -102,6 +104,36 @@ VALUE_RANGES: dict[str, tuple[tuple[float, float], str, str]] = {
 }
 #: Channels whose smoothness witnesses the record order when there are no positions.
 WITNESS_CHANNELS = ("heart_rate_bpm", "altitude_m", "cadence_spm", "power_w", "speed_mps")
+#: Timer event types that stop the timer (as :func:`finishline.clean.timer_paused` reads them).
+TIMER_STOP_TYPES = ("stop", "stop_all", "stop_disable", "stop_disable_all")
+#: In a file whose record times needed repair, timer events that have the timer stopped while
+#: the device distance goes on further than this (m) carry broken times too: they are dropped.
+TIMER_STOPPED_MOVING_M = 1000.0
+
+
+def distance_while_stopped(events: pd.DataFrame, t_ns: np.ndarray, d: np.ndarray) -> float:
+    """Device distance (m) the records cover while timer events have the timer stopped
+    (between a stop and the next start, or after a last stop)."""
+    if events.empty or "event" not in events.columns:
+        return 0.0
+    timer = events[events["event"] == "timer"].sort_values("timestamp", kind="stable")
+    stopped = np.zeros(t_ns.size, dtype=bool)
+    stopped_at = None
+    # a handful of events per file: a plain loop is clearer than a vectorised state machine
+    for ts, kind in zip(
+        pd.DatetimeIndex(timer["timestamp"]).as_unit("ns").asi8,
+        timer["event_type"].astype(str),
+        strict=True,
+    ):
+        if kind in TIMER_STOP_TYPES and stopped_at is None:
+            stopped_at = ts
+        elif kind == "start" and stopped_at is not None:
+            stopped |= (t_ns > stopped_at) & (t_ns <= ts)
+            stopped_at = None
+    if stopped_at is not None:
+        stopped |= t_ns > stopped_at
+    step = np.diff(np.asarray(d, dtype=float), prepend=np.nan)
+    return float(np.nansum(np.where(stopped, np.clip(step, 0.0, None), 0.0)))
 
 
 def _fmt_range(low: float, high: float) -> str:
@@ -404,6 +436,15 @@ def enforce(
         laps = _shift_times(laps, "start_time", repair)
         sessions = _shift_times(sessions, "start_time", repair)
         events = _shift_times(events, "timestamp", repair)
+        if "distance_m" in cols and not events.empty:
+            moved = distance_while_stopped(events, repair.t_ns, cols["distance_m"])
+            if moved > TIMER_STOPPED_MOVING_M:
+                events = events[events["event"] != "timer"]
+                note = (
+                    f"timer events were dropped: they had the timer stopped while the distance "
+                    f"went on {moved / 1000:,.1f} km (their times are broken like the records')"
+                )
+                notes.append(note)
         if getattr(meta, "start_time", None) is not None and len(samples):
             meta.start_time = samples.index[0]  # type: ignore[attr-defined]
     else:

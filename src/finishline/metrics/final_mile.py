@@ -73,7 +73,7 @@ class FinalMile:
         Clock and grade-adjusted pace (s/km) over the reference window.
     pace_ratio, gap_pace_ratio
         Final over reference pace (1.25 = 25 % slower); NaN when the run is shorter than two
-        final segments or has no reference pace.
+        final segments, or either window has no pace (``note`` says why).
     walk_s, stop_s
         Seconds walking and stopped in the final segment.
     walked, stopped

@@ -151,7 +151,8 @@ def segment_table(track: pd.DataFrame, bounds_m: np.ndarray) -> pd.DataFrame:
     cums = {k: at_positions(v, pos) for k, v in cumulative_series(track).items()}
     delta = {k: np.diff(v) for k, v in cums.items()}
     seg_m = np.diff(bounds_m)
-    paceless = no_pace(delta["jumped"], seg_m)
+    # no time: a stretch before the track's first distance (a track that starts at 3 km)
+    paceless = no_pace(delta["jumped"], seg_m) | ~(delta["time"] > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         pace_km = np.where(paceless, np.nan, delta["time"] / seg_m * 1000.0)
         gap_ratio = np.where(delta["speed"] > 0, delta["gap"] / delta["speed"], np.nan)
@@ -212,9 +213,9 @@ def splits(track: pd.DataFrame, unit_m: float = 1000.0) -> pd.DataFrame:
         ``pace_s_per_km``/``pace_s_per_mile`` are clock
         pace; ``gap_pace_s_per_km`` is the clock pace divided by the split's mean grade factor
         (moving-time weighted ``gap_speed / speed``). Paces are NaN for a split that came
-        mostly in jumps (:func:`no_pace`), and the moving pace also for one without moving
-        time. The last split is ``partial`` when the run does not end on a whole unit; split
-        distances sum to the track's total distance.
+        mostly in jumps (:func:`no_pace`) or in no time, and the moving pace also for one
+        without moving time. The last split is ``partial`` when the run does not end on a
+        whole unit; split distances sum to the track's total distance.
 
     Raises
     ------
