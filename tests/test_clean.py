@@ -312,4 +312,4 @@ def test_heart_rate_dropout_is_masked_and_shaded():
     fig = heart_rate_figure(track)
     rects = [s for s in fig.layout.shapes if s.type == "rect"]
     assert len(rects) == 1 and rects[0].x0 == pytest.approx(a / 1000.0)
-    assert any("HR masked" in (n.text or "") for n in fig.layout.annotations)
+    assert "masked as a sensor artefact" in fig.layout.title.subtitle.text

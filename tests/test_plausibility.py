@@ -1,5 +1,6 @@
-"""The plausibility boundary (finishline.io.plausibility, finishline.io.clock) and the bounded
-work downstream of it (elevation binning, summary timer, the 1 Hz grid)."""
+"""The plausibility boundary (finishline.io.plausibility, finishline.io.clock_gaps,
+finishline.io.record_order) and the bounded work downstream of it (elevation binning, summary
+timer, the 1 Hz grid)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from finishline.clean import clean
 from finishline.definitions import HR_RANGE_BPM, MAX_ACTIVITY_SPAN_S
 from finishline.elevation import MAX_PROFILE_BINS, altitude_profile
 from finishline.errors import AnalysisError, CorruptFileError, EmptyActivityError
-from finishline.io.clock import human_duration, repair_clock
+from finishline.io.clock_gaps import human_duration, repair_clock
 from finishline.io.plausibility import (
     ImplausibleDataWarning,
     mask_values,
@@ -158,6 +159,54 @@ def test_a_jump_at_a_standstill_is_a_pause_and_the_span_rule_splits_it():
     assert len(act.samples) == 300
 
 
+def _two_runs_days_apart(first_record_after_start_s: float):
+    """Two runs 3 days apart, the reader's distance going on across (as TCX activities read as
+    sessions of one Activity): moving on both sides, like a clock jump inside one run."""
+    t = np.r_[np.arange(300) * 2.0, 3 * 86_400.0 + np.arange(300) * 2.0]
+    d = np.arange(600) * 6.0
+    index = pd.DatetimeIndex(T0 + pd.to_timedelta(t, unit="s"))
+    starts = [index[0], index[300] - pd.Timedelta(seconds=first_record_after_start_s)]
+    sessions = pd.DataFrame({"start_time": starts, "sport": ["running", "running"]})
+    return pd.DataFrame({"distance_m": d}, index=index), sessions
+
+
+@pytest.mark.parametrize("after_start_s", [4.0, 0.0, -30.0])
+def test_sessions_the_reader_made_days_apart_are_kept_as_they_are(after_start_s):
+    samples, sessions = _two_runs_days_apart(after_start_s)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ImplausibleDataWarning)
+        act = make_activity(samples, ActivityMeta(format="tcx"), None, sessions)
+    assert act.samples.index.equals(samples.index)
+    assert act.meta.warnings == []
+    assert len(act.sessions) == 2
+    # one session: the same records are one run whose clock jumped, closed
+    with pytest.warns(ImplausibleDataWarning, match="jumped forward 3 days"):
+        single = make_activity(samples, ActivityMeta(format="tcx"))
+    assert single.samples["elapsed_s"].iloc[-1] < 3600
+
+
+def test_a_gap_inside_a_session_is_still_split_off():
+    samples, sessions = _two_runs_days_apart(4.0)
+    # the second run's watch also holds 100 records two days later, standing still
+    later = pd.DatetimeIndex(
+        samples.index[-1] + pd.to_timedelta(2 * 86_400.0 + np.arange(100) * 2.0, unit="s")
+    )
+    extra = pd.DataFrame({"distance_m": np.full(100, samples["distance_m"].iloc[-1])}, index=later)
+    with pytest.warns(ImplausibleDataWarning, match="2 parts with gaps of 2 days or more"):
+        act = make_activity(pd.concat([samples, extra]), ActivityMeta(format="tcx"), None, sessions)
+    assert act.samples.index.equals(samples.index)
+
+
+def test_a_recording_made_only_of_long_gaps_warns_nothing_foreign():
+    # three records an hour apart (a damaged FIT file's): no short step tells the runner's
+    # speed or sampling interval, and numpy must not warn about empty means
+    t = (T0.value + np.arange(3) * 3600e9).astype(np.int64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        repair = repair_clock(t, np.array([0.0, 50.0, 100.0]), None, None, {})
+    assert (repair.t_ns == t).all()
+
+
 def test_span_over_a_week_without_day_gaps_is_refused():
     t = np.arange(200) * 4 * 3600.0  # 33 days, a record every 4 hours
     with pytest.raises(CorruptFileError, match="longer than any activity"):
@@ -265,7 +314,13 @@ def test_summary_on_out_of_order_samples_does_not_crash():
     empty = {k: conform(None, k) for k in ("laps", "sessions", "events")}
     act = Activity(samples=samples, meta=ActivityMeta(format="fit"), **empty)
     out = summarize(act)
-    assert out["distance_m"] == pytest.approx(82.0) and out["ascent_m"] >= 0
+    # the summary's distance is the analysis track's (one distance per file): a device counter
+    # that only runs down covers nothing there; never more than the counter's range
+    from finishline.summary import analysed_distance_and_moving
+
+    analysed = analysed_distance_and_moving(act)
+    assert analysed is not None and out["distance_m"] == pytest.approx(analysed[0])
+    assert 0.0 <= out["distance_m"] <= 82.0 and out["ascent_m"] >= 0
 
 
 def test_summary_passes_over_an_impossible_device_timer():

@@ -73,7 +73,8 @@ def test_rejected_cs_weeks_are_gaps_and_shaded() -> None:
     fig = training.critical_speed_figure(cs_trend)
     cs = np.asarray(fig.data[0].y, dtype=float)
     assert np.isnan(cs[3:6]).all() and np.isfinite(cs[[0, 1, 2, 6, 7, 8, 9]]).all()
-    assert any("D' 600 m" in (a.text or "").replace("<br>", " ") for a in fig.layout.annotations)
+    assert "D' 600 m" in fig.layout.title.subtitle.text  # the reason, said once above the plot
+    assert sum(shape.type == "rect" for shape in fig.layout.shapes) == 1
     assert fig.data[0].customdata[-1] == "5:03"  # 3.3 m/s = 5:03 /km
     assert "m/s" in fig.data[0].hovertemplate and "/km" in fig.data[0].hovertemplate
 

@@ -36,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     "SquadAnalysis": "finishline.training.results",
     "read_squad": "finishline.training.squad",
     "analyze_squad": "finishline.training.squad",
+    "plan": "finishline.plan",
 }
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "analyze_season",
     "analyze_squad",
     "load_athlete",
+    "plan",
     "read",
     "read_all",
     "read_bytes",

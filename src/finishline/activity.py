@@ -279,6 +279,8 @@ def make_activity(
         from finishline.io.plausibility import enforce  # io imports this module
 
         samples, laps, sessions, events = enforce(samples, meta, laps, sessions, events)
+    if meta.power_source is None and "power_w" in samples and samples["power_w"].notna().any():
+        meta.power_source = "native"  # the file's own power field (TCX Watts, GPX power)
     if not samples.empty and not meta.is_course:
         t = samples.index.asi8  # ns since epoch
         samples["elapsed_s"] = (t - t[0]) / 1e9

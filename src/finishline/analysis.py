@@ -35,6 +35,7 @@ from finishline.fatigue.state import fatigue_state
 from finishline.metrics.decoupling import decoupling
 from finishline.metrics.efforts import best_efforts_and_speed_curve
 from finishline.metrics.final_mile import final_mile
+from finishline.metrics.power import power_curve
 from finishline.metrics.splits import jumped_steps, no_pace, splits
 from finishline.metrics.stops import stops_and_walks
 from finishline.metrics.zones import karvonen_bounds, moving_heart_rate, time_in_zones
@@ -187,6 +188,7 @@ def _analyze(
     splits_mile = splits(track, METRE_PER_MILE)
     lap("splits")
     efforts, curve = best_efforts_and_speed_curve(track)
+    powers = power_curve(track)
     lap("efforts")
     if zone_bounds_bpm is not None:
         bounds = np.asarray(zone_bounds_bpm, dtype=float)
@@ -230,6 +232,7 @@ def _analyze(
         verdict=verdict,
         warnings=data_warnings(activity, track, athlete),
         stage_times=times,
+        power_curve=powers,
     )
 
 
@@ -248,6 +251,7 @@ def analyze(
     sport: str | None = None,
     zone_bounds_bpm: list[float] | None = None,
     gap_model: str = "strava",
+    plan: str | PathLike[str] | dict[str, Any] | None = None,
     **clean_options: Any,
 ) -> RaceAnalysis:
     """Analyse one run: clean track, splits, efforts, zones, decoupling, stops, final mile,
@@ -278,6 +282,9 @@ def analyze(
         Explicit zone edges (1/min); default Karvonen 50/60/70/80/90/100 % of HR reserve.
     gap_model
         ``"strava"`` (default) or ``"minetti"``.
+    plan
+        A race plan (the JSON of ``finishline plan --json``, as a path or loaded data): adds
+        :attr:`RaceAnalysis.plan_vs_actual` (:func:`finishline.plan.compare.plan_vs_actual`).
     **clean_options
         Passed to :func:`finishline.clean.clean`.
 
@@ -307,7 +314,7 @@ def analyze(
     )
     athlete = given if athlete is None else athlete.merged(given)
     try:
-        return _analyze(
+        result = _analyze(
             activity_or_path,
             athlete,
             race_distance_m,
@@ -326,3 +333,8 @@ def analyze(
             else str(activity_or_path)
         )
         raise type(exc)(exc.reason, source) from exc
+    if plan is not None:  # the plan module loads only when a plan is given
+        from finishline.plan.compare import compare_to_track
+
+        result.plan_vs_actual = compare_to_track(plan, result.track, result.race.distance_m)
+    return result

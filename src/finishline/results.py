@@ -25,6 +25,7 @@ from finishline.formatting import format_duration, format_hms
 from finishline.jsonable import jsonable
 from finishline.metrics.decoupling import Decoupling
 from finishline.metrics.final_mile import FinalMile
+from finishline.plan.compare import PlanVsActual
 
 #: Splits columns a notebook card shows.
 SPLIT_SHOWN = ["split", "distance_m", "time_s", "pace_s_per_km", "gap_pace_s_per_km", "avg_hr_bpm"]
@@ -174,7 +175,7 @@ class RaceAnalysis(Tables):
 
     In a notebook it shows a summary card; ``to_frame``/``to_csv``/``to_parquet`` export its
     tables (``"splits"`` (km, the default), ``"splits_mile"``, ``"efforts"``, ``"risk"``,
-    ``"fatigue"`` (per km), ``"stops"``, ``"zones"``).
+    ``"fatigue"`` (per km), ``"stops"``, ``"zones"``, ``"power_curve"``).
 
     Attributes
     ----------
@@ -211,6 +212,14 @@ class RaceAnalysis(Tables):
         estimated athlete value.
     stage_times
         Seconds each stage took.
+    power_curve
+        Mean-maximal running power (``duration_s``, ``power_w``;
+        :func:`finishline.metrics.power.power_curve`), empty when the file has no power
+        (``activity.meta.power_source`` says where the power comes from).
+    plan_vs_actual
+        The race against a plan (``analyze(..., plan=)``): per split the planned and actual
+        times, time banked or lost, where the runner left the plan
+        (:class:`~finishline.plan.compare.PlanVsActual`; empty without a plan).
     """
 
     activity: Activity
@@ -231,6 +240,8 @@ class RaceAnalysis(Tables):
     verdict: str
     warnings: list[str] = field(default_factory=list)
     stage_times: dict[str, float] = field(default_factory=dict)
+    power_curve: pd.DataFrame = field(default_factory=pd.DataFrame)
+    plan_vs_actual: PlanVsActual = field(default_factory=PlanVsActual)
 
     TABLES: ClassVar[dict[str, str]] = {
         "splits": "splits_km",
@@ -240,6 +251,8 @@ class RaceAnalysis(Tables):
         "fatigue": "fatigue.per_km",
         "stops": "stops",
         "zones": "zones",
+        "power_curve": "power_curve",
+        "plan_vs_actual": "plan_vs_actual.table",
     }
     DEFAULT_TABLE: ClassVar[str] = "splits"
 
@@ -330,9 +343,14 @@ class RaceAnalysis(Tables):
                 },
                 "efforts": self.efforts,
                 "speed_curve": self.speed_curve,
+                "power_curve": self.power_curve,
+                "power_source": self.activity.meta.power_source,
                 "zones": self.zones,
                 "decoupling": {
                     "pa_hr": dec.pa_hr,
+                    "pw_hr": dec.pw_hr,
+                    "pw_ef_first_w_per_bpm": dec.pw_ef_first_w_per_bpm,
+                    "pw_ef_second_w_per_bpm": dec.pw_ef_second_w_per_bpm,
                     "ef_first": dec.ef_first,
                     "ef_second": dec.ef_second,
                     "onset_m": dec.onset_m,
@@ -341,5 +359,6 @@ class RaceAnalysis(Tables):
                 },
                 "stops": self.stops,
                 "stage_times_s": self.stage_times,
+                "plan_vs_actual": self.plan_vs_actual,
             }
         )

@@ -106,8 +106,12 @@ def test_season_page(width: int, browser, dashboard, tmp_path: Path) -> None:
     assert page.locator("[data-figure=load] .barlayer .point").count() == len(season["load"])
     cs = season["critical_speed"]
     shown = page.locator("#fl-cs")
-    assert float(shown.get_attribute("data-value")) == pytest.approx(cs["critical_speed_mps"])
-    assert page.locator("#fl-d-prime").inner_text() == f"{cs['d_prime_m']:.0f} m"
+    if cs["valid"]:
+        assert float(shown.get_attribute("data-value")) == pytest.approx(cs["critical_speed_mps"])
+        assert page.locator("#fl-d-prime").inner_text() == f"{cs['d_prime_m']:.0f} m"
+    else:  # a rejected fit shows no number, and the CS figure says why
+        assert shown.get_attribute("data-value") == "" and shown.inner_text() == "-"
+        assert "CS fit was rejected" in page.locator("[data-figure=critical_speed]").inner_text()
     marathon = next(
         p
         for p in season["predictions"]["races"]

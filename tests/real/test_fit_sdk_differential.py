@@ -4,9 +4,10 @@ Two levels, both against ``garmin_fit_sdk.Decoder`` (the reference; fitparse is 
 
 1. messages: the fast engine's tables of every message equal the SDK's messages, row by row and
    field by field (see ``tests/test_fit_sdk_reference.py`` for the normalisations);
-2. the Activity: record count, time span, distance and every mapped record field of
-   ``finishline.read`` equal the SDK's records after the transformations finishline makes on
-   purpose, applied here explicitly to the SDK's records:
+2. the reader: record count, time span, distance and every mapped record field of
+   ``finishline.read`` *before the plausibility boundary* (``reader_boundary.read_decoded``)
+   equal the SDK's records after the transformations the FIT reader makes on purpose, applied
+   here explicitly to the SDK's records:
 
    - records without a timestamp are dropped (a sample needs a time); records sharing a
      timestamp are merged, each channel taking its first value (some apps write speed and
@@ -17,6 +18,11 @@ Two levels, both against ``garmin_fit_sdk.Decoder`` (the reference; fitparse is 
    - device distance made continuous across legs that restart it (multisport, chained files):
      within a leg the increments are the SDK's;
    - power from a developer power field where the records have no native power.
+
+3. the Activity (``finishline.read``) equals what the reader decoded except where a documented
+   plausibility rule applies (``reader_boundary.assert_only_boundary_changes``): the SDK
+   decodes raw values (heart rate 0 or 255 included), the boundary masks impossible ones, each
+   outside its documented range, and changes nothing else.
 
 Where the SDK itself stops early the comparison is of the SDK's messages with our first ones,
 and the files where we read more are an exact list (:data:`SDK_STOPS_EARLY`): a listed file
@@ -30,6 +36,7 @@ import warnings
 import numpy as np
 import pytest
 from corpus import corpus_files, corpus_path
+from reader_boundary import assert_only_boundary_changes, read_decoded
 from test_fit_sdk_reference import DEV_INVALID, message_differences, sdk_decode
 
 import finishline
@@ -164,18 +171,23 @@ def _same(ours: np.ndarray, expected: np.ndarray) -> bool:
     )
 
 
+#: The record channels compared with the SDK's, and between the reader and the Activity.
+RECORD_COLUMNS = ("speed_mps", "altitude_m", "heart_rate_bpm", "lat_deg", "lon_deg", "power_w",
+                  "temperature_c", "distance_m", "cadence_spm", "cadence_rpm")  # fmt: skip
+
+
 @pytest.mark.parametrize("name", [f for f in FIT_FILES if f not in SDK_STOPS_EARLY])
 def test_activity_records_equal_the_sdk_records(name):
     try:
-        act = _read(name)
+        decoded = read_decoded(corpus_path(name))
     except FinishlineError as exc:
         sdk, _ = sdk_decode(_data(name))
         timed = [r for r in sdk.get("record", []) if r.get("timestamp") is not None]
         kind = sdk.get("file_id", [{}])[0].get("type")
         assert not timed or kind not in ("activity", "course"), f"{name}: {exc}"
         return
-    s = act.samples
-    if act.meta.is_course:  # no merging: every point of the route, in file order
+    s = decoded.samples
+    if decoded.meta.is_course:  # no merging: every point of the route, in file order
         sdk, _ = sdk_decode(_data(name))
         rows = sdk["record"]
         assert len(s) == len(rows)
@@ -183,8 +195,9 @@ def test_activity_records_equal_the_sdk_records(name):
         assert _same(s["lon_deg"].to_numpy(), _column(rows, "position_long") * DEG)
         assert _same(s["distance_m"].to_numpy(), _column(rows, "distance"))
         assert _same(s["altitude_m"].to_numpy(), _column(rows, "enhanced_altitude", "altitude"))
+        assert_only_boundary_changes(decoded, _read(name), RECORD_COLUMNS)
         return
-    expected = _expected_samples(name, act)
+    expected = _expected_samples(name, decoded)
     assert expected is not None
     t = s.index.asi8 / 1e9
     assert len(s) == len(expected["t"]), (len(s), len(expected["t"]))
@@ -193,7 +206,7 @@ def test_activity_records_equal_the_sdk_records(name):
                 "temperature_c"):  # fmt: skip
         assert _same(s[col].to_numpy(), expected[col]), col
     distance, sdk_distance = s["distance_m"].to_numpy(), expected["distance_m"]
-    if act.meta.distance_source == "device":
+    if decoded.meta.distance_source == "device":
         offset = distance - sdk_distance
         finite = np.isfinite(offset)
         assert (np.isfinite(distance) == np.isfinite(sdk_distance)).all()
@@ -201,11 +214,12 @@ def test_activity_records_equal_the_sdk_records(name):
         # legs that restart the distance are shifted up; otherwise the SDK's values
         assert np.all((np.abs(steps) < 1e-6) | (steps > 0)), "distance differs within a leg"
         assert abs(offset[finite][0]) < 1e-6 if finite.any() else True
-    sport = act.meta.sport
+    sport = decoded.meta.sport
     if sport in FOOT_SPORTS:
         assert _same(s["cadence_spm"].to_numpy(), 2 * expected["cadence"])
     elif sport is not None and sport != "multisport" and "cadence_rpm" in s:
         assert _same(s["cadence_rpm"].to_numpy(), expected["cadence"])
+    assert_only_boundary_changes(decoded, _read(name), RECORD_COLUMNS)
 
 
 def test_coros_misaligned_file_reads_the_whole_ride():

@@ -20,9 +20,11 @@ import pytest
 from corpus import corpus_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_fit_sdk_reference import message_differences, sdk_decode
 
 from finishline import Activity, read_bytes
 from finishline.errors import FinishlineError, FinishlineWarning
+from finishline.io import fit_fast
 
 pytestmark = pytest.mark.real
 
@@ -155,6 +157,21 @@ def test_mutated_definitions_and_timestamps(case):
     act = check(data)
     if act is not None and len(act.samples) < original_samples(name):
         assert act.meta.warnings, "samples were lost without a warning"
+
+
+def test_a_message_renumbered_as_records_without_accumulated_values():
+    """The Fenix 5's device-info definition (global 23) renumbered 20 (record): its messages
+    read as records whose accumulated components have no valid value anywhere (found by the
+    test above: an IndexError escaped the running totals). The messages stay the SDK's."""
+    name = FILES[1]
+    data = bytearray(corpus_path(name).read_bytes())
+    at = next(p for p in layout(name).definitions if data[p + 2] == 0 and data[p + 3] == 23)
+    data[at + 3] = 20
+    act = check(bytes(data))
+    assert act is not None and len(act.samples) > 0
+    sdk, errors = sdk_decode(bytes(data))
+    ours = fit_fast.decode(bytes(data), name, messages=None)
+    assert message_differences(sdk, ours, prefix_only=bool(errors)) == []
 
 
 @cache

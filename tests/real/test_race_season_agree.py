@@ -5,7 +5,8 @@ For every running file of the corpus, the training record a season is built from
 :func:`finishline.analyze` of the same file agree exactly on distance, moving time, heart rate,
 Pa:HR decoupling and every best effort: both come from the same clean track and the same
 metric functions. ``finishline summary`` of the file gives the same distance and moving time
-too (it reads them off the same track).
+too (it reads them off the same track). With running power they agree too on Pw:HR
+decoupling and the mean-maximal power curve.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from corpus import corpus_files, corpus_path, manifest
 
 from finishline.analysis import analyze
 from finishline.errors import FinishlineError
+from finishline.metrics.power import power_curve
 from finishline.metrics.zones import moving_heart_rate
 from finishline.summary import summarize
-from finishline.training.features import DECOUPLING_MIN_S, EFFORT_DISTANCES_M
+from finishline.training.features import CURVE_DURATIONS_S, DECOUPLING_MIN_S, EFFORT_DISTANCES_M
 from finishline.training.process import process_file
 
 pytestmark = pytest.mark.real
@@ -70,6 +72,14 @@ def test_race_and_season_give_the_same_numbers(name: str) -> None:
     assert _same(record["max_hr_bpm"], float(hr.max()) if hr.size else float("nan"))
     if summary.moving_s >= DECOUPLING_MIN_S:
         assert _same(record["decoupling"], race.decoupling.pa_hr)
+        assert _same(record["pw_hr_decoupling"], race.decoupling.pw_hr)
+    assert record["power_source"] == race.activity.meta.power_source
+    curve = power_curve(race.track, np.asarray(CURVE_DURATIONS_S, dtype=float))
+    by_s = dict(zip(curve["duration_s"], curve["power_w"], strict=True))
+    for duration, value in zip(CURVE_DURATIONS_S, record["curve_power_w"], strict=True):
+        assert _same(value, by_s.get(float(duration), float("nan"))), duration
+    if race.activity.samples["power_w"].notna().any():  # TCX Watts carry no power_source
+        assert not race.power_curve.empty and np.isfinite(record["avg_power_w"])
     efforts = race.efforts.set_index("effort")["time_s"]
     for effort in EFFORT_DISTANCES_M:
         assert _same(record[f"best_{effort}_s"], float(efforts.get(effort, np.nan))), effort

@@ -2,7 +2,11 @@
 
 The references are independent parsers (gpxpy: ElementTree/lxml object model; tcxreader:
 ElementTree) read the plain way a user of those libraries would. Compared per point: count,
-time, latitude, longitude, elevation, heart rate and cadence.
+time, latitude, longitude, elevation, heart rate and cadence, of finishline's reader *before
+the plausibility boundary* (``reader_boundary.read_decoded``: what the file holds). The
+Activity (``finishline.read``) then equals what the reader decoded except where a documented
+plausibility rule applies (``reader_boundary.assert_only_boundary_changes``: values outside
+their ranges masked, stray records an hour or more from all others dropped).
 
 Deliberate differences, applied to the reference before comparing:
 
@@ -26,12 +30,16 @@ import numpy as np
 import pandas as pd
 import pytest
 from corpus import corpus_files, corpus_path
+from reader_boundary import assert_only_boundary_changes, read_decoded
 
 import finishline
 
 pytestmark = pytest.mark.real
 
 ULP = 4.5e-16
+#: The channels compared with the references, and between the reader and the Activity.
+POINT_COLUMNS = ("lat_deg", "lon_deg", "altitude_m", "heart_rate_bpm", "cadence_spm",
+                 "cadence_rpm", "speed_mps")  # fmt: skip
 
 
 def _series_like_finishline(frame: pd.DataFrame, course: bool) -> pd.DataFrame:
@@ -114,13 +122,14 @@ TCX_FILES = [f for f in corpus_files(".tcx")]
 def test_gpx_points_equal_gpxpy(name):
     path = corpus_path(name)
     try:
-        act = finishline.read(path)
+        decoded = read_decoded(path)
     except finishline.FinishlineError:
         pytest.skip("finishline refuses the file (tested in test_corpus_read)")
     ref = _gpxpy_points(path)
     if ref.empty:
         pytest.skip("gpxpy finds no points")
-    _compare(act, ref, cadence_factor=2.0)
+    _compare(decoded, ref, cadence_factor=2.0)
+    assert_only_boundary_changes(decoded, finishline.read(path), POINT_COLUMNS)
 
 
 def _tcxreader_points(path) -> pd.DataFrame:
@@ -150,12 +159,13 @@ def _tcxreader_points(path) -> pd.DataFrame:
 def test_tcx_points_equal_tcxreader(name):
     path = corpus_path(name)
     try:
-        act = finishline.read(path)
+        decoded = read_decoded(path)
     except finishline.FinishlineError:
         pytest.skip("finishline refuses the file (tested in test_corpus_read)")
-    if act.meta.is_course:
+    if decoded.meta.is_course:
         pytest.skip("tcxreader reads activities, not courses")
     ref = _tcxreader_points(path)
     if ref.empty:
         pytest.skip("tcxreader finds no trackpoints")
-    _compare(act, ref, cadence_factor=2.0, positioned=True)
+    _compare(decoded, ref, cadence_factor=2.0, positioned=True)
+    assert_only_boundary_changes(decoded, finishline.read(path), POINT_COLUMNS)

@@ -74,6 +74,12 @@ def _add_analyze(sub: argparse._SubParsersAction) -> None:
         choices=("running",),
         help="analyse the file as a run although it records another sport",
     )
+    p.add_argument(
+        "--plan",
+        metavar="PLAN.json",
+        help="a plan from `finishline plan --json`: plan vs actual per split in the JSON and "
+        "the report",
+    )
     _command(p, "race:cmd_analyze")
 
 
@@ -106,6 +112,52 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     _command(p, "training:cmd_train")
 
 
+def _add_plan(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("plan", help="race plan for a course: targets, risk, pace band, FIT workout")
+    p.add_argument("file", help="the course: GPX route or track, TCX/FIT run or FIT course")
+    goal = p.add_mutually_exclusive_group()
+    goal.add_argument("--goal", metavar="H:MM:SS", help="goal finish time in cool weather")
+    goal.add_argument(
+        "--risk-limit",
+        type=opt.bounded(0.001, 0.999, "(a fraction)"),
+        metavar="P",
+        help="the fastest goal whose final-mile risk is at most P (0.10 = 10 %%); needs "
+        "--season or --critical-speed",
+    )
+    p.add_argument(
+        "--season",
+        metavar="DIR",
+        help="training folder (as for `train`): predicted time and readiness; the goal when "
+        "neither --goal nor --risk-limit is given",
+    )
+    p.add_argument("--athlete-config", help="athlete settings (.json or .toml)")
+    p.add_argument("--sex", type=str.upper, choices=("M", "F"), help="sex, for the risk model")
+    p.add_argument("--age", type=opt.AGE, help="age (years), for the risk model")
+    p.add_argument("--critical-speed", type=opt.CRITICAL_SPEED, help="critical speed (m/s)")
+    p.add_argument(
+        "--race-distance",
+        type=opt.race_distance,
+        metavar="D",
+        help="the race's distance when the course measures long or short (marathon, half, "
+        "42.195, 26.2mi); detected from the course otherwise",
+    )
+    p.add_argument(
+        "--temperature-c", type=opt.bounded(-30, 50, "degC"), help="race-day temperature"
+    )
+    p.add_argument("--dew-point-c", type=opt.bounded(-30, 50, "degC"), help="race-day dew point")
+    p.add_argument(
+        "--strategy",
+        choices=("even-effort", "even-pace", "negative-split"),
+        default="even-effort",
+    )
+    p.add_argument("--unit", choices=("km", "mile"), default="km", help="split unit")
+    p.add_argument("--html", metavar="OUT", help="write the HTML plan (pace band) to OUT")
+    p.add_argument("--csv", metavar="OUT", help="write the targets as CSV to OUT")
+    p.add_argument("--fit", metavar="OUT", help="write a FIT workout (one step per split)")
+    p.add_argument("--json", metavar="OUT", help="write the plan as JSON to OUT (- = stdout)")
+    _command(p, "plan:cmd_plan")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``finishline`` argument parser (one-line errors, exit code 2)."""
     parser = opt.OneLineParser(
@@ -116,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command", required=True, parser_class=opt.OneLineParser, metavar="COMMAND"
     )
-    for add in (_add_summary, _add_splits, _add_analyze, _add_risk_splits, _add_train):
+    for add in (_add_summary, _add_splits, _add_analyze, _add_risk_splits, _add_train, _add_plan):
         add(sub)
     return parser
 

@@ -93,6 +93,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         critical_speed_mps=args.critical_speed,
         race_distance_m=args.race_distance,
         sport=args.sport,
+        plan=args.plan,
     )
     if args.html:
         result.write_html(args.html, unit=args.unit)
@@ -110,4 +111,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     print(f"{'final-mile pace ratio':<22}{ratio} (GAP {gap})")
     print(f"{'final mile':<22}{fm.outcome_text}, walk {fm.walk_s:.0f} s, stop {fm.stop_s:.0f} s")
     print(result.verdict)
+    if not result.plan_vs_actual.empty:
+        print(result.plan_vs_actual.sentence())
     return 0

@@ -33,25 +33,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def season_lines(season: Any) -> str:
-    """A short human summary of a season (what ``train`` prints without ``--json -``)."""
-    cs = season.critical_speed
-    load = season.load.iloc[-1]
-    lines = [
-        f"{len(season.activities)} runs analysed, {len(season.skipped)} files skipped",
-        f"critical speed  {cs.critical_speed_mps:.2f} m/s, D' {cs.d_prime_m:.0f} m"
-        if cs.valid
-        else f"critical speed  no fit ({cs.reason})",
-        f"last day        CTL {load['ctl']:.0f}, ATL {load['atl']:.0f}, TSB {load['tsb']:+.0f}",
-    ]
-    marathon = season.marathon_prediction("vdot")
-    if marathon is not None:
-        lines.append(
-            f"marathon        {format_hms(marathon['time_s'])} "
-            f"({format_hms(marathon['low_s'])} to {format_hms(marathon['high_s'])}, VDOT)"
-        )
-    shape = season.readiness.marathon_shape
-    if shape:
-        lines.append(f"marathon shape  {shape['shape_pct']:.0f} %")
+    """A short human summary of a season (what ``train`` prints without ``--json -``): the
+    season's own facts (:meth:`SeasonAnalysis._facts`, as its repr and card show them) and the
+    goal's final-mile risk."""
+    lines = [f"{label:<16}{text}" for label, text in season._facts().items()]
     risk = season.readiness.pre_race_risk
     if risk:
         lines.append(

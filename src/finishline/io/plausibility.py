@@ -38,19 +38,23 @@ positions is not: the positions themselves are).
    -- device distance within 1 m and position within 25 m of where they were -- is kept. A step
    where device distance drops by more than 100 m (a gap of any length), or a gap of 30 min or
    more where positions do not go on, is a clock set back before the start when the last record
-   continues into the first: the two parts are put back in recording order.
+   continues into the first: the two parts are put back in recording order. The gap before a
+   session's first record (when a reader made several sessions: TCX activities one after the
+   other, FIT multisport legs) is the reader's boundary between recordings, not a jump.
 3. **Strays.** At most 3 records an hour or more away from all the others are dropped.
 4. **Span.** A gap of a day or more, or of an hour or more that lasts over ten times all the
    recorded time (steps under 30 min), splits the recording and the part with the most records
-   is kept; what still spans more than 7 days is refused (:class:`CorruptFileError`), so no
-   later stage builds a 1 Hz grid over weeks, and so is a span of more than a day with fewer
-   than one sample an hour (:class:`EmptyActivityError`). (The 1 Hz track itself covers at
+   is kept (never at a session's first record: where a reader already split the file into
+   activities, it owns the split and keeps them as sessions); what still spans more than 7
+   days is refused (:class:`CorruptFileError`), so no later stage builds a 1 Hz grid over
+   weeks, and so is a span of more than a day with fewer than one sample an hour
+   (:class:`EmptyActivityError`). (The 1 Hz track itself covers at
    most 100 s per sample, or a day: :func:`finishline.clean.clean`.)
 
 Events, laps and sessions follow the records' clock repairs (each time moves with the record
 at or before it); distance a reader summed from positions is summed again in the new order.
 Timer events that, after such a repair, have the timer stopped while the distance goes on more
-than 1 km carry broken times too and are dropped.
+than 1 km carry broken times too and are dropped (:mod:`finishline.io.timer_events`).
 
 Distance (after the clock)
 --------------------------
@@ -85,7 +89,9 @@ from finishline.definitions import (
 )
 from finishline.errors import FinishlineWarning
 from finishline.geo import step_distance_m
-from finishline.io.clock import DISTANCE_BACK_TOL_M, TimeRepair, repair_clock
+from finishline.io.clock_gaps import TimeRepair, repair_clock
+from finishline.io.record_order import DISTANCE_BACK_TOL_M
+from finishline.io.timer_events import drop_broken_timer
 
 
 class ImplausibleDataWarning(FinishlineWarning):
@@ -104,36 +110,6 @@ VALUE_RANGES: dict[str, tuple[tuple[float, float], str, str]] = {
 }
 #: Channels whose smoothness witnesses the record order when there are no positions.
 WITNESS_CHANNELS = ("heart_rate_bpm", "altitude_m", "cadence_spm", "power_w", "speed_mps")
-#: Timer event types that stop the timer (as :func:`finishline.clean.timer_paused` reads them).
-TIMER_STOP_TYPES = ("stop", "stop_all", "stop_disable", "stop_disable_all")
-#: In a file whose record times needed repair, timer events that have the timer stopped while
-#: the device distance goes on further than this (m) carry broken times too: they are dropped.
-TIMER_STOPPED_MOVING_M = 1000.0
-
-
-def distance_while_stopped(events: pd.DataFrame, t_ns: np.ndarray, d: np.ndarray) -> float:
-    """Device distance (m) the records cover while timer events have the timer stopped
-    (between a stop and the next start, or after a last stop)."""
-    if events.empty or "event" not in events.columns:
-        return 0.0
-    timer = events[events["event"] == "timer"].sort_values("timestamp", kind="stable")
-    stopped = np.zeros(t_ns.size, dtype=bool)
-    stopped_at = None
-    # a handful of events per file: a plain loop is clearer than a vectorised state machine
-    for ts, kind in zip(
-        pd.DatetimeIndex(timer["timestamp"]).as_unit("ns").asi8,
-        timer["event_type"].astype(str),
-        strict=True,
-    ):
-        if kind in TIMER_STOP_TYPES and stopped_at is None:
-            stopped_at = ts
-        elif kind == "start" and stopped_at is not None:
-            stopped |= (t_ns > stopped_at) & (t_ns <= ts)
-            stopped_at = None
-    if stopped_at is not None:
-        stopped |= t_ns > stopped_at
-    step = np.diff(np.asarray(d, dtype=float), prepend=np.nan)
-    return float(np.nansum(np.where(stopped, np.clip(step, 0.0, None), 0.0)))
 
 
 def _fmt_range(low: float, high: float) -> str:
@@ -336,6 +312,14 @@ def _shift_times(frame: pd.DataFrame, column: str, repair: TimeRepair) -> pd.Dat
     return out
 
 
+def _session_starts_ns(sessions: pd.DataFrame) -> np.ndarray | None:
+    """The sessions' start times (int64 ns) when a reader made several, else ``None``."""
+    if len(sessions) < 2 or "start_time" not in sessions.columns:
+        return None
+    starts = pd.DatetimeIndex(sessions["start_time"]).as_unit("ns")
+    return starts.asi8[~starts.isna()]
+
+
 def _emit(notes: list[str], meta: object) -> None:
     source = getattr(meta, "source_path", None)
     for note in notes:
@@ -402,6 +386,7 @@ def enforce(
             {c: cols[c] for c in WITNESS_CHANNELS if c in cols},
             getattr(meta, "source_path", None),
             cols.get("distance_m") if not device else None,
+            _session_starts_ns(sessions),
         )
         notes += repair.notes
         if repair.changed:
@@ -436,15 +421,8 @@ def enforce(
         laps = _shift_times(laps, "start_time", repair)
         sessions = _shift_times(sessions, "start_time", repair)
         events = _shift_times(events, "timestamp", repair)
-        if "distance_m" in cols and not events.empty:
-            moved = distance_while_stopped(events, repair.t_ns, cols["distance_m"])
-            if moved > TIMER_STOPPED_MOVING_M:
-                events = events[events["event"] != "timer"]
-                note = (
-                    f"timer events were dropped: they had the timer stopped while the distance "
-                    f"went on {moved / 1000:,.1f} km (their times are broken like the records')"
-                )
-                notes.append(note)
+        if "distance_m" in cols:
+            events = drop_broken_timer(events, repair.t_ns, cols["distance_m"], notes)
         if getattr(meta, "start_time", None) is not None and len(samples):
             meta.start_time = samples.index[0]  # type: ignore[attr-defined]
     else:

@@ -5,6 +5,11 @@ Efficiency factor EF = grade-adjusted speed / heart rate, here in metres per min
 Decoupling Pa:HR = (EF1 - EF2) / EF1 between the first and second halves (by moving time with
 valid HR) of a window; positive means the heart works harder for the same grade-adjusted pace.
 
+Pw:HR is the same ratio with running power as the output (EF = mean power / mean HR, W per
+beat per minute) over the *same* window and halves as Pa:HR (the halves are cut by the moving
+time with valid HR; only seconds that also have power enter the power sums). It exists only
+when the track has power (a native or developer power field, ``activity.meta.power_source``).
+
 For a race the window starts at 5 km (HR lags the start and the first kilometres are often
 crowded), and the *cumulative* curve evaluates the window [5 km, d] for every d.
 
@@ -14,8 +19,8 @@ point over the next 2 km (or to the finish when less remains).
 
 References
 ----------
-Friel J. / TrainingPeaks, "Aerobic Decoupling and Efficiency Factor" (Pa:HR, the 5 % rule of
-thumb; science.md 2.3).
+Friel J. / TrainingPeaks, "Aerobic Decoupling and Efficiency Factor" (Pa:HR, and Pw:HR with
+power as the output; the 5 % rule of thumb; science.md 2.3).
 """
 
 from __future__ import annotations
@@ -54,6 +59,11 @@ class Decoupling:
         ``distance_m``, ``pa_hr``, ``ef`` (EF of the last km before the point).
     window_start_m
         Start of the window (m); 0 for runs too short for the 5 km start.
+    pw_hr
+        (EFp1 - EFp2) / EFp1 with power as the output, same window and halves (fraction);
+        NaN without power or HR. The ``curve`` then has a ``pw_hr`` column too.
+    pw_ef_first_w_per_bpm, pw_ef_second_w_per_bpm
+        Power EF (W per bpm: mean power over mean HR) of the two halves; NaN without power.
     """
 
     ef_first: float
@@ -62,6 +72,9 @@ class Decoupling:
     onset_m: float
     curve: pd.DataFrame
     window_start_m: float
+    pw_hr: float = float("nan")
+    pw_ef_first_w_per_bpm: float = float("nan")
+    pw_ef_second_w_per_bpm: float = float("nan")
 
 
 def _cumulative(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -73,6 +86,55 @@ def _cumulative(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
         return np.r_[0.0, np.cumsum(x)[:-1]]
 
     return cum(np.where(ok, gap, 0.0)), cum(np.where(ok, hr, 0.0)), cum(ok.astype(float))
+
+
+def has_power(track: pd.DataFrame) -> bool:
+    """True when the track has running power on at least one moving second."""
+    if "power_w" not in track:
+        return False
+    power = track["power_w"].to_numpy(float)
+    return bool((np.isfinite(power) & track["moving"].to_numpy(bool)).any())
+
+
+def _power_cumulative(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative power (W s) and HR over the Pa:HR seconds (moving, clean HR, GAP) that also
+    have power, aligned like :func:`_cumulative`."""
+    hr = track["heart_rate_bpm"].to_numpy(float)
+    gap = track["gap_speed_mps"].to_numpy(float)
+    power = track["power_w"].to_numpy(float)
+    ok = track["moving"].to_numpy(bool) & np.isfinite(hr) & np.isfinite(gap) & (hr > 0)
+    ok &= np.isfinite(power)
+
+    def cum(x: np.ndarray) -> np.ndarray:
+        return np.r_[0.0, np.cumsum(x)[:-1]]
+
+    return cum(np.where(ok, power, 0.0)), cum(np.where(ok, hr, 0.0))
+
+
+def pw_hr_between(track: pd.DataFrame, start_m: np.ndarray, end_m: np.ndarray) -> np.ndarray:
+    """Pw:HR (fraction) of windows [start_m, end_m], cut into the halves of
+    :func:`pa_hr_between` (by moving time with valid HR); NaN without power."""
+    starts, ends = np.atleast_1d(start_m), np.atleast_1d(end_m)
+    if not has_power(track):
+        return np.full(np.broadcast(starts, ends).shape, np.nan)
+    _, _, n = _cumulative(track)
+    p, h = _power_cumulative(track)
+    dist = track["distance_m"].to_numpy(float)
+    pa = crossing_positions(dist, starts)
+    pb = crossing_positions(dist, ends)
+    na, nb = at_positions(n, pa), at_positions(n, pb)
+    mid = np.clip(np.searchsorted(n, (na + nb) / 2.0), 0, n.size - 1)
+    p_a, p_b, h_a, h_b = (
+        at_positions(p, pa),
+        at_positions(p, pb),
+        at_positions(h, pa),
+        at_positions(h, pb),
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ef1 = (p[mid] - p_a) / (h[mid] - h_a)
+        ef2 = (p_b - p[mid]) / (h_b - h[mid])
+        out = (ef1 - ef2) / ef1
+    return np.where((h[mid] - h_a > 0) & (h_b - h[mid] > 0) & (ef1 > 0), out, np.nan)
 
 
 def efficiency_factor(track: pd.DataFrame) -> float:
@@ -167,6 +229,11 @@ def decoupling(track: pd.DataFrame, step_m: float = 250.0) -> Decoupling:
     ef1 = 60.0 * (g[mid] - ga) / (h[mid] - ha) if h[mid] - ha > 0 else float("nan")
     ef2 = 60.0 * (gb - g[mid]) / (hb - h[mid]) if hb - h[mid] > 0 else float("nan")
     pa_hr = (ef1 - ef2) / ef1 if np.isfinite(ef1) and np.isfinite(ef2) else float("nan")
+    power = _power_halves(track, pa_end, mid) if has_power(track) else None
+    if power is not None:
+        curve["pw_hr"] = pw_hr_between(track, np.full(grid.size, start), grid)
+    pw1, pw2 = power if power is not None else (float("nan"), float("nan"))
+    ok = np.isfinite(pw1) and np.isfinite(pw2) and pw1 > 0
     return Decoupling(
         ef_first=float(ef1),
         ef_second=float(ef2),
@@ -174,4 +241,18 @@ def decoupling(track: pd.DataFrame, step_m: float = 250.0) -> Decoupling:
         onset_m=onset_distance(curve),
         curve=curve,
         window_start_m=start,
+        pw_hr=float((pw1 - pw2) / pw1) if ok else float("nan"),
+        pw_ef_first_w_per_bpm=float(pw1),
+        pw_ef_second_w_per_bpm=float(pw2),
     )
+
+
+def _power_halves(track: pd.DataFrame, ends: np.ndarray, mid: int) -> tuple[float, float]:
+    """Power EF (W per bpm) of the two halves of the window at positions ``ends``, cut at
+    sample ``mid`` (the Pa:HR cut)."""
+    p, h = _power_cumulative(track)
+    pa, pb = at_positions(p, ends)
+    ha, hb = at_positions(h, ends)
+    ef1 = (p[mid] - pa) / (h[mid] - ha) if h[mid] - ha > 0 else float("nan")
+    ef2 = (pb - p[mid]) / (hb - h[mid]) if hb - h[mid] > 0 else float("nan")
+    return float(ef1), float(ef2)

@@ -362,3 +362,11 @@ def _named(curve: pd.DataFrame) -> pd.DataFrame:
     names = {dist: name for name, dist in STANDARD_EFFORTS}
     curve.insert(0, "effort", [names[x] for x in curve["distance_m"]])
     return curve
+
+
+def counted_seconds(track: pd.DataFrame) -> np.ndarray:
+    """True for the track's seconds an effort runs on: moving or in a recording gap, and not
+    in a vehicle (the rule of :func:`effort_series`, module docstring)."""
+    moving = track["moving"].to_numpy(dtype=bool)
+    in_gap = track["in_gap"].to_numpy(dtype=bool)
+    return (moving | in_gap) & ~vehicle_mask(track["speed_mps"].to_numpy(dtype=float))

@@ -49,6 +49,7 @@ SPLIT_COLUMNS = (
     "avg_hr_bpm",
     "avg_cadence_spm",
     "stride_length_m",
+    "avg_power_w",
     "partial",
 )
 
@@ -121,6 +122,8 @@ def cumulative_series(track: pd.DataFrame) -> dict[str, np.ndarray]:
     alt = track["altitude_m"].to_numpy(float)
     hr_ok = moving & np.isfinite(hr)
     cad_ok = moving & np.isfinite(cad) & (cad > 0)
+    power = track["power_w"].to_numpy(float) if "power_w" in track else np.full(hr.size, np.nan)
+    power_ok = moving & np.isfinite(power)
     d_alt = np.nan_to_num(np.diff(alt, append=alt[-1:]))
 
     def cum(x: np.ndarray) -> np.ndarray:
@@ -140,6 +143,8 @@ def cumulative_series(track: pd.DataFrame) -> dict[str, np.ndarray]:
         "cad_n": cum(cad_ok.astype(float)),
         "steps": cum(np.where(cad_ok, cad / 60.0, 0.0)),
         "cad_dist": cum(np.where(cad_ok, np.nan_to_num(speed), 0.0)),
+        "power_sum": cum(np.where(power_ok, power, 0.0)),
+        "power_n": cum(power_ok.astype(float)),
         "jumped": cum(jumped_steps(track)),
     }
 
@@ -182,6 +187,9 @@ def segment_table(track: pd.DataFrame, bounds_m: np.ndarray) -> pd.DataFrame:
                 "stride_length_m": np.where(
                     delta["steps"] > 0, delta["cad_dist"] / delta["steps"], np.nan
                 ),
+                "avg_power_w": np.where(
+                    delta["power_n"] > 0, delta["power_sum"] / delta["power_n"], np.nan
+                ),
             }
         )
     return table
@@ -212,10 +220,11 @@ def splits(track: pd.DataFrame, unit_m: float = 1000.0) -> pd.DataFrame:
         watch lost the signal; the distance there is bridged: :mod:`finishline.gaps`);
         ``pace_s_per_km``/``pace_s_per_mile`` are clock
         pace; ``gap_pace_s_per_km`` is the clock pace divided by the split's mean grade factor
-        (moving-time weighted ``gap_speed / speed``). Paces are NaN for a split that came
-        mostly in jumps (:func:`no_pace`) or in no time, and the moving pace also for one
-        without moving time. The last split is ``partial`` when the run does not end on a
-        whole unit; split distances sum to the track's total distance.
+        (moving-time weighted ``gap_speed / speed``); ``avg_power_w`` is the mean running power
+        over the split's moving seconds that have power (NaN without power). Paces are NaN for
+        a split that came mostly in jumps (:func:`no_pace`) or in no time, and the moving pace
+        also for one without moving time. The last split is ``partial`` when the run does not
+        end on a whole unit; split distances sum to the track's total distance.
 
     Raises
     ------

@@ -58,6 +58,7 @@ from typing import NamedTuple
 import numpy as np
 
 from finishline.errors import InputDataError
+from finishline.formatting import format_hms
 
 #: Ely et al. (2007) top-three men: (WBGT quartile midpoint degC, % slower than course record).
 ELY_2007_TOP_MEN: tuple[tuple[float, float], ...] = (
@@ -279,7 +280,7 @@ def heat_slowdown(
     fraction = elite_slowdown(wbgt) * ability_multiplier(finish_time_s)
     notes = [
         f"heat: WBGT {wbgt:.1f} degC (estimated from temperature and humidity, sun and wind "
-        f"ignored) slows a {finish_time_s / 3600:.2f} h runner by {100 * fraction:.1f} % "
+        f"ignored) slows a {format_hms(finish_time_s)} runner by {100 * fraction:.1f} % "
         "(Ely et al. 2007; a population effect applied to one runner)"
     ]
     extrapolated = wbgt > WBGT_DATA_MAX_C

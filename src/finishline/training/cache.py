@@ -48,7 +48,7 @@ from typing import Any
 from finishline.errors import FinishlineWarning
 
 #: Bump when the per-file record changes: old cache entries are then ignored.
-FEATURES_VERSION = "6"
+FEATURES_VERSION = "7"
 
 #: The path index (format 1: ``{"format": 1, "files": {path: [size, mtime_ns, sha256]}}``).
 INDEX_NAME = "paths-v1.json"

@@ -126,25 +126,9 @@ def fit_critical_speeds(
     ----------
     Smyth & Muniz-Pumares 2020.
     """
-    t = np.broadcast_to(np.asarray(durations_s, dtype=float), np.shape(distances_m))
-    d = np.asarray(distances_m, dtype=float)
-    ok = np.isfinite(t) & np.isfinite(d) & (t > 0) & (d > 0)
-    n = ok.sum(axis=1)
-    span = np.where(ok, t, -np.inf).max(axis=1, initial=-np.inf) - np.where(ok, t, np.inf).min(
-        axis=1, initial=np.inf
-    )
+    n, span, slope, intercept, r2 = amount_time_lines(durations_s, distances_m)
     fitted = (n >= MIN_POINTS) & (span >= MIN_SPAN_S)
-    count = np.maximum(n, 1)
-    t_mean = np.where(ok, t, 0.0).sum(axis=1) / count
-    d_mean = np.where(ok, d, 0.0).sum(axis=1) / count
-    t_dev = np.where(ok, t - t_mean[:, np.newaxis], 0.0)
-    d_dev = np.where(ok, d - d_mean[:, np.newaxis], 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        slope = (t_dev * d_dev).sum(axis=1) / (t_dev**2).sum(axis=1)
-        intercept = d_mean - slope * t_mean
-        residual = np.where(ok, d_dev - slope[:, np.newaxis] * t_dev, 0.0)
-        total = (d_dev**2).sum(axis=1)
-        r2 = np.where(total > 0, 1.0 - (residual**2).sum(axis=1) / total, np.nan)
+    d = np.asarray(distances_m, dtype=float)
     nan = float("nan")
     fits = []
     for i in range(d.shape[0]):
@@ -162,6 +146,49 @@ def fit_critical_speeds(
             reasons.append(f"R^2 {fit_r2:.3f} below {min_r2:g}")
         fits.append(CriticalSpeedFit(cs, dp, fit_r2, int(n[i]), not reasons, "; ".join(reasons)))
     return fits
+
+
+def amount_time_lines(
+    durations_s: np.ndarray, amounts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Least-squares lines ``amount = slope * duration + intercept``, one per row.
+
+    The two-parameter model of critical speed (amount = distance, m) and of critical power
+    (amount = work, J) alike.
+
+    Parameters
+    ----------
+    durations_s
+        Effort durations (s), shape ``(k,)``.
+    amounts
+        Amount per row and duration, shape ``(m, k)``; NaN or non-positive where a row has no
+        effort of that duration.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Per row: number of points, duration span (s), slope, intercept and R^2 (closed form,
+        centred sums; agrees with ``numpy.polyfit`` to ~1e-12 relative).
+    """
+    t = np.broadcast_to(np.asarray(durations_s, dtype=float), np.shape(amounts))
+    d = np.asarray(amounts, dtype=float)
+    ok = np.isfinite(t) & np.isfinite(d) & (t > 0) & (d > 0)
+    n = ok.sum(axis=1)
+    span = np.where(ok, t, -np.inf).max(axis=1, initial=-np.inf) - np.where(ok, t, np.inf).min(
+        axis=1, initial=np.inf
+    )
+    count = np.maximum(n, 1)
+    t_mean = np.where(ok, t, 0.0).sum(axis=1) / count
+    d_mean = np.where(ok, d, 0.0).sum(axis=1) / count
+    t_dev = np.where(ok, t - t_mean[:, np.newaxis], 0.0)
+    d_dev = np.where(ok, d - d_mean[:, np.newaxis], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = (t_dev * d_dev).sum(axis=1) / (t_dev**2).sum(axis=1)
+        intercept = d_mean - slope * t_mean
+        residual = np.where(ok, d_dev - slope[:, np.newaxis] * t_dev, 0.0)
+        total = (d_dev**2).sum(axis=1)
+        r2 = np.where(total > 0, 1.0 - (residual**2).sum(axis=1) / total, np.nan)
+    return n, span, slope, intercept, r2
 
 
 def mean_max_envelope(curves: pd.DataFrame) -> pd.Series:
@@ -210,25 +237,48 @@ def critical_speed_at(
     ----------
     Smyth & Muniz-Pumares 2020.
     """
-    ends = _utc_ns(times)
-    if ends.size == 0:
+    t, envelope, present = window_envelopes(curves, start_times, times, window_days, durations_s)
+    if present.size == 0:
         return []
+    fits = fit_critical_speeds(t, envelope * t) if t.size else []
+    nan = float("nan")
+    empty = CriticalSpeedFit(nan, nan, nan, 0, False, "no activities in window")
+    return [fits[i] if present[i] and t.size else empty for i in range(present.size)]
+
+
+def window_envelopes(
+    curves: pd.DataFrame,
+    start_times: pd.Series,
+    times: Any,
+    window_days: int,
+    durations_s: tuple[float, ...],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The mean-maximal envelope of the curves in the ``window_days`` before each of ``times``.
+
+    The activities are sorted once by start; each window (``[at - window_days, at)``) is a
+    contiguous slice found by binary search and its envelope a NaN-ignoring maximum over it.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        The durations (s) of ``durations_s`` that ``curves`` has, the envelope (one row per
+        time, NaN where no activity of the window has that duration) and whether each window
+        holds an activity.
+    """
+    ends = _utc_ns(times)
     starts = _utc_ns(start_times)
     cols = [c for c in curves.columns if float(c) in durations_s]
     order = np.argsort(starts, kind="stable")
     starts = starts[order]
-    speeds = curves[cols].to_numpy(dtype=float)[order] if cols else np.empty((starts.size, 0))
+    values = curves[cols].to_numpy(dtype=float)[order] if cols else np.empty((starts.size, 0))
     window_ns = int(pd.Timedelta(days=window_days).value)
     lo = np.searchsorted(starts, ends - window_ns, side="left")
     hi = np.searchsorted(starts, ends, side="left")
     t = np.asarray([float(c) for c in cols])
     envelope = np.full((ends.size, t.size), np.nan)
     for i in np.flatnonzero(hi > lo):  # one NaN-ignoring max over each window's slice
-        envelope[i] = np.fmax.reduce(speeds[lo[i] : hi[i]], axis=0)
-    fits = fit_critical_speeds(t, envelope * t) if t.size else []
-    nan = float("nan")
-    empty = CriticalSpeedFit(nan, nan, nan, 0, False, "no activities in window")
-    return [fits[i] if hi[i] > lo[i] and t.size else empty for i in range(ends.size)]
+        envelope[i] = np.fmax.reduce(values[lo[i] : hi[i]], axis=0)
+    return t, envelope, hi > lo
 
 
 def _utc_ns(times: Any) -> np.ndarray:

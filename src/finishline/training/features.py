@@ -3,8 +3,9 @@
 One activity becomes one flat record (a dict of scalars plus a few fixed-length arrays): start,
 sport, distance, moving time, heart-rate histogram (seconds at each whole bpm, so any TRIMP can
 be computed later for any HRrest/HRmax), the integral of squared grade-adjusted speed (for
-pace-based load at any threshold), the mean-maximal GAP speed curve, the fastest times over
-standard distances and the aerobic decoupling of the run. Because nothing depends on the
+pace-based load at any threshold), the mean-maximal GAP speed curve (and, when the file has
+running power, the mean-maximal power curve), the fastest times over standard distances and
+the aerobic decoupling of the run (Pa:HR, and Pw:HR with power). Because nothing depends on the
 athlete's settings, the record can be cached by file content.
 
 Every figure comes from the same clean track and the same metric functions as
@@ -13,8 +14,9 @@ decoupling and best efforts in a race analysis and in a season.
 
 References
 ----------
-science.md 2.2 (mean-maximal GAP curve, Smyth & Muniz-Pumares 2020), 2.3 (Pa:HR decoupling,
-TrainingPeaks), 2.4 (TRIMP), 2.6 (grade-adjusted pace).
+science.md 2.2 (mean-maximal GAP curve, Smyth & Muniz-Pumares 2020; the power analogue, Monod &
+Scherrer 1965, Jones et al. 2010), 2.3 (Pa:HR and Pw:HR decoupling, TrainingPeaks), 2.4
+(TRIMP), 2.6 (grade-adjusted pace).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from finishline.activity import Activity
 from finishline.clean import clean
 from finishline.metrics.decoupling import decoupling
 from finishline.metrics.efforts import STANDARD_EFFORTS, best_efforts, effort_series
+from finishline.metrics.power import power_curve
 from finishline.metrics.splits import require_distance
 from finishline.metrics.zones import moving_heart_rate
 
@@ -92,9 +95,12 @@ def training_record(track: pd.DataFrame, activity: Activity) -> dict[str, Any]:
         (the file ended early),
         ``distance_m``, ``moving_s``, ``elapsed_s``, ``avg_hr_bpm``, ``max_hr_bpm`` (moving,
         clean HR), ``avg_speed_mps``, ``avg_gap_speed_mps``, ``gap_speed_sq_integral``
-        (m^2/s), ``decoupling`` (Pa:HR, runs of 40 min or more), ``best_<name>_s`` per
-        :data:`EFFORT_DISTANCES_M`; arrays: ``curve_speed_mps`` (per
-        :data:`CURVE_DURATIONS_S`), ``hr_hist_s`` (seconds per bpm from ``HR_BINS_BPM[0]``).
+        (m^2/s), ``decoupling`` (Pa:HR, runs of 40 min or more), ``pw_hr_decoupling`` (Pw:HR,
+        the same runs, NaN without power), ``power_source`` (``activity.meta.power_source``),
+        ``avg_power_w`` (moving seconds with power), ``best_<name>_s`` per
+        :data:`EFFORT_DISTANCES_M`; arrays: ``curve_speed_mps`` and ``curve_power_w`` (W, NaN
+        without power; per :data:`CURVE_DURATIONS_S`), ``hr_hist_s`` (seconds per bpm from
+        ``HR_BINS_BPM[0]``).
     """
     require_distance(track)
     meta = activity.meta
@@ -111,7 +117,11 @@ def training_record(track: pd.DataFrame, activity: Activity) -> dict[str, Any]:
     cum_gap_m, _ = effort_series(track, grade_adjusted=True)
     table = best_efforts(track)
     efforts = dict(zip(table["effort"].tolist(), table["time_s"].tolist(), strict=True))
-    pa_hr = decoupling(track).pa_hr if moving_s >= DECOUPLING_MIN_S else float("nan")
+    dec = decoupling(track) if moving_s >= DECOUPLING_MIN_S else None
+    power = track["power_w"].to_numpy(dtype=float)[moving] if "power_w" in track else np.array([])
+    power = power[np.isfinite(power)]
+    curve_power = power_curve(track, np.asarray(CURVE_DURATIONS_S, dtype=float))
+    power_by_s = dict(zip(curve_power["duration_s"], curve_power["power_w"], strict=True))
     record: dict[str, Any] = {
         "start_time": pd.Timestamp(meta.start_time or track.index[0]).isoformat(),
         "sport": meta.sport,
@@ -126,8 +136,12 @@ def training_record(track: pd.DataFrame, activity: Activity) -> dict[str, Any]:
         "avg_speed_mps": distance_m / moving_s if moving_s > 0 else float("nan"),
         "avg_gap_speed_mps": float(gap_moving.mean()) if moving_s > 0 else float("nan"),
         "gap_speed_sq_integral": float(np.sum(gap_moving**2)),
-        "decoupling": pa_hr,
+        "decoupling": dec.pa_hr if dec is not None else float("nan"),
+        "pw_hr_decoupling": dec.pw_hr if dec is not None else float("nan"),
+        "power_source": meta.power_source,
+        "avg_power_w": float(power.mean()) if power.size else float("nan"),
         "curve_speed_mps": mean_max_speed(cum_gap_m, CURVE_DURATIONS_S).tolist(),
+        "curve_power_w": [float(power_by_s.get(float(d), np.nan)) for d in CURVE_DURATIONS_S],
         "hr_hist_s": hist.tolist(),
     }
     for name in EFFORT_DISTANCES_M:

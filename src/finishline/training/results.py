@@ -18,6 +18,7 @@ from finishline.athlete import Athlete
 from finishline.display import Tables, card_html
 from finishline.formatting import format_hms
 from finishline.jsonable import jsonable
+from finishline.training.critical_power import CriticalPowerFit
 from finishline.training.critical_speed import CriticalSpeedFit
 from finishline.training.predict import summarize_backtest
 
@@ -34,6 +35,9 @@ ACTIVITY_KEYS = (
     "avg_hr_bpm",
     "max_hr_bpm",
     "decoupling",
+    "pw_hr_decoupling",
+    "avg_power_w",
+    "power_source",
     "banister_trimp",
     "edwards_trimp",
     "pace_load",
@@ -87,7 +91,7 @@ class SeasonAnalysis(Tables):
 
     In a notebook it shows a summary card; ``to_frame``/``to_csv``/``to_parquet`` export its
     tables (``"activities"`` (the default), ``"load"``, ``"weekly"``, ``"predictions"``,
-    ``"cs_trend"``, ``"prediction_trend"``, ``"backtest"``).
+    ``"cs_trend"``, ``"prediction_trend"``, ``"backtest"``, ``"power_envelope"``).
 
     Attributes
     ----------
@@ -120,6 +124,11 @@ class SeasonAnalysis(Tables):
         The analysis time: one second after the last run started (UTC).
     folder
         The athlete's folder (squads).
+    critical_power
+        The CP/W' fit (:mod:`finishline.training.critical_power`) over the same window as
+        critical speed, from the runs with running power; no fit, with the reason, without.
+    power_envelope
+        The window's mean-maximal power (``duration_s``, ``power_w``) the CP fit used.
     """
 
     athlete: Athlete
@@ -135,6 +144,10 @@ class SeasonAnalysis(Tables):
     readiness: Readiness
     end: pd.Timestamp
     folder: str | None = None
+    critical_power: CriticalPowerFit = field(
+        default_factory=lambda: CriticalPowerFit.none("not computed")
+    )
+    power_envelope: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     TABLES: ClassVar[dict[str, str]] = {
         "activities": "activities",
@@ -144,6 +157,7 @@ class SeasonAnalysis(Tables):
         "cs_trend": "cs_trend",
         "prediction_trend": "prediction_trend",
         "backtest": "backtest",
+        "power_envelope": "power_envelope",
     }
     DEFAULT_TABLE: ClassVar[str] = "activities"
 
@@ -156,6 +170,11 @@ class SeasonAnalysis(Tables):
             if cs.valid
             else f"no fit ({cs.reason})",
         }
+        cp = self.critical_power
+        if cp.valid:
+            facts["critical power"] = (
+                f"{cp.critical_power_w:.0f} W, W' {cp.w_prime_j / 1000:.1f} kJ"
+            )
         if load is not None:
             facts["last day"] = (
                 f"CTL {load['ctl']:.0f}, ATL {load['atl']:.0f}, TSB {load['tsb']:+.0f}"
@@ -231,6 +250,12 @@ class SeasonAnalysis(Tables):
                     "window_days": self.athlete.cs_window_days,
                     "at": self.end,
                     "trend": self.cs_trend.reset_index(names="date"),
+                },
+                "critical_power": self.critical_power.to_dict()
+                | {
+                    "window_days": self.athlete.cs_window_days,
+                    "at": self.end,
+                    "envelope": self.power_envelope,
                 },
                 "predictions": {
                     "races": self.predictions,

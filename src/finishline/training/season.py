@@ -18,6 +18,12 @@ from finishline.definitions import MARATHON_M
 from finishline.errors import AnalysisError, InputDataError
 from finishline.training import load as load_models
 from finishline.training.batch import BatchResult, curves_frame
+from finishline.training.critical_power import (
+    CriticalPowerFit,
+    critical_power_at,
+    power_curves_frame,
+    power_envelope,
+)
 from finishline.training.critical_speed import (
     critical_speed_at,
     critical_speed_from_curves,
@@ -146,6 +152,7 @@ def analyze_season(batch: BatchResult, athlete: Athlete | None = None) -> Season
     window_days = athlete.cs_window_days
     cs_fit = critical_speed_from_curves(curves, acts["start_time"], end, window_days)
     cs_trend = critical_speed_trend(curves, acts["start_time"], window_days)
+    cp_fit, envelope = _critical_power(acts, end, window_days)
     athlete = for_season(
         athlete, float(np.nanmax(acts["max_hr_bpm"].to_numpy(float), initial=np.nan))
     )
@@ -194,7 +201,21 @@ def analyze_season(batch: BatchResult, athlete: Athlete | None = None) -> Season
         backtest=results,
         readiness=readiness,
         end=end,
+        critical_power=cp_fit,
+        power_envelope=envelope,
     )
+
+
+def _critical_power(
+    acts: pd.DataFrame, end: pd.Timestamp, window_days: int
+) -> tuple[CriticalPowerFit, pd.DataFrame]:
+    """CP/W' over the CS window before ``end`` and the window's power envelope (W by s); no
+    fit, with the reason, when no run of the season has power."""
+    powers = power_curves_frame(acts)
+    envelope = power_envelope(powers, acts["start_time"], end, window_days)
+    if not np.isfinite(powers.to_numpy(dtype=float)).any():
+        return CriticalPowerFit.none("no run of the season has running power"), envelope
+    return critical_power_at(powers, acts["start_time"], [end], window_days)[0], envelope
 
 
 def _readiness(

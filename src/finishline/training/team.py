@@ -55,6 +55,8 @@ SQUAD_COLUMNS: tuple[str, ...] = (
     "long_runs",
     "critical_speed_mps",
     "d_prime_m",
+    "critical_power_w",
+    "w_prime_j",
     "predicted_marathon_s",
     "predicted_marathon_low_s",
     "predicted_marathon_high_s",
@@ -124,6 +126,10 @@ def squad_row(
     if cs.valid:
         row["critical_speed_mps"] = float(cs.critical_speed_mps)
         row["d_prime_m"] = float(cs.d_prime_m)
+    cp = season.critical_power
+    if cp.valid:
+        row["critical_power_w"] = float(cp.critical_power_w)
+        row["w_prime_j"] = float(cp.w_prime_j)
     vdot_pred = season.marathon_prediction("vdot")
     cs_pred = season.marathon_prediction("critical_speed")
     if cs_pred is not None:
@@ -211,7 +217,8 @@ def squad_table(
         km/week over the last 4 weeks), ``ctl``/``atl``/``tsb`` (fitness, fatigue, form on the
         last day), ``acwr``, ``readiness_pct`` (marathon shape, 100 = on target),
         ``durability`` (0-1), ``long_runs`` (last 70 days), ``critical_speed_mps``,
-        ``d_prime_m``, ``predicted_marathon_s`` with ``_low_s``/``_high_s`` (VDOT and its band)
+        ``d_prime_m``, ``critical_power_w``/``w_prime_j`` (NaN without a valid CP fit),
+        ``predicted_marathon_s`` with ``_low_s``/``_high_s`` (VDOT and its band)
         and ``predicted_marathon_cs_s``, ``goal_marathon_s``, ``risk_pace`` (``"goal"`` or
         ``"predicted"``), ``risk_time_s`` (the marathon time the risk is for),
         ``over_ambition``, ``p_fail`` with ``p_fail_lo``/``p_fail_hi``, and ``flags`` (list

@@ -127,7 +127,7 @@ def shade_masked_heart_rate(fig: go.Figure, track: pd.DataFrame, unit: Unit) -> 
     """Grey bands on the heart-rate panel (row 1) where the heart rate was masked."""
     scale = METERS_PER_UNIT[unit]
     stretches = masked_stretches_m(track)
-    for k, (a, b) in enumerate(stretches):
+    for a, b in stretches:
         fig.add_vrect(
             x0=a / scale,
             x1=max(b, a + 50.0) / scale,
@@ -136,9 +136,10 @@ def shade_masked_heart_rate(fig: go.Figure, track: pd.DataFrame, unit: Unit) -> 
             line_width=0,
             row=1,
             col=1,
-            annotation_text="HR masked (sensor)" if k == 0 else None,
-            annotation_position="top left",
-            annotation_font={"size": 10, "color": "#555555"},
+        )
+    if stretches:  # said once, in the subtitle: an annotation on a band collides with others
+        fig.update_layout(
+            title={"subtitle": {"text": "Grey bands: heart rate masked as a sensor artefact."}}
         )
 
 

@@ -9,7 +9,9 @@ the final-mile outcome, the stops, the fatigue state and the risk timeline. The 
   ``fl-moving``, ``fl-pace``, ``fl-reference``, ``fl-avg-hr``, each with the raw value in
   ``data-value`` (metres, seconds, s per unit, bpm); the verdict is ``#fl-verdict`` with
   ``data-outcome`` (held/slowed/failed/unknown) and ``data-failed``;
-- the splits table is ``<table id="fl-splits">``, the athlete values ``<table id="fl-athlete">``.
+- the splits table is ``<table id="fl-splits">``, the athlete values ``<table id="fl-athlete">``;
+- with running power: a ``power`` column in the splits table, the ``power_curve`` figure and
+  the tile ``fl-pw-hr`` (Pw:HR beside Pa:HR, fractions in ``data-value``/``data-pa-hr``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from finishline.viz.fatigue_risk import fatigue_figure, risk_figure
 from finishline.viz.heart import heart_rate_figure
 from finishline.viz.pace import final_mile_figure, pace_elevation_figure, splits_figure
 from finishline.viz.page import figure_section, page_html, warnings_banner
+from finishline.viz.power import power_curve_figure
 from finishline.viz.route import route_figure
 from finishline.viz.tables import (
     athlete_section_html,
@@ -75,7 +78,7 @@ def race_figures(analysis: RaceAnalysis, unit: Unit = "km") -> dict[str, go.Figu
         reference, label = finite(analysis.summary.pace_s_per_km), "average pace"
     else:
         label = f"{fm.reference} reference"
-    return {
+    figures = {
         "pace": pace_elevation_figure(track, unit, final_mile=fm),
         "splits": splits_figure(
             splits, unit, reference_pace_s_per_km=reference, reference_label=label
@@ -88,6 +91,28 @@ def race_figures(analysis: RaceAnalysis, unit: Unit = "km") -> dict[str, go.Figu
         "fatigue": fatigue_figure(analysis.fatigue, unit=unit),
         "route": route_figure(track, unit),
     }
+    if analysis.power_curve.empty:  # only a file with running power gets the figure
+        return figures
+    power = power_curve_figure(analysis.power_curve, source=analysis.activity.meta.power_source)
+    keys = list(figures)
+    at = keys.index("heart") + 1
+    return (
+        {k: figures[k] for k in keys[:at]}
+        | {"power_curve": power}
+        | {k: figures[k] for k in keys[at:]}
+    )
+
+
+def decoupling_tile(analysis: RaceAnalysis) -> str:
+    """Pw:HR beside Pa:HR (``id="fl-pw-hr"``), or "" when the run has no Pw:HR (no power, no
+    heart rate, or too short)."""
+    dec = analysis.decoupling
+    pw, pa = finite(dec.pw_hr), finite(dec.pa_hr)
+    if pw is None:
+        return ""
+    pa_text = "-" if pa is None else f"{100 * pa:.1f} %"
+    tile = stat_html("fl-pw-hr", "decoupling Pw:HR / Pa:HR", f"{100 * pw:.1f} % / {pa_text}", pw)
+    return tile.replace('id="fl-pw-hr"', f'id="fl-pw-hr" data-pa-hr="{"" if pa is None else pa}"')
 
 
 def _summary_card(analysis: RaceAnalysis, unit: Unit) -> str:
@@ -118,6 +143,7 @@ def _summary_card(analysis: RaceAnalysis, unit: Unit) -> str:
                 "fl-reference", f"{analysis.final_mile.reference} pace", format_pace(ref, unit), ref
             ),
             stat_html("fl-avg-hr", "avg heart rate", "-" if hr is None else f"{hr:.0f} bpm", hr),
+            decoupling_tile(analysis),
         ]
     )
     fm = analysis.final_mile
@@ -126,6 +152,17 @@ def _summary_card(analysis: RaceAnalysis, unit: Unit) -> str:
         f'<p class="fl-verdict fl-{fm.outcome}" id="fl-verdict" data-outcome="{fm.outcome}" '
         f'data-failed="{str(fm.failed).lower()}">{html.escape(analysis.verdict)}</p></section>'
     )
+
+
+def _plan_section(analysis: RaceAnalysis) -> str:
+    """The race against its plan (``analyze(..., plan=)``): a figure of the time banked or
+    lost per split; nothing without a plan."""
+    comparison = analysis.plan_vs_actual
+    if comparison.empty:
+        return ""
+    from finishline.viz.plan_figures import plan_vs_actual_figure
+
+    return figure_section("plan_vs_actual", plan_vs_actual_figure(comparison))
 
 
 def race_report_html(analysis: RaceAnalysis, unit: Unit = "km", title: str | None = None) -> str:
@@ -155,6 +192,7 @@ def race_report_html(analysis: RaceAnalysis, unit: Unit = "km", title: str | Non
         _summary_card(analysis, unit),
         *(figure_section(key, fig) for key, fig in figures.items()),
         f'<section class="fl-table"><h2>Splits</h2>{splits_table_html(splits, unit)}</section>',
+        _plan_section(analysis),
         athlete_section_html(analysis.athlete),
     ]
     return page_html(title or f"Race report: {name}", body, subtitle=subtitle)

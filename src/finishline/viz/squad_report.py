@@ -49,6 +49,7 @@ TABLE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("long_runs", "long runs (70 d)", "int"),
     ("critical_speed_mps", "CS m/s", "float2"),
     ("d_prime_m", "D' m", "float0"),
+    ("critical_power_w", "CP W", "float0"),
     ("predicted_marathon_s", "predicted marathon", "marathon"),
     ("goal_marathon_s", "goal", "duration"),
     ("p_fail", "final-mile risk", "risk"),
@@ -105,12 +106,17 @@ def team_cell(row: Mapping[str, Any], column: str, kind: str, anchor: str) -> Ce
 
 
 def team_table_html(table: pd.DataFrame, anchors: Mapping[str, str]) -> str:
-    """The team table; its headers sort the rows."""
+    """The team table; its headers sort the rows (critical power only when an athlete has it)."""
+    shown = [
+        (col, label, kind)
+        for col, label, kind in TABLE_COLUMNS
+        if col != "critical_power_w" or (col in table and table[col].notna().any())
+    ]
     rows = [
-        {col: team_cell(row, col, kind, anchors[row["name"]]) for col, _, kind in TABLE_COLUMNS}
+        {col: team_cell(row, col, kind, anchors[row["name"]]) for col, _, kind in shown}
         for row in table.to_dict(orient="records")
     ]
-    columns = [(col, label) for col, label, _ in TABLE_COLUMNS]
+    columns = [(col, label) for col, label, _ in shown]
     return html_table(rows, columns, ident="fl-team", sortable=True, text_columns=("name", "flags"))
 
 

@@ -147,7 +147,8 @@ GAP_MARK, GAP_MARK_MIN_S = "\u2020", 10.0
 
 
 def splits_table_html(splits: pd.DataFrame | None, unit: Unit = "km") -> str:
-    """The splits as a table (``id="fl-splits"``), one row per split, a partial one marked."""
+    """The splits as a table (``id="fl-splits"``), one row per split, a partial one marked;
+    a power column (W) only when some split has running power."""
     if splits is None or splits.empty:
         return '<p class="fl-note">No splits.</p>'
     u = unit_label(unit)
@@ -164,6 +165,8 @@ def splits_table_html(splits: pd.DataFrame | None, unit: Unit = "km") -> str:
         ("hr", "HR (bpm)"),
         ("cadence", "cadence (spm)"),
     ]
+    if "avg_power_w" in splits and splits["avg_power_w"].notna().any():
+        columns.append(("power", "power (W)"))
     rows = []
     for rec in splits.to_dict("records"):
         partial = bool(rec.get("partial", False))
@@ -181,6 +184,7 @@ def splits_table_html(splits: pd.DataFrame | None, unit: Unit = "km") -> str:
                 "descent": number_text(rec.get("elev_loss_m"), ".0f"),
                 "hr": number_text(rec.get("avg_hr_bpm"), ".0f"),
                 "cadence": number_text(rec.get("avg_cadence_spm"), ".0f"),
+                "power": number_text(rec.get("avg_power_w"), ".0f"),
             }
         )
     note = (

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from finishline.viz.theme import OKABE_ITO, duration_axis, format_duration, pace_strings
-from finishline.viz.traces import line, new_figure, stacked_panels, unavailable_figure, wrap_text
+from finishline.viz.traces import line, new_figure, stacked_panels, unavailable_figure
 
 #: The charts open on this many days before the last data point (about six months).
 RECENT_DAYS = 183
@@ -66,19 +66,22 @@ def rejected_spans(cs_trend: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.Timest
 
 
 def _shade_rejected(fig: go.Figure, cs_trend: pd.DataFrame) -> None:
-    for start, end, reason in rejected_spans(cs_trend):
+    """Shade the weeks whose CS fit was rejected; the reasons go in the subtitle (an
+    annotation inside the plot collides with the axis labels on a phone)."""
+    spans = rejected_spans(cs_trend)
+    for start, end, _ in spans:
         fig.add_vrect(
             x0=start - pd.Timedelta(days=3.5),
             x1=end + pd.Timedelta(days=3.5),
             fillcolor=_REJECTED_FILL,
             line_width=0,
             layer="below",
-            annotation_text="<br>".join(
-                wrap_text(f"CS fit rejected: {reason}" if reason else "CS fit rejected", 20)
-            ),
-            annotation_position="top left",
-            annotation_font={"size": 11, "color": "#555555"},
         )
+    if spans:
+        reasons = list(dict.fromkeys(r for _, _, r in spans if r))
+        shown = "; ".join(reasons[:2]) + ("; ..." if len(reasons) > 2 else "")
+        text = "Shaded: weeks whose CS fit was rejected" + (f" ({shown})" if shown else "")
+        fig.update_layout(title={"subtitle": {"text": text}})
 
 
 def load_form_figure(load: pd.DataFrame) -> go.Figure:

@@ -3,8 +3,9 @@
 Same shell and hooks as the race report (:mod:`finishline.viz.page`): figures in
 ``<section class="fl-figure" data-figure=NAME>``; summary numbers in elements with ids
 ``fl-runs``, ``fl-cs`` (m/s), ``fl-d-prime`` (m), ``fl-marathon`` (s, VDOT method),
-``fl-shape`` (%), ``fl-durability`` (0-1), ``fl-risk`` (0-1), each with the raw value in
-``data-value``; the prediction table is ``<table id="fl-predictions">``, the athlete values
+``fl-shape`` (%), ``fl-durability`` (0-1), ``fl-risk`` (0-1), and, when some run has running
+power, ``fl-cp`` (W) and ``fl-w-prime`` (J), each with the raw value in ``data-value`` (the
+``power_curve`` figure then shows the season's power envelope with the CP model); the prediction table is ``<table id="fl-predictions">``, the athlete values
 ``<table id="fl-athlete">``; estimated athlete values are listed in ``#fl-warnings``.
 """
 
@@ -18,6 +19,7 @@ import plotly.graph_objects as go
 from finishline.athlete import Athlete
 from finishline.training.results import SeasonAnalysis
 from finishline.viz.page import figure_section, page_html, warnings_banner
+from finishline.viz.power import power_curve_figure
 from finishline.viz.tables import athlete_section_html, finite, html_table, stat_html
 from finishline.viz.theme import format_duration, format_pace
 from finishline.viz.training import (
@@ -32,15 +34,28 @@ METHOD_NAMES = {"riegel": "Riegel", "vdot": "VDOT", "critical_speed": "critical 
 
 
 def season_figures(season: SeasonAnalysis, *, shade_rejected: bool = True) -> dict[str, go.Figure]:
-    """The season's figures by name, in display order (a figure with no data says so)."""
-    return {
+    """The season's figures by name, in display order (a figure with no data says so; the
+    power envelope only when some run has running power)."""
+    figures = {
         "load": load_form_figure(season.load),
         "weekly": weekly_volume_figure(season.weekly),
         "critical_speed": critical_speed_figure(season.cs_trend),
-        "predictions": predictions_figure(
-            season.prediction_trend, season.cs_trend if shade_rejected else None
-        ),
     }
+    if has_power(season):
+        figures["power_curve"] = power_curve_figure(
+            season.power_envelope,
+            critical_power=season.critical_power,
+            title=f"Best power, last {season.athlete.cs_window_days} days",
+        )
+    figures["predictions"] = predictions_figure(
+        season.prediction_trend, season.cs_trend if shade_rejected else None
+    )
+    return figures
+
+
+def has_power(season: SeasonAnalysis) -> bool:
+    """True when some run of the season has running power (a power curve)."""
+    return not season.power_envelope.empty or season.critical_power.valid
 
 
 def estimate_lines(athlete: Athlete) -> list[str]:
@@ -88,6 +103,18 @@ def _stats(season: SeasonAnalysis) -> str:
         ),
         stat_html("fl-d-prime", "D'", "-" if d_prime is None else f"{d_prime:.0f} m", d_prime),
     ]
+    if has_power(season):
+        cp = season.critical_power
+        cp_w = finite(cp.critical_power_w) if cp.valid else None
+        w_prime = finite(cp.w_prime_j) if cp.valid else None
+        stats.append(
+            stat_html("fl-cp", "critical power", "-" if cp_w is None else f"{cp_w:.0f} W", cp_w)
+        )
+        stats.append(
+            stat_html(
+                "fl-w-prime", "W'", "-" if w_prime is None else f"{w_prime / 1000:.1f} kJ", w_prime
+            )
+        )
     marathon = season.marathon_prediction("vdot")
     if marathon:
         time_s = marathon["time_s"]
@@ -123,6 +150,15 @@ def readiness_lines(season: SeasonAnalysis) -> list[str]:
         ]
     else:
         lines = [f"No valid critical-speed fit: {cs.reason or 'too few efforts'}."]
+    cp = season.critical_power
+    if cp.valid:
+        lines.append(
+            f"Critical power {cp.critical_power_w:.0f} W, W' {cp.w_prime_j / 1000:.1f} kJ, "
+            f"R² {cp.r2:.4f}, from the best running power of the same days (the runner's CP "
+            "only if those days hold near all-out efforts of 2-15 min)."
+        )
+    elif has_power(season):
+        lines.append(f"No valid critical-power fit: {cp.reason or 'too few efforts'}.")
     shape = readiness.marathon_shape
     if shape:
         lines.append(

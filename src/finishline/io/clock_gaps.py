@@ -1,9 +1,12 @@
-"""Clock repair for :mod:`finishline.io.plausibility`: order, jumps, strays and span.
+"""Long steps in time for :mod:`finishline.io.plausibility`: jumps, a clock set back, strays, span.
 
 :func:`repair_clock` works on the record times (int64 ns, in time order as the schema sorts
 them), the device distance and the positions, and returns which records to keep in which order
-with which times (:class:`TimeRepair`). The rules and their thresholds are described in
-:mod:`finishline.io.plausibility`; the thresholds live in :mod:`finishline.definitions`.
+with which times (:class:`TimeRepair`). It first asks :mod:`finishline.io.record_order` whether
+the records are in recording order (rule 1 and the misplaced ends), then judges each gap of 30
+min or more here: a clock jump inside a continuous recording, a clock set back before the
+start, a few stray records, or a split into parts. The rules and their thresholds are described
+in :mod:`finishline.io.plausibility`; the thresholds live in :mod:`finishline.definitions`.
 """
 
 from __future__ import annotations
@@ -29,21 +32,17 @@ from finishline.definitions import (
 )
 from finishline.errors import CorruptFileError, EmptyActivityError
 from finishline.geo import haversine_m
+from finishline.io.record_order import NS, interval_ns, misplaced_ends, reorder_by_distance
 
-NS = 1_000_000_000
 #: Steps on each side of a gap that tell how the runner was moving there.
 LOCAL_STEPS = 5
 #: Across a clock jump found from positions alone, the step keeps the heading of the steps
 #: on both sides within this cosine (45 degrees).
 HEADING_COS_MIN = 0.7
-#: Distance order replaces time order when its path (or channel roughness) is below this share
-#: of the time order's.
-REORDER_COST_RATIO = 0.5
-#: A step of device distance further back than this (m) goes backwards (devices record
-#: centimetres and never decrease; positions-derived distance never does).
-DISTANCE_BACK_TOL_M = 0.1
 #: At most this many jumps are named one by one in the warnings.
 NAMED_JUMPS = 3
+#: A session's first record may lie up to this long (s) before the session's start time.
+SESSION_START_TOLERANCE_S = 60.0
 
 
 @dataclass
@@ -137,11 +136,11 @@ class _Track:
         dt = self.dt_s[steps][ok]
         return float(np.median(motion[ok] / np.maximum(dt, 1.0))), float(np.median(dt))
 
-    def around(self, k: int, by_distance: bool) -> tuple[float, float, float]:
-        """Speeds before and after step ``k`` and the local interval."""
-        v_before, dt_before = self.local(np.arange(k - LOCAL_STEPS, k), by_distance)
-        v_after, dt_after = self.local(np.arange(k + 1, k + 1 + LOCAL_STEPS), by_distance)
-        return v_before, v_after, float(np.nanmean([dt_before, dt_after, np.nan]))
+    def around(self, k: int, by_distance: bool) -> tuple[float, float]:
+        """Speeds (m/s) before and after step ``k`` (NaN where no short step tells)."""
+        v_before, _ = self.local(np.arange(k - LOCAL_STEPS, k), by_distance)
+        v_after, _ = self.local(np.arange(k + 1, k + 1 + LOCAL_STEPS), by_distance)
+        return v_before, v_after
 
 
 def _continues(
@@ -163,12 +162,13 @@ def _continues(
         and (not np.isfinite(dp) or dp <= PAUSE_POSITION_M)
     ):
         return False  # standing still across it: a real pause
-    v_before, _, _ = track.around(k_before, by_distance)
-    _, v_after, _ = track.around(k_after, by_distance)
+    v_before, _ = track.around(k_before, by_distance)
+    _, v_after = track.around(k_after, by_distance)
     # a lone record at either end has no steps on that side: the other side tells
     v_before = v_after if np.isnan(v_before) else v_before
     v_after = v_before if np.isnan(v_after) else v_after
-    dt_local = np.nanmedian(track.dt_s[track.dt_s < CLOCK_JUMP_MIN_S]) if track.dt_s.size else 1.0
+    short = track.dt_s[track.dt_s < CLOCK_JUMP_MIN_S]
+    dt_local = float(np.median(short)) if short.size else 1.0
     if not (v_before >= CLOCK_JUMP_MOVING_MPS and v_after >= CLOCK_JUMP_MOVING_MPS):
         return False
     expected = 0.5 * (v_before + v_after) * max(float(dt_local), 1.0)
@@ -188,109 +188,6 @@ def _continues(
     if across is None or not sides:  # a lone record at an end has a heading on one side only
         return False
     return all(float(across @ side) >= HEADING_COS_MIN for side in sides)
-
-
-def _interval_ns(t_ns: np.ndarray) -> int:
-    steps = np.diff(t_ns)
-    steps = steps[(steps > 0) & (steps < CLOCK_JUMP_MIN_S * NS)]
-    return int(np.median(steps)) if steps.size else NS
-
-
-def _path_cost(order: np.ndarray, lat, lon, witness: dict[str, np.ndarray]) -> float | None:
-    """Length of the path (m) through the records in ``order``, or the roughness of the other
-    channels when there are too few positions; ``None`` when nothing can tell."""
-    if lat is not None and lon is not None:
-        la, lo = lat[order], lon[order]
-        ok = np.isfinite(la) & np.isfinite(lo)
-        if ok.sum() >= 3 and ok.mean() >= 0.5:
-            la, lo = la[ok], lo[ok]
-            return float(np.sum(haversine_m(la[:-1], lo[:-1], la[1:], lo[1:])))
-    costs = []
-    for values in witness.values():
-        x = values[order]
-        x = x[np.isfinite(x)]
-        if x.size >= 10 and np.std(x) > 0:
-            costs.append(float(np.abs(np.diff(x)).sum() / np.std(x)))
-    return float(sum(costs)) if costs else None
-
-
-def _reorder(t, d, lat, lon, witness, notes) -> tuple[np.ndarray, np.ndarray] | None:
-    """Rule 1: records out of time order against their distance go back in distance order.
-
-    Returns the records (indices) in their new order with their times, or ``None``.
-    """
-    finite = np.isfinite(d)
-    n_finite = int(finite.sum())
-    if n_finite < 10 or n_finite < 0.95 * d.size:
-        return None
-    dr = d if n_finite == d.size else d[finite]
-    back = np.diff(dr) < -DISTANCE_BACK_TOL_M
-    if back.sum() < 2:
-        return None
-    share = float(back.mean())
-    in_time = np.flatnonzero(finite)
-    by_distance = in_time[np.argsort(dr, kind="stable")]
-    cost_time = _path_cost(in_time, lat, lon, witness)
-    cost_distance = _path_cost(by_distance, lat, lon, witness)
-    if cost_time is None or cost_distance is None:
-        accept = share >= 0.5
-    else:
-        ratio = cost_distance / max(cost_time, 1e-9)
-        accept = ratio < REORDER_COST_RATIO or (share >= 0.5 and ratio <= 1.1)
-    if not accept:
-        return None
-    times = t[by_distance]
-    steps = np.diff(times)
-    if steps.size and (steps > 0).mean() >= 0.9:
-        interval = _interval_ns(times)
-        new_t = times[0] + np.r_[0, np.cumsum(np.where(steps > 0, steps, interval))]
-        how = "steps back in time made one sampling interval"
-    else:
-        new_t = np.sort(times)
-        how = "their times re-sorted"
-    dropped = int((~finite).sum())
-    notes.append(
-        f"record times ran out of order against the distance ({int(back.sum()):,} of "
-        f"{back.size:,} steps went back): records put back in distance order, {how}"
-        + (f"; {dropped} records without distance dropped" if dropped else "")
-    )
-    return by_distance, new_t.astype(np.int64)
-
-
-def _misplaced_ends(d: np.ndarray, notes: list[str]) -> np.ndarray | None:
-    """Rule 3, by distance: the first (last) few records whose device distance lies well above
-    (below) the records after (before) them carry a time from elsewhere in the recording.
-
-    Returns the records to keep, or ``None`` when all stay.
-    """
-    idx = np.flatnonzero(np.isfinite(d))
-    if idx.size < 10:
-        return None
-    v = d[idx]
-    if (np.diff(v) < -DISTANCE_BACK_TOL_M).sum() > 2 * STRAY_MAX_RECORDS:
-        return None  # more than a few records out of place: rule 1's business
-    head = 0
-    while head < STRAY_MAX_RECORDS and v[head] > np.median(v[head + 1 : head + 6]) + (
-        DISTANCE_RESTART_M
-    ):
-        head += 1
-    tail = 0
-    while tail < STRAY_MAX_RECORDS and v[-1 - tail] < np.median(v[-6 - tail : -1 - tail]) - (
-        DISTANCE_RESTART_M
-    ):
-        tail += 1
-    if not head and not tail:
-        return None
-    keep = np.ones(d.size, bool)
-    keep[idx[:head]] = False
-    keep[idx[idx.size - tail :]] = False
-    where = " and ".join(w for w, n in (("start", head), ("end", tail)) if n)
-    n = head + tail
-    notes.append(
-        f"dropped {n} record{'s' if n > 1 else ''} at the {where} whose distance does not fit "
-        "the records next to them (a time from elsewhere in the recording)"
-    )
-    return np.flatnonzero(keep)
 
 
 def _restarts(d: np.ndarray) -> np.ndarray:
@@ -320,7 +217,7 @@ def _set_back(rows, t, d, lat, lon, notes, along=None) -> tuple[np.ndarray, np.n
             continue  # no device distance, and the positions go on across it: a forward jump
         if not _continues(track, n - 1, 0, n - 1, -1, pause=False):
             continue
-        interval = _interval_ns(t)
+        interval = interval_ns(t)
         first, second = t[k + 1 :], t[: k + 1]
         moved = second - second[0] + first[-1] + interval
         notes.append(
@@ -332,20 +229,21 @@ def _set_back(rows, t, d, lat, lon, notes, along=None) -> tuple[np.ndarray, np.n
     return rows, t
 
 
-def _jumps(rows, t, d, lat, lon, notes, along=None) -> tuple[np.ndarray, np.ndarray]:
-    """Rule 2: forward clock jumps inside a continuous recording are closed."""
+def _jumps(rows, t, d, lat, lon, notes, along, opens) -> tuple[np.ndarray, np.ndarray]:
+    """Rule 2: forward clock jumps inside a continuous recording are closed (not where a new
+    session ``opens``: the reader put two activities one after the other there)."""
     if not (np.diff(t) >= CLOCK_JUMP_MIN_S * NS).any():
         return rows, t
     track = _Track(rows, t, d, lat, lon, along)
     jumps = [
         int(k)
-        for k in np.flatnonzero(track.dt_s >= CLOCK_JUMP_MIN_S)
+        for k in np.flatnonzero((track.dt_s >= CLOCK_JUMP_MIN_S) & ~opens[rows][1:])
         if _continues(track, int(k), int(k) + 1, int(k), int(k))
     ]
     if not jumps:
         return rows, t
     steps = np.diff(t)
-    interval = _interval_ns(t)
+    interval = interval_ns(t)
     for k in jumps:
         steps[k] = interval
     cum = np.r_[0, np.cumsum(steps)]
@@ -398,14 +296,16 @@ def _strays(rows, t, notes) -> tuple[np.ndarray, np.ndarray]:
     return rows[keep], t[keep]
 
 
-def _span(rows, t, notes, source) -> tuple[np.ndarray, np.ndarray]:
+def _span(rows, t, notes, source, opens) -> tuple[np.ndarray, np.ndarray]:
     """Rule 4: split at gaps of a day (or far longer than the recording), keep the largest
-    part, refuse what is still too long."""
+    part, refuse what is still too long. A gap where a new session ``opens`` is not split:
+    the reader already split the file into activities there and keeps them as sessions."""
     gaps_s = np.diff(t) / NS
     recorded_s = float(gaps_s[gaps_s < CLOCK_JUMP_MIN_S].sum())
     split = gaps_s >= SPLIT_GAP_S
     if recorded_s > 0:  # a recording made only of long gaps has no "activity" to compare with
         split |= (gaps_s >= STRAY_GAP_S) & (gaps_s > PAUSE_RATIO_MAX * max(recorded_s, 60.0))
+    split &= ~opens[rows][1:]
     if split.any():
         bounds = np.r_[0, np.flatnonzero(split) + 1, t.size]
         sizes = np.diff(bounds)
@@ -434,6 +334,22 @@ def _span(rows, t, notes, source) -> tuple[np.ndarray, np.ndarray]:
     return rows, t
 
 
+def session_openers(t_ns: np.ndarray, session_starts_ns: np.ndarray | None) -> np.ndarray:
+    """True at the first record of every session but the first (``t_ns`` increasing).
+
+    A session's first record is the first at or after its start, or up to
+    :data:`SESSION_START_TOLERANCE_S` before it (a device may write its first point before the
+    session's start time).
+    """
+    opens = np.zeros(t_ns.size, bool)
+    if session_starts_ns is None or session_starts_ns.size < 2 or t_ns.size < 2:
+        return opens
+    early = int(SESSION_START_TOLERANCE_S * NS)
+    at = np.searchsorted(t_ns, session_starts_ns - early, side="left")
+    opens[at[(at > 0) & (at < t_ns.size)]] = True
+    return opens
+
+
 def repair_clock(
     t_ns: np.ndarray,
     distance_m: np.ndarray,
@@ -442,6 +358,7 @@ def repair_clock(
     witness: dict[str, np.ndarray],
     source: str | None = None,
     along_m: np.ndarray | None = None,
+    session_starts_ns: np.ndarray | None = None,
 ) -> TimeRepair:
     """Apply the time rules of :mod:`finishline.io.plausibility` in order.
 
@@ -460,6 +377,10 @@ def repair_clock(
     along_m
         Distance along the track (m) a reader computed from positions: only to say where a
         repair happened when there is no device distance.
+    session_starts_ns
+        Start times (int64 ns) of the activity's sessions, when a reader made several (TCX
+        activities in one file, FIT multisport legs): the gap before a session's first record
+        is the reader's boundary, neither a clock jump nor a split into parts.
 
     Raises
     ------
@@ -469,7 +390,7 @@ def repair_clock(
     t_ns = np.asarray(t_ns, dtype=np.int64)
     notes: list[str] = []
     n = t_ns.size
-    kept = _misplaced_ends(distance_m, notes)
+    kept = misplaced_ends(distance_m, notes)
     if kept is not None:  # a few records out of place at the ends: the rest goes on from there
         inner = repair_clock(
             t_ns[kept],
@@ -479,9 +400,10 @@ def repair_clock(
             {name: values[kept] for name, values in witness.items()},
             source,
             None if along_m is None else along_m[kept],
+            session_starts_ns,
         )
         return TimeRepair(kept[inner.rows], inner.t_ns, t_ns, inner.base_ns, notes + inner.notes)
-    reordered = _reorder(t_ns, distance_m, lat_deg, lon_deg, witness, notes)
+    reordered = reorder_by_distance(t_ns, distance_m, lat_deg, lon_deg, witness, notes)
     if reordered is None:
         rows, base = np.arange(n), t_ns
         d, lat, lon, along = distance_m, lat_deg, lon_deg, along_m
@@ -498,9 +420,10 @@ def repair_clock(
         along = None if along_m is None else along_m[rows]
     idx, t = np.arange(rows.size), base
     if rows.size >= 2:
+        opens = session_openers(t_ns, session_starts_ns)[rows]
         idx, t = _set_back(idx, t, d, lat, lon, notes, along)
-        idx, t = _jumps(idx, t, d, lat, lon, notes, along)
+        idx, t = _jumps(idx, t, d, lat, lon, notes, along, opens)
         idx, t = _strays(idx, t, notes)
-        idx, t = _span(idx, t, notes, source)
+        idx, t = _span(idx, t, notes, source, opens)
     changed = reordered is not None or idx.size != n or bool((t != t_ns[idx]).any())
     return TimeRepair(rows[idx], t, t_ns, base[idx], notes, changed=changed)
