@@ -301,3 +301,17 @@ def test_timer_events_with_broken_times_are_dropped(tmp_path):
     # the same events in a file whose times are sound are the device's word: kept
     kept = read_bytes(fit_bytes(TRACK, timer_events=events), "sound.fit")
     assert (kept.events["event"] == "timer").sum() == 2
+
+
+@pytest.mark.parametrize("fmt", ["fit", "tcx"])
+def test_distance_starting_thousands_of_km_up_is_counted_from_the_first_record(tmp_path, fmt):
+    # an odometer or a corrupt first value: 7,029 km before the first step (it once made a
+    # 7,000 km "race" whose risk timeline needed a 7,023 x 7,030 matrix)
+    broken = TRACK.with_(distance_m=TRACK.distance_m + 7_029_409.59)
+    act, caught = _read(broken, fmt)
+    assert any("distance starts at 7,029,410 m: counted from the first record" in w for w in caught)
+    np.testing.assert_allclose(act.samples["distance_m"], TRACK.distance_m, atol=0.02)
+    out = _cli(tmp_path, broken, fmt)
+    assert out["analyze"]["summary"]["distance_m"] == pytest.approx(DISTANCE_M, rel=0.01)
+    still = TRACK.with_(distance_m=np.full(600, 7_029_409.59))  # constant: no distance covered
+    assert "no distance" in _cli(tmp_path, still, fmt)["analyze"]["error"]

@@ -55,6 +55,7 @@ Events, laps and sessions follow the records' clock repairs (each time moves wit
 at or before it); distance a reader summed from positions is summed again in the new order.
 Timer events that, after such a repair, have the timer stopped while the distance goes on more
 than 1 km carry broken times too and are dropped (:mod:`finishline.io.timer_events`).
+Device distance that starts more than 100 m above 0 is counted from the first record.
 
 Distance (after the clock)
 --------------------------
@@ -299,7 +300,12 @@ def _distance_checks(
                 return distance_from_positions(lat, lon, t_s)
             meta.distance_source = None  # type: ignore[attr-defined]
             return np.full(d.shape, np.nan)
-    return repair_distance(d, t_s, notes)
+    d = repair_distance(d, t_s, notes)
+    start = d[np.isfinite(d)][:1]
+    if start.size and start[0] > DISTANCE_RESTART_M:  # an odometer or a corrupt value
+        notes.append(f"distance starts at {start[0]:,.0f} m: counted from the first record")
+        d = d - start[0]
+    return d
 
 
 def _shift_times(frame: pd.DataFrame, column: str, repair: TimeRepair) -> pd.DataFrame:
