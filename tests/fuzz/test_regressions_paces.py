@@ -14,10 +14,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import finishline.analysis  # imported once here, not in every forked child
 import finishline.cli  # noqa: F401
+from finishline.fatigue.pace_fade import reference_speed_mps
 from finishline.viz.theme import pace_strings
 from fuzz.classify import classify, strict_json
 from fuzz.runner import run_cli
@@ -181,3 +183,22 @@ def test_a_recording_of_seconds_has_no_reference_speed(tmp_path):
     tiny = run_track(n=31, interval_s=1.0, speed_mps=2.0)
     out = _run(tmp_path, fit_bytes(tiny), ".fit")
     assert all(k["pace_ratio"] is None for k in out["fatigue"]["per_km"])
+
+
+def test_a_reference_window_of_zero_speed_gives_no_reference():
+    # garbage speed values (all 0) under a distance that goes on: a reference speed of 0
+    # once gave every kilometre a pace ratio of 0
+    n = 600
+    index = pd.date_range("2024-10-06 08:00", periods=n, freq="s", tz="UTC")
+    track = pd.DataFrame(
+        {
+            "elapsed_s": np.arange(n, dtype=float),
+            "distance_m": np.arange(n) * 3.0,
+            "moving": np.ones(n, dtype=bool),
+            "speed_mps": np.zeros(n),
+        },
+        index=index,
+    )
+    assert np.isnan(reference_speed_mps(track, 0.0, 1500.0))
+    moving = track.assign(speed_mps=3.0)
+    assert reference_speed_mps(moving, 0.0, 1500.0) == pytest.approx(3.0)

@@ -59,7 +59,7 @@ def reference_speed_mps(
     -------
     float
         Reference speed in m/s; NaN when the window holds less than
-        :data:`MIN_REFERENCE_MOVING_S` of moving speed.
+        :data:`MIN_REFERENCE_MOVING_S` of moving speed, or none above 0.
 
     References
     ----------
@@ -76,7 +76,8 @@ def reference_speed_of(arrays: TrackArrays, start_m: float, end_m: float) -> flo
     total = float(weight.sum())
     if not total >= MIN_REFERENCE_MOVING_S:
         return float("nan")
-    return float((np.where(known, speed, 0.0) * weight).sum() / total)
+    mean = float((np.where(known, speed, 0.0) * weight).sum() / total)
+    return mean if mean > 0 else float("nan")  # no speed: no pace to compare with
 
 
 def pace_ratio(
