@@ -36,11 +36,12 @@ from finishline.metrics.decoupling import decoupling
 from finishline.metrics.efforts import best_efforts_and_speed_curve
 from finishline.metrics.final_mile import final_mile
 from finishline.metrics.power import power_curve
-from finishline.metrics.splits import splits
+from finishline.metrics.splits import jumped_steps, no_pace, splits
 from finishline.metrics.stops import stops_and_walks
 from finishline.metrics.zones import karvonen_bounds, moving_heart_rate, time_in_zones
 from finishline.results import RaceAnalysis, RaceSummary, RiskTimeline
 from finishline.risk.watch import watch_risk
+from finishline.summary import TIMER_SLACK_S, TIMER_SPAN_SHARE
 from finishline.verdict import race_verdict
 
 
@@ -74,17 +75,27 @@ def check_sport(
 def race_summary(
     activity: Activity, track: pd.DataFrame, splits_km: pd.DataFrame, stops: pd.DataFrame
 ) -> RaceSummary:
-    """Headline figures of the run, computed from the clean track."""
+    """Headline figures of the run, computed from the clean track.
+
+    A pace over no time (or no moving time), or over a distance that came mostly in jumps
+    (:func:`finishline.metrics.splits.no_pace`), is None, not 0; the grade-adjusted pace
+    covers the splits that have one; the device's timer total is kept only when it fits in
+    the run's span (the check :func:`finishline.summary.timer_seconds` makes).
+    """
     distance = float(track["distance_m"].iloc[-1])
     elapsed = float(track["elapsed_s"].iloc[-1])
     moving = float(track["moving"].sum())
     hr = moving_heart_rate(track)
     timer = activity.sessions["timer_s"] if not activity.sessions.empty else pd.Series([])
-    gap_s = splits_km["gap_pace_s_per_km"] * splits_km["distance_m"] / 1000.0
+    graded = splits_km["gap_pace_s_per_km"].notna()
+    gap_s = splits_km["gap_pace_s_per_km"][graded] * splits_km["distance_m"][graded] / 1000.0
+    gap_m = float(splits_km["distance_m"][graded].sum())
+    device_timer = float(timer.sum()) if timer.notna().any() else float("nan")
+    timer_fits = 0.0 < device_timer <= TIMER_SPAN_SHARE * elapsed + TIMER_SLACK_S
     kinds = stops["kind"] if not stops.empty else pd.Series([], dtype=object)
     in_gap = track["in_gap"].to_numpy(bool)
     step = np.diff(track["distance_m"].to_numpy(float), prepend=np.nan)
-    positive = distance > 0
+    has_pace = not no_pace(np.array(jumped_steps(track).sum()), np.array(distance))
     return RaceSummary(
         sport=activity.meta.sport,
         format=activity.meta.format,
@@ -93,10 +104,10 @@ def race_summary(
         distance_m=distance,
         elapsed_s=elapsed,
         moving_s=moving,
-        device_timer_s=float(timer.sum()) if timer.notna().any() else None,
-        pace_s_per_km=elapsed / distance * 1000.0 if positive else None,
-        moving_pace_s_per_km=moving / distance * 1000.0 if positive else None,
-        gap_pace_s_per_km=float(gap_s.sum() / distance * 1000.0) if positive else None,
+        device_timer_s=device_timer if timer_fits else None,
+        pace_s_per_km=elapsed / distance * 1000.0 if has_pace and elapsed > 0 else None,
+        moving_pace_s_per_km=moving / distance * 1000.0 if has_pace and moving > 0 else None,
+        gap_pace_s_per_km=float(gap_s.sum() / gap_m * 1000.0) if gap_m > 0 else None,
         avg_hr_bpm=float(hr.mean()) if hr.size else None,
         max_hr_bpm=float(hr.max()) if hr.size else None,
         elev_gain_m=float(splits_km["elev_gain_m"].sum()),
@@ -183,7 +194,9 @@ def _analyze(
         bounds = np.asarray(zone_bounds_bpm, dtype=float)
     else:
         max_hr, rest_hr = athlete.finite("max_hr_bpm"), athlete.finite("rest_hr_bpm")
-        bounds = karvonen_bounds(max_hr, rest_hr) if max_hr and rest_hr else None
+        # an estimated max HR at or below the resting HR (a file of low HR) leaves no reserve
+        has_reserve = max_hr is not None and rest_hr is not None and max_hr > rest_hr
+        bounds = karvonen_bounds(max_hr, rest_hr) if has_reserve else None
     zones = time_in_zones(track, bounds) if bounds is not None else pd.DataFrame()
     lap("zones")
     dec = decoupling(track)

@@ -56,7 +56,8 @@ def final_mile_sentence(final_mile: FinalMile) -> str:
         pauses.append(f"{final_mile.stop_s:.0f} s stopped")
     pause_text = " and ".join(pauses)
     if not np.isfinite(ratio):
-        text = "No final-mile pace verdict: the run is too short for a reference pace"
+        why = final_mile.note or "the run is too short for a reference pace"
+        text = f"No final-mile pace verdict: {why}"
         if final_mile.failed:
             return f"{text}; the final mile counts as failed for {pause_text} in it."
         return text + "."

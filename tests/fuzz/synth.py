@@ -107,23 +107,33 @@ def tcx_bytes(track: Track) -> bytes:
     ).encode()
 
 
-def _definition(local: int, global_num: int, fields: list[tuple[int, int, int]]) -> bytes:
+def definition(local: int, global_num: int, fields: list[tuple[int, int, int]]) -> bytes:
+    """A FIT definition message: local type, global message number, (num, size, base type)."""
     out = struct.pack("<BBBHB", 0x40 | local, 0, 0, global_num, len(fields))
     return out + b"".join(struct.pack("<BBB", *f) for f in fields)
 
 
-def fit_bytes(track: Track) -> bytes:
+def fit_bytes(
+    track: Track, timer_s: float | None = None, timer_events: tuple[tuple[float, str], ...] = ()
+) -> bytes:
     """A FIT activity of ``track``: file_id, one record per point, a running session.
 
     Values that FIT cannot hold (NaN, out of the field's range) are written as the field's
-    invalid value, as a device does.
+    invalid value, as a device does. ``timer_s`` is the session's total timer time (s),
+    written when given; ``timer_events`` are timer events (Unix time, ``"start"`` or
+    ``"stop_all"``) written before the records.
     """
     body = bytearray()
     created = int(track.t_s[0]) - FIT_EPOCH_S
-    body += _definition(0, 0, [(0, 1, 0x00), (1, 2, 0x84), (4, 4, 0x86)])
+    body += definition(0, 0, [(0, 1, 0x00), (1, 2, 0x84), (4, 4, 0x86)])
     body += struct.pack("<BBHI", 0, 4, 1, created & 0xFFFFFFFF)  # type=activity, garmin
+    if timer_events:  # event message: timestamp, event (0 = timer), event_type
+        body += definition(3, 21, [(253, 4, 0x86), (0, 1, 0x00), (1, 1, 0x00)])
+        kinds = {"start": 0, "stop_all": 4}
+        for t, kind in timer_events:
+            body += struct.pack("<BIBB", 3, (int(t) - FIT_EPOCH_S) & 0xFFFFFFFF, 0, kinds[kind])
     fields = [(253, 4, 0x86), (0, 4, 0x85), (1, 4, 0x85), (5, 4, 0x86), (3, 1, 0x02), (2, 2, 0x84)]
-    body += _definition(1, 20, fields)
+    body += definition(1, 20, fields)
 
     def u(value: float, scale: float, offset: float, bits: int, signed: bool = False) -> int:
         raw = (value + offset) * scale
@@ -145,11 +155,22 @@ def fit_bytes(track: Track) -> bytes:
             u(hr, 1.0, 0, 8),
             u(alt, 5.0, 500.0, 16),
         )
-    body += _definition(2, 18, [(253, 4, 0x86), (2, 4, 0x86), (5, 1, 0x00)])
-    body += struct.pack("<BIIB", 2, (int(track.t_s[-1]) - FIT_EPOCH_S) & 0xFFFFFFFF, created, 1)
+    session = [(253, 4, 0x86), (2, 4, 0x86), (5, 1, 0x00)]
+    timer = b""
+    if timer_s is not None:
+        session.append((8, 4, 0x86))  # total_timer_time, ms
+        timer = struct.pack("<I", u(timer_s, 1000.0, 0, 32))
+    body += definition(2, 18, session)
+    end = (int(track.t_s[-1]) - FIT_EPOCH_S) & 0xFFFFFFFF
+    body += struct.pack("<BIIB", 2, end, created, 1) + timer
+    return fit_file(bytes(body))
+
+
+def fit_file(body: bytes) -> bytes:
+    """A FIT file around the messages ``body``: 14-byte header and both CRCs."""
     header = struct.pack("<BBHI4s", 14, 0x20, 2132, len(body), b".FIT")
     header += struct.pack("<H", fit_crc(header))
-    data = header + bytes(body)
+    data = header + body
     return data + struct.pack("<H", fit_crc(data))
 
 

@@ -8,6 +8,7 @@ repaired.
 
 from __future__ import annotations
 
+import struct
 import warnings
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from finishline import read_bytes
 from finishline.errors import CorruptFileError
 from fuzz.classify import classify, strict_json
 from fuzz.runner import run_cli
-from fuzz.synth import WRITERS, Track, run_track
+from fuzz.synth import FIT_EPOCH_S, WRITERS, Track, definition, fit_bytes, fit_file, run_track
 
 YEAR_S = 365 * 86_400.0
 THIRTY_YEARS_S = 30 * 365.25 * 86_400.0
@@ -245,3 +246,72 @@ def test_summary_ascent_without_distance_ignores_altimeter_jumps(tmp_path):
     alt = np.where(np.arange(120) % 2, 3000.0, 200.0)  # 2,800 m up and down every second
     out = _cli(tmp_path, still.with_(altitude_m=alt), "fit")
     assert out["summary"]["ascent_m"] < 10
+
+
+def test_a_fit_accumulated_field_with_every_value_invalid_reads(tmp_path):
+    # compressed_speed_distance (record field 8) accumulates into distance; a corrupt
+    # definition can leave every value of it invalid (0xFFFFFF), which once ended in an
+    # IndexError over no values at all
+    created = int(TRACK.t_s[0]) - FIT_EPOCH_S
+    body = bytearray(definition(0, 0, [(0, 1, 0x00), (1, 2, 0x84), (4, 4, 0x86)]))
+    body += struct.pack("<BBHI", 0, 4, 1, created)
+    body += definition(1, 20, [(253, 4, 0x86), (8, 3, 0x0D), (3, 1, 0x02)])
+    for i in range(60):
+        body += struct.pack("<BI3sB", 1, created + i, b"\xff\xff\xff", 140)
+    data = fit_file(bytes(body))
+    act = read_bytes(data, "invalid.fit")
+    assert len(act.samples) == 60 and act.samples["distance_m"].isna().all()
+    assert act.samples["heart_rate_bpm"].eq(140).all()
+    path = tmp_path / "invalid.fit"
+    path.write_bytes(data)
+    result = run_cli(["summary", str(path), "--json"], workdir=str(tmp_path))
+    assert classify(result, "summary").cls == "ok", result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["fit", "tcx"])
+def test_clock_set_back_with_a_short_gap_puts_the_parts_back_in_order(tmp_path, fmt):
+    # the second half set back 45 min: it ends 15 min before the first half starts (a gap
+    # shorter than a clock jump, but the device distance drops 2.7 km across it)
+    t = TRACK.t_s.copy()
+    t[300:] -= 2700.0
+    act, caught = _read(TRACK.with_(t_s=t), fmt)
+    assert any("clock was set back" in w for w in caught), caught
+    np.testing.assert_allclose(act.samples["distance_m"], TRACK.distance_m, rtol=1e-3, atol=0.01)
+    assert act.samples["elapsed_s"].iloc[-1] == pytest.approx(SPAN_S, abs=3.0)
+    out = _cli(tmp_path, TRACK.with_(t_s=t), fmt)
+    assert all(s["pace_s_per_km"] > 300 for s in out["analyze"]["splits"] if not s["partial"])
+
+
+def test_timer_events_with_broken_times_are_dropped(tmp_path):
+    # times shuffled among the records, and a timer stop 10 min into the 30 min run with no
+    # start after it: the records (put back in distance order) run on for 3.6 km "stopped"
+    rng = np.random.default_rng(6)
+    broken = TRACK.with_(t_s=TRACK.t_s[rng.permutation(600)])
+    events = ((TRACK.t_s[0], "start"), (TRACK.t_s[200], "stop_all"))
+    data = fit_bytes(broken, timer_events=events)
+    act = read_bytes(data, "events.fit")
+    assert any("timer events were dropped" in w for w in act.meta.warnings), act.meta.warnings
+    assert (act.events["event"] != "timer").all()
+    path = tmp_path / "events.fit"
+    path.write_bytes(data)
+    result = run_cli(["analyze", str(path), "--json", "-"], workdir=str(tmp_path))
+    assert classify(result, "analyze").cls == "ok", result.stderr
+    summary = strict_json(result.stdout)["summary"]
+    assert summary["moving_s"] > 0.9 * SPAN_S
+    # the same events in a file whose times are sound are the device's word: kept
+    kept = read_bytes(fit_bytes(TRACK, timer_events=events), "sound.fit")
+    assert (kept.events["event"] == "timer").sum() == 2
+
+
+@pytest.mark.parametrize("fmt", ["fit", "tcx"])
+def test_distance_starting_thousands_of_km_up_is_counted_from_the_first_record(tmp_path, fmt):
+    # an odometer or a corrupt first value: 7,029 km before the first step (it once made a
+    # 7,000 km "race" whose risk timeline needed a 7,023 x 7,030 matrix)
+    broken = TRACK.with_(distance_m=TRACK.distance_m + 7_029_409.59)
+    act, caught = _read(broken, fmt)
+    assert any("distance starts at 7,029,410 m: counted from the first record" in w for w in caught)
+    np.testing.assert_allclose(act.samples["distance_m"], TRACK.distance_m, atol=0.02)
+    out = _cli(tmp_path, broken, fmt)
+    assert out["analyze"]["summary"]["distance_m"] == pytest.approx(DISTANCE_M, rel=0.01)
+    still = TRACK.with_(distance_m=np.full(600, 7_029_409.59))  # constant: no distance covered
+    assert "no distance" in _cli(tmp_path, still, fmt)["analyze"]["error"]

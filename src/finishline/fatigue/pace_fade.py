@@ -24,6 +24,9 @@ from finishline.fatigue.reference import (
 
 #: Trailing window (s) of the per-second pace ratio.
 PACE_WINDOW_S = 300.0
+#: A reference window with less moving time than this (s) gives no reference speed: a few
+#: seconds of a recording a few metres long are no pace to compare a race with.
+MIN_REFERENCE_MOVING_S = 60.0
 
 
 def effort_speed(track: pd.DataFrame) -> pd.Series:
@@ -55,7 +58,8 @@ def reference_speed_mps(
     Returns
     -------
     float
-        Reference speed in m/s; NaN when the window holds no moving speed.
+        Reference speed in m/s; NaN when the window holds less than
+        :data:`MIN_REFERENCE_MOVING_S` of moving speed, or none above 0.
 
     References
     ----------
@@ -70,9 +74,10 @@ def reference_speed_of(arrays: TrackArrays, start_m: float, end_m: float) -> flo
     known = ~np.isnan(speed)
     weight = np.where(arrays.reference_window(start_m, end_m) & known, arrays.moving_s, 0.0)
     total = float(weight.sum())
-    if total <= 0:
+    if not total >= MIN_REFERENCE_MOVING_S:
         return float("nan")
-    return float((np.where(known, speed, 0.0) * weight).sum() / total)
+    mean = float((np.where(known, speed, 0.0) * weight).sum() / total)
+    return mean if mean > 0 else float("nan")  # no speed: no pace to compare with
 
 
 def pace_ratio(

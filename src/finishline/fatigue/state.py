@@ -22,10 +22,22 @@ import pandas as pd
 
 from finishline.athlete import Athlete
 from finishline.clean import TRACK_COLUMNS
-from finishline.definitions import DEFAULT_BODY_MASS_KG, DEFAULT_D_PRIME_M, Race, detect_race
+from finishline.definitions import (
+    DEFAULT_BODY_MASS_KG,
+    DEFAULT_D_PRIME_M,
+    VEHICLE_SPEED_MPS,
+    Race,
+    detect_race,
+)
 from finishline.fatigue import cardiac, composite, dprime, gait, glycogen, pace_fade
 from finishline.fatigue.reference import KmGroups, TrackArrays, track_column
-from finishline.metrics.splits import at_positions, crossing_positions, require_distance
+from finishline.metrics.splits import (
+    at_positions,
+    crossing_positions,
+    jumped_steps,
+    no_pace,
+    require_distance,
+)
 
 #: Fraction of CS above which time counts as "time above 90 % CS" (science.md section 5).
 HIGH_CS_FRACTION = 0.90
@@ -201,7 +213,9 @@ def fatigue_state(
         vo2max_ml_kg_min=vo2max_ml_kg_min,
     )
     columns |= {name: fuel[name] for name in ("intensity_u", "cho_used_kcal", "cho_left_kcal")}
-    columns["glycogen_used_fraction"] = 1.0 - fuel["cho_left_kcal"] / store
+    # The share of the store used: 1 once the model's store is empty (the demand past the
+    # wall shows in a negative fuel distance), 0 while intake covers use.
+    columns["glycogen_used_fraction"] = np.clip(1.0 - fuel["cho_left_kcal"] / store, 0.0, 1.0)
     columns |= {
         name: fuel[name] for name in ("fuel_distance_km", "wall_at_km", "glycogen_margin_km")
     }
@@ -238,7 +252,10 @@ def km_table(track: pd.DataFrame, reference_mps: float) -> pd.DataFrame:
         Index ``km`` (1-based): ``distance_end_m``, ``km_length_m`` (m; the last may be
         partial), ``moving_time_s`` (s), ``speed_mps`` (distance over moving time),
         ``gap_speed_mps`` (grade-adjusted) and ``pace_ratio`` (reference speed over the
-        kilometre's grade-adjusted speed).
+        kilometre's grade-adjusted speed); speeds are NaN for a kilometre without moving
+        time or one that came mostly in jumps (:func:`finishline.metrics.splits.no_pace`),
+        the pace ratio also for one faster than a vehicle's
+        (:data:`~finishline.definitions.VEHICLE_SPEED_MPS`).
     """
     return _frame(km_table_of(TrackArrays(track), reference_mps))
 
@@ -284,6 +301,8 @@ def km_table_of(arrays: TrackArrays, reference_mps: float) -> dict[str, np.ndarr
     length_m = np.diff(bounds)
     time_s = np.diff(at_positions(arrays.column("elapsed_s"), positions))
     moving_s = delta(np.ones(arrays.size))
+    jumped = np.r_[0.0, np.cumsum(jumped_steps(arrays.track))[:-1]]
+    paceless = no_pace(np.diff(at_positions(jumped, positions)), length_m)
     flat_m = delta(np.nan_to_num(arrays.column("speed_mps")))
     graded_m = delta(np.nan_to_num(arrays.column("gap_speed_mps")))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -291,9 +310,11 @@ def km_table_of(arrays: TrackArrays, reference_mps: float) -> dict[str, np.ndarr
         pace = np.where(length_m > 0, time_s / length_m * 1000.0, np.nan)
         gap_pace = pace / np.where(flat_m > 0, graded_m / flat_m, np.nan)
         grade_factor = pace / gap_pace
-        speed = length_m / np.where(moving_s > 0, moving_s, np.nan)
+        speed = length_m / np.where((moving_s > 0) & ~paceless, moving_s, np.nan)
         gap_speed = speed * np.where(np.isnan(grade_factor), 1.0, grade_factor)
-        pace_ratio = reference_mps / np.where(gap_speed > 0, gap_speed, np.nan)
+        # a kilometre at a vehicle's speed (a ride in a mislabelled file) has no running pace
+        running = (gap_speed > 0) & (gap_speed <= VEHICLE_SPEED_MPS)
+        pace_ratio = reference_mps / np.where(running, gap_speed, np.nan)
     values = (bounds[1:], length_m, moving_s, speed, gap_speed, pace_ratio)
     return dict(zip(KM_TABLE_COLUMNS, values, strict=True))
 

@@ -190,17 +190,30 @@ def _continues(
     return all(float(across @ side) >= HEADING_COS_MIN for side in sides)
 
 
+def _restarts(d: np.ndarray) -> np.ndarray:
+    """True at steps where device distance drops by more than a restart (NaN: False)."""
+    with np.errstate(invalid="ignore"):
+        return np.diff(np.asarray(d, dtype=float)) < -DISTANCE_RESTART_M
+
+
 def _set_back(rows, t, d, lat, lon, notes, along=None) -> tuple[np.ndarray, np.ndarray]:
-    """Rule 2, backwards: a clock set back before the start puts the later part first."""
-    if not (np.diff(t) >= CLOCK_JUMP_MIN_S * NS).any():
+    """Rule 2, backwards: a clock set back before the start puts the later part first.
+
+    With device distance the drop itself is the evidence, however short the gap (a clock set
+    back by more than the part before it leaves a gap of any length); positions alone need a
+    gap of :data:`CLOCK_JUMP_MIN_S` or more.
+    """
+    long_gap = np.diff(t) >= CLOCK_JUMP_MIN_S * NS
+    restart = _restarts(d)
+    if not (long_gap | restart).any():
         return rows, t
     track = _Track(rows, t, d, lat, lon, along)
     n = rows.size
-    for k in np.flatnonzero(track.dt_s >= CLOCK_JUMP_MIN_S):
+    for k in np.flatnonzero(long_gap | restart):
         if np.isfinite(track.step_d[k]):
             if not track.step_d[k] < -DISTANCE_RESTART_M:
                 continue  # device distance goes on across the gap: not a clock set back
-        elif _continues(track, k, k + 1, k, k):
+        elif not long_gap[k] or _continues(track, k, k + 1, k, k):
             continue  # no device distance, and the positions go on across it: a forward jump
         if not _continues(track, n - 1, 0, n - 1, -1, pause=False):
             continue
@@ -396,7 +409,8 @@ def repair_clock(
         d, lat, lon, along = distance_m, lat_deg, lon_deg, along_m
         steps = np.diff(t_ns)
         span_s = (t_ns[-1] - t_ns[0]) / NS if n else 0.0
-        if not (steps >= CLOCK_JUMP_MIN_S * NS).any() and span_s <= MAX_ACTIVITY_SPAN_S:
+        usual = not (steps >= CLOCK_JUMP_MIN_S * NS).any() and not _restarts(d).any()
+        if usual and span_s <= MAX_ACTIVITY_SPAN_S:
             return TimeRepair(rows, t_ns, t_ns, t_ns, notes, changed=False)  # the usual case
     else:
         rows, base = reordered

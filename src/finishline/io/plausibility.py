@@ -35,12 +35,12 @@ positions is not: the positions themselves are).
    degrees of the steps on both sides), since positions alone cannot tell a runner standing in
    GPS drift from one walking on. The later records are shifted back so the step is one
    sampling interval (the earlier ones forward when they are at most 3 records). A real pause
-   -- device distance within 1 m and position within 25 m of where they were -- is kept. A gap
-   where device distance drops by more than 100 m (or positions do not go on), and the last
-   record continues into the first, is a clock set back before the start: the two parts are
-   put back in recording order. The gap before a session's first record (when a reader made
-   several sessions: TCX activities one after the other, FIT multisport legs) is the reader's
-   boundary between recordings, not a jump.
+   -- device distance within 1 m and position within 25 m of where they were -- is kept. A step
+   where device distance drops by more than 100 m (a gap of any length), or a gap of 30 min or
+   more where positions do not go on, is a clock set back before the start when the last record
+   continues into the first: the two parts are put back in recording order. The gap before a
+   session's first record (when a reader made several sessions: TCX activities one after the
+   other, FIT multisport legs) is the reader's boundary between recordings, not a jump.
 3. **Strays.** At most 3 records an hour or more away from all the others are dropped.
 4. **Span.** A gap of a day or more, or of an hour or more that lasts over ten times all the
    recorded time (steps under 30 min), splits the recording and the part with the most records
@@ -53,6 +53,9 @@ positions is not: the positions themselves are).
 
 Events, laps and sessions follow the records' clock repairs (each time moves with the record
 at or before it); distance a reader summed from positions is summed again in the new order.
+Timer events that, after such a repair, have the timer stopped while the distance goes on more
+than 1 km carry broken times too and are dropped (:mod:`finishline.io.timer_events`).
+Device distance that starts more than 100 m above 0 is counted from the first record.
 
 Distance (after the clock)
 --------------------------
@@ -89,6 +92,7 @@ from finishline.errors import FinishlineWarning
 from finishline.geo import step_distance_m
 from finishline.io.clock_gaps import TimeRepair, repair_clock
 from finishline.io.record_order import DISTANCE_BACK_TOL_M
+from finishline.io.timer_events import drop_broken_timer
 
 
 class ImplausibleDataWarning(FinishlineWarning):
@@ -296,7 +300,12 @@ def _distance_checks(
                 return distance_from_positions(lat, lon, t_s)
             meta.distance_source = None  # type: ignore[attr-defined]
             return np.full(d.shape, np.nan)
-    return repair_distance(d, t_s, notes)
+    d = repair_distance(d, t_s, notes)
+    start = d[np.isfinite(d)][:1]
+    if start.size and start[0] > DISTANCE_RESTART_M:  # an odometer or a corrupt value
+        notes.append(f"distance starts at {start[0]:,.0f} m: counted from the first record")
+        d = d - start[0]
+    return d
 
 
 def _shift_times(frame: pd.DataFrame, column: str, repair: TimeRepair) -> pd.DataFrame:
@@ -418,6 +427,8 @@ def enforce(
         laps = _shift_times(laps, "start_time", repair)
         sessions = _shift_times(sessions, "start_time", repair)
         events = _shift_times(events, "timestamp", repair)
+        if "distance_m" in cols:
+            events = drop_broken_timer(events, repair.t_ns, cols["distance_m"], notes)
         if getattr(meta, "start_time", None) is not None and len(samples):
             meta.start_time = samples.index[0]  # type: ignore[attr-defined]
     else:

@@ -39,6 +39,11 @@ from finishline.metrics.splits import crossing_positions, segment_table
 from finishline.metrics.stops import stop_mask, walk_mask
 from finishline.stretches import bounds
 
+#: A reference window moving for less than this share of its clock time (a long stop, a
+#: pause the watch recorded through) gives no reference pace: its clock pace is no running
+#: pace. The final mile has no such rule: stopping in it is what the final-mile facts measure.
+MIN_REFERENCE_MOVING_SHARE = 0.5
+
 
 def severity(pace_ratio: float) -> str:
     """Severity grade of a final-mile pace ratio (``none``/``moderate``/``failure``/``severe``)."""
@@ -68,7 +73,7 @@ class FinalMile:
         Clock and grade-adjusted pace (s/km) over the reference window.
     pace_ratio, gap_pace_ratio
         Final over reference pace (1.25 = 25 % slower); NaN when the run is shorter than two
-        final segments or has no reference pace.
+        final segments, or either window has no pace (``note`` says why).
     walk_s, stop_s
         Seconds walking and stopped in the final segment.
     walked, stopped
@@ -77,6 +82,8 @@ class FinalMile:
         Final-mile failure (module docstring).
     severity
         ``none``, ``moderate``, ``failure``, ``severe`` or ``unknown``.
+    note
+        Why there is no pace ratio (empty when there is one).
     """
 
     segment_m: float
@@ -97,6 +104,7 @@ class FinalMile:
     stopped: bool
     failed: bool
     severity: str
+    note: str = ""
 
     @property
     def slowdown_pct(self) -> float:
@@ -146,6 +154,28 @@ def _ratio(numerator: float, denominator: float) -> float:
     return float("nan")
 
 
+def _no_ratio_note(enough: bool, ref: pd.Series, fin: pd.Series, reference: str) -> str:
+    """Why the final mile has no pace ratio, or ``""`` when it has one.
+
+    A window without moving time, or whose distance came mostly in jumps across recording
+    gaps (:func:`finishline.metrics.splits.no_pace`), has no pace to compare; nor has a
+    reference window mostly stopped (:data:`MIN_REFERENCE_MOVING_SHARE`).
+    """
+    if not enough:
+        return "the run is too short for a reference pace"
+    for name, window in ((f"the {reference} reference window", ref), ("the final mile", fin)):
+        if not window["moving_s"] > 0:
+            return f"{name} holds no moving time"
+        if not np.isfinite(window["pace_s_per_km"]):
+            return f"{name} has no pace: its distance came mostly in a jump across a recording gap"
+    if ref["moving_s"] < MIN_REFERENCE_MOVING_SHARE * ref["time_s"]:
+        return (
+            f"the {reference} reference window was mostly stopped: moving "
+            f"{ref['moving_s'] / 60:.0f} of its {ref['time_s'] / 60:.0f} min"
+        )
+    return ""
+
+
 def final_mile(
     track: pd.DataFrame,
     race: Race | None = None,
@@ -177,6 +207,8 @@ def final_mile(
     ref = segment_table(track, np.array([ref_start, max(ref_end, ref_start)])).iloc[0]
     fin = segment_table(track, np.array([start, total])).iloc[0]
     enough = total >= 2 * FINAL_SEGMENT_M and ref_end > ref_start
+    note = _no_ratio_note(enough, ref, fin, race.reference_label)
+    enough = enough and not note
     nan = float("nan")
     pace_ratio = _ratio(fin["pace_s_per_km"], ref["pace_s_per_km"]) if enough else nan
     gap_ratio = _ratio(fin["gap_pace_s_per_km"], ref["gap_pace_s_per_km"]) if enough else nan
@@ -210,4 +242,5 @@ def final_mile(
         stopped=stop_s >= WALK_STOP_LIMIT_S,
         failed=failed,
         severity=severity(pace_ratio),
+        note=note,
     )

@@ -12,10 +12,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from finishline.definitions import METRE_PER_MILE
+from finishline.definitions import MAX_GPS_SPEED_MPS, METRE_PER_MILE
 from finishline.errors import AnalysisError
 
-__all__ = ["METRE_PER_MILE", "SPLIT_COLUMNS", "require_distance", "segment_table", "splits"]
+__all__ = [
+    "METRE_PER_MILE",
+    "SPLIT_COLUMNS",
+    "jumped_steps",
+    "no_pace",
+    "require_distance",
+    "segment_table",
+    "splits",
+]
+
+#: A stretch whose distance came at least this share in jumps (:func:`jumped_steps`) has no
+#: pace: no runner covered that distance in that time.
+JUMPED_SHARE_NO_PACE = 0.5
 
 #: Columns of a splits table.
 SPLIT_COLUMNS = (
@@ -66,6 +78,29 @@ def at_positions(cumulative: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return np.interp(positions, np.arange(cumulative.size, dtype=float), cumulative)
 
 
+def jumped_steps(track: pd.DataFrame) -> np.ndarray:
+    """Per row, the distance (m) to the next row when it comes faster than any runner, else 0.
+
+    A step faster than :data:`~finishline.definitions.MAX_GPS_SPEED_MPS` on the clean track
+    is distance a recording gap or a pause held and released at once (the gap model holds
+    distance through a jump and a pause): it has no running time of its own.
+    """
+    d = track["distance_m"].to_numpy(float)
+    t = track["elapsed_s"].to_numpy(float)
+    step = np.diff(d, append=d[-1:])
+    dt = np.maximum(np.diff(t, append=t[-1:]), 1.0)
+    with np.errstate(invalid="ignore"):
+        fast = np.isfinite(step) & (step > MAX_GPS_SPEED_MPS * dt)
+    return np.where(fast, step, 0.0)
+
+
+def no_pace(jumped_m: np.ndarray, length_m: np.ndarray) -> np.ndarray:
+    """True for stretches of ``length_m`` whose ``jumped_m`` (m) leave them without a pace
+    (:data:`JUMPED_SHARE_NO_PACE`), and for stretches of no length."""
+    with np.errstate(invalid="ignore"):
+        return ~(length_m > 0) | (jumped_m >= JUMPED_SHARE_NO_PACE * length_m)
+
+
 def _in_gap(track: pd.DataFrame) -> np.ndarray:
     """Seconds inside a recording gap (bridged or a jump: :mod:`finishline.gaps`)."""
     if "in_gap" not in track:
@@ -110,6 +145,7 @@ def cumulative_series(track: pd.DataFrame) -> dict[str, np.ndarray]:
         "cad_dist": cum(np.where(cad_ok, np.nan_to_num(speed), 0.0)),
         "power_sum": cum(np.where(power_ok, power, 0.0)),
         "power_n": cum(power_ok.astype(float)),
+        "jumped": cum(jumped_steps(track)),
     }
 
 
@@ -120,8 +156,10 @@ def segment_table(track: pd.DataFrame, bounds_m: np.ndarray) -> pd.DataFrame:
     cums = {k: at_positions(v, pos) for k, v in cumulative_series(track).items()}
     delta = {k: np.diff(v) for k, v in cums.items()}
     seg_m = np.diff(bounds_m)
+    # no time: a stretch before the track's first distance (a track that starts at 3 km)
+    paceless = no_pace(delta["jumped"], seg_m) | ~(delta["time"] > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        pace_km = np.where(seg_m > 0, delta["time"] / seg_m * 1000.0, np.nan)
+        pace_km = np.where(paceless, np.nan, delta["time"] / seg_m * 1000.0)
         gap_ratio = np.where(delta["speed"] > 0, delta["gap"] / delta["speed"], np.nan)
         table = pd.DataFrame(
             {
@@ -137,7 +175,7 @@ def segment_table(track: pd.DataFrame, bounds_m: np.ndarray) -> pd.DataFrame:
                 "pace_s_per_km": pace_km,
                 "pace_s_per_mile": pace_km * METRE_PER_MILE / 1000.0,
                 "moving_pace_s_per_km": np.where(
-                    seg_m > 0, delta["moving"] / seg_m * 1000.0, np.nan
+                    paceless | ~(delta["moving"] > 0), np.nan, delta["moving"] / seg_m * 1000.0
                 ),
                 "gap_pace_s_per_km": pace_km / gap_ratio,
                 "elev_gain_m": delta["gain"],
@@ -183,8 +221,10 @@ def splits(track: pd.DataFrame, unit_m: float = 1000.0) -> pd.DataFrame:
         ``pace_s_per_km``/``pace_s_per_mile`` are clock
         pace; ``gap_pace_s_per_km`` is the clock pace divided by the split's mean grade factor
         (moving-time weighted ``gap_speed / speed``); ``avg_power_w`` is the mean running power
-        over the split's moving seconds that have power (NaN without power). The last split is ``partial`` when the run
-        does not end on a whole unit; split distances sum to the track's total distance.
+        over the split's moving seconds that have power (NaN without power). Paces are NaN for
+        a split that came mostly in jumps (:func:`no_pace`) or in no time, and the moving pace
+        also for one without moving time. The last split is ``partial`` when the run does not
+        end on a whole unit; split distances sum to the track's total distance.
 
     Raises
     ------

@@ -332,7 +332,8 @@ def final_mile_figure(
     if not has_data(track, "distance_m") or not has_data(track, "speed_mps"):
         return unavailable_figure(title, "the file has no distance or speed")
     if not np.isfinite(final_mile.pace_ratio):
-        return unavailable_figure(title, "the run is too short for a final mile and a reference")
+        why = final_mile.note or "the run is too short for a final mile and a reference"
+        return unavailable_figure(title, why)
     scale = METERS_PER_UNIT[unit]
     start_m, end_m = final_mile.start_m, final_mile.start_m + final_mile.segment_m
     window = track[track["distance_m"] >= start_m - context_m]

@@ -143,6 +143,8 @@ def pace_strings(seconds: np.ndarray) -> np.ndarray:
     values = np.asarray(seconds, dtype="float64")
     out = np.full(values.shape, "-", dtype=object)
     ok = np.isfinite(values)
+    if not ok.any():  # np.char.zfill reduces over its input: an empty one has no maximum
+        return out
     s = np.round(values[ok]).astype(np.int64)
     minutes = (s // 60).astype(str)
     secs = np.char.zfill((s % 60).astype(str), 2)
