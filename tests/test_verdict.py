@@ -205,10 +205,18 @@ def test_verdict_on_an_analysed_fade_matches_final_mile_numbers(faded):
     assert 30.0 <= onsets["pace_fade"] <= 34.0
 
 
-def test_a_run_shorter_than_5_km_judges_no_fatigue_signal():
+@pytest.mark.parametrize("seconds", [1300, 2200])  # 3.9 km; 6.6 km (two km rows after 5 km)
+def test_a_run_too_short_for_an_onset_judges_no_fatigue_signal(seconds):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        short = analyze(make_run(np.full(1300, 3.0)))  # 3.9 km
+        short = analyze(make_run(np.full(seconds, 3.0)))
     assert "too short for a fatigue onset" in short.verdict
     assert "Did not set in" not in short.verdict and "no fatigue onset" not in short.verdict
     assert "no risk: " not in short.verdict
+
+
+def test_a_run_with_three_km_after_5_km_is_judged():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = analyze(make_run(np.full(2700, 3.0)))  # 8.1 km
+    assert "too short" not in run.verdict and "Did not set in" in run.verdict

@@ -92,8 +92,8 @@ def fatigue_sentences(
     """
     if too_short:
         return (
-            f"Fatigue is judged from {ONSET_AFTER_KM:g} km on: this run is too short for a "
-            "fatigue onset or its signals."
+            f"Fatigue is judged from {ONSET_AFTER_KM:g} km on, over {ONSET_MIN_KM} km or more: "
+            "this run is too short for a fatigue onset or its signals."
         )
     if fatigue_onset_km is not None and np.isfinite(fatigue_onset_km):
         parts = [
@@ -127,11 +127,13 @@ def fatigue_sentences(
 
 
 def too_short_for_signals(fatigue: FatigueState) -> bool:
-    """True when no kilometre of the run starts at or after :data:`ONSET_AFTER_KM`."""
+    """True when fewer than :data:`ONSET_MIN_KM` kilometres of the run start at or after
+    :data:`ONSET_AFTER_KM`: no onset can be found (it needs that many in a row)."""
     per_km = fatigue.per_km
     if per_km is None or per_km.empty or "distance_end_m" not in per_km:
         return False  # nothing to tell from: the onsets speak for themselves
-    return not (per_km["distance_end_m"] > 1000.0 * ONSET_AFTER_KM).any()
+    starts_m = per_km["distance_end_m"] - per_km.get("km_length_m", 1000.0)
+    return int((starts_m >= 1000.0 * ONSET_AFTER_KM - 1e-6).sum()) < ONSET_MIN_KM
 
 
 def unmeasured_signals(fatigue: FatigueState) -> set[str]:
