@@ -18,7 +18,6 @@ from finishline.definitions import FMF_PACE_RATIO
 from finishline.metrics.final_mile import FinalMile
 from finishline.viz.theme import (
     COLORS,
-    FEET_PER_METRE,
     METERS_PER_UNIT,
     PACE_RATIO_SCALE,
     Unit,
@@ -33,6 +32,7 @@ from finishline.viz.traces import (
     display_step,
     distance_axis,
     downsample_by_distance,
+    elevation_panel,
     has_data,
     legend_key,
     line,
@@ -104,24 +104,7 @@ def pace_elevation_figure(
             reference_line(fig, ref, text, dash="dash", row=1, col=1)
     fig.update_yaxes(pace_axis(*pace_range(pace, gap, percentiles=(2, 98)), unit), row=1, col=1)
     if has_data(binned, "altitude_m"):
-        elev_unit, scale = ("m", 1.0) if unit == "km" else ("ft", FEET_PER_METRE)
-        alt = binned["altitude_m"].to_numpy() * scale
-        elevation = line(
-            x,
-            alt,
-            "elevation",
-            COLORS["elevation"],
-            f"%{{y:.0f}} {elev_unit}",
-            width=1,
-            fill="tozeroy",
-            fillcolor="rgba(140,140,140,0.25)",
-        )
-        fig.add_trace(elevation, row=2, col=1)
-        lo, hi = float(np.nanmin(alt)), float(np.nanmax(alt))
-        pad = max(5.0, 0.1 * (hi - lo))
-        fig.update_yaxes(
-            title_text=f"elevation ({elev_unit})", range=[lo - pad, hi + pad], row=2, col=1
-        )
+        elevation_panel(fig, x, binned["altitude_m"].to_numpy(), unit)
     else:
         fig.add_annotation(
             text="no elevation in this file",

@@ -33,7 +33,13 @@ from finishline.viz.theme import (
     format_pace,
     pace_axis,
 )
-from finishline.viz.traces import distance_axis, line, pace_line, stacked_panels
+from finishline.viz.traces import (
+    distance_axis,
+    elevation_panel,
+    line,
+    pace_line,
+    stacked_panels,
+)
 
 #: Extra CSS of the plan page: the pace band's print layout (one A4 / letter page).
 PLAN_CSS = """
@@ -134,27 +140,7 @@ def plan_figure(plan: RacePlan) -> go.Figure:
     distance = course["distance_m"].to_numpy(dtype=float)[::step] / scale
     altitude = course["altitude_m"].to_numpy(dtype=float)[::step]
     if np.isfinite(altitude).any():
-        elev_unit, factor = ("m", 1.0) if unit == "km" else ("ft", FEET_PER_METRE)
-        alt = altitude * factor
-        fig.add_trace(
-            line(
-                distance,
-                alt,
-                "elevation",
-                COLORS["elevation"],
-                f"%{{y:.0f}} {elev_unit}",
-                width=1,
-                fill="tozeroy",
-                fillcolor="rgba(140,140,140,0.25)",
-            ),
-            row=2,
-            col=1,
-        )
-        low, high = float(np.nanmin(alt)), float(np.nanmax(alt))
-        pad = max(5.0, 0.1 * (high - low))
-        fig.update_yaxes(
-            title_text=f"elevation ({elev_unit})", range=[low - pad, high + pad], row=2, col=1
-        )
+        elevation_panel(fig, distance, altitude, unit)
     distance_axis(fig, unit, 0.0, float(targets["end_m"].iloc[-1] / scale), rows=2)
     return fig
 

@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 
 from finishline.viz.theme import (
     COLORS,
+    FEET_PER_METRE,
     METERS_PER_UNIT,
     TEMPLATE_NAME,
     Unit,
@@ -342,4 +343,29 @@ def note_box(fig: go.Figure, lines: list[str], *, left: bool = True, y: float = 
         bgcolor="rgba(255,255,255,0.88)",
         bordercolor="#BBBBBB",
         borderwidth=1,
+    )
+
+
+def elevation_panel(
+    fig: go.Figure, x: np.ndarray, altitude_m: np.ndarray, unit: Unit, row: int = 2
+) -> None:
+    """The elevation profile (m, or ft with miles) as a filled line in panel ``row``, its axis
+    padded by at least 5 units."""
+    elev_unit, factor = ("m", 1.0) if unit == "km" else ("ft", FEET_PER_METRE)
+    alt = np.asarray(altitude_m, dtype=float) * factor
+    trace = line(
+        x,
+        alt,
+        "elevation",
+        COLORS["elevation"],
+        f"%{{y:.0f}} {elev_unit}",
+        width=1,
+        fill="tozeroy",
+        fillcolor="rgba(140,140,140,0.25)",
+    )
+    fig.add_trace(trace, row=row, col=1)
+    lo, hi = float(np.nanmin(alt)), float(np.nanmax(alt))
+    pad = max(5.0, 0.1 * (hi - lo))
+    fig.update_yaxes(
+        title_text=f"elevation ({elev_unit})", range=[lo - pad, hi + pad], row=row, col=1
     )
