@@ -11,7 +11,8 @@ against the rule's own condition, so a rule that fires on a plausible value fail
 - a value outside its documented range (:data:`DOCUMENTED_RANGES`, written out here from the
   module's documentation, not taken from the code under test) or a position outside WGS84
   becomes NaN; nothing inside a range changes;
-- device distance that steps back is held at the distance already reached;
+- device distance that starts more than 100 m above 0 is counted from the first record, and
+  device distance that steps back is held at the distance already reached;
 - records dropped by the time rules lie an hour or more from every record kept (strays, parts
   split off), or are among the few at either end whose distance does not fit (misplaced ends);
   kept records keep their time (a clock repair is not expected in these files and fails).
@@ -26,6 +27,8 @@ import numpy as np
 
 import finishline
 
+#: Device distance starting above this (m) is counted from the first record (documented rule).
+DISTANCE_START_OFFSET_M = 100.0
 #: Physical ranges as :mod:`finishline.io.plausibility` documents them (column -> low, high).
 DOCUMENTED_RANGES = {
     "altitude_m": (-500.0, 9_000.0),
@@ -117,6 +120,9 @@ def _masks_follow_the_ranges(decoded, act, columns) -> None:
 def _device_distance_held(decoded, act) -> None:
     raw = _aligned(decoded, act)["distance_m"].to_numpy(float)
     ours = act.samples["distance_m"].to_numpy(float)
+    finite = raw[np.isfinite(raw) & (raw >= 0)]
+    if finite.size and finite[0] > DISTANCE_START_OFFSET_M:
+        raw = raw - finite[0]  # counted from the first record (an odometer, a corrupt start)
     changed = np.flatnonzero(_differs(ours, raw))
     if not changed.size:
         return

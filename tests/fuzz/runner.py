@@ -2,7 +2,7 @@
 
 Importing finishline takes 1-2 s, so a fresh interpreter per run would spend most of the
 fuzzing time importing. Instead the parent imports the CLI once and forks a child per run; the
-child caps its address space (``RLIMIT_AS``), arms an alarm, sends stdout and stderr to files,
+child caps the address space it may add to its parent's (``RLIMIT_AS``), arms an alarm, sends stdout and stderr to files,
 calls :func:`finishline.cli.main` and leaves with its exit code. The parent waits on a pidfd
 with a backstop timeout and reads the child's peak RSS from ``wait4``.
 """
@@ -41,6 +41,17 @@ class RunResult:
     timed_out: bool
 
 
+def _address_space_bytes() -> int:
+    """This process's virtual address space (bytes; 0 where /proc does not tell)."""
+    try:
+        for row in Path("/proc/self/status").read_text().splitlines():
+            if row.startswith("VmSize:"):
+                return int(row.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def _child(argv: list[str], out_path: str, err_path: str, memory: int, timeout_s: float) -> None:
     """Body of the forked child: never returns."""
     code = EXIT_ESCAPED
@@ -52,7 +63,11 @@ def _child(argv: list[str], out_path: str, err_path: str, memory: int, timeout_s
         # sys.stdout may not be fd 1 (pytest captures it in memory): bind both to the files
         sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
         sys.stderr = open(2, "w", encoding="utf-8", closefd=False)
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        # the cap is on what the run adds: a forked child starts with its parent's address
+        # space (inside a long pytest session with a browser driver that alone can near 2 GiB,
+        # and C code then fails to allocate: "SystemError: error return without exception set")
+        cap = _address_space_bytes() + memory
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
         signal.alarm(max(1, int(timeout_s + 0.999)))
