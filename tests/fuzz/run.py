@@ -7,8 +7,8 @@ Usage::
     python tests/fuzz/run.py --replay SOURCE MUTATION SEED [--gz] [--out FILE]
 
 Each mutant runs ``finishline summary --json`` and ``finishline analyze --json -`` (every
-``--html-every``-th also writes the HTML report) in forked children capped at 2 GiB of address
-space and 30 s (:mod:`fuzz.runner`). The output is a table of outcomes, then the failing runs
+``--html-every``-th also writes the HTML report) in forked children that may add at most 2 GiB
+of address space to their parent's, and run at most 30 s (:mod:`fuzz.runner`). The output is a table of outcomes, then the failing runs
 grouped by class and message with a reproducer for each group.
 """
 
