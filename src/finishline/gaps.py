@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from finishline.definitions import STOP_SPEED_MPS, VEHICLE_SPEED_MPS
+from finishline.stretches import bounds
 
 
 def _repeat_runs(same: np.ndarray, t_s: np.ndarray, min_s: float) -> np.ndarray:
@@ -41,9 +42,7 @@ def _repeat_runs(same: np.ndarray, t_s: np.ndarray, min_s: float) -> np.ndarray:
     out = np.zeros(same.size, dtype=bool)
     if not same.any():
         return out
-    padded = np.r_[False, same, False].astype(np.int8)
-    starts = np.flatnonzero(np.diff(padded) == 1)
-    ends = np.flatnonzero(np.diff(padded) == -1)  # exclusive
+    starts, ends = bounds(same)
     for a, b in zip(starts, ends, strict=True):  # one iteration per frozen stretch
         if t_s[b - 1] - t_s[a - 1 if a > 0 else a] >= min_s:
             out[a:b] = True
@@ -68,9 +67,7 @@ def stalled_distance(
         return frozen
     # keep only stalls that end in an implausible one-step jump
     step_speed = np.r_[np.diff(d) / np.maximum(np.diff(t_s), 1e-9), np.nan]
-    padded = np.r_[False, frozen, False].astype(np.int8)
-    starts = np.flatnonzero(np.diff(padded) == 1)
-    ends = np.flatnonzero(np.diff(padded) == -1)
+    starts, ends = bounds(frozen)
     keep = np.zeros_like(frozen)
     for a, b in zip(starts, ends, strict=True):
         if b - 1 < d.size and step_speed[b - 1] > max_step_mps:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from finishline.stretches import bounds
 from finishline.viz.theme import OKABE_ITO, duration_axis, format_duration, pace_strings
 from finishline.viz.traces import line, new_figure, stacked_panels, unavailable_figure
 
@@ -56,12 +57,11 @@ def rejected_spans(cs_trend: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.Timest
     """
     if cs_trend.empty or "valid" not in cs_trend:
         return []
-    bad = ~cs_trend["valid"].astype(bool).to_numpy()
-    edges = np.flatnonzero(np.diff(np.r_[0, bad.astype(np.int8), 0]))
+    starts, ends = bounds(~cs_trend["valid"].astype(bool).to_numpy())
     reasons = cs_trend.get("reason", pd.Series("", index=cs_trend.index)).astype(str).to_numpy()
     return [
         (cs_trend.index[a], cs_trend.index[b - 1], reasons[a])
-        for a, b in zip(edges[::2], edges[1::2], strict=True)
+        for a, b in zip(starts, ends, strict=True)
     ]
 
 
