@@ -292,3 +292,29 @@ def test_glycogen_term_needs_a_known_max_hr():
     assert assumed["glycogen"].isna().all()
     reasons = unavailable_signals(assumed, cs_given=False, max_hr_known=False)
     assert "estimated from this race" in reasons["glycogen"]
+
+
+def test_no_risk_after_a_jump_or_a_long_pause():
+    from finishline.risk.watch import broken_from_km
+
+    n = 8000
+    track = pd.DataFrame(
+        {
+            "distance_m": np.arange(n) * 3.0,
+            "moving": np.ones(n, bool),
+            "in_gap": np.zeros(n, bool),
+            "paused": np.zeros(n, bool),
+        }
+    )
+    assert broken_from_km(track) is None
+    jumped = track.copy()
+    jumped.loc[4000:4010, ["in_gap"]] = True
+    jumped.loc[4000:4010, ["moving"]] = False  # 12 km: a jump no runner makes
+    assert broken_from_km(jumped) == 13
+    paused = track.copy()
+    paused.loc[2000 : 2000 + 1799, "paused"] = True  # 30 min at 6 km
+    paused.loc[2000 : 2000 + 1799, "moving"] = False
+    assert broken_from_km(paused) == 7
+    short = track.copy()
+    short.loc[2000:2100, "paused"] = True  # a 100-s stop is race time, like at a chip mat
+    assert broken_from_km(short) is None

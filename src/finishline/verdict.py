@@ -178,6 +178,9 @@ def risk_sentence(risk: RiskTimeline) -> str:
         text += f"; at {km} km {more}"
     if risk.calibration.startswith("transferred"):
         text += f" ({risk.calibration})"
+    cut = next((n for n in risk.notes if n.startswith("no risk from")), None)
+    if cut is not None:
+        text += f"; {cut}"
     return text + "."
 
 

@@ -83,6 +83,7 @@ from finishline.risk.physiology import (
     unavailable_signals,
 )
 from finishline.risk.transfer import risk_setup
+from finishline.stretches import bounds
 
 __all__ = [
     "MAX_TOTAL_SHIFT",
@@ -135,6 +136,30 @@ def clock_times_at_km(track: pd.DataFrame) -> pd.Series:
     frac = np.where(span > 0, (kms * 1000.0 - dist[lo]) / np.where(span > 0, span, 1.0), 1.0)
     times = elapsed[lo] + np.clip(frac, 0.0, 1.0) * (elapsed[hi] - elapsed[lo])
     return pd.Series(times, index=pd.Index(kms.astype(int), name="km"), name="clock_s")
+
+
+#: A pause at least this long (s) inside a run ends the race the chip model can judge.
+LONG_PAUSE_S = 1800
+
+
+def broken_from_km(track: pd.DataFrame) -> int | None:
+    """The first whole km whose clock time holds a jump no runner makes (a recording gap the
+    distance crossed faster than 6.5 m/s: :mod:`finishline.gaps`) or a pause of at least
+    :data:`LONG_PAUSE_S`: its clock time is not race time, so no risk is scored from there.
+    None when the whole track is fit to judge."""
+    if "in_gap" not in track or "moving" not in track:
+        return None
+    moving = track["moving"].to_numpy(bool)
+    jumped = track["in_gap"].to_numpy(bool) & ~moving
+    paused = track["paused"].to_numpy(bool) if "paused" in track else np.zeros_like(moving)
+    starts, ends = bounds(paused, LONG_PAUSE_S)
+    long_pause = np.zeros_like(moving)
+    for a, b in zip(starts, ends, strict=True):  # one per long pause: a handful at most
+        long_pause[a:b] = True
+    bad = np.flatnonzero(jumped | long_pause)
+    if not bad.size:
+        return None
+    return int(np.nan_to_num(track["distance_m"].to_numpy(float)[bad[0]]) // 1000.0) + 1
 
 
 def timeline_kms(race: Race, reached_km: int) -> np.ndarray:
@@ -224,7 +249,21 @@ def watch_risk(
         why = f"the final mile of this {race.label} starts at {end_km:.1f} km, before {MIN_KM:g} km"
         out.attrs.update(info, unavailable_signals={}, notes=[*notes, f"no risk: {why}"])
         return out
-    notes.append(f"the timeline ends at {kms[-1]:g} km: the final mile starts at {end_km:.1f} km")
+    broken = broken_from_km(track)
+    if broken is not None and kms.size and kms[-1] >= broken:
+        kms = kms[kms < broken]
+        notes.append(
+            f"no risk from {broken} km: a recording gap the distance jumped across, or a pause "
+            "of 30 min or more, leaves no race time to judge there"
+        )
+        if not kms.size:
+            out = pd.DataFrame(columns=[*columns, "p_splits_hi", "logit_adjustment", "top_signals"])
+            out.attrs.update(info, unavailable_signals={}, notes=notes)
+            return out
+    else:
+        notes.append(
+            f"the timeline ends at {kms[-1]:g} km: the final mile starts at {end_km:.1f} km"
+        )
     scored = model.timeline_columns(
         kms, clock, sex=sex, age=age, windows=setup.windows, extra_sd=setup.extra_sd
     )
