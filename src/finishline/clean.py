@@ -350,7 +350,10 @@ def clean(
             "lon_deg": _grid_interp(t_raw, lon, grid, max_interp_gap_s)[0],
             "power_w": _grid_interp(t_raw, col("power_w"), grid, max_interp_gap_s)[0],
         },
-        index=pd.DatetimeIndex(pd.to_datetime(grid_ns, utc=True), name="timestamp"),
+        # nanoseconds read as UTC directly (pd.to_datetime of integers takes ~9 ms a marathon)
+        index=pd.DatetimeIndex(
+            grid_ns.view("datetime64[ns]"), dtype="datetime64[ns, UTC]", name="timestamp"
+        ),
     )
     track.attrs.update(
         altitude_source=altitude_source,

@@ -73,12 +73,25 @@ def flag_hr_artefacts(
     lock_min_s: int = LOCK_MIN_S,
 ) -> np.ndarray:
     """True where the heart rate is an artefact (module rules); dropouts need speed and moving."""
-    hr = pd.Series(heart_rate_bpm)
-    cad = pd.Series(cadence_spm)
+    hr = pd.Series(heart_rate_bpm, dtype=float)
+    if not np.isfinite(hr.to_numpy()).any():  # no heart rate: nothing to mask (every rule is False)
+        return np.zeros(len(hr), bool)
     out_of_range = (hr < HR_MIN_BPM) | (hr > HR_MAX_BPM)
     valid = hr.where(~out_of_range)
     median = valid.rolling(SPIKE_WINDOW_S, center=True, min_periods=5).median()
     spike = (valid - median).abs() > SPIKE_BPM
+    out = (out_of_range | spike).to_numpy(bool, copy=True)
+    cad = np.asarray(cadence_spm, float)
+    if (cad > 100).any():  # lock-in needs a step cadence above 100 spm somewhere
+        out |= _locked(valid, pd.Series(cad), lock_min_s)
+    if speed_mps is not None and moving is not None:
+        out |= dropouts(valid.where(~spike).to_numpy(float), speed_mps, moving)
+    return out
+
+
+def _locked(valid: pd.Series, cad: pd.Series, lock_min_s: int) -> np.ndarray:
+    """True on seconds of cadence lock-in (module rule): HR (bpm) within LOCK_BPM of the step
+    cadence (spm) and following its ups and downs for at least ``lock_min_s`` (s)."""
     diff = valid - cad
     close = diff.abs().rolling(30, center=True, min_periods=20).mean() <= LOCK_BPM
     diff_sd = diff.rolling(30, center=True, min_periods=20).std()
@@ -87,8 +100,4 @@ def flag_hr_artefacts(
     core = pd.Series(at_least(follows.to_numpy(bool), lock_min_s).astype(float))
     # the 30-s windows blur the edges of a lock: extend it to the adjacent close samples
     near_core = core.rolling(31, center=True, min_periods=1).max().to_numpy() > 0
-    locked = near_core & (diff.abs() <= LOCK_BPM).to_numpy(bool)
-    out = (out_of_range | spike).to_numpy(bool) | locked
-    if speed_mps is not None and moving is not None:
-        out |= dropouts(valid.where(~spike).to_numpy(float), speed_mps, moving)
-    return out
+    return near_core & (diff.abs() <= LOCK_BPM).to_numpy(bool)
