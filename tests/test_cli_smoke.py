@@ -106,3 +106,42 @@ def test_train_follows_linked_folders_without_looping(tmp_path, capsys):
     assert main(["train", str(archive)]) == 0
     out = capsys.readouterr().out
     assert re.match(r"runs +2 analysed, 1 files skipped", out)
+
+
+MISSING_INPUTS = [
+    ["summary", "{m}.fit"],
+    ["splits", "{m}.fit"],
+    ["analyze", "{m}.fit"],
+    ["analyze", "{r}", "--plan", "{m}.json"],
+    ["risk-splits", "{m}.csv", "--at", "30"],
+    ["train", "{m}"],
+    ["train", "{d}", "--athlete-config", "{m}.toml"],
+    ["plan", "{m}.gpx", "--goal", "3:30:00"],
+    ["plan", "{r}", "--season", "{m}"],
+]
+
+
+def test_a_missing_input_is_one_line_before_the_heavy_imports(tmp_path):
+    """Every command names the path it cannot open, exit 2, without importing pandas."""
+    import subprocess
+    import sys
+
+    run = tmp_path / "run.gpx"
+    run.write_text("<gpx></gpx>")
+    for argv in MISSING_INPUTS:
+        args = [a.format(m=tmp_path / "missing", r=run, d=tmp_path) for a in argv]
+        code = (
+            "import sys; from finishline.cli import main; c = main(sys.argv[1:]); "
+            "sys.exit(10 if 'pandas' in sys.modules else c)"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 2, (argv, done.returncode, done.stderr)
+        line = done.stderr.strip()
+        assert line.count("\n") == 0 and str(tmp_path / "missing") in line, (argv, line)
+
+
+def test_a_folder_given_as_a_file_is_one_line(tmp_path, capsys):
+    assert main(["analyze", str(tmp_path)]) == 2
+    assert "is a folder, not a file" in capsys.readouterr().err

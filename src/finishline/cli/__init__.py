@@ -9,6 +9,8 @@ nothing prints a traceback. Command modules are imported only when their command
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -173,7 +175,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Each command's input paths (argument name -> may it be a folder?), checked before the
+#: command's module (numpy, pandas, plotly: most of a second) is imported, so that a mistyped
+#: path is one line at once.
+INPUTS: dict[str, dict[str, bool]] = {
+    "race:cmd_summary": {"file": False},
+    "race:cmd_splits": {"file": False},
+    "race:cmd_analyze": {"file": False, "plan": False},
+    "risk:cmd_risk_splits": {"file": False},
+    "training:cmd_train": {"dir": True, "athlete_config": False},
+    "plan:cmd_plan": {"file": False, "season": True, "athlete_config": False},
+}
+
+
+def check_inputs(args: argparse.Namespace) -> None:
+    """Raise :class:`FinishlineError` naming the first input path that cannot be opened."""
+    for name, folder_ok in INPUTS.get(args.command_target, {}).items():
+        path = getattr(args, name, None)
+        if path is None:
+            continue
+        try:
+            is_folder = os.path.isdir(path)
+            os.stat(path)
+        except OSError as exc:
+            if folder_ok and exc.errno == errno.ENOENT:
+                raise FinishlineError("no such file or folder", path) from None
+            raise FinishlineError(f"cannot open file ({exc.strerror or exc})", path) from None
+        except ValueError as exc:  # a NUL byte in the path
+            raise FinishlineError(f"not a valid path ({exc})", repr(path)) from None
+        if is_folder and not folder_ok:
+            raise FinishlineError("is a folder, not a file", path)
+
+
 def _run(args: argparse.Namespace) -> int:
+    check_inputs(args)
     module, name = args.command_target.split(":")
     func = getattr(import_module(f"finishline.cli.{module}"), name)
     with warnings.catch_warnings(record=True) as caught:
