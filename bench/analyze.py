@@ -24,10 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from wait import child_times, compile_sources, finishline_command
 
 import finishline
 from finishline.analysis import analyze
@@ -58,27 +56,6 @@ def timed(run: Callable[[], object]) -> tuple[float, float, object]:
     wall, cpu = time.perf_counter(), time.process_time()
     result = run()
     return time.perf_counter() - wall, time.process_time() - cpu, result
-
-
-def child_run(argv: list[str]) -> tuple[float, float]:
-    """Wall seconds from process start to exit, and the child's CPU seconds."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, check=False)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.decode(errors='replace')}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
-
-
-def cli_command() -> list[str]:
-    """The ``finishline`` console script beside this interpreter, else its equivalent."""
-    script = shutil.which("finishline", path=str(Path(sys.executable).parent))
-    if script:
-        return [script]
-    return [sys.executable, "-c", "import sys; from finishline.cli import main; sys.exit(main())"]
 
 
 def median(values: list[float]) -> float:
@@ -117,16 +94,16 @@ def measure(files: list[Path], repeat: int) -> dict[Path, dict[str, list]]:
 def measure_cli(files: list[Path], repeat: int) -> dict[str, list[tuple[float, float]]]:
     """Interleaved subprocess runs of ``python -c pass`` and ``finishline analyze``."""
     runs: dict[str, list[tuple[float, float]]] = {"python -c pass": []}
-    command = cli_command()
+    command = finishline_command()
     with tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / "analysis.json")
-        child_run(command + ["analyze", str(files[0]), "--json", out])  # warm the file cache
+        child_times(command + ["analyze", str(files[0]), "--json", out])  # warm the file cache
         for _ in range(repeat):
-            runs["python -c pass"].append(child_run([sys.executable, "-c", "pass"]))
+            runs["python -c pass"].append(child_times([sys.executable, "-c", "pass"]))
             for path in files:
                 key = f"finishline analyze {path.name} --json OUT"
                 runs.setdefault(key, []).append(
-                    child_run(command + ["analyze", str(path), "--json", out])
+                    child_times(command + ["analyze", str(path), "--json", out])
                 )
     return runs
 
@@ -190,6 +167,7 @@ def report(files: list[Path], samples: dict, cli: dict, repeat: int, cli_repeat:
 
 
 def main() -> None:
+    compile_sources()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path, default=list(DEFAULT_FILES))
     parser.add_argument("--repeat", type=int, default=9, help="in-process rounds")

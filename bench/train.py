@@ -25,11 +25,9 @@ import argparse
 import json
 import os
 import re
-import resource
 import shutil
 import statistics
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +35,8 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from wait import child_times, compile_sources, finishline_command, load
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -159,31 +159,8 @@ def build_set(folder: Path, n_files: int, cache: Path) -> dict[str, Any]:
     return info
 
 
-def timed_child(argv: list[str]) -> tuple[float, float]:
-    """Run ``argv``; return (wall s, CPU s of the child and everything it waited for)."""
-    env = os.environ | {"PYTHONPATH": str(REPO / "src")}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise RuntimeError(f"{argv[3:]} exited {done.returncode}: {done.stderr.strip()[-500:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
-
-
-def cli() -> list[str]:
-    """The ``finishline`` console script's own code, run by this interpreter."""
-    return [sys.executable, "-c", "import sys; from finishline.cli import main; sys.exit(main())"]
-
-
 def train_argv(folder: Path, cache: Path, out: Path) -> list[str]:
-    return [*cli(), "train", str(folder), "--cache", str(cache), "--json", str(out)]
-
-
-def load() -> str:
-    return "load {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+    return [*finishline_command(), "train", str(folder), "--cache", str(cache), "--json", str(out)]
 
 
 def stage(name: str, func: Callable[[], Any], times: dict[str, tuple[float, float]]) -> Any:
@@ -248,6 +225,7 @@ def duplicate_sweep_s(n: int = 20_000) -> float:
 
 
 def main() -> None:
+    compile_sources()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--set", type=Path, help="keep the built set in this folder")
@@ -271,11 +249,11 @@ def main() -> None:
         loads = []
         for k in range(args.repeat):
             cache, out = work / f"cache{k}", work / f"season{k}.json"
-            runs["python -c pass"].append(timed_child([sys.executable, "-c", "pass"]))
+            runs["python -c pass"].append(child_times([sys.executable, "-c", "pass"]))
             loads.append(load())
-            runs["cold"].append(timed_child(train_argv(folder, cache, out)))
+            runs["cold"].append(child_times(train_argv(folder, cache, out)))
             loads.append(load())
-            runs["cached"].append(timed_child(train_argv(folder, cache, out)))
+            runs["cached"].append(child_times(train_argv(folder, cache, out)))
             loads.append(load())
             print(
                 f"  round {k + 1}: cold {runs['cold'][-1][0]:.2f} s "
