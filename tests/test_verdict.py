@@ -162,6 +162,7 @@ def test_risk_part_quotes_the_timeline():
     assert "marathon" not in text.lower().replace("last mile", "")
     short = risk_sentence(RiskTimeline(risk.iloc[:1], MARATHON))
     assert short.startswith("At 29 km") and "30 %" in short
+    assert "(band 20 % to 40 %)" in short  # a timeline cut short keeps its band
 
 
 def test_risk_part_names_a_transferred_model_and_never_says_marathon():

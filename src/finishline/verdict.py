@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 import numpy as np
+import pandas as pd
 
 from finishline.definitions import FMF_PACE_RATIO, Race
 from finishline.fatigue.composite import (
@@ -150,6 +151,17 @@ def unmeasured_signals(fatigue: FatigueState) -> set[str]:
     return out
 
 
+def _checkpoint_text(row: pd.Series) -> str:
+    """The risk at one km of the timeline with its band and, when it differs, the split-time
+    number: "12 % (band 8 % to 17 %; splits alone 10 %)"."""
+    lo, hi = _pct(row["p_lo"]), _pct(row["p_hi"])
+    band = f"band {lo} to {hi}" if lo != hi else "band under a point wide"
+    text = f"{_pct(row['p_fail'])} ({band}"
+    if _pct(row["p_fail"]) != _pct(row["p_splits"]):
+        text += f"; splits alone {_pct(row['p_splits'])}"
+    return text + ")"
+
+
 def risk_sentence(risk: RiskTimeline) -> str:
     """The risk at the race's verdict checkpoints with its band and the split-time number."""
     race = risk.race
@@ -157,21 +169,12 @@ def risk_sentence(risk: RiskTimeline) -> str:
         note = risk.notes[-1] if risk.notes else "the run gives no point to judge it at"
         note = note.removeprefix("no risk: ")
         return f"No final-mile risk: {note}."
-    pieces = []
-    for km in race.verdict_km:
-        row = risk.at(km)
-        if row is None:
-            continue
-        lo, hi = _pct(row["p_lo"]), _pct(row["p_hi"])
-        band = f"band {lo} to {hi}" if lo != hi else "band under a point wide"
-        text = f"{_pct(row['p_fail'])} ({band}"
-        if _pct(row["p_fail"]) != _pct(row["p_splits"]):
-            text += f"; splits alone {_pct(row['p_splits'])}"
-        pieces.append((km, text + ")"))
-    if not pieces:
-        last = int(risk.table["km"].iloc[-1])
-        p = float(risk.table["p_fail"].iloc[-1])
-        pieces.append((last, _pct(p)))
+    pieces = [
+        (km, _checkpoint_text(row)) for km in race.verdict_km if (row := risk.at(km)) is not None
+    ]
+    if not pieces:  # the timeline stops before the race's checkpoints: its last km
+        last = risk.table.iloc[-1]
+        pieces.append((int(last["km"]), _checkpoint_text(last)))
     first_km, first = pieces[0]
     text = f"At {first_km} km the chance of falling apart in the last mile was {first}"
     for km, more in pieces[1:]:
