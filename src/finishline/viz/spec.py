@@ -216,10 +216,6 @@ class FigureSpec:
         panel = 1 if row is None or self.rows is None else row
         return _axis("x", panel), _axis("y", panel)
 
-    def _rows(self, row: int | None) -> list[int | None]:
-        """Plotly draws a spanning shape given no row in every panel of a subplot grid."""
-        return list(range(1, self.rows + 1)) if self.rows and row is None else [row]
-
     def _labelled_shape(self, shape: dict, row: int | None, label: dict | None) -> FigureSpec:
         if not self._has_traces(row):
             return self
@@ -239,7 +235,7 @@ class FigureSpec:
         """``go.Figure.add_hline``: a line across the panel at ``y``, labelled at
         ``annotation_position`` ("top right" by default, or top/bottom left/right)."""
         if self.rows and row is None:
-            for panel in self._rows(row):
+            for panel in range(1, self.rows + 1):  # Plotly: no row = every panel
                 self.add_hline(y, row=panel, **props)
             return self
         label, shape = self._label(props)
@@ -256,7 +252,7 @@ class FigureSpec:
     def add_vline(self, x: float, row: int | None = None, col: int | None = None, **props):
         """``go.Figure.add_vline`` without a label: a line up the panel at ``x``."""
         if self.rows and row is None:
-            for panel in self._rows(row):
+            for panel in range(1, self.rows + 1):  # Plotly: no row = every panel
                 self.add_vline(x, row=panel, **props)
             return self
         _, shape = self._label(props)
@@ -271,7 +267,7 @@ class FigureSpec:
         """``go.Figure.add_vrect``: a band over the panel's height from ``x0`` to ``x1``,
         labelled inside at its "top left" or "top right"."""
         if self.rows and row is None:
-            for panel in self._rows(row):
+            for panel in range(1, self.rows + 1):  # Plotly: no row = every panel
                 self.add_vrect(x0, x1, row=panel, **props)
             return self
         label, shape = self._label(props)

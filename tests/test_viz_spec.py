@@ -1,0 +1,143 @@
+"""Figures as plain data (:mod:`finishline.viz.spec`) against Plotly itself: the subplot grid,
+the axis-spanning lines and bands, the page's JSON, and the public functions' figures."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+from corpus import SAMPLE_RUNS
+from plotly.subplots import make_subplots
+
+from finishline.analysis import analyze
+from finishline.viz import theme
+from finishline.viz.report import race_figure_specs
+from finishline.viz.spec import FigureSpec, encode, subplot_domains
+
+
+def _plotly(fig: go.Figure) -> dict:
+    return json.loads(pio.to_json(fig, validate=False))
+
+
+def _ours(spec: FigureSpec) -> dict:
+    text = spec.to_json()
+    assert text is not None
+    return json.loads(text)
+
+
+@pytest.mark.parametrize(
+    ("rows", "spacing", "heights"),
+    [(2, 0.07, [0.7, 0.3]), (2, 0.07, [0.45, 0.55]), (4, 0.05, None), (3, 0.05, [1, 2, 3])],
+)
+def test_stacked_grid_is_make_subplots(rows, spacing, heights) -> None:
+    expected = make_subplots(
+        rows=rows, cols=1, shared_xaxes=True, vertical_spacing=spacing, row_heights=heights
+    ).to_dict()["layout"]
+    expected.pop("template")
+    assert FigureSpec.stacked(rows, spacing, heights).layout == expected
+    assert len(subplot_domains(rows, spacing, heights)) == rows
+
+
+def _draw_lines(fig, rows: int | None) -> None:
+    """The same calls on a go.Figure or a FigureSpec."""
+    trace = {"type": "scatter", "x": [0.0, 1.0], "y": [1.0, 2.0]}
+    for row in range(1, (rows or 0) + 1):
+        fig.add_trace(trace, row=row, col=1)
+    if not rows:
+        fig.add_trace(trace)
+    row = rows if rows else None
+    fig.add_hline(y=1.5, line={"color": "#000000", "dash": "dot"}, row=row, col=1)
+    for position in ("top left", "top right", "bottom left", "bottom right"):
+        fig.add_hline(
+            y=1.2,
+            line={"width": 1},
+            annotation_text=position,
+            annotation_position=position,
+            annotation_font={"size": 11},
+            annotation_bgcolor="white",
+            row=row,
+            col=1,
+        )
+    fig.add_vline(x=0.5, line={"dash": "dash"}, row=1 if rows else None, col=1)
+    fig.add_vline(x=0.6, line={"dash": "dash"})  # every panel of a grid
+    fig.add_vrect(x0=0.2, x1=0.3, fillcolor="grey", line_width=0, layer="below")
+    fig.add_vrect(x0=0.4, x1=0.45, annotation_text="band", annotation_position="top left")
+
+
+@pytest.mark.parametrize("rows", [None, 2, 3])
+def test_spanning_lines_and_bands_are_plotlys(rows) -> None:
+    if rows:
+        fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.05)
+        spec = FigureSpec.stacked(rows, 0.05)
+    else:
+        fig, spec = go.Figure(), FigureSpec()
+    _draw_lines(fig, rows)
+    _draw_lines(spec, rows)
+    expected = fig.to_dict()["layout"]
+    assert spec.layout["shapes"] == expected["shapes"]
+    assert spec.layout["annotations"] == expected["annotations"]
+
+
+def test_a_line_in_an_empty_panel_is_left_out_as_plotly_does() -> None:
+    fig = make_subplots(rows=2, cols=1)
+    spec = FigureSpec.stacked(2, 0.07)
+    for f in (fig, spec):
+        f.add_trace({"type": "scatter", "x": [0], "y": [0]}, row=1, col=1)
+        f.add_hline(y=1.0, row=2, col=1)
+    assert "shapes" not in spec.layout
+    assert not fig.layout.shapes
+
+
+def test_encode_writes_what_plotly_writes() -> None:
+    spec = FigureSpec({"template": theme.TEMPLATE, "title": {"text": "<b>a/b</b>"}})
+    spec.add_trace(
+        {
+            "type": "bar",
+            "x": np.arange(1, 300, dtype=np.int64),
+            "y": np.linspace(0, 1, 299).astype(np.float32),
+            "customdata": np.array(["5:01", "-"] * 149 + ["x"], dtype=object),
+            "marker": {"opacity": np.where(np.arange(299) > 3, 1.0, 0.5)},
+        }
+    )
+    spec.add_trace({"type": "heatmap", "z": np.ones((3, 4), dtype=np.float32).T, "x": [np.nan]})
+    spec.update_layout(yaxis={"range": np.array([1.0, 2.0]), "tickvals": [np.float64(1.5)]})
+    text = spec.to_json()
+    assert text is not None and "<" not in text and "NaN" not in text
+    assert json.loads(text) == _plotly(spec.to_figure())
+
+
+def test_dates_fall_back_to_plotlys_encoder() -> None:
+    import pandas as pd
+
+    spec = FigureSpec().add_trace({"type": "scatter", "x": pd.date_range("2024-01-01", periods=3)})
+    assert spec.to_json() is None
+    with pytest.raises(TypeError):
+        encode({"x": pd.Timestamp("2024-01-01")})
+
+
+def test_template_name_registers_the_template() -> None:
+    name = theme.TEMPLATE_NAME
+    assert name in pio.templates
+    fig = go.Figure(layout={"template": name})
+    assert fig.to_dict()["layout"]["template"] == theme.TEMPLATE
+
+
+@pytest.fixture(scope="module", params=["TwinCitiesMarathon2014.tcx", "PolarMarathon.fit"])
+def specs(request) -> dict[str, FigureSpec]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        analysis = analyze(SAMPLE_RUNS / request.param)
+    return race_figure_specs(analysis, "km") | {
+        f"{k}_mile": v for k, v in race_figure_specs(analysis, "mile").items()
+    }
+
+
+def test_race_page_json_is_the_validated_figures_json(specs) -> None:
+    """The page writes each figure without Plotly's validation: what it writes must be what
+    the validated ``go.Figure`` (the public functions' return) serialises to."""
+    for name, spec in specs.items():
+        assert _ours(spec) == _plotly(spec.to_figure()), name
