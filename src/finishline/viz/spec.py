@@ -349,7 +349,10 @@ def _typed_array(values: np.ndarray) -> Any:
 def _listed(values: np.ndarray) -> list:
     if values.dtype.kind in "MmV":
         raise NotPlain("dates or records")
-    return [_plain(v, None) for v in values.tolist()]
+    items = values.tolist()
+    if values.dtype.kind == "O" and all(type(v) is str for v in items):
+        return items  # hover labels: the common case, no need to look at each
+    return [_plain(v, None) for v in items]
 
 
 def _plain(value: Any, key: str | None) -> Any:
