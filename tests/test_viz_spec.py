@@ -4,19 +4,26 @@ the axis-spanning lines and bands, the page's JSON, and the public functions' fi
 from __future__ import annotations
 
 import json
+import shutil
 import warnings
 
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
-from corpus import SAMPLE_RUNS
+from corpus import CORPUS, SAMPLE_RUNS, require_shared
 from plotly.subplots import make_subplots
 
 from finishline.analysis import analyze
 from finishline.viz import theme
 from finishline.viz.report import race_figure_specs
 from finishline.viz.spec import FigureSpec, encode, subplot_domains
+
+#: Two runs of one athlete with running power (a Forerunner 265S, 2025).
+POWER_RUNS = (
+    "ggps__activity_17075053124_lorimer_avinger__run_8.0km.tcx",
+    "ggps__activity_17191864852-slow-10k__run_10.0km.tcx",
+)
 
 
 def _plotly(fig: go.Figure) -> dict:
@@ -110,13 +117,26 @@ def test_encode_writes_what_plotly_writes() -> None:
     assert json.loads(text) == _plotly(spec.to_figure())
 
 
-def test_dates_fall_back_to_plotlys_encoder() -> None:
+def test_dates_are_written_as_plotly_writes_them() -> None:
     import pandas as pd
 
-    spec = FigureSpec().add_trace({"type": "scatter", "x": pd.date_range("2024-01-01", periods=3)})
+    naive = pd.date_range("2024-01-01 10:30", periods=3, freq="D")
+    spec = FigureSpec({"template": theme.TEMPLATE})
+    spec.add_trace({"type": "scatter", "x": naive, "y": pd.Series([1.0, np.nan, 3.0])})
+    spec.add_trace({"type": "bar", "x": naive.tz_localize("UTC"), "y": pd.Series(["a", "b", "c"])})
+    spec.add_vrect(x0=naive[0] - pd.Timedelta(days=3.5), x1=naive[1], fillcolor="grey")
+    spec.update_xaxes(range=[naive[0], pd.NaT])
+    assert json.loads(spec.to_json()) == _plotly(spec.to_figure())
+
+
+def test_a_value_the_encoder_does_not_know_goes_through_plotly() -> None:
+    import pandas as pd
+
+    spec = FigureSpec().add_trace({"type": "scatter", "x": [0, 1], "y": [1, 2]})
+    spec.update_layout(meta={"span": pd.Timedelta(days=1)})
     assert spec.to_json() is None
     with pytest.raises(TypeError):
-        encode({"x": pd.Timestamp("2024-01-01")})
+        encode({"x": object()})
 
 
 def test_template_name_registers_the_template() -> None:
@@ -140,4 +160,38 @@ def test_race_page_json_is_the_validated_figures_json(specs) -> None:
     """The page writes each figure without Plotly's validation: what it writes must be what
     the validated ``go.Figure`` (the public functions' return) serialises to."""
     for name, spec in specs.items():
+        assert _ours(spec) == _plotly(spec.to_figure()), name
+
+
+@pytest.fixture(scope="module")
+def season_specs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FigureSpec]:
+    """The figures of a squad page: two athletes sharing 20 runpandas sessions (dates as x,
+    pandas columns as data, rejected CS weeks as bands), and a season of two runs with
+    running power (the power envelope with its CP fit)."""
+    from finishline.training.squad import analyze_squad, read_squad
+    from finishline.viz.squad import form_figure, marathon_figure
+    from finishline.viz.training_report import season_figure_specs
+
+    require_shared(CORPUS)
+    root = tmp_path_factory.mktemp("squad")
+    sessions = sorted((CORPUS / "gpx").glob("runpandas__session_*.gpx"))[:20]
+    power = [CORPUS / "tcx" / name for name in POWER_RUNS]
+    for i, path in enumerate([*sessions, *power]):
+        folder = root / ("power" if path in power else ("alice", "bob")[i % 2])
+        folder.mkdir(exist_ok=True)
+        shutil.copy(path, folder / path.name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = analyze_squad(read_squad(root, progress=False, workers=1))
+    specs = {"marathon": marathon_figure.spec(result.table), "form": form_figure.spec(result.table)}
+    for name, season in result.seasons.items():
+        specs |= {f"{name}-{k}": v for k, v in season_figure_specs(season).items()}
+    assert "power-power_curve" in specs
+    return specs
+
+
+@pytest.mark.real
+def test_season_and_squad_page_json_is_the_validated_figures_json(season_specs) -> None:
+    for name, spec in season_specs.items():
+        assert spec.to_json() is not None, f"{name} fell back to Plotly's encoder"
         assert _ours(spec) == _plotly(spec.to_figure()), name

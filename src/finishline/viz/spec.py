@@ -10,9 +10,9 @@ style keys, axis-spanning lines and rectangles with their labels, a stacked subp
 - :meth:`FigureSpec.to_figure` gives the validated ``go.Figure`` the public figure functions
   return (notebooks, tests); its JSON is what the spec holds.
 - :meth:`FigureSpec.to_json` writes the page's JSON straight from the dicts, encoded as
-  ``plotly.io.to_json`` does (numeric arrays as base64 typed arrays, NaN as ``null``), or
-  returns ``None`` when the spec holds values only Plotly's validators know how to encode
-  (dates, pandas objects): the page then goes through :meth:`to_figure`.
+  ``plotly.io.to_json`` does (numeric arrays as base64 typed arrays, NaN as ``null``, dates
+  as ISO text), or returns ``None`` when the spec holds a value it does not know (a
+  duration, an object): the page then goes through :meth:`to_figure`.
 
 :func:`returns_figure` turns a function building a spec into the public one returning a
 ``go.Figure``, keeping the spec builder as its ``spec`` attribute.
@@ -21,12 +21,14 @@ style keys, axis-spanning lines and rectangles with their labels, a stacked subp
 from __future__ import annotations
 
 import base64
+import datetime
 import functools
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ParamSpec
 
 import numpy as np
+import pandas as pd
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -59,7 +61,8 @@ _HLINE_LABEL = {
 
 
 class NotPlain(TypeError):
-    """A spec value that only Plotly's own encoder handles (dates, pandas objects)."""
+    """A spec value the page's encoder does not know (a duration, an object): Plotly's
+    validators and encoder write it."""
 
 
 #: Property names with an underscore of their own (not a magic-underscore path).
@@ -299,7 +302,7 @@ class FigureSpec:
 
     def to_json(self, layout: dict[str, Any] | None = None) -> str | None:
         """The figure's JSON as ``plotly.io.to_json`` writes it (``layout`` replaces the
-        spec's), or ``None`` when a value needs Plotly's encoder (dates, pandas objects)."""
+        spec's), or ``None`` when a value needs Plotly's validators and encoder."""
         try:
             return encode({"data": self.data, "layout": self.layout if layout is None else layout})
         except NotPlain:
@@ -324,8 +327,6 @@ def _typed_array(values: np.ndarray) -> Any:
     narrowed to the smallest integer type that holds it; other dtypes as lists."""
     if values.size == 0:
         return values.tolist()
-    if values.dtype.kind == "M" or values.dtype.kind == "m":
-        raise NotPlain("dates")
     values = np.ascontiguousarray(values)
     if str(values.dtype) in ("int64", "uint64"):
         lo, hi = values.min(), values.max()
@@ -347,8 +348,10 @@ def _typed_array(values: np.ndarray) -> Any:
 
 
 def _listed(values: np.ndarray) -> list:
-    if values.dtype.kind in "MmV":
-        raise NotPlain("dates or records")
+    if values.dtype.kind == "M":  # as plotly.py: numpy's ISO text at the array's precision
+        return np.datetime_as_string(values).tolist()
+    if values.dtype.kind in "mV":
+        raise NotPlain("durations or records")
     items = values.tolist()
     if values.dtype.kind == "O" and all(type(v) is str for v in items):
         return items  # hover labels: the common case, no need to look at each
@@ -370,6 +373,16 @@ def _plain(value: Any, key: str | None) -> Any:
         return _typed_array(value)
     if isinstance(value, np.bool_ | np.integer | np.floating):
         return _plain(value.item(), key)
+    if value is pd.NaT:
+        return None
+    if isinstance(value, datetime.date | datetime.time):  # pd.Timestamp too
+        return value.isoformat()
+    if isinstance(value, pd.Series):  # as Plotly's validators take them (via narwhals)
+        if isinstance(value.dtype, pd.DatetimeTZDtype):
+            value = value.dt.tz_localize(None)
+        return _plain(value.to_numpy(), key)
+    if isinstance(value, pd.Index):  # a zoned DatetimeIndex becomes Timestamps
+        return _plain(np.array(value), key)
     raise NotPlain(type(value).__name__)
 
 
@@ -380,7 +393,8 @@ def encode(figure: dict[str, Any]) -> str:
     Raises
     ------
     NotPlain
-        For a value other than str, numbers, None, dicts, lists and numpy arrays.
+        For a value other than str, numbers, None, dates and times, dicts, lists, numpy
+        arrays and pandas Series and Index.
     """
     text = json.dumps(_plain(figure, None), separators=(",", ":"))
     for unsafe, safe in _HTML_SAFE:
