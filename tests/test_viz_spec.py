@@ -195,3 +195,22 @@ def test_season_and_squad_page_json_is_the_validated_figures_json(season_specs) 
     for name, spec in season_specs.items():
         assert spec.to_json() is not None, f"{name} fell back to Plotly's encoder"
         assert _ours(spec) == _plotly(spec.to_figure()), name
+
+
+@pytest.mark.parametrize("unit", ["km", "mile"])
+def test_plan_page_json_is_the_validated_figures_json(unit: str, tmp_path) -> None:
+    """The plan's figure and the race against its plan (a 3:30 plan from the course's GPX)."""
+    import finishline
+    from finishline.viz.plan_figures import plan_vs_actual_figure
+    from finishline.viz.plan_report import plan_figure
+
+    plan = finishline.plan(SAMPLE_RUNS / "TwinCitiesMarathon2014.gpx", goal_s=12600, unit=unit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        race = analyze(
+            SAMPLE_RUNS / "TwinCitiesMarathon2014.tcx",
+            plan=plan.write_json(tmp_path / "plan.json"),
+        )
+    for spec in (plan_figure.spec(plan), plan_vs_actual_figure.spec(race.plan_vs_actual)):
+        assert spec.to_json() is not None
+        assert _ours(spec) == _plotly(spec.to_figure())
