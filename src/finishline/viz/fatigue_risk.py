@@ -9,12 +9,12 @@ scores and index, ``onset_km``, the ``assumed`` components kept out of the index
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from finishline.fatigue.composite import ONSET_THRESHOLD
 from finishline.fatigue.state import FatigueState
 from finishline.metrics.final_mile import FinalMile
 from finishline.results import RiskTimeline
+from finishline.viz.spec import FigureSpec, returns_figure
 from finishline.viz.theme import COLORS, METERS_PER_UNIT, Unit, check_unit, unit_label
 from finishline.viz.traces import (
     colorbar_below,
@@ -41,7 +41,7 @@ SCORE_NAMES = {
 _SCORE_SCALE = [[0.0, "#FFFFFF"], [0.5, "#F2B380"], [1.0, COLORS["risk"]]]
 
 
-def _score_heatmap(fig: go.Figure, fatigue: FatigueState, x: np.ndarray, unit: Unit) -> None:
+def _score_heatmap(fig: FigureSpec, fatigue: FatigueState, x: np.ndarray, unit: Unit) -> None:
     """The 0-1 component scores as a heatmap, one row per signal, one column per km (five
     overlaid lines were unreadable). A component left out of the index because its input was
     estimated from the race itself is labelled "(assumed)"."""
@@ -57,7 +57,8 @@ def _score_heatmap(fig: go.Figure, fatigue: FatigueState, x: np.ndarray, unit: U
     ]
     z = per_km[columns].to_numpy(dtype="float64").T
     fig.add_trace(
-        go.Heatmap(
+        dict(
+            type="heatmap",
             x=x,
             y=names,
             z=np.clip(z, 0.0, 1.0).astype(np.float32),
@@ -79,7 +80,8 @@ def _score_heatmap(fig: go.Figure, fatigue: FatigueState, x: np.ndarray, unit: U
     fig.update_yaxes(showgrid=False, autorange="reversed", row=2, col=1)
 
 
-def fatigue_figure(fatigue: FatigueState | None, *, unit: Unit = "km") -> go.Figure:
+@returns_figure
+def fatigue_figure(fatigue: FatigueState | None, *, unit: Unit = "km") -> FigureSpec:
     """The composite fatigue index per km above the heatmap of its component scores.
 
     Parameters
@@ -141,13 +143,14 @@ def _risk_subtitle(risk: RiskTimeline) -> str:
     return ". ".join(p[:1].upper() + p[1:] for p in parts) + ("." if parts else "")
 
 
+@returns_figure
 def risk_figure(
     risk: RiskTimeline | None,
     *,
     final_mile: FinalMile | None = None,
     verdict: str | None = None,
     unit: Unit = "km",
-) -> go.Figure:
+) -> FigureSpec:
     """Final-mile failure risk along the race, with its band, the verdict and the outcome.
 
     Parameters
@@ -175,7 +178,8 @@ def risk_figure(
     p, lo, hi = (100.0 * table[c].to_numpy(dtype="float64") for c in ("p_fail", "p_lo", "p_hi"))
     fig = new_figure(title, height=420)
     fig.update_layout(title={"subtitle": {"text": _risk_subtitle(risk)}})
-    band = go.Scatter(
+    band = dict(
+        type="scatter",
         x=np.r_[x, x[::-1]],
         y=np.r_[hi, lo[::-1]].astype(np.float32),
         fill="toself",

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from finishline.definitions import DECOUPLING_LIMIT
 from finishline.metrics.decoupling import Decoupling
 from finishline.stretches import bounds
+from finishline.viz.spec import FigureSpec, returns_figure
 from finishline.viz.theme import COLORS, METERS_PER_UNIT, Unit, check_unit, unit_label
 from finishline.viz.traces import (
     display_step,
@@ -123,7 +123,7 @@ def masked_stretches_m(track: pd.DataFrame) -> list[tuple[float, float]]:
     return out
 
 
-def shade_masked_heart_rate(fig: go.Figure, track: pd.DataFrame, unit: Unit) -> None:
+def shade_masked_heart_rate(fig: FigureSpec, track: pd.DataFrame, unit: Unit) -> None:
     """Grey bands on the heart-rate panel (row 1) where the heart rate was masked."""
     scale = METERS_PER_UNIT[unit]
     stretches = masked_stretches_m(track)
@@ -143,6 +143,7 @@ def shade_masked_heart_rate(fig: go.Figure, track: pd.DataFrame, unit: Unit) -> 
         )
 
 
+@returns_figure
 def heart_rate_figure(
     track: pd.DataFrame,
     unit: Unit = "km",
@@ -150,7 +151,7 @@ def heart_rate_figure(
     decoupling: Decoupling | None = None,
     efficiency: pd.DataFrame | None = None,
     smooth_m: float = 150.0,
-) -> go.Figure:
+) -> FigureSpec:
     """Heart rate, cadence, efficiency and decoupling over distance, onset marked.
 
     Parameters

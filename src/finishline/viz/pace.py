@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from finishline.definitions import FMF_PACE_RATIO
 from finishline.metrics.final_mile import FinalMile
+from finishline.viz.spec import FigureSpec, returns_figure
 from finishline.viz.theme import (
     COLORS,
     METERS_PER_UNIT,
@@ -54,13 +54,14 @@ WALK_FILL = "rgba(230,159,0,0.28)"
 STOP_FILL = "rgba(204,121,167,0.35)"
 
 
+@returns_figure
 def pace_elevation_figure(
     track: pd.DataFrame,
     unit: Unit = "km",
     *,
     final_mile: FinalMile | None = None,
     smooth_m: float = 400.0,
-) -> go.Figure:
+) -> FigureSpec:
     """Pace and grade-adjusted pace (GAP) over distance, with the elevation profile beneath.
 
     Parameters
@@ -126,13 +127,14 @@ def _ratio_colors(ratio: np.ndarray) -> list[str]:
     return sample_colorscale(PACE_RATIO_SCALE, [float(v) for v in pos], colortype="rgb")
 
 
-def _ratio_key(x: float, y: float) -> go.Scatter:
+def _ratio_key(x: float, y: float) -> dict:
     """The colour key of the split bars: an invisible point carrying a colour bar."""
-    return go.Scatter(
-        x=[x, x],
-        y=[y, y],
-        mode="markers",
-        marker={
+    return {
+        "type": "scatter",
+        "x": [x, x],
+        "y": [y, y],
+        "mode": "markers",
+        "marker": {
             # drawn as "% faster": faster to the right, like up on the reversed pace axis
             "color": [-15.0, 15.0],
             "colorscale": [[1.0 - p, c] for p, c in reversed(PACE_RATIO_SCALE)],
@@ -146,9 +148,9 @@ def _ratio_key(x: float, y: float) -> go.Scatter:
                 -0.25,
             ),
         },
-        hoverinfo="skip",
-        showlegend=False,
-    )
+        "hoverinfo": "skip",
+        "showlegend": False,
+    }
 
 
 def _split_hover(
@@ -172,13 +174,14 @@ def _split_hover(
     )
 
 
+@returns_figure
 def splits_figure(
     splits: pd.DataFrame,
     unit: Unit = "km",
     *,
     reference_pace_s_per_km: float | None = None,
     reference_label: str = "reference",
-) -> go.Figure:
+) -> FigureSpec:
     """Split paces as bars from a reference pace, coloured by how far from it they are.
 
     A bar rises above the reference line for a split faster than the reference and hangs below
@@ -212,22 +215,23 @@ def splits_figure(
     customdata = _split_hover(splits, pace, ratio, unit)
     fig = new_figure(f"{title} ({format_pace(ref, unit)})", height=460)
     fig.add_trace(
-        go.Bar(
-            x=number,
-            y=pace - ref,
-            base=ref,
-            name="split",
-            marker={
+        {
+            "type": "bar",
+            "x": number,
+            "y": pace - ref,
+            "base": ref,
+            "name": "split",
+            "marker": {
                 "color": _ratio_colors(ratio),
                 "line": {"width": 0},
                 "opacity": np.where(partial, 0.45, 1.0),
             },
-            customdata=customdata,
-            hovertemplate=(
+            "customdata": customdata,
+            "hovertemplate": (
                 f"{u} %{{x}}: %{{customdata[3]}}<br>pace %{{customdata[0]}} /{u}"
                 " (%{customdata[1]} vs reference)<br>heart rate %{customdata[2]}<extra></extra>"
             ),
-        )
+        }
     )
     fig.add_trace(_ratio_key(float(number[0]), ref))
     fig.add_hline(y=ref, line={"color": COLORS["reference"], "width": 1.2})
@@ -246,7 +250,7 @@ def splits_figure(
     return fig
 
 
-def _shade_stops(fig: go.Figure, stops: pd.DataFrame | None, from_m: float, unit: Unit) -> None:
+def _shade_stops(fig: FigureSpec, stops: pd.DataFrame | None, from_m: float, unit: Unit) -> None:
     """Shade the analysis' walking and stopped stretches from ``from_m`` on (a stop covers
     almost no distance: it is drawn at least 30 m wide to be seen)."""
     if stops is None or stops.empty:
@@ -262,7 +266,7 @@ def _shade_stops(fig: go.Figure, stops: pd.DataFrame | None, from_m: float, unit
             fig.add_trace(legend_key(name, fill))
 
 
-def _reference_and_failure_lines(fig: go.Figure, ref: float, window: str, unit: Unit) -> float:
+def _reference_and_failure_lines(fig: FigureSpec, ref: float, window: str, unit: Unit) -> float:
     """The reference pace and the failure line (reference x 1.25), labelled; returns the
     failure line's pace (s per unit)."""
     threshold = ref * FMF_PACE_RATIO
@@ -279,6 +283,7 @@ def _reference_and_failure_lines(fig: go.Figure, ref: float, window: str, unit: 
     return threshold
 
 
+@returns_figure
 def final_mile_figure(
     track: pd.DataFrame,
     unit: Unit = "km",
@@ -287,7 +292,7 @@ def final_mile_figure(
     stops: pd.DataFrame | None = None,
     context_m: float = 1600.0,
     smooth_m: float = 60.0,
-) -> go.Figure:
+) -> FigureSpec:
     """The last mile up close, against the runner's reference pace.
 
     Draws the pace over the final mile and ``context_m`` before it, the reference pace, the

@@ -24,11 +24,13 @@ import html
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import plotly.graph_objects as go
-import plotly.io as pio
-
+from finishline.viz.spec import FigureSpec
 from finishline.viz.theme import FONT_FAMILY
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 #: The plotly.js partial bundle committed as package data (see ``viz/vendor/README.md``).
 BUNDLE_FILE = "plotly-finishline-4.1.1.min.js"
@@ -153,21 +155,50 @@ def _script_json(text: str) -> str:
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
-def figure_section(key: str, fig: go.Figure) -> str:
+def _page_layout(layout: dict) -> dict:
+    """The layout drawn in the page: no title or subtitle text (they are HTML headings) and a
+    36 px top margin; the figure's own layout is left as it was."""
+    out = dict(layout)
+    title = {k: v for k, v in layout.get("title", {}).items() if k != "text"}
+    if "subtitle" in title:
+        title["subtitle"] = {k: v for k, v in title["subtitle"].items() if k != "text"}
+    out["title"] = title
+    out["margin"] = layout.get("margin", {}) | {"t": 36}
+    return out
+
+
+def figure_json(fig: go.Figure | FigureSpec) -> tuple[str, dict]:
+    """The JSON the page draws of ``fig`` (as ``plotly.io.to_json``, without title and
+    subtitle text, 36 px top margin) and the figure's own layout (dict)."""
+    if isinstance(fig, FigureSpec):
+        text = fig.to_json(_page_layout(fig.layout))
+        if text is not None:
+            return text, fig.layout
+        fig = fig.to_figure()  # dates or pandas objects: Plotly's encoder writes them
+    import plotly.io as pio
+
+    data = fig.to_dict()  # one copy, changed and written without validating it again
+    layout = data["layout"]
+    data["layout"] = _page_layout(layout)
+    return pio.to_json(data, validate=False), layout
+
+
+def figure_section(key: str, fig: go.Figure | FigureSpec) -> str:
     """One figure as ``<section class="fl-figure" data-figure=KEY>``: its title as an HTML
     heading and its subtitle as a note under it (both wrap on a phone, where Plotly's are cut
-    off), an empty plot ``<div>`` and the figure's JSON, drawn by the page's render script."""
-    title = fig.layout.title.text or ""
-    subtitle = fig.layout.title.subtitle.text or ""
-    fig = go.Figure(fig)  # a copy: the caller's figure keeps its title
-    fig.update_layout(title={"text": None, "subtitle": {"text": None}}, margin={"t": 36})
-    data = _script_json(pio.to_json(fig, validate=False))
+    off), an empty plot ``<div>`` and the figure's JSON, drawn by the page's render script.
+    ``fig`` is a ``go.Figure`` or, cheaper, the :class:`~finishline.viz.spec.FigureSpec` of a
+    figure function (its ``.spec``)."""
+    text, layout = figure_json(fig)
+    data = _script_json(text)
+    title = layout.get("title", {}).get("text") or ""
+    subtitle = layout.get("title", {}).get("subtitle", {}).get("text") or ""
     heading = f'<h2 class="fl-fig-title">{html.escape(title)}</h2>' if title else ""
     if subtitle:
         heading += f'<p class="fl-note fl-fig-note">{html.escape(subtitle)}</p>'
     target = f"fl-fig-{key}"
     # the plot's height is reserved: the page does not jump as figures draw
-    height = f' style="height:{int(fig.layout.height)}px"' if fig.layout.height else ""
+    height = f' style="height:{int(layout["height"])}px"' if layout.get("height") else ""
     return (
         f'<section class="fl-figure" data-figure="{html.escape(key)}">{heading}'
         f'<div class="fl-plot" id="{target}"{height}></div>'

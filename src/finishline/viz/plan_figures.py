@@ -8,9 +8,9 @@ where the runner left the plan marked. It returns a ``go.Figure``; the race repo
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from finishline.plan.compare import PlanVsActual
+from finishline.viz.spec import FigureSpec, returns_figure
 from finishline.viz.theme import OKABE_ITO, format_duration
 from finishline.viz.traces import stacked_panels
 
@@ -27,7 +27,8 @@ def _signed(seconds: np.ndarray) -> list[str]:
     ]
 
 
-def plan_vs_actual_figure(comparison: PlanVsActual) -> go.Figure:
+@returns_figure
+def plan_vs_actual_figure(comparison: PlanVsActual) -> FigureSpec:
     """Time banked (+) or lost (-) against the plan: in total (top) and per split (bottom)."""
     table = comparison.table
     unit = "km" if comparison.unit == "km" else "mi"
@@ -38,7 +39,8 @@ def plan_vs_actual_figure(comparison: PlanVsActual) -> go.Figure:
     total = table["banked_cumulative_s"].to_numpy(dtype=float)
     labels = table["label"].to_numpy(dtype=object)
     fig.add_trace(
-        go.Scatter(
+        dict(
+            type="scatter",
             x=x,
             y=total,
             name="in total",
@@ -52,7 +54,8 @@ def plan_vs_actual_figure(comparison: PlanVsActual) -> go.Figure:
         col=1,
     )
     fig.add_trace(
-        go.Bar(
+        dict(
+            type="bar",
             x=x,
             y=split,
             name=f"each {unit}",

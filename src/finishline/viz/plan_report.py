@@ -19,11 +19,11 @@ import html
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 
 from finishline.plan.result import RacePlan
 from finishline.plan.targets import NEGATIVE_SPLIT_GAP_GAIN, UNIT_LABEL
 from finishline.viz.page import figure_section, page_html, warnings_banner
+from finishline.viz.spec import FigureSpec, returns_figure
 from finishline.viz.tables import html_table, stat_html
 from finishline.viz.theme import (
     COLORS,
@@ -94,7 +94,8 @@ RISK_PARTS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def plan_figure(plan: RacePlan) -> go.Figure:
+@returns_figure
+def plan_figure(plan: RacePlan) -> FigureSpec:
     """Target pace per split (with its range) over the elevation profile of the course."""
     unit = plan.unit
     short = UNIT_LABEL[unit]
@@ -298,7 +299,7 @@ def plan_report_html(plan: RacePlan) -> str:
         f"<style>{PLAN_CSS}</style>",
         warnings_banner(plan.warnings),
         _headline(plan),
-        figure_section("plan", plan_figure(plan)),
+        figure_section("plan", plan_figure.spec(plan)),
         _pace_band(plan),
         _risk_section(plan),
         _conditions_section(plan),

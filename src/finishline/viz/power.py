@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from finishline.training.critical_power import CP_DURATIONS_S, CriticalPowerFit
+from finishline.viz.spec import FigureSpec, returns_figure
 from finishline.viz.theme import OKABE_ITO
 from finishline.viz.traces import has_data, line, new_figure, unavailable_figure
 
@@ -46,13 +46,14 @@ def duration_text(seconds: np.ndarray) -> list[str]:
     return out
 
 
+@returns_figure
 def power_curve_figure(
     curve: pd.DataFrame | None,
     *,
     critical_power: CriticalPowerFit | None = None,
     title: str = "Power-duration curve",
     source: str | None = None,
-) -> go.Figure:
+) -> FigureSpec:
     """Best mean power (W) against duration on a log axis; the CP model when it is valid.
 
     Parameters

@@ -19,9 +19,7 @@ from __future__ import annotations
 import html
 from os import PathLike
 from pathlib import Path
-from typing import Any
-
-import plotly.graph_objects as go
+from typing import TYPE_CHECKING, Any
 
 from finishline.results import RaceAnalysis
 from finishline.viz.fatigue_risk import fatigue_figure, risk_figure
@@ -30,6 +28,7 @@ from finishline.viz.pace import final_mile_figure, pace_elevation_figure, splits
 from finishline.viz.page import figure_section, page_html, warnings_banner
 from finishline.viz.power import power_curve_figure
 from finishline.viz.route import route_figure
+from finishline.viz.spec import FigureSpec
 from finishline.viz.tables import (
     athlete_section_html,
     finite,
@@ -44,6 +43,9 @@ from finishline.viz.theme import (
     format_pace,
     unit_label,
 )
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 
 def summary_numbers(analysis: RaceAnalysis) -> dict[str, Any]:
@@ -68,8 +70,9 @@ def summary_numbers(analysis: RaceAnalysis) -> dict[str, Any]:
     }
 
 
-def race_figures(analysis: RaceAnalysis, unit: Unit = "km") -> dict[str, go.Figure]:
-    """Every figure of the race report, by name, in display order."""
+def race_figure_specs(analysis: RaceAnalysis, unit: Unit = "km") -> dict[str, FigureSpec]:
+    """Every figure of the race report as a :class:`~finishline.viz.spec.FigureSpec`, by
+    name, in display order (what the page writes; :func:`race_figures` validates them)."""
     unit = check_unit(unit)
     track, fm = analysis.track, analysis.final_mile
     splits = analysis.splits_km if unit == "km" else analysis.splits_mile
@@ -79,21 +82,23 @@ def race_figures(analysis: RaceAnalysis, unit: Unit = "km") -> dict[str, go.Figu
     else:
         label = f"{fm.reference} reference"
     figures = {
-        "pace": pace_elevation_figure(track, unit, final_mile=fm),
-        "splits": splits_figure(
+        "pace": pace_elevation_figure.spec(track, unit, final_mile=fm),
+        "splits": splits_figure.spec(
             splits, unit, reference_pace_s_per_km=reference, reference_label=label
         ),
-        "heart": heart_rate_figure(
+        "heart": heart_rate_figure.spec(
             track, unit, decoupling=analysis.decoupling, efficiency=analysis.fatigue.per_km
         ),
-        "final_mile": final_mile_figure(track, unit, final_mile=fm, stops=analysis.stops),
-        "risk": risk_figure(analysis.risk, final_mile=fm, verdict=analysis.verdict, unit=unit),
-        "fatigue": fatigue_figure(analysis.fatigue, unit=unit),
-        "route": route_figure(track, unit),
+        "final_mile": final_mile_figure.spec(track, unit, final_mile=fm, stops=analysis.stops),
+        "risk": risk_figure.spec(analysis.risk, final_mile=fm, verdict=analysis.verdict, unit=unit),
+        "fatigue": fatigue_figure.spec(analysis.fatigue, unit=unit),
+        "route": route_figure.spec(track, unit),
     }
     if analysis.power_curve.empty:  # only a file with running power gets the figure
         return figures
-    power = power_curve_figure(analysis.power_curve, source=analysis.activity.meta.power_source)
+    power = power_curve_figure.spec(
+        analysis.power_curve, source=analysis.activity.meta.power_source
+    )
     keys = list(figures)
     at = keys.index("heart") + 1
     return (
@@ -101,6 +106,11 @@ def race_figures(analysis: RaceAnalysis, unit: Unit = "km") -> dict[str, go.Figu
         | {"power_curve": power}
         | {k: figures[k] for k in keys[at:]}
     )
+
+
+def race_figures(analysis: RaceAnalysis, unit: Unit = "km") -> dict[str, go.Figure]:
+    """Every figure of the race report, by name, in display order."""
+    return {k: spec.to_figure() for k, spec in race_figure_specs(analysis, unit).items()}
 
 
 def decoupling_tile(analysis: RaceAnalysis) -> str:
@@ -162,7 +172,7 @@ def _plan_section(analysis: RaceAnalysis) -> str:
         return ""
     from finishline.viz.plan_figures import plan_vs_actual_figure
 
-    return figure_section("plan_vs_actual", plan_vs_actual_figure(comparison))
+    return figure_section("plan_vs_actual", plan_vs_actual_figure.spec(comparison))
 
 
 def race_report_html(analysis: RaceAnalysis, unit: Unit = "km", title: str | None = None) -> str:
@@ -185,12 +195,12 @@ def race_report_html(analysis: RaceAnalysis, unit: Unit = "km", title: str | Non
     subtitle = " | ".join(
         x for x in (race_text, name, meta.device, f"units: {unit_label(unit)}") if x
     )
-    figures = race_figures(analysis, unit)
+    figures = race_figure_specs(analysis, unit)
     splits = analysis.splits_km if unit == "km" else analysis.splits_mile
     body = [
         warnings_banner(analysis.warnings),
         _summary_card(analysis, unit),
-        *(figure_section(key, fig) for key, fig in figures.items()),
+        *(figure_section(key, spec) for key, spec in figures.items()),
         f'<section class="fl-table"><h2>Splits</h2>{splits_table_html(splits, unit)}</section>',
         _plan_section(analysis),
         athlete_section_html(analysis.athlete),

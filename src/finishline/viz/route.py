@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
+from finishline.viz.spec import FigureSpec, returns_figure
 from finishline.viz.theme import (
     COLORS,
     METERS_PER_UNIT,
@@ -59,9 +59,10 @@ def _pace_marker(pace: np.ndarray, unit: Unit) -> dict[str, Any]:
     }
 
 
-def _end_marker(name: str, x: float, y: float, symbol: str, color: str) -> go.Scatter:
+def _end_marker(name: str, x: float, y: float, symbol: str, color: str) -> dict:
     """The start or finish of the route: a labelled marker."""
-    return go.Scatter(
+    return dict(
+        type="scatter",
         x=[x],
         y=[y],
         mode="markers+text",
@@ -79,7 +80,8 @@ def _end_marker(name: str, x: float, y: float, symbol: str, color: str) -> go.Sc
     )
 
 
-def route_figure(track: pd.DataFrame, unit: Unit = "km", *, max_points: int = 500) -> go.Figure:
+@returns_figure
+def route_figure(track: pd.DataFrame, unit: Unit = "km", *, max_points: int = 500) -> FigureSpec:
     """The route from latitude/longitude, coloured by pace, on equal-aspect axes.
 
     Parameters
@@ -105,7 +107,8 @@ def route_figure(track: pd.DataFrame, unit: Unit = "km", *, max_points: int = 50
     u = unit_label(unit)
     fig = new_figure(title, height=560)
     fig.add_trace(
-        go.Scatter(
+        dict(
+            type="scatter",
             x=x,
             y=y,
             mode="lines",
@@ -127,7 +130,8 @@ def route_figure(track: pd.DataFrame, unit: Unit = "km", *, max_points: int = 50
             marker = _pace_marker(pace, unit)
             customdata[:, 1] = pace_strings(pace)
     fig.add_trace(
-        go.Scatter(
+        dict(
+            type="scatter",
             x=x,
             y=y,
             mode="markers",

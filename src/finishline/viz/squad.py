@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
+from finishline.viz.spec import FigureSpec, returns_figure
 from finishline.viz.theme import COLORS, OKABE_ITO, duration_axis, format_duration
 from finishline.viz.traces import new_figure, unavailable_figure
 
@@ -20,7 +20,8 @@ def _finite_rows(table: pd.DataFrame, column: str) -> pd.DataFrame:
     return table[np.isfinite(values.to_numpy(dtype=float))]
 
 
-def marathon_figure(table: pd.DataFrame) -> go.Figure:
+@returns_figure
+def marathon_figure(table: pd.DataFrame) -> FigureSpec:
     """Predicted marathon (VDOT, with its band) and goal per athlete, fastest at the top; the
     time axis reads ``h:mm``."""
     title = "Predicted marathon and goal"
@@ -75,7 +76,8 @@ def marathon_figure(table: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def form_figure(table: pd.DataFrame) -> go.Figure:
+@returns_figure
+def form_figure(table: pd.DataFrame) -> FigureSpec:
     """Fitness (CTL) and fatigue (ATL) bars with form (TSB) markers, one group per athlete,
     on each athlete's last day in the data."""
     title = "Fitness, fatigue and form on each athlete's last day"

@@ -31,7 +31,7 @@ from finishline.viz.theme import format_duration
 from finishline.viz.training_report import (
     estimate_lines,
     predictions_table_html,
-    season_figures,
+    season_figure_specs,
     skipped_table_html,
 )
 
@@ -140,7 +140,7 @@ def athlete_section(name: str, anchor: str, result: SquadAnalysis, row: Mapping[
         else f"no valid critical-speed fit ({cs.reason})"
     )
     flags = "".join(f"<li>{html.escape(f)}</li>" for f in row.get("flags") or [])
-    figures = season_figures(season, shade_rejected=False)
+    figures = season_figure_specs(season, shade_rejected=False)
     return (
         f"{head}<p>{folder}: {len(season.activities)} runs analysed, {len(season.skipped)} files "
         f"skipped. {html.escape(cs_text)}.</p>"
@@ -178,8 +178,8 @@ def squad_report_html(result: SquadAnalysis) -> str:
         + "</nav>"
         + team_table_html(result.table, anchors)
         + "</section>",
-        figure_section("marathon", marathon_figure(result.table)),
-        figure_section("form", form_figure(result.table)),
+        figure_section("marathon", marathon_figure.spec(result.table)),
+        figure_section("form", form_figure.spec(result.table)),
         *(athlete_section(n, anchors[n], result, rows.get(n, {})) for n in names),
     ]
     if len(result.skipped):

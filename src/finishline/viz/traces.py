@@ -14,14 +14,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
+from finishline.viz.spec import FigureSpec, expand
 from finishline.viz.theme import (
     COLORS,
     FEET_PER_METRE,
     METERS_PER_UNIT,
-    TEMPLATE_NAME,
+    TEMPLATE,
     Unit,
     pace_strings,
     unit_label,
@@ -149,29 +148,22 @@ def has_data(frame: pd.DataFrame | None, column: str) -> bool:
 # --------------------------------------------------------------------------- figures, traces
 
 
-def new_figure(title: str, height: int = 420) -> go.Figure:
+def new_figure(title: str, height: int = 420) -> FigureSpec:
     """An empty figure on the finishline template."""
-    fig = go.Figure()
-    fig.update_layout(template=TEMPLATE_NAME, title={"text": title}, height=height)
-    return fig
+    return FigureSpec({"template": TEMPLATE, "title": {"text": title}, "height": height})
 
 
 def stacked_panels(
     title: str, rows: int, height: int, row_heights: list[float] | None = None
-) -> go.Figure:
-    """``rows`` panels stacked on one shared x axis."""
-    fig = make_subplots(
-        rows=rows,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.05 if rows > 2 else 0.07,
-        row_heights=row_heights,
-    )
-    fig.update_layout(template=TEMPLATE_NAME, title={"text": title}, height=height)
+) -> FigureSpec:
+    """``rows`` panels stacked on one shared x axis (``make_subplots(rows, 1,
+    shared_xaxes=True)``)."""
+    fig = FigureSpec.stacked(rows, 0.05 if rows > 2 else 0.07, row_heights)
+    fig.update_layout(template=TEMPLATE, title={"text": title}, height=height)
     return fig
 
 
-def unavailable_figure(title: str, reason: str, height: int = 240) -> go.Figure:
+def unavailable_figure(title: str, reason: str, height: int = 240) -> FigureSpec:
     """A figure that says, in words, why there is nothing to draw."""
     fig = new_figure(title, height=height)
     fig.add_annotation(
@@ -189,26 +181,27 @@ def unavailable_figure(title: str, reason: str, height: int = 240) -> go.Figure:
     return fig
 
 
-def line(x: Any, y: Any, name: str, color: str, hover: str, **options: Any) -> go.Scatter:
+def line(x: Any, y: Any, name: str, color: str, hover: str, **options: Any) -> dict:
     """A line trace; ``hover`` is the value part of its hover label (with its unit), e.g.
     ``"%{y:.0f} bpm"``."""
     style = {"color": color, "width": options.pop("width", 1.5)}
     if "dash" in options:
         style["dash"] = options.pop("dash")
-    return go.Scatter(
-        x=compact(x) if isinstance(x, np.ndarray) and x.dtype.kind == "f" else x,
-        y=compact(y) if isinstance(y, np.ndarray | pd.Series) else y,
-        name=name,
-        mode=options.pop("mode", "lines"),
-        line=style,
-        hovertemplate=f"{name} {hover}<extra></extra>",
-        **options,
-    )
+    return {
+        "type": "scatter",
+        "x": compact(x) if isinstance(x, np.ndarray) and x.dtype.kind == "f" else x,
+        "y": compact(y) if isinstance(y, np.ndarray | pd.Series) else y,
+        "name": name,
+        "mode": options.pop("mode", "lines"),
+        "line": style,
+        "hovertemplate": f"{name} {hover}<extra></extra>",
+        **expand(options),
+    }
 
 
 def pace_line(
     x: np.ndarray, pace: np.ndarray, name: str, color: str, unit: Unit, **options
-) -> go.Scatter:
+) -> dict:
     """A pace line (s per unit on a reversed axis), hover in ``m:ss /km`` or ``/mi``."""
     return line(
         x,
@@ -221,20 +214,21 @@ def pace_line(
     )
 
 
-def legend_key(name: str, color: str, symbol: str = "square") -> go.Scatter:
+def legend_key(name: str, color: str, symbol: str = "square") -> dict:
     """A legend entry with no data (for shaded areas, which have no legend of their own)."""
-    return go.Scatter(
-        x=[None],
-        y=[None],
-        mode="markers",
-        name=name,
-        marker={"symbol": symbol, "size": 12, "color": color},
-        hoverinfo="skip",
-    )
+    return {
+        "type": "scatter",
+        "x": [None],
+        "y": [None],
+        "mode": "markers",
+        "name": name,
+        "marker": {"symbol": symbol, "size": 12, "color": color},
+        "hoverinfo": "skip",
+    }
 
 
 def reference_line(
-    fig: go.Figure, y: float, text: str, *, color: str = COLORS["reference"], **options: Any
+    fig: FigureSpec, y: float, text: str, *, color: str = COLORS["reference"], **options: Any
 ) -> None:
     """A horizontal reference line labelled in the plot (``position``: where the label goes)."""
     position = options.pop("position", "top right")
@@ -249,7 +243,7 @@ def reference_line(
     )
 
 
-def mark_onset(fig: go.Figure, x_onset: float, rows: int, text: str, x_max: float) -> None:
+def mark_onset(fig: FigureSpec, x_onset: float, rows: int, text: str, x_max: float) -> None:
     """A dashed line through every panel at ``x_onset`` and its label above the first one,
     anchored away from the nearer edge (centred in the middle third) so that a phone screen
     does not cut it off."""
@@ -292,7 +286,7 @@ def colorbar_below(title: str, tickvals: list[float], ticktext: list[str], y: fl
     }
 
 
-def distance_axis(fig: go.Figure, unit: Unit, x_min: float, x_max: float, rows: int = 1) -> None:
+def distance_axis(fig: FigureSpec, unit: Unit, x_min: float, x_max: float, rows: int = 1) -> None:
     """The shared distance axis: range, title on the bottom panel, ``20.05 km`` hover header.
 
     An explicit range: plotly's autorange also makes room for the text of data-anchored
@@ -327,7 +321,7 @@ def wrap_text(text: str, width: int = WRAP_CHARS) -> list[str]:
     return lines
 
 
-def note_box(fig: go.Figure, lines: list[str], *, left: bool = True, y: float = 0.98) -> None:
+def note_box(fig: FigureSpec, lines: list[str], *, left: bool = True, y: float = 0.98) -> None:
     """A boxed note in a top corner of the plot (lines already wrapped)."""
     fig.add_annotation(
         text="<br>".join(lines),
@@ -347,7 +341,7 @@ def note_box(fig: go.Figure, lines: list[str], *, left: bool = True, y: float = 
 
 
 def elevation_panel(
-    fig: go.Figure, x: np.ndarray, altitude_m: np.ndarray, unit: Unit, row: int = 2
+    fig: FigureSpec, x: np.ndarray, altitude_m: np.ndarray, unit: Unit, row: int = 2
 ) -> None:
     """The elevation profile (m, or ft with miles) as a filled line in panel ``row``, its axis
     padded by at least 5 units."""

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from finishline.stretches import bounds
+from finishline.viz.spec import FigureSpec, returns_figure
 from finishline.viz.theme import OKABE_ITO, duration_axis, format_duration, pace_strings
 from finishline.viz.traces import line, new_figure, stacked_panels, unavailable_figure
 
@@ -40,7 +40,7 @@ def recent_range(
     return [max(dates.min(), last - pd.Timedelta(days=days)) - pad, last + pad]
 
 
-def _date_axis(fig: go.Figure, dates: pd.Index, header: dict | None = None, period_days: int = 1):
+def _date_axis(fig: FigureSpec, dates: pd.Index, header: dict | None = None, period_days: int = 1):
     fig.update_xaxes(
         range=recent_range(dates, period_days=period_days), unifiedhovertitle=header or _DAY_HOVER
     )
@@ -65,7 +65,7 @@ def rejected_spans(cs_trend: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.Timest
     ]
 
 
-def _shade_rejected(fig: go.Figure, cs_trend: pd.DataFrame) -> None:
+def _shade_rejected(fig: FigureSpec, cs_trend: pd.DataFrame) -> None:
     """Shade the weeks whose CS fit was rejected; the reasons go in the subtitle (an
     annotation inside the plot collides with the axis labels on a phone)."""
     spans = rejected_spans(cs_trend)
@@ -84,7 +84,8 @@ def _shade_rejected(fig: go.Figure, cs_trend: pd.DataFrame) -> None:
         fig.update_layout(title={"subtitle": {"text": text}})
 
 
-def load_form_figure(load: pd.DataFrame) -> go.Figure:
+@returns_figure
+def load_form_figure(load: pd.DataFrame) -> FigureSpec:
     """Daily load (bars, top) and CTL (fitness), ATL (fatigue), TSB (form) below it.
 
     Two panels: on one axis the daily bars (up to ~200) flattened the three curves (~0-50)
@@ -125,7 +126,8 @@ def load_form_figure(load: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def weekly_volume_figure(weekly: pd.DataFrame) -> go.Figure:
+@returns_figure
+def weekly_volume_figure(weekly: pd.DataFrame) -> FigureSpec:
     """Weekly distance (bars) with the longest run of each week (markers; none for an empty
     week rather than a marker at zero)."""
     title = "Weekly volume"
@@ -161,7 +163,8 @@ def weekly_volume_figure(weekly: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def critical_speed_figure(cs_trend: pd.DataFrame) -> go.Figure:
+@returns_figure
+def critical_speed_figure(cs_trend: pd.DataFrame) -> FigureSpec:
     """Critical speed (m/s, hover also as pace) and D' (m) refitted weekly.
 
     Rejected fits are gaps in the lines, their weeks shaded with the reason.
@@ -222,7 +225,8 @@ def critical_speed_figure(cs_trend: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def predictions_figure(trend: pd.DataFrame, cs_trend: pd.DataFrame | None = None) -> go.Figure:
+@returns_figure
+def predictions_figure(trend: pd.DataFrame, cs_trend: pd.DataFrame | None = None) -> FigureSpec:
     """Predicted marathon time over the season (VDOT and CS methods), axis and hover in h:mm.
 
     Parameters

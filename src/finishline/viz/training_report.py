@@ -12,14 +12,13 @@ power, ``fl-cp`` (W) and ``fl-w-prime`` (J), each with the raw value in ``data-v
 from __future__ import annotations
 
 import html
-from typing import Any
-
-import plotly.graph_objects as go
+from typing import TYPE_CHECKING, Any
 
 from finishline.athlete import Athlete
 from finishline.training.results import SeasonAnalysis
 from finishline.viz.page import figure_section, page_html, warnings_banner
 from finishline.viz.power import power_curve_figure
+from finishline.viz.spec import FigureSpec
 from finishline.viz.tables import athlete_section_html, finite, html_table, stat_html
 from finishline.viz.theme import format_duration, format_pace
 from finishline.viz.training import (
@@ -29,28 +28,41 @@ from finishline.viz.training import (
     weekly_volume_figure,
 )
 
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
 RACE_NAMES = {"5k": "5 km", "10k": "10 km", "half": "half marathon", "marathon": "marathon"}
 METHOD_NAMES = {"riegel": "Riegel", "vdot": "VDOT", "critical_speed": "critical speed"}
+
+
+def season_figure_specs(
+    season: SeasonAnalysis, *, shade_rejected: bool = True
+) -> dict[str, FigureSpec]:
+    """The season's figures as :class:`~finishline.viz.spec.FigureSpec` by name, in display
+    order (a figure with no data says so; the power envelope only when some run has running
+    power): what the pages write; :func:`season_figures` validates them."""
+    figures = {
+        "load": load_form_figure.spec(season.load),
+        "weekly": weekly_volume_figure.spec(season.weekly),
+        "critical_speed": critical_speed_figure.spec(season.cs_trend),
+    }
+    if has_power(season):
+        figures["power_curve"] = power_curve_figure.spec(
+            season.power_envelope,
+            critical_power=season.critical_power,
+            title=f"Best power, last {season.athlete.cs_window_days} days",
+        )
+    figures["predictions"] = predictions_figure.spec(
+        season.prediction_trend, season.cs_trend if shade_rejected else None
+    )
+    return figures
 
 
 def season_figures(season: SeasonAnalysis, *, shade_rejected: bool = True) -> dict[str, go.Figure]:
     """The season's figures by name, in display order (a figure with no data says so; the
     power envelope only when some run has running power)."""
-    figures = {
-        "load": load_form_figure(season.load),
-        "weekly": weekly_volume_figure(season.weekly),
-        "critical_speed": critical_speed_figure(season.cs_trend),
-    }
-    if has_power(season):
-        figures["power_curve"] = power_curve_figure(
-            season.power_envelope,
-            critical_power=season.critical_power,
-            title=f"Best power, last {season.athlete.cs_window_days} days",
-        )
-    figures["predictions"] = predictions_figure(
-        season.prediction_trend, season.cs_trend if shade_rejected else None
-    )
-    return figures
+    specs = season_figure_specs(season, shade_rejected=shade_rejected)
+    return {key: spec.to_figure() for key, spec in specs.items()}
 
 
 def has_power(season: SeasonAnalysis) -> bool:
@@ -218,7 +230,7 @@ def training_report_html(analysis: SeasonAnalysis) -> str:
     body = [
         warnings_banner(estimate_lines(analysis.athlete)),
         card,
-        *(figure_section(key, fig) for key, fig in season_figures(analysis).items()),
+        *(figure_section(key, spec) for key, spec in season_figure_specs(analysis).items()),
         '<section class="fl-table"><h2>Race predictions</h2>'
         f"{predictions_table_html(analysis)}</section>",
     ]
