@@ -25,13 +25,14 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from finishline.activity import Activity, ActivityMeta, make_activity, normalize_sport
+from finishline.activity import Activity, ActivityMeta, normalize_sport
 from finishline.errors import (
     EmptyActivityError,
     FinishlineWarning,
     NotAnActivityError,
     TruncatedFileWarning,
 )
+from finishline.io.activity_columns import activity_from_columns
 from finishline.io.fit_messages import FIRST_ABSOLUTE_TIME, FitMessages, FitStop
 from finishline.io.fit_samples import DEG_PER_SEMICIRCLE, extra_column_name, sample_columns
 from finishline.io.fit_tables import (
@@ -179,12 +180,10 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
         if "_file" in records:
             segment = segment + 1000 * np.nan_to_num(file_of).astype(np.int64)
         columns["distance_m"] = continue_distance_m(columns["distance_m"], segment)
-    # nanosecond unit: make_activity derives elapsed_s from the index's integer value.
-    samples = pd.DataFrame(columns, index=utc_times(t).rename("timestamp"))
     laps = laps_table(msgs.columns("lap"), sessions)
     events = events_table(msgs.columns("event"))
     _emit(meta.warnings, source)
-    return make_activity(samples, meta, laps=laps, sessions=sessions, events=events)
+    return activity_from_columns(columns, t, meta, laps=laps, sessions=sessions, events=events)
 
 
 def stop_sentence(stop: FitStop, records: MessageColumns) -> str:
