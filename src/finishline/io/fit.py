@@ -46,7 +46,6 @@ from finishline.io.fit_tables import (
     session_starts_ns,
     sessions_table,
     text,
-    utc_times,
 )
 
 __all__ = [
@@ -157,7 +156,7 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
         _emit(meta.warnings, source)
         raise EmptyActivityError(f"the FIT activity holds no timestamped records{detail}", source)
     rows = np.flatnonzero(has_time)
-    stray = stray_times(utc_times(t_ns[rows]))
+    stray = stray_times(t_ns[rows])
     if stray.any():
         meta.warnings.append(
             f"dropped {int(stray.sum())} records whose timestamps lie days away from the rest"
@@ -233,12 +232,13 @@ def _place_relative_times(t_ns: np.ndarray, has_time: np.ndarray, meta: Activity
     return has_time & ~relative
 
 
-def stray_times(times: pd.DatetimeIndex, gap_s: float = 86_400.0) -> np.ndarray:
+def stray_times(times: pd.DatetimeIndex | np.ndarray, gap_s: float = 86_400.0) -> np.ndarray:
     """True for a few records (fewer than 3 in a row) separated by more than ``gap_s`` seconds
-    from all the others: corrupt timestamps, such as the last record before a decoding error."""
+    from all the others: corrupt timestamps, such as the last record before a decoding error.
+    ``times``: an index, or int64 UTC nanoseconds."""
     if len(times) < 4:
         return np.zeros(len(times), dtype=bool)
-    t = times.asi8
+    t = times.asi8 if isinstance(times, pd.DatetimeIndex) else np.asarray(times, dtype=np.int64)
     ordered = bool((np.diff(t) >= 0).all())  # the usual case: no sort needed
     order = None if ordered else np.argsort(t, kind="stable")
     if order is not None:

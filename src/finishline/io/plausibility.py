@@ -133,8 +133,8 @@ def mask_values(columns: dict[str, np.ndarray], notes: list[str]) -> set[str]:
         if x is None:
             continue
         with np.errstate(invalid="ignore"):
-            bad = ~np.isnan(x) & ~((x >= low) & (x <= high))
-        n = int(bad.sum())
+            bad = (x < low) | (x > high)  # NaN is neither: missing is not out of range
+        n = int(np.count_nonzero(bad))
         if n:
             columns[name] = np.where(bad, np.nan, x)
             changed.add(name)
