@@ -96,7 +96,8 @@ def reorder_by_distance(t, d, lat, lon, witness, notes) -> tuple[np.ndarray, np.
         new_t = times[0] + np.r_[0, np.cumsum(np.where(steps > 0, steps, interval))]
         how = "steps back in time made one sampling interval"
     else:
-        new_t = np.sort(times)
+        in_order = t[in_time]  # the same times (by_distance reorders in_time), usually sorted
+        new_t = in_order if (in_order[1:] >= in_order[:-1]).all() else np.sort(times)
         how = "their times re-sorted"
     dropped = int((~finite).sum())
     notes.append(
