@@ -45,8 +45,8 @@ LATITUDE_RANGE_DEG, LONGITUDE_RANGE_DEG = (-90.0, 90.0), (-180.0, 180.0)
 STRAY_GAP_S, STRAY_MAX_RECORDS = 3600.0, 3
 
 
-def _unchanged(samples, meta, laps, sessions, events):
-    return samples, laps, sessions, events
+def _unchanged(columns, t_ns, meta, laps, sessions, events, stacklevel=4):
+    return columns, t_ns, laps, sessions, events
 
 
 def read_decoded(path):

@@ -14,8 +14,6 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from finishline.errors import EmptyActivityError
-
 
 class Column(NamedTuple):
     """One declared column: its name, pandas dtype, unit and meaning."""
@@ -195,7 +193,7 @@ def _empty_template(kind: str) -> pd.DataFrame:
     return frame
 
 
-def _as_float(values: pd.Series) -> np.ndarray:
+def float_values(values: pd.Series) -> np.ndarray:
     """A float64 array; non-numeric entries become NaN."""
     try:
         return values.to_numpy(dtype="float64", na_value=np.nan)
@@ -203,22 +201,78 @@ def _as_float(values: pd.Series) -> np.ndarray:
         return pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
+#: The dtype pandas gives text inferred from Python strings (``str``, NaN for missing).
+_TEXT = pd.StringDtype(na_value=np.nan)
+#: The dtype of the column labels of a frame built from a dict of named columns.
+_LABELS = pd.Index(["name"]).dtype
+_UTC_NS = pd.DatetimeTZDtype("ns", "UTC")
+
+
+def _rebuilt_as_is(dtype: object, declared: str | None, frame: pd.DataFrame, name: str) -> bool:
+    """Whether a table's column comes out of :func:`conform`'s rebuild unchanged.
+
+    The rebuild reads the column back as numpy (``to_numpy``) and pandas infers a dtype
+    again: numbers keep theirs, text keeps ``str`` (when any value is there), tz-aware UTC
+    times keep their nanoseconds (when any time is there; all-NaT becomes naive).
+    """
+    if declared == "float64":
+        return dtype == np.float64
+    if declared == "int64":
+        return dtype == np.int64
+    if declared is not None and declared.startswith("datetime"):
+        return dtype == _UTC_NS
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+        return declared is None
+    if dtype == _TEXT or dtype == _UTC_NS:
+        return not frame[name].array.isna().all()
+    # an object column of missing values only stays as it is; text would become ``str``
+    is_object = isinstance(dtype, np.dtype) and dtype.kind == "O"
+    return is_object and pd.api.types.infer_dtype(frame[name], skipna=True) == "empty"
+
+
+def _conformed(frame: pd.DataFrame, kind: str) -> bool:
+    """A lap, session or event table :func:`conform` would give back as it is."""
+    declared = SCHEMA[kind]
+    names = list(frame.columns)
+    if (
+        frame.attrs
+        or frame.columns.dtype != _LABELS
+        or names[: len(declared)] != [c.name for c in declared]
+        or len(set(names)) != len(names)
+    ):
+        return False
+    kinds = [c.dtype for c in declared] + [None] * (len(names) - len(declared))
+    dtypes = frame.dtypes.tolist()
+    return all(
+        _rebuilt_as_is(dtype, kind_of, frame, name)
+        for name, dtype, kind_of in zip(names, dtypes, kinds, strict=True)
+    )
+
+
 def conform(frame: pd.DataFrame | None, kind: str) -> pd.DataFrame:
     """Return ``frame`` with every declared column of ``kind`` present and cast.
 
     Missing declared columns are added as all-NaN (or empty) columns; extra columns are kept
     after the declared ones. For samples, the index must be tz-aware timestamps: it is converted
-    to UTC, sorted, and duplicate timestamps keep their first row.
+    to UTC, sorted, and duplicate timestamps keep their first row. A lap, session or event
+    table that already has that form is returned as a shallow copy.
     """
     if frame is None:
         return empty_frame(kind)
+    if kind != "samples" and _conformed(frame, kind):
+        return frame.copy(deep=False)
+    return rebuild(frame, kind)
+
+
+def rebuild(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """:func:`conform` by building the table again, column by column (no shortcut)."""
     declared = SCHEMA[kind]
     n = len(frame)
     columns: dict[str, object] = {}
     for col in declared:
         present = col.name in frame.columns
         if col.dtype == "float64":
-            columns[col.name] = _as_float(frame[col.name]) if present else np.full(n, np.nan)
+            columns[col.name] = float_values(frame[col.name]) if present else np.full(n, np.nan)
         elif col.dtype.startswith("datetime"):
             values = frame[col.name] if present else pd.Series(pd.NaT, index=frame.index)
             # ``.array`` keeps the tz-aware values (``to_numpy`` would box them as objects).
@@ -267,26 +321,12 @@ def make_activity(
     seconds since the first sample. Raises :class:`EmptyActivityError` when there are no
     samples and ``require_samples`` is true.
     """
-    samples = conform(samples, "samples")
-    if require_samples and samples.empty:
-        raise EmptyActivityError("the activity holds no samples", meta.source_path)
-    laps, sessions, events = (
-        conform(laps, "laps"),
-        conform(sessions, "sessions"),
-        conform(events, "events"),
-    )
-    if not samples.empty:
-        from finishline.io.plausibility import enforce  # io imports this module
+    from finishline.io.activity_columns import activity_from_columns, sample_arrays
 
-        samples, laps, sessions, events = enforce(samples, meta, laps, sessions, events)
-    if meta.power_source is None and "power_w" in samples and samples["power_w"].notna().any():
-        meta.power_source = "native"  # the file's own power field (TCX Watts, GPX power)
-    if not samples.empty and not meta.is_course:
-        t = samples.index.asi8  # ns since epoch
-        samples["elapsed_s"] = (t - t[0]) / 1e9
-        if meta.start_time is None:
-            meta.start_time = samples.index[0]
-    return Activity(samples=samples, laps=laps, sessions=sessions, events=events, meta=meta)
+    columns, t_ns = sample_arrays(samples)
+    return activity_from_columns(
+        columns, t_ns, meta, laps, sessions, events, require_samples=require_samples, _depth=5
+    )
 
 
 _SPORT_ALIASES = {

@@ -25,13 +25,14 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from finishline.activity import Activity, ActivityMeta, make_activity, normalize_sport
+from finishline.activity import Activity, ActivityMeta, normalize_sport
 from finishline.errors import (
     EmptyActivityError,
     FinishlineWarning,
     NotAnActivityError,
     TruncatedFileWarning,
 )
+from finishline.io.activity_columns import activity_from_columns
 from finishline.io.fit_messages import FIRST_ABSOLUTE_TIME, FitMessages, FitStop
 from finishline.io.fit_samples import DEG_PER_SEMICIRCLE, extra_column_name, sample_columns
 from finishline.io.fit_tables import (
@@ -45,7 +46,6 @@ from finishline.io.fit_tables import (
     session_starts_ns,
     sessions_table,
     text,
-    utc_times,
 )
 
 __all__ = [
@@ -156,7 +156,7 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
         _emit(meta.warnings, source)
         raise EmptyActivityError(f"the FIT activity holds no timestamped records{detail}", source)
     rows = np.flatnonzero(has_time)
-    stray = stray_times(utc_times(t_ns[rows]))
+    stray = stray_times(t_ns[rows])
     if stray.any():
         meta.warnings.append(
             f"dropped {int(stray.sum())} records whose timestamps lie days away from the rest"
@@ -179,12 +179,10 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
         if "_file" in records:
             segment = segment + 1000 * np.nan_to_num(file_of).astype(np.int64)
         columns["distance_m"] = continue_distance_m(columns["distance_m"], segment)
-    # nanosecond unit: make_activity derives elapsed_s from the index's integer value.
-    samples = pd.DataFrame(columns, index=utc_times(t).rename("timestamp"))
     laps = laps_table(msgs.columns("lap"), sessions)
     events = events_table(msgs.columns("event"))
     _emit(meta.warnings, source)
-    return make_activity(samples, meta, laps=laps, sessions=sessions, events=events)
+    return activity_from_columns(columns, t, meta, laps=laps, sessions=sessions, events=events)
 
 
 def stop_sentence(stop: FitStop, records: MessageColumns) -> str:
@@ -234,12 +232,13 @@ def _place_relative_times(t_ns: np.ndarray, has_time: np.ndarray, meta: Activity
     return has_time & ~relative
 
 
-def stray_times(times: pd.DatetimeIndex, gap_s: float = 86_400.0) -> np.ndarray:
+def stray_times(times: pd.DatetimeIndex | np.ndarray, gap_s: float = 86_400.0) -> np.ndarray:
     """True for a few records (fewer than 3 in a row) separated by more than ``gap_s`` seconds
-    from all the others: corrupt timestamps, such as the last record before a decoding error."""
+    from all the others: corrupt timestamps, such as the last record before a decoding error.
+    ``times``: an index, or int64 UTC nanoseconds."""
     if len(times) < 4:
         return np.zeros(len(times), dtype=bool)
-    t = times.asi8
+    t = times.asi8 if isinstance(times, pd.DatetimeIndex) else np.asarray(times, dtype=np.int64)
     ordered = bool((np.diff(t) >= 0).all())  # the usual case: no sort needed
     order = None if ordered else np.argsort(t, kind="stable")
     if order is not None:

@@ -166,11 +166,11 @@ def name_values(values: np.ndarray, names: dict[int, str]) -> tuple[np.ndarray, 
 
 
 def _scaled(values: np.ndarray, scale: float, offset: float) -> np.ndarray:
-    out = values.astype(np.float64)
+    out = values.astype(np.float64)  # a new array: scaled in place
     if scale != 1.0:
-        out = out / scale
+        out /= scale
     if offset:
-        out = out - offset
+        out -= offset
     return out
 
 

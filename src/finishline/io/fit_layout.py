@@ -165,14 +165,17 @@ def _component_column(
 ) -> tuple[Column, np.ndarray]:
     """A component's value in its target (the SDK: ``bits / scale - offset``, invalid when the
     target's raw form is the target's invalid value, enum names), and that raw form."""
-    value = values / comp.scale - comp.offset if comp.scale != 1 or comp.offset else values
+    value = values
+    if comp.scale != 1 or comp.offset:
+        value = values / comp.scale  # a new array: the offset comes off in place
+        value -= comp.offset
     raw_target = (value + target.offset) * target.scale
     invalid = raw_target == target.invalid
     if target.enum and value.dtype.kind != "f":
         named, any_named = name_values(value, target.enum)
         if any_named:
             return Column("obj", named, invalid), raw_target
-    return Column("float", value.astype(np.float64), invalid), raw_target
+    return Column("float", value.astype(np.float64, copy=False), invalid), raw_target
 
 
 def _combine(native: Column | None, parts: list[tuple[Column, np.ndarray]], n: int) -> Column:

@@ -108,9 +108,15 @@ def extra_column_name(field: str, unit: str | None) -> tuple[str, str | None]:
 
 
 def positions_deg(records: MessageColumns, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Latitude and longitude (deg) of the record ``rows``; missing outside the globe."""
-    lat = records.num("position_lat")[rows] * DEG_PER_SEMICIRCLE
-    lon = records.num("position_long")[rows] * DEG_PER_SEMICIRCLE
+    """Latitude and longitude (deg) of the record ``rows`` (sorted and distinct); missing
+    outside the globe."""
+    if "position_lat" not in records and "position_long" not in records:
+        return np.full(rows.size, np.nan), np.full(rows.size, np.nan)
+    every = rows.size == records.n  # all records: the product is a new array already
+    lat = records.num("position_lat")
+    lon = records.num("position_long")
+    lat = (lat if every else lat[rows]) * DEG_PER_SEMICIRCLE
+    lon = (lon if every else lon[rows]) * DEG_PER_SEMICIRCLE
     bad = ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180))
     lat[bad] = np.nan
     lon[bad] = np.nan
@@ -170,7 +176,8 @@ def sample_columns(
         lat, lon = num("position_lat"), num("position_long")
     hint = any(np.isfinite(num(f)).any() for f in _RUNNING_DYNAMICS if f in records)
     foot = foot_cadence(sports, hint)[leg]
-    cadence = num("cadence") + np.nan_to_num(num("fractional_cadence"))
+    fraction = num("fractional_cadence") if "fractional_cadence" in records else 0.0
+    cadence = num("cadence") + np.nan_to_num(fraction)
     columns: dict[str, np.ndarray] = {
         "distance_m": device_or_path_distance(num("distance"), lat, lon, meta),
         "speed_mps": first("enhanced_speed", "speed"),

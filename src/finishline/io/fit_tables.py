@@ -244,9 +244,10 @@ def sessions_table(session: Table) -> pd.DataFrame | None:
             "avg_hr_bpm": cols.num("avg_heart_rate")[order],
             "max_hr_bpm": cols.num("max_heart_rate")[order],
             "avg_cadence_spm": np.where(foot, 2.0 * cadence, np.nan)[order],
-            "avg_cadence_rpm": np.where(foot, np.nan, cadence)[order],
             "ascent_m": cols.num("total_ascent")[order],
             "descent_m": cols.num("total_descent")[order],
+            # the schema's columns first, as make_activity keeps them (no reordering there)
+            "avg_cadence_rpm": np.where(foot, np.nan, cadence)[order],
             "end_time": utc_times(end[order]),
         }
     )

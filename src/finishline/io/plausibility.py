@@ -133,8 +133,8 @@ def mask_values(columns: dict[str, np.ndarray], notes: list[str]) -> set[str]:
         if x is None:
             continue
         with np.errstate(invalid="ignore"):
-            bad = ~np.isnan(x) & ~((x >= low) & (x <= high))
-        n = int(bad.sum())
+            bad = (x < low) | (x > high)  # NaN is neither: missing is not out of range
+        n = int(np.count_nonzero(bad))
         if n:
             columns[name] = np.where(bad, np.nan, x)
             changed.add(name)
@@ -326,35 +326,46 @@ def _session_starts_ns(sessions: pd.DataFrame) -> np.ndarray | None:
     return starts.asi8[~starts.isna()]
 
 
-def _emit(notes: list[str], meta: object) -> None:
+def _emit(notes: list[str], meta: object, stacklevel: int) -> None:
     source = getattr(meta, "source_path", None)
     for note in notes:
         meta.warnings.append(note)  # type: ignore[attr-defined]
         text = f"{source}: {note}" if source else note
-        warnings.warn(text, ImplausibleDataWarning, stacklevel=4)
+        warnings.warn(text, ImplausibleDataWarning, stacklevel=stacklevel)
 
 
 def enforce(
-    samples: pd.DataFrame,
+    columns: dict[str, object],
+    t_ns: np.ndarray,
     meta: object,
     laps: pd.DataFrame,
     sessions: pd.DataFrame,
     events: pd.DataFrame,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    stacklevel: int = 4,
+) -> tuple[dict[str, object], np.ndarray, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Apply the module's rules to one activity's tables (conformed by ``make_activity``).
 
     Parameters
     ----------
-    samples, laps, sessions, events
-        The conformed tables (samples in time order, or file order for a course).
+    columns
+        The sample columns, each declared one present as float64 (numpy arrays, or pandas
+        arrays for extra columns of text or times), one value per time.
+    t_ns
+        The sample times, int64 UTC nanoseconds, in time order (file order for a course).
     meta
         The :class:`~finishline.activity.ActivityMeta`; its ``warnings`` gain one sentence per
         kind of repair, and ``distance_source`` changes when the distance is recomputed.
+    laps, sessions, events
+        The conformed tables.
+    stacklevel
+        Of the warnings, counted from here: 4 names the caller of the function that called
+        ``enforce``'s caller.
 
     Returns
     -------
-    tuple of DataFrame
-        Samples, laps, sessions and events, repaired (the inputs themselves when nothing was).
+    tuple
+        Sample columns, times, laps, sessions and events, repaired (the inputs themselves when
+        nothing was).
 
     Raises
     ------
@@ -363,20 +374,15 @@ def enforce(
     """
     notes: list[str] = []
     names = set(VALUE_RANGES) | {"lat_deg", "lon_deg"}
-    cols = {c: samples[c].to_numpy(dtype=float) for c in samples.columns if c in names}
-    changed = mask_values(cols, notes)
+    cols = {c: columns[c] for c in columns if c in names}
+    changed = mask_values(cols, notes)  # type: ignore[arg-type]
     is_course = bool(getattr(meta, "is_course", False))
     from_positions = getattr(meta, "distance_source", None) == "positions"
-    n = len(samples)
-    t_ns = samples.index.asi8
+    n = t_ns.size
     timed = not is_course and n >= 2
     t_s = (t_ns - t_ns[0]) / 1e9 if timed else None
     if changed & {"lat_deg", "lon_deg"} and from_positions and "distance_m" in cols:
-        breaks = _segment_breaks(
-            cols["distance_m"],
-            samples["lat_deg"].to_numpy(float),
-            samples["lon_deg"].to_numpy(float),
-        )
+        breaks = _segment_breaks(cols["distance_m"], columns["lat_deg"], columns["lon_deg"])
         cols["distance_m"] = distance_from_positions(cols["lat_deg"], cols["lon_deg"], t_s, breaks)
         changed.add("distance_m")
 
@@ -419,21 +425,21 @@ def enforce(
         changed |= {name for name, values in before.items() if cols[name] is not values}
 
     if not notes:
-        return samples, laps, sessions, events
+        return columns, t_ns, laps, sessions, events
     if repair is not None:
-        samples = samples.iloc[repair.rows]
-        samples.index = pd.DatetimeIndex(repair.t_ns, tz="UTC", name="timestamp").as_unit("ns")
-        changed = set(cols)
+        rows = repair.rows
+        columns = {
+            name: cols[name] if name in cols else values[rows]  # type: ignore[index]
+            for name, values in columns.items()
+        }
         laps = _shift_times(laps, "start_time", repair)
         sessions = _shift_times(sessions, "start_time", repair)
         events = _shift_times(events, "timestamp", repair)
         if "distance_m" in cols:
             events = drop_broken_timer(events, repair.t_ns, cols["distance_m"], notes)
-        if getattr(meta, "start_time", None) is not None and len(samples):
-            meta.start_time = samples.index[0]  # type: ignore[attr-defined]
+        if getattr(meta, "start_time", None) is not None and rows.size:
+            meta.start_time = pd.Timestamp(int(t_ns[0]), unit="ns", tz="UTC")  # type: ignore[attr-defined]
     else:
-        samples = samples.copy(deep=False)
-    for name in changed:
-        samples[name] = cols[name]
-    _emit(notes, meta)
-    return samples, laps, sessions, events
+        columns = {name: cols[name] if name in changed else v for name, v in columns.items()}
+    _emit(notes, meta, stacklevel)
+    return columns, t_ns, laps, sessions, events

@@ -34,21 +34,33 @@ def interval_ns(t_ns: np.ndarray) -> int:
     return int(np.median(steps)) if steps.size else NS
 
 
-def _path_cost(order: np.ndarray, lat, lon, witness: dict[str, np.ndarray]) -> float | None:
+def _path_cost(
+    order: np.ndarray, lat, lon, witness: dict[str, np.ndarray], every: bool = False
+) -> float | None:
     """Length of the path (m) through the records in ``order``, or the roughness of the other
-    channels when there are too few positions; ``None`` when nothing can tell."""
-    if lat is not None and lon is not None:
-        la, lo = lat[order], lon[order]
+    channels when there are too few positions; ``None`` when nothing can tell. ``every``:
+    ``order`` is every record in time order, so the channels are read as they are."""
+
+    def take(values: np.ndarray) -> np.ndarray:
+        return values if every else values[order]
+
+    # fewer than 3 positions in all can make no path in any order
+    if lat is not None and lon is not None and np.count_nonzero(np.isfinite(lat)) >= 3:
+        la, lo = take(lat), take(lon)
         ok = np.isfinite(la) & np.isfinite(lo)
         if ok.sum() >= 3 and ok.mean() >= 0.5:
             la, lo = la[ok], lo[ok]
             return float(np.sum(haversine_m(la[:-1], lo[:-1], la[1:], lo[1:])))
     costs = []
     for values in witness.values():
-        x = values[order]
-        x = x[np.isfinite(x)]
-        if x.size >= 10 and np.std(x) > 0:
-            costs.append(float(np.abs(np.diff(x)).sum() / np.std(x)))
+        x = take(values)
+        finite = np.isfinite(x)
+        if not finite.all():
+            x = x[finite]
+        if x.size >= 10:
+            spread = np.std(x)
+            if spread > 0:
+                costs.append(float(np.abs(np.diff(x)).sum() / spread))
     return float(sum(costs)) if costs else None
 
 
@@ -68,7 +80,7 @@ def reorder_by_distance(t, d, lat, lon, witness, notes) -> tuple[np.ndarray, np.
     share = float(back.mean())
     in_time = np.flatnonzero(finite)
     by_distance = in_time[np.argsort(dr, kind="stable")]
-    cost_time = _path_cost(in_time, lat, lon, witness)
+    cost_time = _path_cost(in_time, lat, lon, witness, every=in_time.size == d.size)
     cost_distance = _path_cost(by_distance, lat, lon, witness)
     if cost_time is None or cost_distance is None:
         accept = share >= 0.5
@@ -84,7 +96,8 @@ def reorder_by_distance(t, d, lat, lon, witness, notes) -> tuple[np.ndarray, np.
         new_t = times[0] + np.r_[0, np.cumsum(np.where(steps > 0, steps, interval))]
         how = "steps back in time made one sampling interval"
     else:
-        new_t = np.sort(times)
+        in_order = t[in_time]  # the same times (by_distance reorders in_time), usually sorted
+        new_t = in_order if (in_order[1:] >= in_order[:-1]).all() else np.sort(times)
         how = "their times re-sorted"
     dropped = int((~finite).sum())
     notes.append(

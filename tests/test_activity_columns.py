@@ -1,0 +1,156 @@
+"""The reader boundary's shortcuts give exactly what building every table again gives.
+
+``conform`` hands back a lap, session or event table that already has the schema's form, and
+``make_activity`` reads samples as numpy columns (:mod:`finishline.io.activity_columns`): both
+are checked here against :func:`finishline.activity.rebuild` (the table built again column by
+column) on tables that take the shortcut and on the awkward ones that must not.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from corpus import corpus_files, corpus_path
+
+from finishline import read
+from finishline.activity import SCHEMA, ActivityMeta, conform, make_activity, rebuild
+from finishline.io.activity_columns import _samples_frame, _time_order, sample_arrays
+
+T0 = pd.Timestamp("2024-04-15T13:00:00Z")
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a, b, check_exact=True, check_column_type=True, check_freq=True)
+    assert list(a.columns) == list(b.columns)
+    assert [str(d) for d in a.dtypes] == [str(d) for d in b.dtypes]
+    assert a.index.dtype == b.index.dtype and a.index.name == b.index.name
+
+
+def _laps(n: int = 3, **over: object) -> pd.DataFrame:
+    columns = {
+        c.name: (
+            pd.DatetimeIndex(T0 + pd.to_timedelta(np.arange(n) * 600, unit="s"))
+            if c.dtype.startswith("datetime")
+            else np.arange(n, dtype=np.int64)
+            if c.dtype == "int64"
+            else np.array(["distance", None, "manual"][:n], dtype=object)
+            if c.dtype == "object"
+            else np.linspace(1.0, 2.0, n)
+        )
+        for c in SCHEMA["laps"]
+    }
+    columns.update(over)
+    return pd.DataFrame(columns)
+
+
+TABLES = {
+    "as built by a reader": _laps(),
+    "an extra float and time column": _laps(
+        avg_cadence_rpm=np.r_[np.nan, 80.0, 90.0],
+        end_time=pd.DatetimeIndex(T0 + pd.to_timedelta([1, 2, 3], unit="s")),
+    ),
+    "an extra time column without a time": _laps(
+        end_time=pd.DatetimeIndex([pd.NaT] * 3).tz_localize("UTC").as_unit("ns")
+    ),
+    "a text column without text": _laps().astype({"trigger": "str"}).iloc[[1]],
+    "text kept as objects": _laps().astype({"trigger": object}),
+    "no text at all": _laps(trigger=np.array([None] * 3, dtype=object)),
+    "numbers in a text column": _laps(trigger=np.array([1.0, 2.0, np.nan])),
+    "a missing column": _laps().drop(columns="ascent_m"),
+    "columns out of order": _laps()[[c.name for c in reversed(SCHEMA["laps"])]],
+    "an int column as floats": _laps(session_index=np.zeros(3)),
+    "times in microseconds": _laps().astype({"start_time": "datetime64[us, UTC]"}),
+    "no rows": _laps().iloc[:0],
+    "an index of its own": _laps().set_axis([5, 7, 9]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TABLES))
+def test_conform_gives_what_a_rebuild_gives(case):
+    frame = TABLES[case]
+    out = conform(frame, "laps")
+    _same(out, rebuild(frame, "laps"))
+    assert out is not frame
+
+
+def test_a_conformed_table_is_not_shared_with_the_caller():
+    frame = _laps()
+    out = conform(frame, "laps")
+    out["distance_m"] = 0.0
+    out["extra"] = 1.0
+    assert (frame["distance_m"] > 0).all() and "extra" not in frame
+
+
+def _samples(times: list[object], **extra: object) -> pd.DataFrame:
+    n = len(times)
+    columns = {
+        "distance_m": np.arange(n) * 3.0,
+        "heart_rate_bpm": 120.0 + np.arange(n) % 5,
+        "lat_deg": np.linspace(48.0, 48.01, n),
+        "lon_deg": np.linspace(11.0, 11.01, n),
+        **extra,
+    }
+    return pd.DataFrame(columns, index=pd.DatetimeIndex(times))
+
+
+STEP = pd.Timedelta(seconds=1)
+SAMPLES = {
+    "in order": _samples([T0 + k * STEP for k in range(6)]),
+    "unsorted, a shared time, a missing time": _samples(
+        [T0 + 2 * STEP, T0, pd.NaT, T0 + STEP, T0, T0 + 5 * STEP]
+    ),
+    "naive times": _samples([(T0 + k * STEP).tz_localize(None) for k in range(4)]),
+    "another time zone": _samples([(T0 + k * STEP).tz_convert("Europe/Paris") for k in range(4)]),
+    "no times (a route)": _samples([pd.NaT] * 4),
+    "no samples": _samples([]),
+    "extra columns of every kind": _samples(
+        [T0 + 3 * STEP, T0, T0 + STEP, T0, T0 + 2 * STEP],
+        laps_done=np.array([3, 0, 1, 0, 2]),
+        note=np.array(["c", "a", None, "x", "b"], dtype=object),
+        mixed=np.array(["a", 1, "b", 2.5, None], dtype=object),
+        only_text_where_kept=np.array(["a", 1, "b", "c", None], dtype=object),
+        stamp=pd.DatetimeIndex([T0 + k * STEP for k in range(5)]),
+        flag=np.array([True, False, True, True, False]),
+        speed_mps=np.array([1, 2, 3, 4, 5], dtype=np.int32),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SAMPLES))
+def test_sample_columns_give_what_conform_gives(case):
+    frame = SAMPLES[case]
+    columns, t_ns = sample_arrays(frame)
+    n = t_ns.size
+    declared = {c.name: columns.get(c.name, np.full(n, np.nan)) for c in SCHEMA["samples"]}
+    columns = declared | {k: v for k, v in columns.items() if k not in declared}
+    columns, t_ns = _time_order(columns, t_ns)
+    _same(_samples_frame(columns, t_ns), conform(frame, "samples"))
+
+
+def test_make_activity_leaves_the_callers_frame_alone():
+    frame = SAMPLES["unsorted, a shared time, a missing time"]
+    before = frame.copy(deep=True)
+    act = make_activity(frame, ActivityMeta(format="gpx"))
+    pd.testing.assert_frame_equal(frame, before)
+    assert act.samples.index.is_monotonic_increasing and not act.samples.index.has_duplicates
+    assert act.samples["elapsed_s"].iloc[0] == 0.0 and act.meta.start_time == T0
+
+
+@pytest.mark.real
+@pytest.mark.parametrize(
+    "name", corpus_files(".fit") + corpus_files(".tcx")[:8] + corpus_files(".gpx")[:8]
+)
+def test_real_tables_take_the_shortcut_only_when_it_changes_nothing(name):
+    """Every table of real files: ``conform`` (shortcut or not) equals a rebuild of it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            act = read(corpus_path(name))
+        except Exception:  # unreadable files are the readers' tests' business
+            return
+    for kind in ("laps", "sessions", "events"):
+        table = getattr(act, kind)
+        _same(conform(table, kind), rebuild(table, kind))
