@@ -166,9 +166,10 @@ class Names:
 
     def of(self, *names: str) -> np.ndarray:
         """Mask of the tags with one of ``names``."""
-        chosen = np.zeros(len(self.wanted) + 1, dtype=bool)  # the last entry stands for -1
-        chosen[[self.wanted.index(name) for name in names]] = True
-        return chosen[self.ids]
+        mask = np.zeros(len(self.ids), dtype=bool)
+        for name in names:
+            mask |= self.ids == self.wanted.index(name)
+        return mask
 
 
 #: Tags handled per numpy pass (bounds the temporary arrays of a large document).
