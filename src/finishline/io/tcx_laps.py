@@ -179,8 +179,12 @@ def lap_frame(columns: list[dict[str, np.ndarray]]) -> pd.DataFrame | None:
     """The laps of several Activities as one frame (``None`` when there is none)."""
     if not columns or not sum(len(c["start_time"]) for c in columns):
         return None
-    joined = {name: np.concatenate([c[name] for c in columns]) for name in LAP_FIELDS}
+    joined: dict[str, object] = {
+        name: np.concatenate([c[name] for c in columns]) for name in LAP_FIELDS
+    }
     joined["start_time"] = pd.DatetimeIndex(joined["start_time"].view("M8[ns]")).tz_localize("UTC")
+    # an explicit object Series: no string-type inference (make_activity casts the columns)
+    joined["trigger"] = pd.Series(joined["trigger"], dtype=object, copy=False)
     return pd.DataFrame(joined)
 
 
@@ -193,7 +197,7 @@ def session_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
         if name == "start_time":
             columns[name] = pd.DatetimeIndex(values).tz_convert("UTC")
         elif name in ("sport", "sub_sport"):
-            columns[name] = np.array(values, dtype=object)
+            columns[name] = pd.Series(values, dtype=object)
         else:
             columns[name] = np.array([np.nan if v is None else v for v in values], dtype=float)
     return pd.DataFrame(columns)

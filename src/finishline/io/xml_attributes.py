@@ -39,7 +39,10 @@ def attribute_ranges(
     if not n:
         return out
     span = int(tags.lt[rows].min()), int(tags.gt[rows].max()) + 1
-    quotes = byte_positions(tags.buf, 34, *span), byte_positions(tags.buf, 39, *span)
+    # single quotes are rare: a C search over the span says when there are none at all
+    has_single = tags.text.find(b"'", *span) >= 0
+    singles = byte_positions(tags.buf, 39, *span) if has_single else np.empty(0, dtype=np.int64)
+    quotes = byte_positions(tags.buf, 34, *span), singles
     for start in range(0, n, 1 << 18):
         part = _quoted_attributes(tags, rows[start : start + (1 << 18)], attributes, quotes)
         for attribute, (starts, ends) in part.items():

@@ -122,6 +122,10 @@ def _words(buf: np.ndarray, offsets: np.ndarray, count: int) -> np.ndarray:
         return np.ascontiguousarray(rows.view("<u8").T)
     view = np.ndarray(shape=(size - 7,), dtype="<u8", buffer=buf, strides=(1,))
     last = size - 8
+    if not len(offsets) or int(offsets.max()) + 8 * (count - 1) <= last:
+        for k in range(count):  # the usual case: every word lies inside the buffer
+            out[k] = view[offsets + 8 * k if k else offsets]
+        return out
     for k in range(count):
         at = offsets + 8 * k
         out[k] = view[np.minimum(at, last)]
@@ -227,31 +231,38 @@ def _paired_names(
     match = bool((end >= 1).all())
     after = tags.buf[np.minimum(opening_at + end, len(tags.buf) - 1)]
     match &= bool(((after <= 32) | (after == 47) | (after == 62)).all())
-    # The first two words (16 bytes) of every name; the rest only for the few longer names.
+    # The first two words (16 bytes) of every name, the bytes past the name masked out; the
+    # rest only for the few longer names.
     words = _words(tags.buf, closing_at, 2)
+    mask0, mask1 = _LOW_MASKS[np.clip(end, 0, 8)], _LOW_MASKS[np.clip(end - 8, 0, 8)]
+    words[0] &= mask0
+    words[1] &= mask1
     if match:
         mine = _words(tags.buf, opening_at, 2)
-        differ = (words[0] ^ mine[0]) & _LOW_MASKS[np.clip(end, 0, 8)]
-        differ |= (words[1] ^ mine[1]) & _LOW_MASKS[np.clip(end - 8, 0, 8)]
-        match = not differ.any()
+        mine[0] &= mask0
+        mine[1] &= mask1
+        match = bool((words == mine).all())
     colon = np.full(len(rows), -1, dtype=np.int64)
-    for k in (1, 0):
-        at = _first_flag(_has_byte(words[k], 58))
-        colon = np.where(at < 8, 8 * k + at, colon)
+    # a masked-out byte is zero, never a colon: only names with a colon are located
+    with_colon = np.flatnonzero(_has_byte(words[0], 58) | _has_byte(words[1], 58))
+    if len(with_colon):
+        for k in (1, 0):
+            at = _first_flag(_has_byte(words[k, with_colon], 58))
+            colon[with_colon] = np.where(at < 8, 8 * k + at, colon[with_colon])
     long = np.flatnonzero(end > 16)
     if len(long):
         match &= _long_names(tags, opening_at[long], closing_at[long], end[long], colon, long)
-    colon = np.where(colon < end, colon, -1)
+        colon = np.where(colon < end, colon, -1)
     local_start = colon + 1
     local_length = end - local_start
     candidate = (local_length >= 1) & (local_length <= MAX_LOCAL_NAME)
-    local = words[:2]
     moved = np.flatnonzero(candidate & (local_start > 0))
     if len(moved):
-        local[:, moved] = _words(tags.buf, closing_at[moved] + local_start[moved], 2)
-    key0 = local[0] & _LOW_MASKS[np.clip(local_length, 0, 8)]
-    key1 = local[1] & _LOW_MASKS[np.clip(local_length - 8, 0, 8)]
-    found = _match(encoded, key0, key1, np.where(candidate, local_length, 0))
+        local = _words(tags.buf, closing_at[moved] + local_start[moved], 2)
+        local[0] &= _LOW_MASKS[np.clip(local_length[moved], 0, 8)]
+        local[1] &= _LOW_MASKS[np.clip(local_length[moved] - 8, 0, 8)]
+        words[:, moved] = local
+    found = _match(encoded, words[0], words[1], np.where(candidate, local_length, 0))
     return found, colon, end, match
 
 

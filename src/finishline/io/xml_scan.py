@@ -261,24 +261,26 @@ def tokenize(prepared: Prepared) -> Tags:
     buf = np.frombuffer(text, dtype=np.uint8)
     marks = markup_positions(buf, body)
     is_lt = buf[marks] == 60
-    lt = marks[is_lt]
-    special = buf[np.minimum(lt + 1, len(buf) - 1)]
-    if ((special == 33) | (special == 63)).any():  # "<!" or "<?" after the prolog
+    after_lt = buf[np.minimum(marks + 1, len(buf) - 1)]  # the byte after each mark
+    if (is_lt & ((after_lt == 33) | (after_lt == 63))).any():  # "<!" or "<?" after the prolog
         text = _resolve_body(text, body)
         buf = np.frombuffer(text, dtype=np.uint8)
         marks = markup_positions(buf, body)
         is_lt = buf[marks] == 60
-        lt = marks[is_lt]
+        after_lt = buf[np.minimum(marks + 1, len(buf) - 1)]
     n = len(marks)
-    if n % 2 == 0 and is_lt[0::2].all() and not is_lt[1::2].any():
-        gt = marks[1::2]  # the usual case: no '>' outside tags
-    elif n and is_lt[0::2].all() and not is_lt[1::2].any() and is_lt[-1]:
-        lt, gt = lt[:-1], marks[1::2]  # ... cut inside the last tag
+    alternate = bool(is_lt[0::2].all()) and not is_lt[1::2].any()
+    if alternate:  # the usual case: no '>' outside tags (or cut inside the last tag)
+        lt, gt = marks[0 : n - n % 2 : 2].copy(), marks[1::2].copy()
+        closing = after_lt[0 : n - n % 2 : 2] == 47
     else:
-        lt, gt = _tag_ends(text, lt, marks[~is_lt])
-    closing = buf[lt + 1] == 47
+        lt, gt = _tag_ends(text, marks[is_lt], marks[~is_lt])
+        closing = buf[lt + 1] == 47
     empty = (buf[gt - 1] == 47) & ~closing
-    step = np.where(closing, -1, np.where(empty, 0, 1)).astype(np.int16)
+    step = closing.astype(np.int16)
+    step *= -2
+    step += 1
+    step[empty] = 0
     level = np.cumsum(step, dtype=np.int16)
     level += closing | empty
     close, nested = _pair(level, closing, empty)
@@ -307,18 +309,29 @@ def _pair(level: np.ndarray, closing: np.ndarray, empty: np.ndarray) -> tuple[np
     """Index of the closing tag of each opening tag (see :attr:`Tags.close`), and whether
     every closing tag has an opening tag.
 
-    Within one nesting level, the opening and closing tags of a well-formed document
-    alternate; a stable sort by level lines each opening tag up with its closing tag.
+    A start tag followed directly by an end tag is a leaf (``<ele>259.2</ele>``), most of the
+    elements of a GPX/TCX file: they pair with their neighbour. For the others, within one
+    nesting level the opening and closing tags of a well-formed document alternate (taking the
+    leaves out of a level leaves it alternating); a stable sort by level lines each opening tag
+    up with its closing tag.
     """
     n = len(level)
     close = np.full(n, -1, dtype=np.int32)
     close[empty] = np.flatnonzero(empty)
-    paired = np.flatnonzero(~empty).astype(np.int32)
+    leaf = np.zeros(n, dtype=bool)
+    if n > 1:
+        leaf[:-1] = ~closing[:-1] & ~empty[:-1] & closing[1:]
+    leaves = np.flatnonzero(leaf).astype(np.int32)
+    close[leaves] = leaves + 1
+    rest = ~empty & ~leaf
+    rest[leaves + 1] = False
+    paired = np.flatnonzero(rest).astype(np.int32)
     # a stable sort of small integers is a radix sort in numpy
     order = paired[np.argsort(level[paired], kind="stable")]
+    n_closing = int(closing.sum())
     if len(order) < 2:
-        return close, not closing.any()
+        return close, n_closing == len(leaves)
     opens = ~closing[order]
     pair = opens[:-1] & ~opens[1:] & (level[order[:-1]] == level[order[1:]])
     close[order[:-1][pair]] = order[1:][pair]
-    return close, int(closing.sum()) == int(pair.sum())
+    return close, n_closing == len(leaves) + int(pair.sum())

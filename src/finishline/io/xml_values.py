@@ -128,10 +128,10 @@ def _fast_decimals(columns: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray
     columns -= np.uint8(48)  # digits become 0-9; '.' wraps to 254, padding to 208
     is_digit = columns < 10
     is_dot = columns == 254
-    inside = np.arange(width, dtype=np.int32)[:, None] < lengths
-    n_digits = is_digit.sum(axis=0)
-    n_dots = is_dot.sum(axis=0)
-    well_formed = ((is_digit | is_dot) == inside).all(axis=0)
+    n_digits = np.count_nonzero(is_digit, axis=0)
+    n_dots = np.count_nonzero(is_dot, axis=0)
+    # every byte of the value a digit or a dot (the padding past its end is neither)
+    well_formed = n_digits + n_dots == lengths
     dot_at = np.where(n_dots == 1, np.argmax(is_dot, axis=0), lengths)
     fraction_digits = lengths - np.minimum(dot_at + 1, lengths)
     fast = well_formed & (n_dots <= 1) & (n_digits >= 1) & (n_digits - fraction_digits <= 18)
