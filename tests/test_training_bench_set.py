@@ -4,6 +4,7 @@ nothing else changed (bench/train.py builds it from the corpus runs)."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -26,10 +27,16 @@ SOURCES = [
 
 
 def bench() -> ModuleType:
+    """bench/train.py as a module (its sibling ``wait`` importable, as when run as a script)."""
+    folder = str(REPO_ROOT / "bench")
     spec = importlib.util.spec_from_file_location("bench_train", REPO_ROOT / "bench" / "train.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.path.insert(0, folder)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(folder)
     return module
 
 
