@@ -145,3 +145,25 @@ def test_a_missing_input_is_one_line_before_the_heavy_imports(tmp_path):
 def test_a_folder_given_as_a_file_is_one_line(tmp_path, capsys):
     assert main(["analyze", str(tmp_path)]) == 2
     assert "is a folder, not a file" in capsys.readouterr().err
+
+
+def test_blas_threads_are_one_unless_the_user_set_them():
+    """The commands run numpy's BLAS single-threaded; a user's own setting is kept."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    run = Path(__file__).resolve().parents[1] / "sample_runs" / "Slow10k.gpx"
+    code = (
+        "import os, sys; from finishline.cli import main; main(['summary', sys.argv[1]]); "
+        "print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+    )
+    for given, expected in ((None, "1"), ("3", "3")):
+        env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+        if given is not None:
+            env["OPENBLAS_NUM_THREADS"] = given
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(run)], capture_output=True, text=True, env=env
+        )
+        assert done.stdout.strip().splitlines()[-1] == expected, done.stderr
