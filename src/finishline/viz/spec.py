@@ -258,7 +258,9 @@ class FigureSpec:
             for panel in range(1, self.rows + 1):  # Plotly: no row = every panel
                 self.add_vline(x, row=panel, **props)
             return self
-        _, shape = self._label(props)
+        label, shape = self._label(props)
+        if label:  # no figure labels a vertical line: say so rather than guess Plotly's placing
+            raise NotImplementedError("FigureSpec.add_vline takes no annotation_* label")
         xref, yref = self._refs(row)
         yref += " domain"
         shape |= {"type": "line", "x0": x, "x1": x, "y0": 0, "y1": 1, "xref": xref, "yref": yref}
