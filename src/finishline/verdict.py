@@ -179,8 +179,8 @@ def risk_sentence(risk: RiskTimeline) -> str:
     text = f"At {first_km} km the chance of falling apart in the last mile was {first}"
     for km, more in pieces[1:]:
         text += f"; at {km} km {more}"
-    if risk.calibration.startswith("transferred"):
-        text += f" ({risk.calibration})"
+    if risk.calibration.startswith("transferred"):  # said first: it holds for every number
+        text = f"Risk {risk.calibration}: a{text[1:]}"
     cut = next((n for n in risk.notes if n.startswith("no risk from")), None)
     if cut is not None:
         text += f"; {cut}"
