@@ -154,3 +154,27 @@ def test_real_tables_take_the_shortcut_only_when_it_changes_nothing(name):
     for kind in ("laps", "sessions", "events"):
         table = getattr(act, kind)
         _same(conform(table, kind), rebuild(table, kind))
+
+
+def test_the_same_without_pyarrow():
+    """A core install has no pyarrow: pandas then keeps text in its own (python) string
+    array, a subclass of the numpy-backed one; the columns must still come out as conform
+    gives them. This file's tests, run in an interpreter where pyarrow cannot be imported."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys; sys.modules['pyarrow'] = None; import pandas, pytest; "
+        "assert not pandas.compat.HAS_PYARROW; "
+        "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', '-k', 'not without_pyarrow', "
+        "sys.argv[1]]))"
+    )
+    here = Path(__file__).resolve()
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(here)],
+        capture_output=True,
+        text=True,
+        cwd=here.parents[1],
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]

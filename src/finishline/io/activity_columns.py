@@ -99,7 +99,10 @@ def _samples_frame(columns: dict[str, object], t_ns: np.ndarray) -> pd.DataFrame
     for name, column in columns.items():
         if isinstance(column, np.ndarray):
             data[name] = column
-        elif isinstance(column, NumpyExtensionArray):
+        elif isinstance(column, NumpyExtensionArray) and not isinstance(
+            column.dtype,
+            pd.StringDtype,  # pandas' own text array without pyarrow subclasses it
+        ):
             # kept as objects: pandas would infer a dtype again from a subset of them
             data[name] = pd.Series(np.asarray(column), index=index, dtype=object, copy=False)
         else:
