@@ -383,3 +383,26 @@ def test_clean_grid_is_bounded_by_the_samples():
     act = Activity(samples=samples, meta=ActivityMeta(format="gpx"), **empty)
     with pytest.raises(AnalysisError, match="40 samples over 48 hours are too sparse"):
         clean(act)
+
+
+def test_many_distance_drops_ask_once_whether_the_clock_was_set_back(monkeypatch):
+    """A file whose device distance drops at thousands of records (a fuzzed FIT took 19 s)
+    asks once whether its last record leads on to its first, not once per drop."""
+    from finishline.io import clock_gaps
+
+    n = 20_000
+    t = (np.arange(n, dtype=np.int64) + 1_700_000_000) * 1_000_000_000
+    d = np.arange(n, dtype=float) * 3.0
+    d[1::10] -= 500.0  # a drop of 500 m (more than a restart) at every tenth record
+    calls = []
+    real = clock_gaps._continues
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("pause", True))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(clock_gaps, "_continues", counted)
+    rows, t_out = clock_gaps._set_back(np.arange(n), t, d, None, None, [])
+    assert calls.count(False) == 1  # the wrap-around question, asked once
+    np.testing.assert_array_equal(rows, np.arange(n))  # no set-back found: order kept
+    np.testing.assert_array_equal(t_out, t)

@@ -101,6 +101,9 @@ class _Track:
         self.lon = None if lon is None else lon[rows]
         self.dt_s = np.diff(t_ns) / NS
         self.step_d = np.diff(self.d)
+        short = self.dt_s[self.dt_s < CLOCK_JUMP_MIN_S]
+        #: The track's usual sampling interval (s): the median of its steps shorter than a jump.
+        self.dt_local = float(np.median(short)) if short.size else 1.0
         if self.lat is not None:
             self.step_p = haversine_m(self.lat[:-1], self.lon[:-1], self.lat[1:], self.lon[1:])
         else:
@@ -167,11 +170,9 @@ def _continues(
     # a lone record at either end has no steps on that side: the other side tells
     v_before = v_after if np.isnan(v_before) else v_before
     v_after = v_before if np.isnan(v_after) else v_after
-    short = track.dt_s[track.dt_s < CLOCK_JUMP_MIN_S]
-    dt_local = float(np.median(short)) if short.size else 1.0
     if not (v_before >= CLOCK_JUMP_MOVING_MPS and v_after >= CLOCK_JUMP_MOVING_MPS):
         return False
-    expected = 0.5 * (v_before + v_after) * max(float(dt_local), 1.0)
+    expected = 0.5 * (v_before + v_after) * max(track.dt_local, 1.0)
     limit = CLOCK_JUMP_CONTINUITY * expected + CLOCK_JUMP_SLACK_M
     if by_distance:
         return -PAUSE_DISTANCE_M <= dd <= limit and (not np.isfinite(dp) or dp <= limit)
@@ -209,14 +210,17 @@ def _set_back(rows, t, d, lat, lon, notes, along=None) -> tuple[np.ndarray, np.n
         return rows, t
     track = _Track(rows, t, d, lat, lon, along)
     n = rows.size
+    wraps: bool | None = None  # does the last record lead on to the first? (asked once)
     for k in np.flatnonzero(long_gap | restart):
         if np.isfinite(track.step_d[k]):
             if not track.step_d[k] < -DISTANCE_RESTART_M:
                 continue  # device distance goes on across the gap: not a clock set back
         elif not long_gap[k] or _continues(track, k, k + 1, k, k):
             continue  # no device distance, and the positions go on across it: a forward jump
-        if not _continues(track, n - 1, 0, n - 1, -1, pause=False):
-            continue
+        if wraps is None:
+            wraps = _continues(track, n - 1, 0, n - 1, -1, pause=False)
+        if not wraps:  # the same for every candidate: none can be a clock set back
+            return rows, t
         interval = interval_ns(t)
         first, second = t[k + 1 :], t[: k + 1]
         moved = second - second[0] + first[-1] + interval
