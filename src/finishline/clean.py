@@ -45,11 +45,9 @@ from finishline.errors import AnalysisError
 from finishline.gaps import frozen_positions, gaps_on_grid, stalled_distance
 from finishline.geo import haversine_m
 from finishline.hr_artefacts import flag_hr_artefacts
+from finishline.io.timer_events import timer_stops
 from finishline.metrics.gap import gap_speed
 from finishline.stretches import at_least
-
-#: Timer event types that stop the timer (FIT ``event_type`` names).
-TIMER_STOP_TYPES = ("stop", "stop_all", "stop_disable", "stop_disable_all")
 
 #: Columns of the track, in order.
 TRACK_COLUMNS = (
@@ -148,22 +146,11 @@ def _grid_interp(
 def timer_paused(events: pd.DataFrame, grid_times_ns: np.ndarray) -> np.ndarray:
     """True on grid points where the timer was stopped (between a stop and the next start)."""
     paused = np.zeros(grid_times_ns.size, bool)
-    if events.empty:
-        return paused
-    timer = events[events["event"] == "timer"].sort_values("timestamp", kind="stable")
-    if timer.empty:
-        return paused
-    times = pd.DatetimeIndex(timer["timestamp"]).as_unit("ns").asi8
-    stopped_at: int | None = None
-    # a handful of events per file: a plain loop is clearer than a vectorised state machine
-    for ts, kind in zip(times, timer["event_type"].astype(str), strict=True):
-        if kind in TIMER_STOP_TYPES and stopped_at is None:
-            stopped_at = ts
-        elif kind == "start" and stopped_at is not None:
-            paused |= (grid_times_ns >= stopped_at) & (grid_times_ns < ts)
-            stopped_at = None
-    if stopped_at is not None:
-        paused |= grid_times_ns > stopped_at
+    for stop, start in timer_stops(events):
+        if start is None:
+            paused |= grid_times_ns > stop
+        else:
+            paused |= (grid_times_ns >= stop) & (grid_times_ns < start)
     return paused
 
 

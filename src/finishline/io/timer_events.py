@@ -12,20 +12,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-#: Timer event types that stop the timer (as :func:`finishline.clean.timer_paused` reads them).
+#: Timer event types that stop the timer (FIT ``event_type`` names).
 TIMER_STOP_TYPES = ("stop", "stop_all", "stop_disable", "stop_disable_all")
 #: In a file whose record times needed repair, timer events that have the timer stopped while
 #: the device distance goes on further than this (m) carry broken times too: they are dropped.
 TIMER_STOPPED_MOVING_M = 1000.0
 
 
-def distance_while_stopped(events: pd.DataFrame, t_ns: np.ndarray, d: np.ndarray) -> float:
-    """Device distance (m) the records cover while timer events have the timer stopped
-    (between a stop and the next start, or after a last stop)."""
+def timer_stops(events: pd.DataFrame) -> list[tuple[int, int | None]]:
+    """The spans the timer events have the timer stopped: (stop, next start) in int64 UTC ns,
+    the start ``None`` after a last stop with no start after it."""
     if events.empty or "event" not in events.columns:
-        return 0.0
+        return []
     timer = events[events["event"] == "timer"].sort_values("timestamp", kind="stable")
-    stopped = np.zeros(t_ns.size, dtype=bool)
+    spans: list[tuple[int, int | None]] = []
     stopped_at = None
     # a handful of events per file: a plain loop is clearer than a vectorised state machine
     for ts, kind in zip(
@@ -34,12 +34,21 @@ def distance_while_stopped(events: pd.DataFrame, t_ns: np.ndarray, d: np.ndarray
         strict=True,
     ):
         if kind in TIMER_STOP_TYPES and stopped_at is None:
-            stopped_at = ts
+            stopped_at = int(ts)
         elif kind == "start" and stopped_at is not None:
-            stopped |= (t_ns > stopped_at) & (t_ns <= ts)
+            spans.append((stopped_at, int(ts)))
             stopped_at = None
     if stopped_at is not None:
-        stopped |= t_ns > stopped_at
+        spans.append((stopped_at, None))
+    return spans
+
+
+def distance_while_stopped(events: pd.DataFrame, t_ns: np.ndarray, d: np.ndarray) -> float:
+    """Device distance (m) the records cover while timer events have the timer stopped
+    (between a stop and the next start, or after a last stop)."""
+    stopped = np.zeros(t_ns.size, dtype=bool)
+    for stop, start in timer_stops(events):
+        stopped |= (t_ns > stop) if start is None else (t_ns > stop) & (t_ns <= start)
     step = np.diff(np.asarray(d, dtype=float), prepend=np.nan)
     return float(np.nansum(np.where(stopped, np.clip(step, 0.0, None), 0.0)))
 
