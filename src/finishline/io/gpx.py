@@ -38,9 +38,10 @@ import numpy as np
 import pandas as pd
 from lxml import etree
 
-from finishline.activity import Activity, ActivityMeta, make_activity, normalize_sport
+from finishline.activity import Activity, ActivityMeta, normalize_sport
 from finishline.errors import EmptyActivityError, FileFormatError, TruncatedFileWarning
 from finishline.geo import cumulative_distance_m
+from finishline.io.activity_columns import activity_from_columns
 from finishline.io.xml_document import PointTable, XmlDocument, open_document
 from finishline.io.xml_quality import (
     Span,
@@ -218,7 +219,7 @@ def _activity(
         if untimed:
             meta.warnings.append(f"{untimed} track points without a time were left out")
     samples = _samples(table, order, index, sport, meta)
-    act = make_activity(samples, meta)
+    act = activity_from_columns(samples, index.as_unit("ns").asi8, meta)
     if doc.truncated:
         meta.truncated = True
         note = f"the file ends early (truncated XML): read the {table.n} complete points before it"
@@ -232,8 +233,9 @@ def _samples(
     index: pd.DatetimeIndex,
     sport: str | None,
     meta: ActivityMeta,
-) -> pd.DataFrame:
-    """The samples frame, in time order (file order for a course)."""
+) -> dict[str, np.ndarray]:
+    """The sample columns (name -> array, one value per point of ``index``), in time order
+    (file order for a course)."""
     segment = table.group[order]
     lat = table.floats("lat")[order]
     lon = table.floats("lon")[order]
@@ -269,7 +271,7 @@ def _samples(
             meta.units["cadence_rpm"] = "rpm"
     else:
         frame["cadence_spm"] = 2.0 * cad
-    return pd.DataFrame(frame, index=index)
+    return frame
 
 
 def _speed_from_distance(

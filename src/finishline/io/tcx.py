@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 from lxml import etree
 
-from finishline.activity import Activity, ActivityMeta, make_activity, normalize_sport
+from finishline.activity import Activity, ActivityMeta, normalize_sport
 from finishline.errors import (
     EmptyActivityError,
     FileFormatError,
@@ -49,6 +49,7 @@ from finishline.errors import (
 )
 from finishline.geo import cumulative_distance_m
 from finishline.io import tcx_laps, tcx_samples
+from finishline.io.activity_columns import activity_from_columns
 from finishline.io.xml_document import PointTable, XmlDocument, open_document
 from finishline.io.xml_quality import (
     Span,
@@ -313,9 +314,9 @@ def _assemble(legs: list[_Leg], doc: XmlDocument, source: str | None) -> Activit
     )
     if "cadence_rpm" in columns:
         meta.units["cadence_rpm"] = "rpm"
-    index = pd.DatetimeIndex(nanoseconds.view("M8[ns]")).tz_localize("UTC")
-    return make_activity(
-        pd.DataFrame(columns, index=index),
+    return activity_from_columns(
+        columns,
+        nanoseconds,
         meta,
         laps=tcx_laps.lap_frame(lap_columns),
         sessions=tcx_laps.session_frame(sessions),
@@ -364,9 +365,7 @@ def _read_course(course: etree._Element, source: str | None, doc: XmlDocument) -
         )
         source_kind = "positions" if np.isfinite(distance).any() else None
     meta.distance_source = source_kind
-    index = pd.DatetimeIndex(np.full(n, np.datetime64("NaT", "ns")), tz="UTC")
-    samples = pd.DataFrame(
-        {"distance_m": distance, "lat_deg": lat, "lon_deg": lon, "altitude_m": table.floats("alt")},
-        index=index,
-    )
-    return make_activity(samples, meta)
+    columns = {"distance_m": distance, "lat_deg": lat, "lon_deg": lon}
+    columns["altitude_m"] = table.floats("alt")
+    no_times = np.full(n, np.iinfo(np.int64).min)  # NaT: a course has no times
+    return activity_from_columns(columns, no_times, meta)
