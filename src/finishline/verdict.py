@@ -24,6 +24,7 @@ from collections.abc import Collection, Mapping
 import numpy as np
 import pandas as pd
 
+from finishline.breaks import LONG_PAUSE_S
 from finishline.definitions import FMF_PACE_RATIO, Race
 from finishline.fatigue.composite import (
     ONSET_AFTER_KM,
@@ -84,25 +85,40 @@ def fatigue_sentences(
     signal_onsets_km: Mapping[str, float | None],
     not_measured: Collection[str] = (),
     too_short: bool = False,
+    judged_to_m: float | None = None,
 ) -> str:
     """When fatigue set in, which signals came first, and which never did or were not measured.
 
     ``not_measured`` names the signals (keys of ``signal_onsets_km``) the file or the athlete
     values could not measure (no heart rate, no cadence, an assumed component); ``too_short``
-    says the run ends before any signal can be judged (:data:`ONSET_AFTER_KM`).
+    says the run ends before any signal can be judged (:data:`ONSET_AFTER_KM`);
+    ``judged_to_m`` where a long stop ended the judged part of the track
+    (:func:`finishline.breaks.judged_part`), None when the whole run was judged.
     """
+    cut = ""
+    if judged_to_m is not None:
+        cut = (
+            f"up to {_km(judged_to_m / 1000.0)}, where a stop of {LONG_PAUSE_S // 60} min or "
+            "more ends the file's longest stretch (what follows is not the same effort)"
+        )
     if too_short:
         return (
-            f"Fatigue is judged from {ONSET_AFTER_KM:g} km on, over {ONSET_MIN_KM} km or more: "
-            "this run is too short for a fatigue onset or its signals."
+            f"Fatigue is judged from {ONSET_AFTER_KM:g} km on, over {ONSET_MIN_KM} km or more"
+            + (f", and here only {cut}: too short" if cut else ": this run is too short")
+            + " for a fatigue onset or its signals."
         )
+    judged = [f"Fatigue is judged {cut}."] if cut else []
     if fatigue_onset_km is not None and np.isfinite(fatigue_onset_km):
         parts = [
+            *judged,
             f"Fatigue set in at {_km(fatigue_onset_km)} "
-            f"(composite index >= {ONSET_THRESHOLD:g} for {ONSET_MIN_KM} km or more)."
+            f"(composite index >= {ONSET_THRESHOLD:g} for {ONSET_MIN_KM} km or more).",
         ]
     else:
-        parts = ["The composite fatigue index never stayed high for 3 km: no fatigue onset."]
+        parts = [
+            *judged,
+            "The composite fatigue index never stayed high for 3 km: no fatigue onset.",
+        ]
     seen = sorted(
         (
             (km, f"{SIGNALS[name][2]} ({SIGNAL_MEANING[name]})")
@@ -202,6 +218,7 @@ def race_verdict(final_mile: FinalMile, fatigue: FatigueState, risk: RiskTimelin
             fatigue.signal_onsets_km,
             unmeasured_signals(fatigue),
             too_short=too_short_for_signals(fatigue),
+            judged_to_m=fatigue.judged_to_m,
         )
     )
     parts.append(risk_sentence(risk))

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from finishline.athlete import Athlete
+from finishline.breaks import judged_part
 from finishline.clean import TRACK_COLUMNS
 from finishline.definitions import (
     DEFAULT_BODY_MASS_KG,
@@ -50,7 +51,7 @@ class FatigueState:
     Attributes
     ----------
     per_second
-        On the track's index: ``distance_m``, ``pace_ratio``, ``decoupling``,
+        On the judged part of the track's index: ``distance_m``, ``pace_ratio``, ``decoupling``,
         ``cadence_residual``, ``stride_residual``, ``d_prime_balance_m``, ``d_prime_spent``,
         ``cs_fraction``, ``intensity_u``, ``cho_used_kcal``, ``cho_left_kcal``,
         ``glycogen_used_fraction``, ``fuel_distance_km``, ``wall_at_km``,
@@ -70,6 +71,9 @@ class FatigueState:
         Components whose input would be an estimate drawn from the race itself (D' without a
         known critical speed, glycogen without a known max HR): computed and shown, but kept
         out of the index, the signal order and the risk.
+    judged_to_m
+        Where the judged part of the track ends (m) when a long stop cut it
+        (:func:`finishline.breaks.judged_part`); None when the whole track was judged.
     """
 
     per_second: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -77,6 +81,7 @@ class FatigueState:
     onset_km: float = float("nan")
     signal_onsets_km: dict[str, float | None] = field(default_factory=dict)
     assumed: frozenset[str] = frozenset()
+    judged_to_m: float | None = None
 
     @property
     def empty(self) -> bool:
@@ -135,6 +140,10 @@ def fatigue_state(
 ) -> FatigueState:
     """Fatigue components, composite index and onset for one race track.
 
+    The track is judged from its start to the end of its longest stretch between long stops
+    (:func:`finishline.breaks.judged_part`): what follows a long stop after it (a second outing
+    hours later in the same file) is not judged, and ``judged_to_m`` says where it stopped.
+
     Parameters
     ----------
     track
@@ -167,7 +176,7 @@ def fatigue_state(
     science.md sections 2.1, 2.2, 2.3 and 5; see each component module for its sources.
     """
     athlete = athlete or Athlete()
-    track = complete_track(track)
+    track, judged_to_m = judged_part(complete_track(track))
     if not grade_adjusted:
         track = track.assign(gap_speed_mps=track_column(track, "speed_mps"))
     arrays = TrackArrays(track)
@@ -239,7 +248,7 @@ def fatigue_state(
         store_kcal=store,
         onset_km=onset,
     )
-    return FatigueState(per_second, per_km, onset, onsets, assumed)
+    return FatigueState(per_second, per_km, onset, onsets, assumed, judged_to_m)
 
 
 def km_table(track: pd.DataFrame, reference_mps: float) -> pd.DataFrame:

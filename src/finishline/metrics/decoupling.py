@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from finishline.breaks import judged_part
 from finishline.definitions import DECOUPLING_LIMIT, REFERENCE_START_M
 from finishline.metrics.splits import at_positions, crossing_positions
 
@@ -64,6 +65,10 @@ class Decoupling:
         NaN without power or HR. The ``curve`` then has a ``pw_hr`` column too.
     pw_ef_first_w_per_bpm, pw_ef_second_w_per_bpm
         Power EF (W per bpm: mean power over mean HR) of the two halves; NaN without power.
+    judged_to_m
+        Where the judged part of the track ends (m) when a long stop cut it
+        (:func:`finishline.breaks.judged_part`): the window and curve end there; None when
+        the whole track was judged.
     """
 
     ef_first: float
@@ -75,6 +80,7 @@ class Decoupling:
     pw_hr: float = float("nan")
     pw_ef_first_w_per_bpm: float = float("nan")
     pw_ef_second_w_per_bpm: float = float("nan")
+    judged_to_m: float | None = None
 
 
 def _cumulative(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -193,6 +199,10 @@ def onset_distance(curve: pd.DataFrame) -> float:
 def decoupling(track: pd.DataFrame, step_m: float = 250.0) -> Decoupling:
     """Pa:HR over [5 km, finish], the cumulative curve and the onset distance.
 
+    The finish is the end of the judged part of the track (:func:`finishline.breaks.
+    judged_part`): nothing after a long stop that ends its longest stretch (a second outing
+    hours later in the same file) enters the halves or the curve.
+
     Parameters
     ----------
     track
@@ -204,6 +214,7 @@ def decoupling(track: pd.DataFrame, step_m: float = 250.0) -> Decoupling:
     ----------
     TrainingPeaks Pa:HR; race convention from 5 km (science.md 2.3).
     """
+    track, judged_to_m = judged_part(track)
     dist = track["distance_m"].to_numpy(float)
     total = float(dist[-1])
     start = window_start_m(total)
@@ -244,6 +255,7 @@ def decoupling(track: pd.DataFrame, step_m: float = 250.0) -> Decoupling:
         pw_hr=float((pw1 - pw2) / pw1) if ok else float("nan"),
         pw_ef_first_w_per_bpm=float(pw1),
         pw_ef_second_w_per_bpm=float(pw2),
+        judged_to_m=judged_to_m,
     )
 
 

@@ -66,6 +66,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from finishline.breaks import first_break
 from finishline.definitions import Race, detect_race
 from finishline.risk.landmark import MIN_KM, LandmarkRiskModel
 from finishline.risk.logodds import expit, logit
@@ -83,7 +84,6 @@ from finishline.risk.physiology import (
     unavailable_signals,
 )
 from finishline.risk.transfer import risk_setup
-from finishline.stretches import bounds
 
 __all__ = [
     "MAX_TOTAL_SHIFT",
@@ -138,28 +138,16 @@ def clock_times_at_km(track: pd.DataFrame) -> pd.Series:
     return pd.Series(times, index=pd.Index(kms.astype(int), name="km"), name="clock_s")
 
 
-#: A pause at least this long (s) inside a run ends the race the chip model can judge.
-LONG_PAUSE_S = 1800
-
-
 def broken_from_km(track: pd.DataFrame) -> int | None:
     """The first whole km whose clock time holds a jump no runner makes (a recording gap the
     distance crossed faster than 6.5 m/s: :mod:`finishline.gaps`) or a pause of at least
-    :data:`LONG_PAUSE_S`: its clock time is not race time, so no risk is scored from there.
-    None when the whole track is fit to judge."""
-    if "in_gap" not in track or "moving" not in track:
+    :data:`~finishline.breaks.LONG_PAUSE_S` (:func:`finishline.breaks.first_break`): its
+    clock time is not race time, so no risk is scored from there. None when the whole track
+    is fit to judge."""
+    cut = first_break(track)
+    if cut is None:
         return None
-    moving = track["moving"].to_numpy(bool)
-    jumped = track["in_gap"].to_numpy(bool) & ~moving
-    paused = track["paused"].to_numpy(bool) if "paused" in track else np.zeros_like(moving)
-    starts, ends = bounds(paused, LONG_PAUSE_S)
-    long_pause = np.zeros_like(moving)
-    for a, b in zip(starts, ends, strict=True):  # one per long pause: a handful at most
-        long_pause[a:b] = True
-    bad = np.flatnonzero(jumped | long_pause)
-    if not bad.size:
-        return None
-    return int(np.nan_to_num(track["distance_m"].to_numpy(float)[bad[0]]) // 1000.0) + 1
+    return int(np.nan_to_num(track["distance_m"].to_numpy(float)[cut]) // 1000.0) + 1
 
 
 def timeline_kms(race: Race, reached_km: int) -> np.ndarray:

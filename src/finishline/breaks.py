@@ -1,0 +1,69 @@
+"""Where a recording stops being one race: a distance jump or a long pause.
+
+A recording gap that the distance jumped across (faster than a runner goes,
+:mod:`finishline.gaps`) or a pause of :data:`LONG_PAUSE_S` or more (a 15-hour break between two
+outings saved as one file, a long sleep stop) leaves clock time that is not race time. The
+models that follow the runner through time (the risk timeline, the fatigue state, Pa:HR
+decoupling) judge the track up to the first such break and not beyond it; the distance, splits
+and final mile are still reported for the whole file.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from finishline.stretches import bounds
+
+#: A pause at least this long (s) inside a run ends the race the time-based models judge.
+LONG_PAUSE_S = 1800
+
+
+def _jumped_and_long_stops(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seconds crossed in a jump, and the starts and ends (exclusive) of the long stops."""
+    jumped = track["in_gap"].to_numpy(bool) & ~track["moving"].to_numpy(bool)
+    stopped = jumped | track["paused"].to_numpy(bool) if "paused" in track else jumped
+    starts, ends = bounds(stopped, LONG_PAUSE_S)
+    return jumped, starts, ends
+
+
+def first_break(track: pd.DataFrame) -> int | None:
+    """Position (row) of the first second of the first break in a clean 1 Hz track
+    (``moving``, ``in_gap``, ``paused``), or None when the whole track is one race.
+
+    A break is a long stop (at least :data:`LONG_PAUSE_S` seconds that are paused, or not
+    moving inside a recording gap: a file that holds two outings hours apart) or any second of
+    a recording gap the distance crossed while not moving, however short: the distance it
+    added came without its time. This is where the risk timeline, which reads the clock time
+    at each km, stops. A track without ``moving`` or ``in_gap`` has no break.
+    """
+    if "in_gap" not in track or "moving" not in track:
+        return None
+    jumped, starts, _ = _jumped_and_long_stops(track)
+    first = [int(s) for s in starts[:1]]
+    if jumped.any():
+        first.append(int(np.argmax(jumped)))
+    return min(first) if first else None
+
+
+def judged_part(track: pd.DataFrame) -> tuple[pd.DataFrame, float | None]:
+    """``track`` from its start to the end of its longest stretch (by moving time) between
+    long stops, and the distance (m) where that stretch ends; None when nothing follows it
+    (the whole track is returned, not a copy).
+
+    What the fatigue state and Pa:HR decoupling judge: they follow the runner through time,
+    and a long stop ends that (the body recovers; the file may hold a second outing hours
+    later). A long wait before the start is kept, as are the stops inside the longest stretch
+    and one that ends the file (the watch left running):
+    moving-time models pass over them. Short jumps do not cut here (per-km values are
+    distance over moving time), unlike :func:`first_break`.
+    """
+    if "in_gap" not in track or "moving" not in track:
+        return track, None
+    _, starts, ends = _jumped_and_long_stops(track)
+    lo, hi = np.r_[0, ends], np.r_[starts, len(track)]
+    moving_s = np.r_[0, np.cumsum(track["moving"].to_numpy(bool))]
+    end = int(hi[int(np.argmax(moving_s[hi] - moving_s[lo]))])
+    if end >= len(track) or moving_s[end] in (0, moving_s[-1]):  # nothing run after it
+        return track, None
+    return track.iloc[:end], float(np.nanmax(track["distance_m"].to_numpy(float)[:end]))
