@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from corpus import CORPUS, require_shared
 
-from finishline.breaks import LONG_PAUSE_S, first_break, judged_part
+from finishline.breaks import JUMP_TOLERANCE_M, LONG_PAUSE_S, first_break, judged_part
 
 
 def _track(n: int = 8000, step_m: float = 3.0) -> pd.DataFrame:
@@ -67,12 +67,26 @@ def test_stops_that_do_not_cut(start, seconds, why):
     assert to_m is None and len(part) == len(track), why
 
 
-def test_a_short_jump_cuts_the_risk_but_not_the_fatigue():
-    track = _track()
-    track.loc[100:105, "in_gap"] = True
-    track.loc[100:105, "moving"] = False  # 68 m in 6 s: a GPS glitch at the start
-    assert first_break(track) == 100
-    assert judged_part(track)[1] is None
+def _jump(track: pd.DataFrame, start: int, seconds: int, metres: float) -> pd.DataFrame:
+    out = track.copy()
+    out.loc[start : start + seconds - 1, "in_gap"] = True
+    out.loc[start : start + seconds - 1, "moving"] = False
+    step = np.minimum(np.arange(len(out) - start) + 1, seconds) * (metres / seconds)
+    out.loc[start:, "distance_m"] += step - np.minimum(np.arange(len(out) - start) + 1, seconds) * 3
+    return out
+
+
+def test_a_first_fix_off_the_start_is_no_break():
+    track = _jump(_track(), 9, 6, 68.0)  # 68 m in 6 s at the start: a GPS glitch
+    assert first_break(track) is None and judged_part(track)[1] is None
+
+
+def test_jumps_past_the_tolerance_cut_the_risk_but_not_the_fatigue():
+    one = _jump(_track(), 4000, 40, 300.0)  # 300 m across a 40 s gap
+    assert first_break(one) == 4000 and judged_part(one)[1] is None
+    # three jumps of 40 m each: the third takes the jumped distance past 100 m
+    many = _jump(_jump(_jump(_track(), 1000, 5, 40.0), 2000, 5, 40.0), 3000, 5, 40.0)
+    assert JUMP_TOLERANCE_M == 100.0 and first_break(many) == 3000
 
 
 @pytest.mark.real
@@ -105,3 +119,44 @@ def test_several_outings_in_one_file_are_judged_to_the_first_long_gap():
     pd.testing.assert_frame_equal(result.fatigue.per_km, alone.per_km)
     assert f"only up to {expected_m / 1000:.0f} km" in result.verdict
     assert abs(result.decoupling.pa_hr) < 0.5  # was -184 % across the outings
+
+
+def _largest_raw_jump_m(path) -> float:
+    """The longest step between consecutive recorded points (great-circle, m) across a gap of
+    more than 3 s, from the file's own positions."""
+    from finishline.io import read
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raw = read(path).samples.dropna(subset=["lat_deg", "lon_deg"])
+    lat, lon = np.radians(raw["lat_deg"].to_numpy()), np.radians(raw["lon_deg"].to_numpy())
+    a = (
+        np.sin(np.diff(lat) / 2) ** 2
+        + np.cos(lat[:-1]) * np.cos(lat[1:]) * np.sin(np.diff(lon) / 2) ** 2
+    )
+    step = 2 * 6_371_000.0 * np.arcsin(np.sqrt(a))
+    gap = np.diff(raw.index.as_unit("ns").asi8) > 3e9
+    i = int(np.argmax(np.where(gap, step, -1.0)))
+    return float(step[i])
+
+
+@pytest.mark.real
+@pytest.mark.parametrize(
+    ("name", "cut"),
+    [
+        ("runpandas__session_7318ef76__nosport_7.7km.gpx", False),  # 68 m off at the start
+        ("gpxpy__cerknicko-jezero__nosport_4.6km.gpx", True),  # 310 m across a gap at 6.7 km
+    ],
+)
+def test_a_jump_ends_the_risk_timeline_only_past_the_tolerance(name, cut):
+    from finishline.analysis import analyze
+
+    path = require_shared(CORPUS / "gpx" / name)
+    jump_m = _largest_raw_jump_m(path)
+    assert (jump_m > JUMP_TOLERANCE_M) == cut
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = analyze(path)
+    notes = " ".join(result.risk.notes)
+    assert ("no risk from" in notes) == cut
+    assert not result.risk.empty  # both runs reach 5 km before any break

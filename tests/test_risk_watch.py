@@ -310,7 +310,12 @@ def test_no_risk_after_a_jump_or_a_long_pause():
     jumped = track.copy()
     jumped.loc[4000:4010, ["in_gap"]] = True
     jumped.loc[4000:4010, ["moving"]] = False  # 12 km: a jump no runner makes
+    jumped.loc[4000:, "distance_m"] += np.minimum(np.arange(len(jumped) - 4000) + 1, 11) * 40.0
     assert broken_from_km(jumped) == 13
+    glitch = track.copy()  # 33 m crossed in a gap: within the tolerance, race time still
+    glitch.loc[4000:4010, ["in_gap"]] = True
+    glitch.loc[4000:4010, ["moving"]] = False
+    assert broken_from_km(glitch) is None
     paused = track.copy()
     paused.loc[2000 : 2000 + 1799, "paused"] = True  # 30 min at 6 km
     paused.loc[2000 : 2000 + 1799, "moving"] = False

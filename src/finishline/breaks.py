@@ -17,6 +17,11 @@ from finishline.stretches import bounds
 
 #: A pause at least this long (s) inside a run ends the race the time-based models judge.
 LONG_PAUSE_S = 1800
+#: Distance (m) that jumps may add in all before the clock times after them stop being race
+#: times: every later km mark comes early by the time the jumped distance takes to run, and
+#: 100 m is 2 % of the risk model's 5 km window (under 25 s at 4:10/km). A first GPS fix that
+#: lands 70 m off the start does not end a race's risk timeline; a 300 m jump does.
+JUMP_TOLERANCE_M = 100.0
 
 
 def _jumped_and_long_stops(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -32,17 +37,23 @@ def first_break(track: pd.DataFrame) -> int | None:
     (``moving``, ``in_gap``, ``paused``), or None when the whole track is one race.
 
     A break is a long stop (at least :data:`LONG_PAUSE_S` seconds that are paused, or not
-    moving inside a recording gap: a file that holds two outings hours apart) or any second of
-    a recording gap the distance crossed while not moving, however short: the distance it
-    added came without its time. This is where the risk timeline, which reads the clock time
-    at each km, stops. A track without ``moving`` or ``in_gap`` has no break.
+    moving inside a recording gap: a file that holds two outings hours apart) or the jump
+    (distance crossed in a recording gap while not moving) that takes the distance added in
+    jumps past :data:`JUMP_TOLERANCE_M`: that distance came without its time. This is where
+    the risk timeline, which reads the clock time at each km, stops. A track without
+    ``moving`` or ``in_gap`` has no break.
     """
     if "in_gap" not in track or "moving" not in track:
         return None
     jumped, starts, _ = _jumped_and_long_stops(track)
     first = [int(s) for s in starts[:1]]
-    if jumped.any():
-        first.append(int(np.argmax(jumped)))
+    if jumped.any():  # each jump adds what the distance gained from before it to after it
+        dist = np.fmax.accumulate(np.nan_to_num(track["distance_m"].to_numpy(float), nan=0.0))
+        j_starts, j_ends = bounds(jumped)
+        added = dist[np.minimum(j_ends, dist.size - 1)] - dist[np.maximum(j_starts - 1, 0)]
+        past = np.cumsum(added) > JUMP_TOLERANCE_M
+        if past.any():  # the break starts with the jump that crossed the tolerance
+            first.append(int(j_starts[int(np.argmax(past))]))
     return min(first) if first else None
 
 
