@@ -1,11 +1,13 @@
-"""Where a recording stops being one race: a distance jump or a long pause.
+"""Where a recording stops being one race: distance jumps and long stops.
 
-A recording gap that the distance jumped across (faster than a runner goes,
-:mod:`finishline.gaps`) or a pause of :data:`LONG_PAUSE_S` or more (a 15-hour break between two
-outings saved as one file, a long sleep stop) leaves clock time that is not race time. The
-models that follow the runner through time (the risk timeline, the fatigue state, Pa:HR
-decoupling) judge the track up to the first such break and not beyond it; the distance, splits
-and final mile are still reported for the whole file.
+Distance that came in jumps across recording gaps (not at a runner's speed,
+:mod:`finishline.gaps`) makes every later clock time early, and a stop of :data:`LONG_PAUSE_S`
+or more (a 15-hour break between two outings saved as one file, a long sleep stop) leaves clock
+time that is not race time. The risk timeline, which reads the clock time at each km, stops at
+the first break (:func:`first_break`: a long stop, or jumps past :data:`JUMP_TOLERANCE_M`).
+The fatigue state and Pa:HR decoupling, which follow the runner's moving time, judge the track
+to the end of its longest stretch between long stops (:func:`judged_part`). Distance, splits and
+the final mile are still reported for the whole file.
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from finishline.breaks import first_break
+from finishline.breaks import JUMP_TOLERANCE_M, LONG_PAUSE_S, first_break
 from finishline.definitions import Race, detect_race
 from finishline.risk.landmark import MIN_KM, LandmarkRiskModel
 from finishline.risk.logodds import expit, logit
@@ -139,11 +139,11 @@ def clock_times_at_km(track: pd.DataFrame) -> pd.Series:
 
 
 def broken_from_km(track: pd.DataFrame) -> int | None:
-    """The first whole km whose clock time holds a jump no runner makes (a recording gap the
-    distance crossed faster than 6.5 m/s: :mod:`finishline.gaps`) or a pause of at least
-    :data:`~finishline.breaks.LONG_PAUSE_S` (:func:`finishline.breaks.first_break`): its
-    clock time is not race time, so no risk is scored from there. None when the whole track
-    is fit to judge."""
+    """The first whole km whose clock time holds a break (:func:`finishline.breaks.
+    first_break`): jumps across recording gaps that have added more than
+    :data:`~finishline.breaks.JUMP_TOLERANCE_M` of distance, or a stop of at least
+    :data:`~finishline.breaks.LONG_PAUSE_S`. Its clock time is not race time, so no risk is
+    scored from there. None when the whole track is fit to judge."""
     cut = first_break(track)
     if cut is None:
         return None
@@ -241,8 +241,9 @@ def watch_risk(
     if broken is not None and kms.size and kms[-1] >= broken:
         kms = kms[kms < broken]
         notes.append(
-            f"no risk from {broken} km: a recording gap the distance jumped across, or a pause "
-            "of 30 min or more, leaves no race time to judge there"
+            f"no risk from {broken} km: distance that came in jumps across recording gaps "
+            f"(more than {JUMP_TOLERANCE_M:.0f} m in all), or a stop of "
+            f"{LONG_PAUSE_S // 60} min or more, leaves no race time to judge there"
         )
         if not kms.size:
             out = pd.DataFrame(columns=[*columns, "p_splits_hi", "logit_adjustment", "top_signals"])
