@@ -119,6 +119,14 @@ def test_several_outings_in_one_file_are_judged_to_the_first_long_gap():
     pd.testing.assert_frame_equal(result.fatigue.per_km, alone.per_km)
     assert f"only up to {expected_m / 1000:.0f} km" in result.verdict
     assert abs(result.decoupling.pa_hr) < 0.5  # was -184 % across the outings
+    from finishline.viz.heart import heart_rate_figure
+
+    fig = heart_rate_figure(
+        result.track, decoupling=result.decoupling, efficiency=result.fatigue.per_km
+    )
+    assert f"end at {expected_m / 1000:.1f} km" in fig.layout.title.subtitle.text
+    drawn = [t for t in fig.data if t.name in ("efficiency", "decoupling")]
+    assert len(drawn) == 2 and all(np.nanmax(t.x) <= expected_m / 1000 + 1e-3 for t in drawn)
 
 
 def _largest_raw_jump_m(path) -> float:

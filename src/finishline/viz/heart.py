@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from finishline.breaks import LONG_PAUSE_S
 from finishline.definitions import DECOUPLING_LIMIT
 from finishline.metrics.decoupling import Decoupling
 from finishline.stretches import bounds
@@ -123,8 +124,9 @@ def masked_stretches_m(track: pd.DataFrame) -> list[tuple[float, float]]:
     return out
 
 
-def shade_masked_heart_rate(fig: FigureSpec, track: pd.DataFrame, unit: Unit) -> None:
-    """Grey bands on the heart-rate panel (row 1) where the heart rate was masked."""
+def shade_masked_heart_rate(fig: FigureSpec, track: pd.DataFrame, unit: Unit) -> list[str]:
+    """Grey bands on the heart-rate panel (row 1) where the heart rate was masked; the
+    subtitle sentence that explains them (none without a band)."""
     scale = METERS_PER_UNIT[unit]
     stretches = masked_stretches_m(track)
     for a, b in stretches:
@@ -137,10 +139,8 @@ def shade_masked_heart_rate(fig: FigureSpec, track: pd.DataFrame, unit: Unit) ->
             row=1,
             col=1,
         )
-    if stretches:  # said once, in the subtitle: an annotation on a band collides with others
-        fig.update_layout(
-            title={"subtitle": {"text": "Grey bands: heart rate masked as a sensor artefact."}}
-        )
+    # said once, in the subtitle: an annotation on a band collides with others
+    return ["Grey bands: heart rate masked as a sensor artefact."] if stretches else []
 
 
 @returns_figure
@@ -181,9 +181,15 @@ def heart_rate_figure(
     if not panels:
         return unavailable_figure(title, "the file has no heart rate or cadence")
     fig = stacked_panels(title, len(panels), 170 * len(panels) + 90)
+    notes = []
     if not has_data(track, "heart_rate_bpm"):
-        note = "The file has no heart rate: no efficiency or decoupling to show."
-        fig.update_layout(title={"subtitle": {"text": note}})
+        notes.append("The file has no heart rate: no efficiency or decoupling to show.")
+    elif decoupling is not None and decoupling.judged_to_m is not None:
+        to = decoupling.judged_to_m / METERS_PER_UNIT[unit]
+        notes.append(
+            f"Efficiency and Pa:HR end at {to:.1f} {unit_label(unit)}: a stop of "
+            f"{LONG_PAUSE_S // 60} min or more follows, and what comes after is not judged."
+        )
     for row, panel in enumerate(panels, start=1):
         fig.add_trace(line(panel.x, panel.y, panel.name, panel.color, panel.hover), row=row, col=1)
         fig.update_yaxes(title_text=panel.axis, row=row, col=1)
@@ -210,7 +216,9 @@ def heart_rate_figure(
             col=1,
         )
     if panels[0].name == "heart rate":
-        shade_masked_heart_rate(fig, track, unit)
+        notes = shade_masked_heart_rate(fig, track, unit) + notes
+    if notes:
+        fig.update_layout(title={"subtitle": {"text": " ".join(notes)}})
     x_max = max(float(np.nanmax(p.x)) for p in panels)
     onset = decoupling.onset_m if decoupling is not None else float("nan")
     if np.isfinite(onset):
