@@ -131,7 +131,7 @@ def test_shared_races_load():
 @settings(deadline=None)  # timings on a shared machine vary 10x
 @given(st.lists(st.text(alphabet="0123456789:. x", max_size=9), min_size=1, max_size=30))
 def test_fast_clock_path_agrees_with_the_general_parser(cells):
-    from finishline.risk.chip import _clock_seconds, _general_clock_seconds
+    from finishline.risk.clock import clock_seconds, general_clock_seconds
 
     text = np.strings.strip(np.asarray(cells, dtype=str))
-    np.testing.assert_array_equal(_clock_seconds(text), _general_clock_seconds(text))
+    np.testing.assert_array_equal(clock_seconds(text), general_clock_seconds(text))

@@ -52,13 +52,17 @@ Riegel PS. *Am Sci* 1981;69:285 (T2 = T1 (D2/D1)^1.06).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from finishline.definitions import MARATHON_M, reference_window_m
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FEATURES: tuple[str, ...] = (
     "log_ref_pace",
@@ -237,6 +241,8 @@ def landmark_features(
         Columns :data:`FEATURES` and :data:`LANDMARK`; a row has NaN in the pace features
         when a time it needs is missing.
     """
+    import pandas as pd
+
     columns = landmark_columns(km, distances_km, cumulative_times_s, sex, age, windows)
     return pd.DataFrame(columns, columns=[*FEATURES, LANDMARK])
 
@@ -317,16 +323,27 @@ def frame_features(km: float, results: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         Columns :data:`FEATURES` and :data:`LANDMARK`, one row per runner, same index.
     """
+    import pandas as pd
+
+    columns = frame_columns(km, results)
+    return pd.DataFrame(columns, columns=[*FEATURES, LANDMARK], index=results.index)
+
+
+def frame_columns(
+    km: float, results: pd.DataFrame | Mapping[str, npt.ArrayLike | None]
+) -> dict[str, np.ndarray]:
+    """:func:`frame_features` as a dict of arrays, of a frame or of its columns by name (the
+    ``columns`` of a :class:`~finishline.risk.chip.ChipTable`; ``sex``/``age`` may be None)."""
     from finishline.risk.chip import CHIP_MATS_KM
 
     labels = [label for label, d in CHIP_MATS_KM.items() if d <= km + 1e-9]
     distances = [CHIP_MATS_KM[label] for label in labels]
-    features = landmark_features(
+    n = len(results["id"])
+    times = [np.asarray(results[label], dtype=float) for label in labels]
+    return landmark_columns(
         km,
         distances,
-        results[labels].to_numpy(dtype=float),
-        sex=results["sex"].to_numpy(dtype=object),
-        age=results["age"].to_numpy(dtype=float),
+        np.column_stack(times) if times else np.zeros((n, 0)),
+        sex=np.asarray(results["sex"], dtype=object),
+        age=np.asarray(results["age"], dtype=float),
     )
-    features.index = results.index
-    return features
