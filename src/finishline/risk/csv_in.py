@@ -5,7 +5,8 @@ importing pandas alone takes longer than that. This module reads a results table
 chip reader always has (``pandas.read_csv(dtype=object, keep_default_na=False,
 skipinitialspace=True, usecols=...)``): the same header names (``Unnamed: i`` for an empty one,
 ``name.1`` for a repeated one), the same rows (blank lines skipped; a first data row longer
-than the header makes its leading fields an index, so the names move right), the same cells
+than the header makes its leading fields an index, so the names move right, unless every
+column is read), the same cells
 and the same messages for a file that is not a table. Only the columns a caller chooses are
 ever turned into text, and only their cells must be UTF-8.
 
@@ -46,7 +47,7 @@ class CsvColumns(NamedTuple):
     columns: dict[str, np.ndarray]
     """The chosen columns: cell text (str array, unstripped), ``""`` for a missing field."""
     n_rows: int
-    """Data rows (blank lines not counted)."""
+    """Data rows (blank lines not counted); 0 when no column is chosen."""
 
 
 def header_names(fields: Sequence[str]) -> list[str]:
@@ -149,7 +150,7 @@ def _numpy_columns(
         for j, name in enumerate(names)
         if name in chosen
     }
-    return CsvColumns(names, columns, len(ends))
+    return CsvColumns(names, columns, len(ends) if columns else 0)
 
 
 def _cells(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -207,9 +208,10 @@ def _csv_module_columns(
     if not utf8:
         _decoded(rows[0], path)
     names = header_names(rows[0])
-    # A first data row longer than the header: its extra leading fields are an index.
-    shift = max(len(rows[1]) - len(names), 0) if len(rows) > 1 else 0
     chosen = set(choose(names))
+    # A first data row longer than the header: its extra leading fields are an index, unless
+    # every column is read (then the extra trailing fields are dropped), as pandas does.
+    shift = max(len(rows[1]) - len(names), 0) if len(rows) > 1 and chosen != set(names) else 0
     columns = {}
     for j, name in enumerate(names):
         if name in chosen:
@@ -218,4 +220,5 @@ def _csv_module_columns(
             if not utf8:
                 _decoded(cells, path)
             columns[name] = np.array(cells, dtype=str)
-    return CsvColumns(names, columns, len(rows) - 1)
+    # pandas keeps no rows when no column is read, unless the rows carry an index.
+    return CsvColumns(names, columns, len(rows) - 1 if columns or shift else 0)
