@@ -281,16 +281,21 @@ def standardise_results(
     return _results_frame(standardise_text(found, column, len(table), up_to_km))
 
 
+def columns_to_read(found: Mapping[str, object], up_to_km: float | None = None) -> set[object]:
+    """The columns :func:`read_results_csv` reads: id, sex, age and the mats up to ``up_to_km``."""
+    wanted = {found[role] for role in ("id", "sex", "age")}
+    wanted |= {found[label] for _, label in _mats_read(found, up_to_km)}
+    wanted.discard(None)
+    return wanted
+
+
 def read_results_table(path: str | PathLike[str], up_to_km: float | None = None) -> ChipTable:
     """:func:`read_results_csv` as numpy columns (no pandas): what ``risk-splits`` reads."""
     found: dict = {}
 
-    def choose(names: list[str]) -> set[str]:
+    def choose(names: list[str]) -> set[object]:
         found.update(find_columns(names, path))
-        wanted = {found[role] for role in ("id", "sex", "age")}
-        wanted |= {found[label] for _, label in _mats_read(found, up_to_km)}
-        wanted.discard(None)
-        return wanted
+        return columns_to_read(found, up_to_km)
 
     table = read_csv_columns(path, choose)
     return standardise_text(found, table.columns.__getitem__, table.n_rows, up_to_km)

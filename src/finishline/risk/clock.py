@@ -35,14 +35,19 @@ def clock_seconds(text: np.ndarray) -> np.ndarray:
         rows = np.flatnonzero(length == size) if width >= size else np.zeros(0, int)
         if not rows.size:
             continue
-        value = codes[rows, :size].astype(np.int32) - _DIGIT_0
-        colon = _COLON - _DIGIT_0
+        block = codes[:, :size] if rows.size == n else codes[rows, :size]
+        # Digits as bytes: a code point above 255 becomes 255, neither a digit nor a colon,
+        # and the uint8 subtraction wraps every non-digit below "0" above 9.
+        value = np.minimum(block, 255).astype(np.uint8) - np.uint8(_DIGIT_0)
         digits = [j for j in range(size) if j not in (size - 3, size - 6)]
-        layout = ((value[:, digits] >= 0) & (value[:, digits] <= 9)).all(axis=1)
-        layout &= (value[:, size - 3] == colon) & (value[:, size - 6] == colon)
-        hours = value[:, 0] if size == 7 else 10 * value[:, 0] + value[:, 1]
-        minutes = 10 * value[:, size - 5] + value[:, size - 4]
-        seconds = 10 * value[:, size - 2] + value[:, size - 1]
+        layout = (value[:, digits] <= 9).all(axis=1)
+        layout &= (value[:, size - 3] == _COLON - _DIGIT_0) & (
+            value[:, size - 6] == _COLON - _DIGIT_0
+        )
+        field = value.astype(np.int32)
+        hours = field[:, 0] if size == 7 else 10 * field[:, 0] + field[:, 1]
+        minutes = 10 * field[:, size - 5] + field[:, size - 4]
+        seconds = 10 * field[:, size - 2] + field[:, size - 1]
         ok = layout & (minutes < 60) & (seconds < 60)
         out[rows[ok]] = (hours * 3600 + minutes * 60 + seconds)[ok].astype(float)
         fast[rows[layout]] = True  # a 7/8-char cell that is not a clock: the general path

@@ -101,12 +101,15 @@ def read_csv_columns(
     except FileNotFoundError as exc:
         raise InputDataError("file not found", path) from exc
     data = data.removeprefix(codecs.BOM_UTF8)
-    table = _numpy_columns(data, choose) if _is_utf8(data) else None
+    try:
+        table = _numpy_columns(data, choose)
+    except UnicodeDecodeError:
+        table = None  # the general reader names the cell, as pandas does
     return table if table is not None else _csv_module_columns(data, choose, path)
 
 
 def _is_utf8(data: bytes) -> bool:
-    if not (np.frombuffer(data, dtype=np.uint8) >= 0x80).any():
+    if data.isascii():
         return True
     try:
         data.decode("utf-8")
@@ -118,22 +121,29 @@ def _is_utf8(data: bytes) -> bool:
 def _numpy_columns(
     data: bytes, choose: Callable[[list[str]], Collection[str]]
 ) -> CsvColumns | None:
-    """The numpy reader; None when the file needs the general one."""
+    """The numpy reader; None when the file needs the general one.
+
+    Raises
+    ------
+    UnicodeDecodeError
+        The header or a chosen cell is not UTF-8.
+    """
     if b'"' in data:
         return None
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n")
         if b"\r" in data:
             return None
-    head, _, body = data.partition(b"\n")
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    head_end = data.index(b"\n")
+    head = data[:head_end]
     fields = head.decode("utf-8").split(",")
-    if len(fields) < 2 or not head.strip(b" \t") or body.startswith(b"\n") or b"\n\n" in body:
+    if len(fields) < 2 or not head.strip(b" \t") or b"\n\n" in data:
         return None  # a one-column file may hold whitespace-only (blank) lines
-    if body and not body.endswith(b"\n"):
-        body += b"\n"
     names = header_names(fields)
     width = len(names)
-    buf = np.frombuffer(body, dtype=np.uint8)
+    buf = np.frombuffer(data, dtype=np.uint8, offset=head_end + 1)
     ends = np.flatnonzero((buf == _COMMA) | (buf == _NEWLINE))
     if ends.size % width:
         return None
