@@ -36,7 +36,7 @@ import numpy as np
 
 from finishline.errors import InputDataError
 
-_COMMA, _NEWLINE = ord(","), ord("\n")
+_COMMA, _NEWLINE, _SPACE = ord(","), ord("\n"), ord(" ")
 
 
 class CsvColumns(NamedTuple):
@@ -164,7 +164,11 @@ def _numpy_columns(
 
 
 def _cells(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """The fields ``buf[starts[i]:ends[i]]`` as a str array (one gather, no Python per cell)."""
+    """The fields ``buf[starts[i]:ends[i]]`` as a str array (one gather, no Python per cell),
+    leading spaces dropped (``skipinitialspace``)."""
+    starts = starts.copy()
+    while (spaced := (buf[starts] == _SPACE) & (starts < ends)).any():
+        starts[spaced] += 1
     lengths = ends - starts
     width = int(lengths.max()) if lengths.size else 0
     if width == 0:
@@ -182,8 +186,21 @@ def _cells(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return text
 
 
-def _blank(row: list[str]) -> bool:
-    return not row or (len(row) == 1 and not row[0].strip(" \t"))
+def _rows(text: str, strict: bool, rows: list[list[str]]) -> None:
+    """Append the records of ``text`` to ``rows``, skipping blank lines (empty or spaces and
+    tabs only; a quoted empty field is a record)."""
+    consumed: list[str] = []
+
+    def lines():
+        for line in io.StringIO(text, newline=""):
+            consumed.append(line)
+            yield line
+
+    for row in csv.reader(lines(), skipinitialspace=True, strict=strict):
+        raw = "".join(consumed)
+        consumed.clear()
+        if row and (len(row) > 1 or row[0].strip(" \t") or '"' in raw):
+            rows.append(row)
 
 
 def _decoded(cells: Sequence[str], path: Path) -> None:
@@ -202,17 +219,16 @@ def _csv_module_columns(
     utf8 = _is_utf8(data)
     text = data.decode("utf-8", errors="surrogateescape")
     rows: list[list[str]] = []
-    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=True)
     try:
-        rows.extend(row for row in reader if not _blank(row))
+        _rows(text, True, rows)
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
             reason = (
                 f"Error tokenizing data. C error: EOF inside string starting at row {len(rows)}"
             )
             raise _unreadable(reason, path) from exc
-        reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
-        rows = [row for row in reader if not _blank(row)]
+        rows = []
+        _rows(text, False, rows)
     if not rows:
         raise _unreadable("No columns to parse from file", path)
     if not utf8:
