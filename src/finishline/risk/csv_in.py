@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from finishline.errors import InputDataError
 
@@ -173,12 +174,14 @@ def _cells(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     width = int(lengths.max()) if lengths.size else 0
     if width == 0:
         return np.full(lengths.size, "", dtype="<U1")
-    offsets = np.arange(width)
-    codes = buf[np.minimum(starts[:, None] + offsets, buf.size - 1)]
-    codes[offsets >= lengths[:, None]] = 0
+    # Every field is followed by a separator, so a window of ``width`` bytes from any start
+    # stays inside the buffer unless it is the last field of the file.
+    padded = buf if starts.max() + width <= buf.size else np.append(buf, np.zeros(width, np.uint8))
+    codes = sliding_window_view(padded, width)[starts]
+    codes *= np.arange(width) < lengths[:, None]
     # ASCII cells are their own code points; the few others (an en dash for "no time", an
     # accented name) are decoded one by one (never wider in characters than in bytes).
-    wide = np.flatnonzero((codes >= 0x80).any(axis=1))
+    wide = np.flatnonzero(codes.max(axis=1) >= 0x80)
     text = codes.astype(np.uint32)
     text[wide] = 0
     text = text.view(f"<U{width}").ravel()

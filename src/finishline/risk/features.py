@@ -166,7 +166,8 @@ def cumulative_time_at(
     n, m = times.shape[0], dist.size
     times = np.concatenate([np.zeros((n, 1)), times], axis=1)
     targets = np.asarray(targets_km, dtype=float)
-    targets = np.broadcast_to(targets, (n, targets.shape[-1]))
+    j = targets.shape[-1]
+    targets = np.broadcast_to(targets, (n, j))
     limit = np.broadcast_to(np.asarray(up_to_km, dtype=float), (n,))
     # No tolerance here: an observation even a hair beyond ``up_to_km`` is the future.
     valid = np.isfinite(times) & (dist[None, :] <= limit[:, None])
@@ -174,10 +175,12 @@ def cumulative_time_at(
     column = np.arange(m)
     last_valid = np.maximum.accumulate(np.where(valid, column, -1), axis=1)
     next_valid = np.minimum.accumulate(np.where(valid, column, m)[:, ::-1], axis=1)[:, ::-1]
-    at_or_below = np.searchsorted(dist, targets + 1e-9, side="right") - 1
-    at_or_above = np.searchsorted(dist, targets - 1e-9, side="left")
-    lo = np.take_along_axis(last_valid, np.clip(at_or_below, 0, m - 1), axis=1)
-    hi = np.take_along_axis(next_valid, np.clip(at_or_above, 0, m - 1), axis=1)
+    # One set of targets for every row (a results table at one km): search it once.
+    search = targets[:1] if n > 1 and (targets == targets[:1]).all() else targets
+    at_or_below = np.searchsorted(dist, search + 1e-9, side="right") - 1
+    at_or_above = np.searchsorted(dist, search - 1e-9, side="left")
+    lo = np.take_along_axis(last_valid, np.broadcast_to(np.clip(at_or_below, 0, m - 1), (n, j)), 1)
+    hi = np.take_along_axis(next_valid, np.broadcast_to(np.clip(at_or_above, 0, m - 1), (n, j)), 1)
     ok = (at_or_below >= 0) & (lo >= 0) & (at_or_above < m) & (hi < m)
     lo, hi = np.clip(lo, 0, m - 1), np.clip(hi, 0, m - 1)
     rows = np.arange(n)[:, None]
