@@ -29,21 +29,29 @@ def clock_seconds(text: np.ndarray) -> np.ndarray:
     if n == 0 or width == 0:
         return out
     codes = np.ascontiguousarray(text).view(np.uint32).reshape(n, width)
-    length = np.count_nonzero(codes, axis=1)
     fast = np.zeros(n, dtype=bool)
+    colon = _COLON - _DIGIT_0
     for size in (7, 8):
-        rows = np.flatnonzero(length == size) if width >= size else np.zeros(0, int)
+        if width < size:
+            continue
+        # Cells of exactly ``size`` characters (a NUL inside one fails the layout below).
+        candidate = codes[:, size - 1] != 0
+        if width > size:
+            candidate &= codes[:, size] == 0
+        rows = np.flatnonzero(candidate)
         if not rows.size:
             continue
-        block = codes[:, :size] if rows.size == n else codes[rows, :size]
+        whole = 2 * rows.size > n  # most cells: one pass over every row beats a gather
+        block = codes[:, :size] if whole else codes[rows, :size]
         # Digits as bytes: a code point above 255 becomes 255, neither a digit nor a colon,
         # and the uint8 subtraction wraps every non-digit below "0" above 9.
         value = np.minimum(block, 255).astype(np.uint8) - np.uint8(_DIGIT_0)
         digits = [j for j in range(size) if j not in (size - 3, size - 6)]
         layout = (value[:, digits] <= 9).all(axis=1)
-        layout &= (value[:, size - 3] == _COLON - _DIGIT_0) & (
-            value[:, size - 6] == _COLON - _DIGIT_0
-        )
+        layout &= (value[:, size - 3] == colon) & (value[:, size - 6] == colon)
+        if whole:
+            layout &= candidate
+            rows = np.arange(n)
         field = value.astype(np.int32)
         hours = field[:, 0] if size == 7 else 10 * field[:, 0] + field[:, 1]
         minutes = 10 * field[:, size - 5] + field[:, size - 4]
