@@ -145,29 +145,28 @@ def _numpy_columns(
     names = header_names(fields)
     width = len(names)
     buf = np.frombuffer(data, dtype=np.uint8, offset=head_end + 1)
-    ends = np.flatnonzero((buf == _COMMA) | (buf == _NEWLINE))
+    line_ends = buf == _NEWLINE
+    ends = np.flatnonzero(line_ends | (buf == _COMMA))
     if ends.size % width:
         return None
     ends = ends.reshape(-1, width)
-    if not ((buf[ends[:, -1]] == _NEWLINE).all() and (buf[ends[:, :-1]] == _COMMA).all()):
-        return None  # some line has more or fewer fields than the header
-    starts = np.empty_like(ends)
-    starts[:, 1:] = ends[:, :-1] + 1
-    starts[:1, 0] = 0
-    starts[1:, 0] = ends[:-1, -1] + 1
+    # Every line has as many fields as the header when each group of ``width`` separators
+    # ends a line and no other separator does.
+    n_lines = np.count_nonzero(line_ends)
+    if n_lines != len(ends) or not (buf[ends[:, -1]] == _NEWLINE).all():
+        return None
     chosen = set(choose(names))
-    columns = {
-        name: _cells(buf, starts[:, j], ends[:, j])
-        for j, name in enumerate(names)
-        if name in chosen
-    }
+    columns = {}
+    for j, name in enumerate(names):
+        if name in chosen:
+            before = ends[:, j - 1] if j else np.concatenate([[-1], ends[:-1, -1]])[: len(ends)]
+            columns[name] = _cells(buf, before + 1, ends[:, j])
     return CsvColumns(names, columns, len(ends) if columns else 0)
 
 
 def _cells(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """The fields ``buf[starts[i]:ends[i]]`` as a str array (one gather, no Python per cell),
     leading spaces dropped (``skipinitialspace``)."""
-    starts = starts.copy()
     while (spaced := (buf[starts] == _SPACE) & (starts < ends)).any():
         starts[spaced] += 1
     lengths = ends - starts
@@ -181,7 +180,7 @@ def _cells(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     codes *= np.arange(width) < lengths[:, None]
     # ASCII cells are their own code points; the few others (an en dash for "no time", an
     # accented name) are decoded one by one (never wider in characters than in bytes).
-    wide = np.flatnonzero(codes.max(axis=1) >= 0x80)
+    wide = np.unique(np.flatnonzero(codes.reshape(-1) >= 0x80) // width)
     text = codes.astype(np.uint32)
     text[wide] = 0
     text = text.view(f"<U{width}").ravel()
