@@ -37,15 +37,14 @@ def _number_bytes(values: np.ndarray, decimals: int) -> np.ndarray:
     finite = np.isfinite(values)
     scale = 10**decimals
     scaled = np.rint(np.abs(np.where(finite, values, 0.0)) * scale).astype(np.int64)
-    whole = scaled // scale
+    whole, rest = np.divmod(scaled, scale)
     n_digits = len(str(int(whole.max()))) if len(whole) else 1
     width = 1 + n_digits + (decimals + 1 if decimals else 0)
     out = np.zeros((len(values), width), dtype=np.uint8)
     position = width - 1
-    rest = scaled % scale
     for _ in range(decimals):
-        out[:, position] = _ZERO + rest % 10
-        rest //= 10
+        rest, digit = np.divmod(rest, 10)
+        out[:, position] = _ZERO + digit
         position -= 1
     if decimals:
         out[:, position] = _DOT
@@ -53,9 +52,9 @@ def _number_bytes(values: np.ndarray, decimals: int) -> np.ndarray:
     shown = np.zeros(len(values), dtype=np.int64)
     for i in range(n_digits):
         show = (whole > 0) | (i == 0)
-        out[:, position] = np.where(show, _ZERO + whole % 10, 0)
+        whole, digit = np.divmod(whole, 10)
+        out[:, position] = np.where(show, _ZERO + digit, 0)
         shown += show
-        whole //= 10
         position -= 1
     negative = (values < 0) & (scaled > 0)
     sign_at = width - (decimals + 1 if decimals else 0) - shown - 1
