@@ -131,7 +131,34 @@ def test_shared_races_load():
 @settings(deadline=None)  # timings on a shared machine vary 10x
 @given(st.lists(st.text(alphabet="0123456789:. x", max_size=9), min_size=1, max_size=30))
 def test_fast_clock_path_agrees_with_the_general_parser(cells):
-    from finishline.risk.chip import _clock_seconds, _general_clock_seconds
+    from finishline.risk.clock import clock_seconds, general_clock_seconds
 
     text = np.strings.strip(np.asarray(cells, dtype=str))
-    np.testing.assert_array_equal(_clock_seconds(text), _general_clock_seconds(text))
+    np.testing.assert_array_equal(clock_seconds(text), general_clock_seconds(text))
+
+
+clock_like = st.builds(
+    lambda h, m, s, wide: f"{h:02d}:{m:02d}:{s:02d}" if wide else f"{h % 10}:{m:02d}:{s:02d}",
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.booleans(),
+)
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            clock_like, clock_like, st.text(alphabet="0123456789:. x\u2013\u0130", max_size=10)
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_fast_clock_path_agrees_when_most_cells_are_clocks(cells):
+    """Mostly H:MM:SS / HH:MM:SS cells (some minutes or seconds >= 60): the one-pass branch."""
+    from finishline.risk.clock import clock_seconds, general_clock_seconds
+
+    text = np.strings.strip(np.asarray(cells, dtype=str))
+    np.testing.assert_array_equal(clock_seconds(text), general_clock_seconds(text))

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from corpus import SPLITS, require_shared
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finishline.cli import main
+
+SRC = Path(__file__).resolve().parents[1] / "src"
 
 HEADER = "id,5K,10K,15K,20K,Half,25K,30K,35K,40K,sex,age"
 ROWS = [
@@ -111,3 +118,81 @@ def test_csv_writer_matches_pandas_formatting():
     assert ours == theirs
     back = pd.read_csv(io.StringIO(ours), keep_default_na=False, na_values=[""])
     assert back["id"].tolist()[:3] == ["a", "b,c", 'q"d'] and np.isnan(back["p"][1])
+
+
+def test_quoting_line_ends_and_bom_do_not_change_the_scores(tmp_path):
+    plain = "\n".join([HEADER, *ROWS]) + "\n"
+    quoted = "\n".join(",".join(f'"{cell}"' for cell in line.split(",")) for line in plain.split())
+    variants = {
+        "plain": plain.encode(),
+        "crlf": plain.replace("\n", "\r\n").encode(),
+        "bom": b"\xef\xbb\xbf" + plain.encode(),
+        "quoted": (quoted + "\n").encode(),
+        "spaces": plain.replace(",", ", ").encode(),
+    }
+    outputs = {}
+    for name, data in variants.items():
+        src = tmp_path / f"{name}.csv"
+        src.write_bytes(data)
+        out = tmp_path / f"{name}.out.csv"
+        assert main(["risk-splits", str(src), "--at", "30", "--out", str(out)]) == 0
+        outputs[name] = out.read_bytes()
+    assert len(set(outputs.values())) == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        (b"", "not a readable CSV table (No columns to parse from file)"),
+        ("id,5K\nJos\xe9,25:00\n".encode("latin-1"), "'utf-8' codec can't decode byte 0xe9"),
+        (b'id,5K\n"a,25:00\n', "EOF inside string starting at row 1"),
+        (b"id,ID,5K\na,b,25:00\n", "duplicate columns (ignoring case): id"),
+    ],
+    ids=["empty", "latin-1", "unterminated quote", "duplicate"],
+)
+def test_unreadable_tables_are_one_line_naming_the_file(tmp_path, capsys, data, needle):
+    src = tmp_path / "r.csv"
+    src.write_bytes(data)
+    assert main(["risk-splits", str(src), "--at", "30"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and needle in err and "r.csv" in err
+
+
+@pytest.mark.real
+def test_command_imports_neither_pandas_nor_scipy(tmp_path):
+    require_shared(SPLITS)
+    lines = (SPLITS / "chicago_2023.csv").read_text(encoding="utf-8").splitlines()[:300]
+    src = tmp_path / "chicago_head.csv"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "scored.csv"
+    code = (
+        "import sys\n"
+        "from finishline.cli import main\n"
+        f"code = main(['risk-splits', {str(src)!r}, '--at', '30', '--out', {str(out)!r}])\n"
+        "heavy = sorted(m for m in ('pandas', 'scipy', 'pyarrow') if m in sys.modules)\n"
+        "print('heavy:', heavy)\n"
+        "sys.exit(code)\n"
+    )
+    env = os.environ | {"PYTHONPATH": str(SRC)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "heavy: []" in done.stdout and "scored 299 of 299" in done.stdout
+    assert len(pd.read_csv(out)) == 299
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("race", ["boston_2014", "chicago_2023"])
+def test_command_writes_what_the_dataframe_functions_compute(tmp_path, race):
+    """One implementation: the numpy-column command and the DataFrame API agree to the byte."""
+    from finishline.risk import LandmarkRiskModel, read_results_csv
+    from finishline.risk.csv_out import csv_bytes
+
+    require_shared(SPLITS)
+    src = SPLITS / f"{race}.csv"
+    model = LandmarkRiskModel.load()
+    for at in (10, 21.1, 35, 40):
+        out = tmp_path / f"{at}.csv"
+        assert main(["risk-splits", str(src), "--at", str(at), "--out", str(out)]) == 0
+        frame = model.predict_results(read_results_csv(src, up_to_km=at), at_km=at)
+        assert out.read_bytes() == csv_bytes(frame)
+        assert frame["p_fail"].notna().mean() > 0.9

@@ -16,19 +16,30 @@ column       dtype    meaning
 Times are accepted as ``H:MM:SS``, ``M:SS`` or plain seconds, parsed by numpy over the whole
 column (no Python per cell). Malformed or impossible values become NaN and are named in
 ``issue``; the parser never raises on a bad cell, only on a file that is not a results table.
+
+The rules live once, in an array core that needs numpy only (``finishline risk-splits`` must not
+pay for importing pandas): :func:`read_results_table` and :func:`standardise_text` return a
+:class:`ChipTable` (a dict of numpy columns); :func:`read_results_csv` and
+:func:`standardise_results` are the same calls returning the standard DataFrame.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from os import PathLike
-from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import pandas as pd
+import numpy.typing as npt
 
 from finishline.errors import InputDataError
+from finishline.risk.clock import parse_durations, stripped_text
+from finishline.risk.csv_in import read_csv_columns
 from finishline.risk.definition import MARATHON_KM
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CHIP_MATS_KM: dict[str, float] = {
     "5K": 5.0,
@@ -46,7 +57,6 @@ CHIP_MATS_KM: dict[str, float] = {
 
 SPLIT_COLUMNS: tuple[str, ...] = tuple(CHIP_MATS_KM)
 
-_MISSING_TOKENS = ("", "-", "\u2013", "\u2014", "nan", "none", "na", "n/a", "dnf", "dns")
 _SEX_CODES = {"m": "M", "male": "M", "man": "M", "f": "F", "female": "F", "woman": "F", "w": "F"}
 #: Accepted runner-id columns (case, ``_`` and ``-`` ignored), in order of preference.
 ID_COLUMNS: tuple[str, ...] = ("id", "bib", "bib number", "runner id", "name")
@@ -54,108 +64,11 @@ ID_COLUMNS: tuple[str, ...] = ("id", "bib", "bib number", "runner id", "name")
 ROW_NUMBER = "row number"
 _SEX_COLUMNS = ("sex", "gender")
 _AGE_COLUMNS = ("age", "age group")
-_DIGIT_0, _COLON, _DOT = ord("0"), ord(":"), ord(".")
 
 
 def _column_key(name: object) -> str:
     """A column name compared case-insensitively, ``_``/``-`` as spaces, spaces collapsed."""
     return " ".join(str(name).strip().lower().replace("_", " ").replace("-", " ").split())
-
-
-def _clock_seconds(text: np.ndarray) -> np.ndarray:
-    """Seconds from stripped ``H:MM:SS`` / ``M:SS`` / ``S`` strings, NaN where malformed.
-
-    ``H:MM:SS`` and ``HH:MM:SS`` (what timing companies publish) take a fast path of a few
-    whole-column operations; every other cell goes through :func:`_general_clock_seconds`.
-    """
-    n = text.shape[0]
-    width = text.dtype.itemsize // 4
-    out = np.full(n, np.nan)
-    if n == 0 or width == 0:
-        return out
-    codes = np.ascontiguousarray(text).view(np.uint32).reshape(n, width)
-    length = np.count_nonzero(codes, axis=1)
-    fast = np.zeros(n, dtype=bool)
-    for size in (7, 8):
-        rows = np.flatnonzero(length == size) if width >= size else np.zeros(0, int)
-        if not rows.size:
-            continue
-        value = codes[rows, :size].astype(np.int32) - _DIGIT_0
-        colon = _COLON - _DIGIT_0
-        digits = [j for j in range(size) if j not in (size - 3, size - 6)]
-        layout = ((value[:, digits] >= 0) & (value[:, digits] <= 9)).all(axis=1)
-        layout &= (value[:, size - 3] == colon) & (value[:, size - 6] == colon)
-        hours = value[:, 0] if size == 7 else 10 * value[:, 0] + value[:, 1]
-        minutes = 10 * value[:, size - 5] + value[:, size - 4]
-        seconds = 10 * value[:, size - 2] + value[:, size - 1]
-        ok = layout & (minutes < 60) & (seconds < 60)
-        out[rows[ok]] = (hours * 3600 + minutes * 60 + seconds)[ok].astype(float)
-        fast[rows[layout]] = True  # a 7/8-char cell that is not a clock: the general path
-    rest = np.flatnonzero(~fast)
-    if rest.size:
-        out[rest] = _general_clock_seconds(text[rest])
-    return out
-
-
-def _general_clock_seconds(text: np.ndarray) -> np.ndarray:
-    """Seconds from stripped ``H:MM:SS`` / ``M:SS`` / ``S`` strings, NaN where malformed.
-
-    Vectorised over the cells: the loop runs over character positions (a dozen), each step a
-    numpy operation on the whole column. Every field must have digits; fields after the first
-    must be below 60; a decimal point may appear only in the last field.
-    """
-    n = text.shape[0]
-    width = text.dtype.itemsize // 4
-    codes = np.zeros((n, width + 1), dtype=np.uint32)
-    if width:
-        codes[:, :width] = np.ascontiguousarray(text).view(np.uint32).reshape(n, width)
-    total = np.zeros(n)
-    field = np.zeros(n)
-    scale = np.ones(n)
-    digits = np.zeros(n, dtype=int)
-    n_fields = np.zeros(n, dtype=int)
-    seen_dot = np.zeros(n, dtype=bool)
-    ok = np.ones(n, dtype=bool)
-    ended = np.zeros(n, dtype=bool)
-    for j in range(width + 1):
-        c = codes[:, j]
-        live = ~ended
-        is_digit = live & (c >= _DIGIT_0) & (c <= _DIGIT_0 + 9)
-        value = c.astype(float) - _DIGIT_0
-        scale = np.where(is_digit & seen_dot, scale / 10.0, scale)
-        field = np.where(
-            is_digit, np.where(seen_dot, field + value * scale, field * 10 + value), field
-        )
-        digits += is_digit
-        closes = live & ((c == _COLON) | (c == 0))
-        ok &= ~closes | ((digits > 0) & ((n_fields == 0) | (field < 60)))
-        ok &= ~(live & (c == _COLON) & seen_dot)
-        ok &= ~(live & (c == _DOT) & seen_dot)
-        ok &= ~(live & ~is_digit & ~closes & (c != _DOT))
-        seen_dot |= live & (c == _DOT)
-        total = np.where(closes, total * 60.0 + field, total)
-        n_fields += closes
-        field = np.where(closes, 0.0, field)
-        digits = np.where(closes, 0, digits)
-        ended |= live & (c == 0)
-    ok &= n_fields <= 3
-    return np.where(ok, total, np.nan)
-
-
-def _stripped_text(values: pd.Series | np.ndarray) -> np.ndarray:
-    """Cells as stripped fixed-width strings (missing cells become "nan")."""
-    return np.strings.strip(np.asarray(values, dtype=str))
-
-
-def _parse(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(seconds, missing, stripped text) for an array of durations (any shape)."""
-    text = _stripped_text(values)
-    seconds = _clock_seconds(text.ravel()).reshape(text.shape)
-    # Only cells that did not parse can be a missing token: lower-case just those.
-    missing = text == ""
-    unparsed = np.isnan(seconds) & ~missing
-    missing[unparsed] = np.isin(np.strings.lower(text[unparsed]), _MISSING_TOKENS)
-    return np.where(missing, np.nan, seconds), missing, text
 
 
 def parse_duration_s(values: pd.Series) -> pd.Series:
@@ -174,14 +87,20 @@ def parse_duration_s(values: pd.Series) -> pd.Series:
         Seconds (float); NaN where the value is missing or malformed (minutes or seconds
         fields of 60 or more in a clock string, negative values, non-numbers).
     """
-    seconds, _, _ = _parse(values.to_numpy())
+    import pandas as pd
+
+    seconds, _, _ = parse_durations(values.to_numpy())
     return pd.Series(seconds, index=values.index, dtype=float)
 
 
-def _by_unique(values: pd.Series, parse) -> np.ndarray:
+def _by_unique(values: npt.ArrayLike, parse) -> np.ndarray:
     """Apply ``parse`` (a function of one stripped string) once per distinct value."""
-    uniques, inverse = np.unique(_stripped_text(values.to_numpy()), return_inverse=True)
-    return np.array([parse(u) for u in uniques.tolist()], dtype=object)[inverse]
+    cells = stripped_text(values).tolist()
+    # A dict of the few distinct values (sexes, age groups): no sort of 48,000 strings.
+    parsed = {cell: parse(cell) for cell in dict.fromkeys(cells)}
+    out = np.empty(len(cells), dtype=object)
+    out[:] = [parsed[cell] for cell in cells]
+    return out
 
 
 def _sex_code(text: str) -> str | None:
@@ -208,7 +127,7 @@ def _non_monotone(values: np.ndarray) -> np.ndarray:
     return np.isfinite(values) & (values <= prev_max)
 
 
-def find_columns(columns: pd.Index, source: str | PathLike[str] | None = None) -> dict:
+def find_columns(columns: Sequence[object], source: str | PathLike[str] | None = None) -> dict:
     """Map the roles ``id``, ``sex``, ``age`` and each mat label to a column of ``columns``.
 
     Raises
@@ -225,6 +144,99 @@ def find_columns(columns: pd.Index, source: str | PathLike[str] | None = None) -
     for role, names in (("id", ID_COLUMNS), ("sex", _SEX_COLUMNS), ("age", _AGE_COLUMNS)):
         found[role] = next((by_key[n] for n in names if n in by_key), None)
     return found
+
+
+def _mats_read(found: Mapping[str, object], up_to_km: float | None) -> list[tuple[int, str]]:
+    """(index in :data:`SPLIT_COLUMNS`, label) of the mats present at or before ``up_to_km``."""
+    return [
+        (j, label)
+        for j, (label, km) in enumerate(CHIP_MATS_KM.items())
+        if found[label] is not None and (up_to_km is None or km <= up_to_km + 1e-9)
+    ]
+
+
+class ChipTable(NamedTuple):
+    """The standard frame as numpy columns (what the DataFrame functions wrap)."""
+
+    columns: dict[str, np.ndarray | None]
+    """``id`` (object), each of :data:`SPLIT_COLUMNS` (float s), ``sex`` (object, None when
+    the table has no sex column), ``age`` (float, None when it has no age column), ``issue``."""
+    id_column: str
+    """The column the ids came from (:data:`ROW_NUMBER` when none)."""
+
+
+def standardise_text(
+    found: Mapping[str, object],
+    column: Callable[[object], np.ndarray],
+    n_rows: int,
+    up_to_km: float | None = None,
+) -> ChipTable:
+    """The standard columns from a table's cells: the rules of :func:`standardise_results`.
+
+    Parameters
+    ----------
+    found
+        :func:`find_columns` of the table's column names.
+    column
+        The cells of a column by name, as a str array (``""`` or ``"nan"`` when missing).
+    n_rows
+        Rows of the table.
+    up_to_km
+        Only mats at or before this distance (km) are read.
+
+    Returns
+    -------
+    ChipTable
+    """
+    n = n_rows
+    ids = (
+        np.arange(1, n + 1).astype(str)
+        if found["id"] is None
+        else stripped_text(column(found["id"]))
+    )
+    times = np.full((n, len(SPLIT_COLUMNS)), np.nan)
+    issues: dict[int, list[str]] = {}
+    read = _mats_read(found, up_to_km)
+    if read:
+        # One vectorised parse over every mat column at once.
+        raw = np.column_stack([column(found[label]) for _, label in read])
+        seconds, missing, text = parse_durations(raw)
+        times[:, [j for j, _ in read]] = seconds
+        for i, c in zip(*np.nonzero(~missing & np.isnan(seconds)), strict=True):
+            issues.setdefault(int(i), []).append(f"malformed {read[c][1]} value {text[i, c][:20]}")
+    bad = _non_monotone(times)
+    for i in np.flatnonzero(bad.any(axis=1)):
+        first = SPLIT_COLUMNS[int(bad[i].argmax())]
+        issues.setdefault(int(i), []).append(f"time at {first} not after earlier mats")
+    times[bad] = np.nan
+    columns: dict[str, np.ndarray | None] = {"id": ids.astype(object)}
+    columns |= {label: times[:, j] for j, label in enumerate(SPLIT_COLUMNS)}
+    columns["sex"] = None if found["sex"] is None else _by_unique(column(found["sex"]), _sex_code)
+    columns["age"] = (
+        None
+        if found["age"] is None
+        else np.asarray(_by_unique(column(found["age"]), _age_years), dtype=float)
+    )
+    issue = np.full(n, "", dtype=object)
+    for i, texts in issues.items():
+        issue[i] = "; ".join(texts)
+    columns["issue"] = issue
+    return ChipTable(columns, ROW_NUMBER if found["id"] is None else str(found["id"]))
+
+
+def _results_frame(table: ChipTable) -> pd.DataFrame:
+    """The standard DataFrame of a :class:`ChipTable`."""
+    import pandas as pd
+
+    columns = table.columns
+    out = pd.DataFrame({"id": columns["id"]})
+    for label in SPLIT_COLUMNS:
+        out[label] = columns[label]
+    out["sex"] = columns["sex"]
+    out["age"] = np.nan if columns["age"] is None else columns["age"]
+    out["issue"] = columns["issue"]
+    out.attrs["id_column"] = table.id_column
+    return out
 
 
 def standardise_results(
@@ -259,43 +271,34 @@ def standardise_results(
     """
     table = table.reset_index(drop=True)
     found = find_columns(table.columns, source)
-    n = len(table)
-    if found["id"] is None:
-        ids = np.arange(1, n + 1).astype(str)
-    else:
-        ids = _stripped_text(table[found["id"]].to_numpy())
-        ids = np.where(table[found["id"]].isna().to_numpy(), "", ids)
-    out = pd.DataFrame({"id": ids.astype(object)})
-    times = np.full((n, len(SPLIT_COLUMNS)), np.nan)
-    issues: dict[int, list[str]] = {}
-    read = [
-        (j, label)
-        for j, (label, km) in enumerate(CHIP_MATS_KM.items())
-        if found[label] is not None and (up_to_km is None or km <= up_to_km + 1e-9)
-    ]
-    if read:
-        # One vectorised parse over every mat column at once.
-        raw = np.column_stack([_stripped_text(table[found[label]].to_numpy()) for _, label in read])
-        seconds, missing, text = _parse(raw)
-        times[:, [j for j, _ in read]] = seconds
-        for i, c in zip(*np.nonzero(~missing & np.isnan(seconds)), strict=True):
-            issues.setdefault(int(i), []).append(f"malformed {read[c][1]} value {text[i, c][:20]}")
-    bad = _non_monotone(times)
-    for i in np.flatnonzero(bad.any(axis=1)):
-        first = SPLIT_COLUMNS[int(bad[i].argmax())]
-        issues.setdefault(int(i), []).append(f"time at {first} not after earlier mats")
-    times[bad] = np.nan
-    for j, label in enumerate(SPLIT_COLUMNS):
-        out[label] = times[:, j]
-    out["sex"] = None if found["sex"] is None else _by_unique(table[found["sex"]], _sex_code)
-    age = np.nan if found["age"] is None else _by_unique(table[found["age"]], _age_years)
-    out["age"] = np.asarray(age, dtype=float) if found["age"] is not None else np.nan
-    issue = np.full(n, "", dtype=object)
-    for i, texts in issues.items():
-        issue[i] = "; ".join(texts)
-    out["issue"] = issue
-    out.attrs["id_column"] = ROW_NUMBER if found["id"] is None else str(found["id"])
-    return out
+
+    def column(name: object) -> np.ndarray:
+        text = np.asarray(table[name].to_numpy(), dtype=str)
+        if name == found["id"]:  # a missing id is blank, not "nan"
+            return np.where(table[name].isna().to_numpy(), "", text)
+        return text
+
+    return _results_frame(standardise_text(found, column, len(table), up_to_km))
+
+
+def columns_to_read(found: Mapping[str, object], up_to_km: float | None = None) -> set[object]:
+    """The columns :func:`read_results_csv` reads: id, sex, age and the mats up to ``up_to_km``."""
+    wanted = {found[role] for role in ("id", "sex", "age")}
+    wanted |= {found[label] for _, label in _mats_read(found, up_to_km)}
+    wanted.discard(None)
+    return wanted
+
+
+def read_results_table(path: str | PathLike[str], up_to_km: float | None = None) -> ChipTable:
+    """:func:`read_results_csv` as numpy columns (no pandas): what ``risk-splits`` reads."""
+    found: dict = {}
+
+    def choose(names: list[str]) -> set[object]:
+        found.update(find_columns(names, path))
+        return columns_to_read(found, up_to_km)
+
+    table = read_csv_columns(path, choose)
+    return standardise_text(found, table.columns.__getitem__, table.n_rows, up_to_km)
 
 
 def read_results_csv(path: str | PathLike[str], up_to_km: float | None = None) -> pd.DataFrame:
@@ -321,24 +324,7 @@ def read_results_csv(path: str | PathLike[str], up_to_km: float | None = None) -
     InputDataError
         The file is missing, empty or not CSV.
     """
-    path = Path(path)
-    options = {"dtype": object, "keep_default_na": False, "skipinitialspace": True}
-    try:
-        header = pd.read_csv(path, nrows=0, **options).columns
-        found = find_columns(header, path)
-        wanted = {found[role] for role in ("id", "sex", "age")}
-        wanted |= {
-            found[label]
-            for label, km in CHIP_MATS_KM.items()
-            if up_to_km is None or km <= up_to_km + 1e-9
-        }
-        wanted.discard(None)
-        table = pd.read_csv(path, usecols=[c for c in header if c in wanted], **options)
-    except FileNotFoundError as exc:
-        raise InputDataError("file not found", path) from exc
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputDataError(f"not a readable CSV table ({exc})", path) from exc
-    return standardise_results(table, up_to_km=up_to_km, source=path)
+    return _results_frame(read_results_table(path, up_to_km))
 
 
 def load_boston_2014(path: str | PathLike[str]) -> pd.DataFrame:
@@ -357,6 +343,8 @@ def load_boston_2014(path: str | PathLike[str]) -> pd.DataFrame:
     pandas.DataFrame
         The standard frame with a ``race`` column ``"boston_2014"``.
     """
+    import pandas as pd
+
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     raw = raw[~raw["bib"].str.upper().str.startswith("W")]
     table = pd.DataFrame({"id": raw["bib"], "sex": raw["gender"], "age": raw["age"]})
@@ -388,6 +376,8 @@ def load_chicago_2023(path: str | PathLike[str], drop_estimated: bool = True) ->
         The standard frame with a ``race`` column ``"chicago_2023"``. Age is the midpoint of
         the age group; "Non-binary"/"Not specified" sex is None.
     """
+    import pandas as pd
+
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     table = pd.DataFrame({"id": raw["Bib Number"], "sex": raw["Gender"], "age": raw["Age Group"]})
     for label in SPLIT_COLUMNS:

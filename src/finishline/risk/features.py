@@ -52,13 +52,17 @@ Riegel PS. *Am Sci* 1981;69:285 (T2 = T1 (D2/D1)^1.06).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from finishline.definitions import MARATHON_M, reference_window_m
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FEATURES: tuple[str, ...] = (
     "log_ref_pace",
@@ -162,7 +166,8 @@ def cumulative_time_at(
     n, m = times.shape[0], dist.size
     times = np.concatenate([np.zeros((n, 1)), times], axis=1)
     targets = np.asarray(targets_km, dtype=float)
-    targets = np.broadcast_to(targets, (n, targets.shape[-1]))
+    j = targets.shape[-1]
+    targets = np.broadcast_to(targets, (n, j))
     limit = np.broadcast_to(np.asarray(up_to_km, dtype=float), (n,))
     # No tolerance here: an observation even a hair beyond ``up_to_km`` is the future.
     valid = np.isfinite(times) & (dist[None, :] <= limit[:, None])
@@ -170,10 +175,12 @@ def cumulative_time_at(
     column = np.arange(m)
     last_valid = np.maximum.accumulate(np.where(valid, column, -1), axis=1)
     next_valid = np.minimum.accumulate(np.where(valid, column, m)[:, ::-1], axis=1)[:, ::-1]
-    at_or_below = np.searchsorted(dist, targets + 1e-9, side="right") - 1
-    at_or_above = np.searchsorted(dist, targets - 1e-9, side="left")
-    lo = np.take_along_axis(last_valid, np.clip(at_or_below, 0, m - 1), axis=1)
-    hi = np.take_along_axis(next_valid, np.clip(at_or_above, 0, m - 1), axis=1)
+    # One set of targets for every row (a results table at one km): search it once.
+    search = targets[:1] if n > 1 and (targets == targets[:1]).all() else targets
+    at_or_below = np.searchsorted(dist, search + 1e-9, side="right") - 1
+    at_or_above = np.searchsorted(dist, search - 1e-9, side="left")
+    lo = np.take_along_axis(last_valid, np.broadcast_to(np.clip(at_or_below, 0, m - 1), (n, j)), 1)
+    hi = np.take_along_axis(next_valid, np.broadcast_to(np.clip(at_or_above, 0, m - 1), (n, j)), 1)
     ok = (at_or_below >= 0) & (lo >= 0) & (at_or_above < m) & (hi < m)
     lo, hi = np.clip(lo, 0, m - 1), np.clip(hi, 0, m - 1)
     rows = np.arange(n)[:, None]
@@ -237,6 +244,8 @@ def landmark_features(
         Columns :data:`FEATURES` and :data:`LANDMARK`; a row has NaN in the pace features
         when a time it needs is missing.
     """
+    import pandas as pd
+
     columns = landmark_columns(km, distances_km, cumulative_times_s, sex, age, windows)
     return pd.DataFrame(columns, columns=[*FEATURES, LANDMARK])
 
@@ -317,16 +326,27 @@ def frame_features(km: float, results: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         Columns :data:`FEATURES` and :data:`LANDMARK`, one row per runner, same index.
     """
+    import pandas as pd
+
+    columns = frame_columns(km, results)
+    return pd.DataFrame(columns, columns=[*FEATURES, LANDMARK], index=results.index)
+
+
+def frame_columns(
+    km: float, results: pd.DataFrame | Mapping[str, npt.ArrayLike | None]
+) -> dict[str, np.ndarray]:
+    """:func:`frame_features` as a dict of arrays, of a frame or of its columns by name (the
+    ``columns`` of a :class:`~finishline.risk.chip.ChipTable`; ``sex``/``age`` may be None)."""
     from finishline.risk.chip import CHIP_MATS_KM
 
     labels = [label for label, d in CHIP_MATS_KM.items() if d <= km + 1e-9]
     distances = [CHIP_MATS_KM[label] for label in labels]
-    features = landmark_features(
+    n = len(results["id"])
+    times = [np.asarray(results[label], dtype=float) for label in labels]
+    return landmark_columns(
         km,
         distances,
-        results[labels].to_numpy(dtype=float),
-        sex=results["sex"].to_numpy(dtype=object),
-        age=results["age"].to_numpy(dtype=float),
+        np.column_stack(times) if times else np.zeros((n, 0)),
+        sex=np.asarray(results["sex"], dtype=object),
+        age=np.asarray(results["age"], dtype=float),
     )
-    features.index = results.index
-    return features

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from finishline.errors import InputDataError
 from finishline.risk.chip import CHIP_MATS_KM
@@ -35,11 +35,14 @@ from finishline.risk.features import (
     MARATHON_WINDOWS,
     REFERENCE_PACE_CENTRE_S_PER_KM,
     RaceWindows,
-    frame_features,
+    frame_columns,
     landmark_columns,
 )
 from finishline.risk.logodds import expit, ndtri
 from finishline.risk.model import FinalMileRiskModel
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PARAMS_PATH = Path(__file__).with_name("params.json")
 _NUMBER = re.compile(r"-?[0-9.eE+-]+")
@@ -59,17 +62,46 @@ _FEATURE_REASONS = {
 
 def explain_missing(features: pd.DataFrame) -> pd.Series:
     """Why each row cannot be scored ("" where every feature is present)."""
-    reasons = pd.Series("", index=features.index, dtype=object)
+    import pandas as pd
+
+    return pd.Series(missing_reasons(features), index=features.index, dtype=object)
+
+
+def missing_reasons(features: Mapping[str, npt.ArrayLike] | pd.DataFrame) -> np.ndarray:
+    """:func:`explain_missing` as an object array, of a frame or a dict of feature arrays."""
+    reasons = np.full(len(features[FEATURES[0]]), "", dtype=object)
+    unexplained = np.ones(len(reasons), dtype=bool)
     for name, text in _FEATURE_REASONS.items():
-        missing = features[name].isna() & (reasons == "")
+        missing = np.isnan(np.asarray(features[name], dtype=float)) & unexplained
         reasons[missing] = text
+        unexplained &= ~missing
     return reasons
+
+
+def _probabilities(
+    eta: np.ndarray, sd: np.ndarray, level: float, extra_sd: float
+) -> dict[str, np.ndarray]:
+    """``p_fail`` and the central ``level`` band from log-odds and their standard deviation."""
+    half = float(ndtri(0.5 + level / 2)) * np.sqrt(sd**2 + float(extra_sd) ** 2)
+    return {
+        "p_fail": expit(eta),
+        "p_lo": expit(eta - half),
+        "p_hi": expit(eta + half),
+        "log_odds": eta,
+    }
+
+
+def _is_series(values: object) -> bool:
+    pandas = sys.modules.get("pandas")  # not imported: ``values`` cannot be a Series
+    return pandas is not None and isinstance(values, pandas.Series)
 
 
 def _as_distance_series(
     cumulative_times: Mapping[float, float] | pd.Series | npt.ArrayLike,
 ) -> tuple[np.ndarray, np.ndarray]:
-    if isinstance(cumulative_times, Mapping | pd.Series):
+    if isinstance(cumulative_times, Mapping) or _is_series(cumulative_times):
+        import pandas as pd
+
         series = pd.Series(cumulative_times, dtype=float)
         return series.index.to_numpy(dtype=float), series.to_numpy(dtype=float)
     times = np.asarray(cumulative_times, dtype=float).ravel()
@@ -140,18 +172,10 @@ class LandmarkRiskModel:
             ``p_fail``, ``p_lo``, ``p_hi`` (central ``level`` band) and ``log_odds``, NaN
             where a feature is NaN.
         """
+        import pandas as pd
+
         eta, sd = self.estimator.log_odds_and_sd(features)
-        sd = np.sqrt(sd**2 + float(extra_sd) ** 2)
-        half = float(ndtri(0.5 + level / 2)) * sd
-        return pd.DataFrame(
-            {
-                "p_fail": expit(eta),
-                "p_lo": expit(eta - half),
-                "p_hi": expit(eta + half),
-                "log_odds": eta,
-            },
-            index=features.index,
-        )
+        return pd.DataFrame(_probabilities(eta, sd, level, extra_sd), index=features.index)
 
     def predict_timeline(
         self,
@@ -186,6 +210,8 @@ class LandmarkRiskModel:
             ``km``, ``p_fail``, ``p_lo``, ``p_hi``, ``log_odds``, the features and
             ``landmark_km``.
         """
+        import pandas as pd
+
         columns = self.timeline_columns(kms, cumulative_times, sex, age, windows, level, extra_sd)
         return pd.DataFrame(columns)
 
@@ -205,15 +231,7 @@ class LandmarkRiskModel:
         rows = np.broadcast_to(times, (k.size, times.size))
         features = landmark_columns(k, distances, rows, sex=[sex], age=[age], windows=windows)
         eta, sd = self.estimator.log_odds_and_sd(features)
-        half = float(ndtri(0.5 + level / 2)) * np.sqrt(sd**2 + float(extra_sd) ** 2)
-        scored = {
-            "km": k,
-            "p_fail": expit(eta),
-            "p_lo": expit(eta - half),
-            "p_hi": expit(eta + half),
-            "log_odds": eta,
-        }
-        return scored | features
+        return {"km": k} | _probabilities(eta, sd, level, extra_sd) | features
 
     def predict_at(
         self,
@@ -283,39 +301,65 @@ class LandmarkRiskModel:
             ``ratio_start``) and ``reason`` (why ``p_fail`` is NaN, and any malformed cell that
             was read; "" otherwise).
         """
+        import pandas as pd
+
+        source = dict(results.items())
+        if "issue" in results:
+            source["issue"] = results["issue"].fillna("").astype(str)
+        columns = self.results_columns(source, at_km, level)
+        columns["id"] = results["id"]
+        columns["reason"] = pd.Series(columns["reason"], index=results.index, dtype=object)
+        return pd.DataFrame(columns, index=results.index)
+
+    def results_columns(
+        self,
+        results: pd.DataFrame | Mapping[str, npt.ArrayLike | None],
+        at_km: float,
+        level: float = DEFAULT_LEVEL,
+    ) -> dict[str, np.ndarray]:
+        """:meth:`predict_results` as a dict of arrays, from the standard columns by name (the
+        ``columns`` of a :class:`~finishline.risk.chip.ChipTable`; no pandas needed); ``issue``
+        (optional) holds text, "" where there is none.
+
+        Raises
+        ------
+        InputDataError
+            ``at_km`` outside 5-42.195 km, or no times at a mat up to it.
+        """
         if not MIN_KM <= at_km <= MARATHON_KM:
             raise InputDataError(f"--at must be between {MIN_KM:g} and 42.195 km, got {at_km:g}")
         observed = [
             d
             for label, d in CHIP_MATS_KM.items()
-            if MIN_KM <= d <= at_km + 1e-9 and d < MARATHON_KM and results[label].notna().any()
+            if MIN_KM <= d <= at_km + 1e-9
+            and d < MARATHON_KM
+            and not np.isnan(np.asarray(results[label], dtype=float)).all()
         ]
         if not observed:
             raise InputDataError(f"no split times at or before {at_km:g} km")
         km = max(observed)
-        features = frame_features(km, results)
-        scored = self.predict_features(features, level=level)
-        exp = np.exp(features[list(FEATURES)])
-        reason = explain_missing(features)
+        features = frame_columns(km, results)
+        eta, sd = self.estimator.log_odds_and_sd(features)
+        scored = _probabilities(eta, sd, level, 0.0)
+        ratio = {name: np.exp(features[name]) for name in _FEATURE_REASONS}
+        reason = missing_reasons(features)
         if "issue" in results:
-            issue = results["issue"].fillna("").astype(str)
-            both = (reason != "") & (issue != "")
-            reason = (reason + np.where(both, "; ", "") + issue).astype(object)
-        return pd.DataFrame(
-            {
-                "id": results["id"],
-                "checkpoint_km": km,
-                "p_fail": scored["p_fail"],
-                "p_lo": scored["p_lo"],
-                "p_hi": scored["p_hi"],
-                "ref_pace_s_per_km": exp["log_ref_pace"] * REFERENCE_PACE_CENTRE_S_PER_KM,
-                "ratio_last5": exp["log_r_last5"],
-                "ratio_prev5": exp["log_r_prev5"],
-                "ratio_since_ref": exp["log_r_since_ref"],
-                "ratio_start": exp["log_r_start"],
-                "reason": reason,
-            }
-        )
+            issue = np.asarray(results["issue"], dtype=object)
+            for i in np.flatnonzero(issue != ""):  # the few rows with a malformed cell
+                reason[i] = f"{reason[i]}; {issue[i]}" if reason[i] else str(issue[i])
+        return {
+            "id": np.asarray(results["id"], dtype=object),
+            "checkpoint_km": np.full(len(reason), km),
+            "p_fail": scored["p_fail"],
+            "p_lo": scored["p_lo"],
+            "p_hi": scored["p_hi"],
+            "ref_pace_s_per_km": ratio["log_ref_pace"] * REFERENCE_PACE_CENTRE_S_PER_KM,
+            "ratio_last5": ratio["log_r_last5"],
+            "ratio_prev5": ratio["log_r_prev5"],
+            "ratio_since_ref": ratio["log_r_since_ref"],
+            "ratio_start": ratio["log_r_start"],
+            "reason": reason,
+        }
 
 
 #: The former name (one model per checkpoint); the same API.

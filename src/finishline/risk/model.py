@@ -33,11 +33,10 @@ Bootstrap*, 1993 (cluster resampling).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from finishline.risk.features import FEATURES, LANDMARK
 from finishline.risk.logodds import expit, ndtri
@@ -50,6 +49,9 @@ from finishline.risk.terms import (
     second_differences,
     term_matrix,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "KNOTS_KM",

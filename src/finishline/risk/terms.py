@@ -13,11 +13,16 @@ Deaner RO et al. *Med Sci Sports Exerc* 2015;47:607 (men and slower runners slow
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from finishline.risk.features import FEATURES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Knots (km) of the coefficient curves: every 5 km chip mat from 5 to 40 km. Outside this
 #: range the coefficients are held at the end values.
@@ -47,7 +52,7 @@ MODEL_FEATURES: tuple[str, ...] = tuple(
 )
 
 
-def _term_arrays(features: pd.DataFrame) -> dict[str, np.ndarray]:
+def _term_arrays(features: pd.DataFrame | Mapping[str, npt.ArrayLike]) -> dict[str, np.ndarray]:
     terms = {name: np.asarray(features[name], dtype=float) for name in MODEL_FEATURES}
     for name, knots in _HINGE_KNOTS.items():
         for knot in knots:
@@ -76,17 +81,17 @@ def model_terms(features: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         One column per term, same index.
     """
+    import pandas as pd
+
     return pd.DataFrame(_term_arrays(features), index=getattr(features, "index", None))
 
 
-def term_matrix(features: pd.DataFrame) -> np.ndarray:
+def term_matrix(features: pd.DataFrame | Mapping[str, npt.ArrayLike]) -> np.ndarray:
     """:func:`model_terms` as an (n, n_terms) array (no DataFrame built)."""
     return np.column_stack(list(_term_arrays(features).values()))
 
 
-TERM_NAMES: tuple[str, ...] = tuple(
-    model_terms(pd.DataFrame(np.zeros((0, len(FEATURES))), columns=list(FEATURES))).columns
-)
+TERM_NAMES: tuple[str, ...] = tuple(_term_arrays({name: np.zeros(0) for name in FEATURES}))
 
 
 def hat_basis(km: npt.ArrayLike, knots: npt.ArrayLike = KNOTS_KM) -> np.ndarray:
