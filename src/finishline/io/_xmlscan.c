@@ -1,0 +1,801 @@
+/*
+ * Optional compiled scanner for the GPX/TCX readers (finishline.io.xml_scan chooses it).
+ *
+ * Each function computes, in one C loop, exactly what a sequence of numpy passes of the pure
+ * path computes (finishline.io.xml_scan.tokenize, xml_names.local_names,
+ * xml_values._decimals/_times); where the input is unusual (comments or processing
+ * instructions in the body, '>' in text, names of 32 bytes or more) it returns None and the
+ * caller takes the numpy path, so both paths give the same arrays by construction.
+ *
+ * Safety on untrusted bytes: every read of the document is bounds-checked against its length;
+ * index arrays given by the caller are checked before use; sizes are checked before any
+ * allocation; no recursion. The loops run without the GIL (the buffers are held).
+ *
+ * Results are bytearrays that the caller views with numpy.frombuffer (no numpy headers are
+ * needed to build this module).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Bumped whenever the behaviour of a function changes: xml_scan.py refuses another value. */
+#define XMLSCAN_VERSION 1
+
+#define MAX_VALUE_BYTES 40
+#define MAX_LOCAL_NAME 16
+#define MAX_WANTED 126
+#define NAT INT64_MIN
+
+/* ---------------------------------------------------------------------------------------- */
+/* helpers                                                                                  */
+
+static PyObject *new_array(Py_ssize_t count, Py_ssize_t itemsize, char **data)
+{
+    if (count < 0 || count > PY_SSIZE_T_MAX / (itemsize ? itemsize : 1)) {
+        PyErr_SetString(PyExc_MemoryError, "array too large");
+        return NULL;
+    }
+    PyObject *out = PyByteArray_FromStringAndSize(NULL, count * itemsize);
+    if (out != NULL) {
+        *data = PyByteArray_AS_STRING(out);
+    }
+    return out;
+}
+
+/* Shrink a bytearray made by new_array to count items (in place). */
+static int shrink_array(PyObject *array, Py_ssize_t count, Py_ssize_t itemsize)
+{
+    return PyByteArray_Resize(array, count * itemsize);
+}
+
+/* A read-only C-contiguous buffer of items of exactly `itemsize` bytes. */
+static int get_items(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, const char *what)
+{
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS) < 0) {
+        return -1;
+    }
+    if (view->itemsize != itemsize || view->len % itemsize != 0) {
+        PyErr_Format(PyExc_ValueError, "%s: expected items of %zd bytes", what, itemsize);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* tags(text, body) -> (lt, gt, closing, empty, level, close, nested) or None               */
+
+PyDoc_STRVAR(tags_doc,
+             "tags(text, body)\n--\n\n"
+             "Tags of a document body from offset body, as xml_scan.tokenize gives them:\n"
+             "(lt int32, gt int32, closing bool, empty bool, level int16, close int32, nested)\n"
+             "as bytearrays and a bool; None when the body holds '<!' or '<?', when '<' and '>'\n"
+             "do not alternate, or when the document is 2 GiB or more.");
+
+static PyObject *xmlscan_tags(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    Py_buffer text;
+    Py_ssize_t body;
+    if (!PyArg_ParseTuple(args, "y*n", &text, &body)) {
+        return NULL;
+    }
+    const unsigned char *buf = (const unsigned char *)text.buf;
+    const Py_ssize_t size = text.len;
+    PyObject *result = NULL;
+    PyObject *lt_obj = NULL, *gt_obj = NULL, *closing_obj = NULL, *empty_obj = NULL;
+    PyObject *level_obj = NULL, *close_obj = NULL;
+    int32_t *prev = NULL;
+    if (body < 0 || body > size || size >= ((Py_ssize_t)1 << 31) - 1) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    /* An upper bound of the number of tags: the '<' after body. */
+    Py_ssize_t capacity = 0;
+    {
+        const unsigned char *p = buf + body, *end = buf + size;
+        while (p < end) {
+            const unsigned char *hit = memchr(p, '<', (size_t)(end - p));
+            if (hit == NULL) {
+                break;
+            }
+            capacity++;
+            p = hit + 1;
+        }
+    }
+    char *lt_data, *gt_data, *closing_data, *empty_data, *level_data, *close_data;
+    if ((lt_obj = new_array(capacity, 4, &lt_data)) == NULL ||
+        (gt_obj = new_array(capacity, 4, &gt_data)) == NULL ||
+        (closing_obj = new_array(capacity, 1, &closing_data)) == NULL ||
+        (empty_obj = new_array(capacity, 1, &empty_data)) == NULL ||
+        (level_obj = new_array(capacity, 2, &level_data)) == NULL ||
+        (close_obj = new_array(capacity, 4, &close_data)) == NULL) {
+        goto done;
+    }
+    prev = PyMem_Malloc(sizeof(int32_t) * 65536);
+    if (prev == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int32_t *lt = (int32_t *)lt_data, *gt = (int32_t *)gt_data, *close = (int32_t *)close_data;
+    int16_t *level = (int16_t *)level_data;
+    unsigned char *closing = (unsigned char *)closing_data, *empty = (unsigned char *)empty_data;
+    int unusual = 0;
+    Py_ssize_t n = 0;
+    int nested = 0;
+
+    Py_BEGIN_ALLOW_THREADS
+    /* Pass 1: '<' and '>' alternate; each '<' (but a last unmatched one) starts a tag. */
+    int open = 0;
+    Py_ssize_t pending = 0;
+    for (Py_ssize_t i = body; i < size; i++) {
+        const unsigned char c = buf[i];
+        if ((c | 2) != '>') {
+            continue;
+        }
+        if (c == '<') {
+            if (i + 1 < size && (buf[i + 1] == '!' || buf[i + 1] == '?')) {
+                unusual = 1;
+                break;
+            }
+            if (open) {
+                unusual = 1;
+                break;
+            }
+            open = 1;
+            pending = i;
+        } else {
+            if (!open || n >= capacity) {
+                unusual = 1;
+                break;
+            }
+            lt[n] = (int32_t)pending;
+            gt[n] = (int32_t)i;
+            n++;
+            open = 0;
+        }
+    }
+    if (!unusual) {
+        /* Pass 2: kinds, levels (int16 arithmetic wraps, as numpy's cumsum does), pairs. */
+        uint16_t depth = 0;
+        for (Py_ssize_t k = 0; k < n; k++) {
+            const Py_ssize_t a = lt[k], b = gt[k]; /* body <= a < b < size */
+            closing[k] = buf[a + 1] == '/';
+            empty[k] = !closing[k] && buf[b - 1] == '/';
+            depth = (uint16_t)(depth + (closing[k] ? 0xFFFFu : (empty[k] ? 0u : 1u)));
+            level[k] = (int16_t)(uint16_t)(depth + ((closing[k] || empty[k]) ? 1u : 0u));
+            close[k] = -1;
+        }
+        for (Py_ssize_t k = 0; k < 65536; k++) {
+            prev[k] = -1;
+        }
+        Py_ssize_t n_closing = 0, n_leaves = 0, n_pairs = 0;
+        int after_leaf = 0;
+        for (Py_ssize_t k = 0; k < n; k++) {
+            n_closing += closing[k];
+            if (after_leaf) { /* the closing tag of a leaf */
+                after_leaf = 0;
+                continue;
+            }
+            if (empty[k]) {
+                close[k] = (int32_t)k;
+                continue;
+            }
+            if (!closing[k] && k + 1 < n && closing[k + 1]) {
+                close[k] = (int32_t)(k + 1);
+                n_leaves++;
+                after_leaf = 1;
+                continue;
+            }
+            const uint16_t at = (uint16_t)level[k];
+            const int32_t p = prev[at];
+            if (p >= 0 && !closing[p] && closing[k]) {
+                close[p] = (int32_t)k;
+                n_pairs++;
+            }
+            prev[at] = (int32_t)k;
+        }
+        nested = n_closing == n_leaves + n_pairs;
+    }
+    Py_END_ALLOW_THREADS
+
+    if (unusual) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    if (shrink_array(lt_obj, n, 4) < 0 || shrink_array(gt_obj, n, 4) < 0 ||
+        shrink_array(closing_obj, n, 1) < 0 || shrink_array(empty_obj, n, 1) < 0 ||
+        shrink_array(level_obj, n, 2) < 0 || shrink_array(close_obj, n, 4) < 0) {
+        goto done;
+    }
+    result = Py_BuildValue("(OOOOOON)", lt_obj, gt_obj, closing_obj, empty_obj, level_obj,
+                           close_obj, PyBool_FromLong(nested));
+done:
+    PyMem_Free(prev);
+    Py_XDECREF(lt_obj);
+    Py_XDECREF(gt_obj);
+    Py_XDECREF(closing_obj);
+    Py_XDECREF(empty_obj);
+    Py_XDECREF(level_obj);
+    Py_XDECREF(close_obj);
+    PyBuffer_Release(&text);
+    return result;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* names(text, lt, gt, closing, empty, close, wanted) -> (ids, prefix_length, length, match) */
+
+PyDoc_STRVAR(names_doc,
+             "names(text, lt, gt, closing, empty, close, wanted)\n--\n\n"
+             "Local names of the opening tags as xml_names.local_names finds them: (ids int8,\n"
+             "prefix_length int32, length int32) as bytearrays and pairs_match; None when a\n"
+             "name is left to the pure path (an unpaired name of 32 bytes or more).");
+
+typedef struct {
+    const unsigned char *name[MAX_WANTED];
+    Py_ssize_t length[MAX_WANTED];
+    Py_ssize_t count;
+} Wanted;
+
+static int8_t match_wanted(const Wanted *wanted, const unsigned char *name, Py_ssize_t length)
+{
+    if (length < 1 || length > MAX_LOCAL_NAME) {
+        return -1;
+    }
+    for (Py_ssize_t w = 0; w < wanted->count; w++) {
+        if (wanted->length[w] == length && memcmp(wanted->name[w], name, (size_t)length) == 0) {
+            return (int8_t)w;
+        }
+    }
+    return -1;
+}
+
+static PyObject *xmlscan_names(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    Py_buffer text, lt_view, gt_view, closing_view, empty_view, close_view;
+    PyObject *text_obj, *lt_obj, *gt_obj, *closing_obj, *empty_obj, *close_obj, *wanted_obj;
+    if (!PyArg_ParseTuple(args, "OOOOOOO!", &text_obj, &lt_obj, &gt_obj, &closing_obj,
+                          &empty_obj, &close_obj, &PyTuple_Type, &wanted_obj)) {
+        return NULL;
+    }
+    Wanted wanted;
+    wanted.count = PyTuple_GET_SIZE(wanted_obj);
+    if (wanted.count > MAX_WANTED) {
+        PyErr_SetString(PyExc_ValueError, "too many wanted names");
+        return NULL;
+    }
+    for (Py_ssize_t w = 0; w < wanted.count; w++) {
+        PyObject *item = PyTuple_GET_ITEM(wanted_obj, w);
+        if (!PyBytes_Check(item) || PyBytes_GET_SIZE(item) < 1 ||
+            PyBytes_GET_SIZE(item) > MAX_LOCAL_NAME) {
+            PyErr_SetString(PyExc_ValueError, "wanted names must be bytes of 1-16 bytes");
+            return NULL;
+        }
+        wanted.name[w] = (const unsigned char *)PyBytes_AS_STRING(item);
+        wanted.length[w] = PyBytes_GET_SIZE(item);
+    }
+    if (PyObject_GetBuffer(text_obj, &text, PyBUF_SIMPLE) < 0) {
+        return NULL;
+    }
+    PyObject *result = NULL, *ids_obj = NULL, *prefix_obj = NULL, *length_obj = NULL;
+    int got = 0;
+    if (get_items(lt_obj, &lt_view, 4, "lt") < 0) {
+        goto release;
+    }
+    got = 1;
+    if (get_items(gt_obj, &gt_view, 4, "gt") < 0) {
+        goto release;
+    }
+    got = 2;
+    if (get_items(closing_obj, &closing_view, 1, "closing") < 0) {
+        goto release;
+    }
+    got = 3;
+    if (get_items(empty_obj, &empty_view, 1, "empty") < 0) {
+        goto release;
+    }
+    got = 4;
+    if (get_items(close_obj, &close_view, 4, "close") < 0) {
+        goto release;
+    }
+    got = 5;
+    const Py_ssize_t n = lt_view.len / 4;
+    if (gt_view.len / 4 != n || closing_view.len != n || empty_view.len != n ||
+        close_view.len / 4 != n) {
+        PyErr_SetString(PyExc_ValueError, "tag arrays differ in length");
+        goto release;
+    }
+    const unsigned char *buf = (const unsigned char *)text.buf;
+    const Py_ssize_t size = text.len;
+    const int32_t *lt = lt_view.buf, *gt = gt_view.buf, *close = close_view.buf;
+    const unsigned char *closing = closing_view.buf, *empty = empty_view.buf;
+    /* the tags must lie in the text, in order, and close must index tags */
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (lt[k] < 0 || gt[k] <= lt[k] || gt[k] >= size || close[k] < -1 || close[k] >= n ||
+            (k > 0 && lt[k] <= gt[k - 1])) {
+            PyErr_SetString(PyExc_ValueError, "tag arrays do not describe the text");
+            goto release;
+        }
+    }
+    char *ids_data, *prefix_data, *length_data;
+    if ((ids_obj = new_array(n, 1, &ids_data)) == NULL ||
+        (prefix_obj = new_array(n, 4, &prefix_data)) == NULL ||
+        (length_obj = new_array(n, 4, &length_data)) == NULL) {
+        goto release;
+    }
+    int8_t *ids = (int8_t *)ids_data;
+    int32_t *prefix_length = (int32_t *)prefix_data, *length = (int32_t *)length_data;
+    int pairs_match = 1, fallback = 0;
+
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t k = 0; k < n && !fallback; k++) {
+        ids[k] = -1;
+        prefix_length[k] = 0;
+        length[k] = 0;
+        if (closing[k]) {
+            continue;
+        }
+        const int32_t c = close[k];
+        int paired = !empty[k] && c >= 0;
+        if (paired && buf[gt[c] - 1] <= 32) { /* "</a >": the name is not delimited there */
+            paired = 0;
+            pairs_match = 0;
+        }
+        const Py_ssize_t start = (Py_ssize_t)lt[k] + 1;
+        Py_ssize_t end, colon = -1;
+        const unsigned char *name;
+        if (paired) {
+            /* the name is the closing tag's, checked against the opening tag */
+            const Py_ssize_t closing_at = (Py_ssize_t)lt[c] + 2;
+            end = (Py_ssize_t)gt[c] - closing_at; /* >= 0: buf[lt[c] + 1] is '/' */
+            if (end < 0) {
+                end = 0;
+            }
+            name = buf + closing_at;
+            Py_ssize_t after = start + end;
+            if (after > size - 1) {
+                after = size - 1;
+            }
+            const unsigned char next = buf[after];
+            if (end < 1 || !(next <= 32 || next == '/' || next == '>')) {
+                pairs_match = 0;
+            } else if (start + end > size || memcmp(buf + start, name, (size_t)end) != 0) {
+                pairs_match = 0;
+            }
+            for (Py_ssize_t j = 0; j < end; j++) {
+                if (name[j] == ':') {
+                    colon = j;
+                    break;
+                }
+            }
+        } else {
+            /* delimited in the opening tag: first byte below 0x21, or '>' (or '/>') */
+            Py_ssize_t limit = (Py_ssize_t)gt[k] - (empty[k] ? 1 : 0) - start;
+            if (limit < 0) {
+                limit = 0;
+            }
+            if (limit > 32) {
+                limit = 32;
+            }
+            name = buf + start;
+            end = 0;
+            while (end < limit && name[end] > 32) {
+                end++;
+            }
+            if (end >= 32) {
+                fallback = 1; /* a long name: xml_names reads it with a regular expression */
+                break;
+            }
+            for (Py_ssize_t j = 0; j < end; j++) {
+                if (name[j] == ':') {
+                    colon = j;
+                    break;
+                }
+            }
+        }
+        ids[k] = match_wanted(&wanted, name + colon + 1, end - colon - 1);
+        prefix_length[k] = (int32_t)(colon > 0 ? colon : 0);
+        length[k] = (int32_t)end;
+    }
+    Py_END_ALLOW_THREADS
+
+    if (fallback) {
+        result = Py_NewRef(Py_None);
+    } else {
+        result = Py_BuildValue("(OOON)", ids_obj, prefix_obj, length_obj,
+                               PyBool_FromLong(pairs_match));
+    }
+release:
+    Py_XDECREF(ids_obj);
+    Py_XDECREF(prefix_obj);
+    Py_XDECREF(length_obj);
+    if (got >= 5) {
+        PyBuffer_Release(&close_view);
+    }
+    if (got >= 4) {
+        PyBuffer_Release(&empty_view);
+    }
+    if (got >= 3) {
+        PyBuffer_Release(&closing_view);
+    }
+    if (got >= 2) {
+        PyBuffer_Release(&gt_view);
+    }
+    if (got >= 1) {
+        PyBuffer_Release(&lt_view);
+    }
+    PyBuffer_Release(&text);
+    return result;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* values: decimals and times of byte ranges                                                 */
+
+/* Status of a value: absent (blank range), converted here, or left to the pure path. */
+enum { ABSENT = 0, FAST = 1, SLOW = 2 };
+
+typedef struct {
+    Py_buffer text, starts, ends;
+    Py_ssize_t n;
+} Ranges;
+
+static int get_ranges(PyObject *args, Ranges *r)
+{
+    PyObject *starts_obj, *ends_obj;
+    if (!PyArg_ParseTuple(args, "y*OO", &r->text, &starts_obj, &ends_obj)) {
+        return -1;
+    }
+    if (get_items(starts_obj, &r->starts, 8, "starts") < 0) {
+        PyBuffer_Release(&r->text);
+        return -1;
+    }
+    if (get_items(ends_obj, &r->ends, 8, "ends") < 0) {
+        PyBuffer_Release(&r->starts);
+        PyBuffer_Release(&r->text);
+        return -1;
+    }
+    r->n = r->starts.len / 8;
+    if (r->ends.len / 8 != r->n) {
+        PyErr_SetString(PyExc_ValueError, "starts and ends differ in length");
+        goto fail;
+    }
+    const int64_t *s = r->starts.buf, *e = r->ends.buf;
+    for (Py_ssize_t i = 0; i < r->n; i++) {
+        if (s[i] < 0 || e[i] < 0 || s[i] > r->text.len || e[i] > r->text.len) {
+            PyErr_SetString(PyExc_ValueError, "a range lies outside the text");
+            goto fail;
+        }
+    }
+    return 0;
+fail:
+    PyBuffer_Release(&r->ends);
+    PyBuffer_Release(&r->starts);
+    PyBuffer_Release(&r->text);
+    return -1;
+}
+
+static void release_ranges(Ranges *r)
+{
+    PyBuffer_Release(&r->ends);
+    PyBuffer_Release(&r->starts);
+    PyBuffer_Release(&r->text);
+}
+
+/* The range without leading and trailing bytes <= 0x20 (xml_values.trim). */
+static void trim(const unsigned char *buf, int64_t *start, int64_t *end)
+{
+    while (*start < *end && buf[*start] <= 32) {
+        (*start)++;
+    }
+    while (*start < *end && buf[*end - 1] <= 32) {
+        (*end)--;
+    }
+}
+
+static const double POW10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* An unsigned plain decimal (xml_values._fast_decimals); returns 0 when it is not one. */
+static int plain_decimal(const unsigned char *s, Py_ssize_t length, double *out)
+{
+    Py_ssize_t n_digits = 0, n_dots = 0, dot_at = length;
+    for (Py_ssize_t j = 0; j < length; j++) {
+        if (s[j] >= '0' && s[j] <= '9') {
+            n_digits++;
+        } else if (s[j] == '.') {
+            if (n_dots == 0) {
+                dot_at = j;
+            }
+            n_dots++;
+        } else {
+            return 0;
+        }
+    }
+    if (n_dots > 1 || n_digits < 1) {
+        return 0;
+    }
+    const Py_ssize_t fraction_chars = n_dots ? length - dot_at - 1 : 0;
+    if (n_digits - fraction_chars > 18) {
+        return 0;
+    }
+    /* digits after the 18th significant one are dropped; leading zeros are kept (value 0) */
+    uint64_t mantissa = 0;
+    Py_ssize_t rank = 0, fraction_digits = 0;
+    int significant = 0;
+    for (Py_ssize_t j = 0; j < length; j++) {
+        if (s[j] == '.') {
+            continue;
+        }
+        const unsigned digit = (unsigned)(s[j] - '0');
+        significant |= digit > 0;
+        if (significant) {
+            rank++;
+            if (rank > 18) {
+                continue;
+            }
+        }
+        mantissa = mantissa * 10u + digit;
+        fraction_digits += j > dot_at;
+    }
+    if (fraction_digits >= 23) {
+        return 0;
+    }
+    *out = (double)(int64_t)mantissa / POW10[fraction_digits];
+    return 1;
+}
+
+PyDoc_STRVAR(decimals_doc,
+             "decimals(text, starts, ends)\n--\n\n"
+             "Plain decimals of the byte ranges [starts, ends) (int64): (values float64,\n"
+             "status int8) as bytearrays; status 0 absent, 1 converted, 2 left to the caller\n"
+             "(values NaN there), as xml_values._decimals decides.");
+
+static PyObject *xmlscan_decimals(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    Ranges r;
+    if (get_ranges(args, &r) < 0) {
+        return NULL;
+    }
+    PyObject *result = NULL, *values_obj = NULL, *status_obj = NULL;
+    char *values_data, *status_data;
+    if ((values_obj = new_array(r.n, 8, &values_data)) == NULL ||
+        (status_obj = new_array(r.n, 1, &status_data)) == NULL) {
+        goto done;
+    }
+    double *values = (double *)values_data;
+    int8_t *status = (int8_t *)status_data;
+    const unsigned char *buf = r.text.buf;
+    const int64_t *starts = r.starts.buf, *ends = r.ends.buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < r.n; i++) {
+        int64_t start = starts[i], end = ends[i];
+        trim(buf, &start, &end);
+        values[i] = Py_NAN;
+        if (start >= end) {
+            status[i] = ABSENT;
+            continue;
+        }
+        const int negative = buf[start] == '-';
+        const int sign = negative || buf[start] == '+';
+        const Py_ssize_t length = (Py_ssize_t)(end - start - sign);
+        double magnitude;
+        if (length >= 1 && length <= MAX_VALUE_BYTES &&
+            plain_decimal(buf + start + sign, length, &magnitude)) {
+            values[i] = negative ? -magnitude : magnitude;
+            status[i] = FAST;
+        } else {
+            status[i] = SLOW;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = PyTuple_Pack(2, values_obj, status_obj);
+done:
+    Py_XDECREF(values_obj);
+    Py_XDECREF(status_obj);
+    release_ranges(&r);
+    return result;
+}
+
+static int is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int64_t number(const unsigned char *s, int count)
+{
+    int64_t value = 0;
+    for (int j = 0; j < count; j++) {
+        value = value * 10 + (s[j] - '0');
+    }
+    return value;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/* Hinnant's days_from_civil (xml_values.days_from_civil). */
+static int64_t days_from_civil(int64_t year, int64_t month, int64_t day)
+{
+    year -= month <= 2;
+    const int64_t era = floor_div(year, 400);
+    const int64_t year_of_era = year - era * 400;
+    const int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    const int64_t day_of_era =
+        year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    return era * 146097 + day_of_era - 719468;
+}
+
+/*
+ * YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z|z|+HH:MM|+HHMM|+HH] (xml_values._fast_times): returns 0
+ * when the text is not in that layout or names an impossible date or time, else 1 with *out
+ * the nanoseconds since the epoch (NAT outside [min_s, max_s) seconds).
+ */
+static int layout_time(const unsigned char *s, Py_ssize_t length, int64_t min_s, int64_t max_s,
+                       int64_t *out)
+{
+    static const int digits_at[14] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
+    static const int days_in_month[13] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (length < 19 || length > MAX_VALUE_BYTES) {
+        return 0;
+    }
+    for (int j = 0; j < 14; j++) {
+        if (!is_digit(s[digits_at[j]])) {
+            return 0;
+        }
+    }
+    if (s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':') {
+        return 0;
+    }
+    Py_ssize_t zone_at = 19;
+    int64_t fraction = 0;
+    if (length > 19 && s[19] == '.') {
+        Py_ssize_t j = 20;
+        while (j < length && is_digit(s[j])) {
+            j++;
+        }
+        const Py_ssize_t n_fraction = j - 20;
+        if (n_fraction < 1 || n_fraction > 9) {
+            return 0;
+        }
+        for (Py_ssize_t k = 0; k < 9; k++) {
+            fraction = fraction * 10 + (k < n_fraction ? s[20 + k] - '0' : 0);
+        }
+        zone_at = j;
+    }
+    const Py_ssize_t zone_len = length - zone_at;
+    const unsigned char *z = s + zone_at;
+    int64_t offset_s = 0;
+    if (zone_len == 0 || (zone_len == 1 && (z[0] == 'Z' || z[0] == 'z'))) {
+        offset_s = 0;
+    } else {
+        if (!(z[0] == '+' || z[0] == '-') || zone_len < 3 || !is_digit(z[1]) ||
+            !is_digit(z[2])) {
+            return 0;
+        }
+        const int64_t hours = (z[1] - '0') * 10 + (z[2] - '0');
+        int64_t minutes;
+        if (zone_len == 3) {
+            minutes = 0;
+        } else if (zone_len == 5 && is_digit(z[3]) && is_digit(z[4])) {
+            minutes = (z[3] - '0') * 10 + (z[4] - '0');
+        } else if (zone_len == 6 && z[3] == ':' && is_digit(z[4]) && is_digit(z[5])) {
+            minutes = (z[4] - '0') * 10 + (z[5] - '0');
+        } else {
+            return 0;
+        }
+        if (hours > 23 || minutes > 59) {
+            return 0;
+        }
+        offset_s = (z[0] == '-' ? -1 : 1) * (hours * 3600 + minutes * 60);
+    }
+    const int64_t year = number(s, 4), month = number(s + 5, 2), day = number(s + 8, 2);
+    const int64_t hour = number(s + 11, 2), minute = number(s + 14, 2);
+    const int64_t second = number(s + 17, 2);
+    if (month < 1 || month > 12) {
+        return 0;
+    }
+    const int leap = (year % 4 == 0) && ((year % 100 != 0) || (year % 400 == 0));
+    const int64_t month_days = days_in_month[month] - ((month == 2) && !leap);
+    if (day < 1 || day > month_days || hour > 23 || minute > 59 || second > 59) {
+        return 0;
+    }
+    int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
+                      second - offset_s;
+    *out = (seconds >= min_s && seconds < max_s) ? seconds * 1000000000LL + fraction : NAT;
+    return 1;
+}
+
+PyDoc_STRVAR(times_doc,
+             "times(text, starts, ends, min_s, max_s)\n--\n\n"
+             "ISO 8601 times of the byte ranges [starts, ends) (int64) in the layout devices\n"
+             "write: (nanoseconds int64, status int8) as bytearrays; status 0 absent, 1 in the\n"
+             "layout (NAT outside [min_s, max_s) seconds), 2 left to the caller, as\n"
+             "xml_values._times decides.");
+
+static PyObject *xmlscan_times(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    long long min_s, max_s;
+    PyObject *text_obj, *starts_obj, *ends_obj;
+    if (!PyArg_ParseTuple(args, "OOOLL", &text_obj, &starts_obj, &ends_obj, &min_s, &max_s)) {
+        return NULL;
+    }
+    PyObject *three = PyTuple_Pack(3, text_obj, starts_obj, ends_obj);
+    if (three == NULL) {
+        return NULL;
+    }
+    Ranges r;
+    const int got = get_ranges(three, &r);
+    Py_DECREF(three);
+    if (got < 0) {
+        return NULL;
+    }
+    PyObject *result = NULL, *out_obj = NULL, *status_obj = NULL;
+    char *out_data, *status_data;
+    if ((out_obj = new_array(r.n, 8, &out_data)) == NULL ||
+        (status_obj = new_array(r.n, 1, &status_data)) == NULL) {
+        goto done;
+    }
+    int64_t *out = (int64_t *)out_data;
+    int8_t *status = (int8_t *)status_data;
+    const unsigned char *buf = r.text.buf;
+    const int64_t *starts = r.starts.buf, *ends = r.ends.buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < r.n; i++) {
+        int64_t start = starts[i], end = ends[i];
+        trim(buf, &start, &end);
+        out[i] = NAT;
+        if (start >= end) {
+            status[i] = ABSENT;
+            continue;
+        }
+        status[i] = layout_time(buf + start, (Py_ssize_t)(end - start), (int64_t)min_s,
+                                (int64_t)max_s, &out[i])
+                        ? FAST
+                        : SLOW;
+    }
+    Py_END_ALLOW_THREADS
+    result = PyTuple_Pack(2, out_obj, status_obj);
+done:
+    Py_XDECREF(out_obj);
+    Py_XDECREF(status_obj);
+    release_ranges(&r);
+    return result;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+
+static PyMethodDef xmlscan_methods[] = {
+    {"tags", xmlscan_tags, METH_VARARGS, tags_doc},
+    {"names", xmlscan_names, METH_VARARGS, names_doc},
+    {"decimals", xmlscan_decimals, METH_VARARGS, decimals_doc},
+    {"times", xmlscan_times, METH_VARARGS, times_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static int xmlscan_exec(PyObject *module)
+{
+    return PyModule_AddIntConstant(module, "VERSION", XMLSCAN_VERSION);
+}
+
+static PyModuleDef_Slot xmlscan_slots[] = {
+    {Py_mod_exec, xmlscan_exec},
+    {0, NULL},
+};
+
+static struct PyModuleDef xmlscan_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "finishline.io._xmlscan",
+    .m_doc = "Compiled scanner of GPX/TCX bytes (optional; see finishline.io.xml_scan).",
+    .m_size = 0,
+    .m_methods = xmlscan_methods,
+    .m_slots = xmlscan_slots,
+};
+
+PyMODINIT_FUNC PyInit__xmlscan(void)
+{
+    return PyModuleDef_Init(&xmlscan_module);
+}
