@@ -18,6 +18,9 @@
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Bumped whenever the behaviour of a function changes: xml_scan.py refuses another value. */
 #define XMLSCAN_VERSION 1
@@ -63,6 +66,85 @@ static int get_items(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, const 
     return 0;
 }
 
+/* Number of `byte` in buf[start:end) (16 bytes at a time where SSE2 is there). */
+static Py_ssize_t count_byte(const unsigned char *buf, Py_ssize_t start, Py_ssize_t end,
+                             unsigned char byte)
+{
+    Py_ssize_t count = 0, i = start;
+#if defined(__SSE2__)
+    const __m128i wanted = _mm_set1_epi8((char)byte);
+    for (; i + 16 <= end; i += 16) {
+        const __m128i chunk = _mm_loadu_si128((const __m128i *)(buf + i));
+        count += __builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, wanted)));
+    }
+#endif
+    for (; i < end; i++) {
+        count += buf[i] == byte;
+    }
+    return count;
+}
+
+/* The state of the pairing of '<' with '>' (tags, pass 1). */
+typedef struct {
+    const unsigned char *buf;
+    Py_ssize_t size, n, capacity, pending;
+    int32_t *lt, *gt;
+    int open;
+} Marks;
+
+/* One '<' or '>' at `at`; returns nonzero when the body is unusual (see tags). */
+static inline int take_mark(Marks *m, Py_ssize_t at)
+{
+    if (m->buf[at] == '<') {
+        if (m->open) {
+            return 1;
+        }
+        if (at + 1 < m->size && (m->buf[at + 1] == '!' || m->buf[at + 1] == '?')) {
+            return 1;
+        }
+        m->open = 1;
+        m->pending = at;
+        return 0;
+    }
+    if (!m->open || m->n >= m->capacity) {
+        return 1;
+    }
+    m->lt[m->n] = (int32_t)m->pending;
+    m->gt[m->n] = (int32_t)at;
+    m->n++;
+    m->open = 0;
+    return 0;
+}
+
+/* Every '<' and '>' of buf[start:size) through take_mark, in order; nonzero when unusual. */
+static int scan_marks(Marks *m, Py_ssize_t start)
+{
+    const unsigned char *buf = m->buf;
+    Py_ssize_t i = start;
+#if defined(__SSE2__)
+    /* '<' (0x3C) and '>' (0x3E) differ only in bit 1 */
+    const __m128i bit1 = _mm_set1_epi8(2), angle = _mm_set1_epi8('>');
+    for (; i + 16 <= m->size; i += 16) {
+        const __m128i chunk = _mm_loadu_si128((const __m128i *)(buf + i));
+        unsigned hits = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_or_si128(chunk, bit1), angle));
+        while (hits) {
+            const Py_ssize_t at = i + __builtin_ctz(hits);
+            hits &= hits - 1;
+            if (take_mark(m, at)) {
+                return 1;
+            }
+        }
+    }
+#endif
+    for (; i < m->size; i++) {
+        if ((buf[i] | 2) == '>' && take_mark(m, i)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* tags(text, body) -> (lt, gt, closing, empty, level, close, nested) or None               */
 
@@ -91,18 +173,10 @@ static PyObject *xmlscan_tags(PyObject *Py_UNUSED(self), PyObject *args)
         goto done;
     }
     /* An upper bound of the number of tags: the '<' after body. */
-    Py_ssize_t capacity = 0;
-    {
-        const unsigned char *p = buf + body, *end = buf + size;
-        while (p < end) {
-            const unsigned char *hit = memchr(p, '<', (size_t)(end - p));
-            if (hit == NULL) {
-                break;
-            }
-            capacity++;
-            p = hit + 1;
-        }
-    }
+    Py_ssize_t capacity;
+    Py_BEGIN_ALLOW_THREADS
+    capacity = count_byte(buf, body, size, '<');
+    Py_END_ALLOW_THREADS
     char *lt_data, *gt_data, *closing_data, *empty_data, *level_data, *close_data;
     if ((lt_obj = new_array(capacity, 4, &lt_data)) == NULL ||
         (gt_obj = new_array(capacity, 4, &gt_data)) == NULL ||
@@ -120,41 +194,15 @@ static PyObject *xmlscan_tags(PyObject *Py_UNUSED(self), PyObject *args)
     int32_t *lt = (int32_t *)lt_data, *gt = (int32_t *)gt_data, *close = (int32_t *)close_data;
     int16_t *level = (int16_t *)level_data;
     unsigned char *closing = (unsigned char *)closing_data, *empty = (unsigned char *)empty_data;
-    int unusual = 0;
+    int unusual;
     Py_ssize_t n = 0;
     int nested = 0;
+    Marks marks = {buf, size, 0, capacity, 0, lt, gt, 0};
 
     Py_BEGIN_ALLOW_THREADS
     /* Pass 1: '<' and '>' alternate; each '<' (but a last unmatched one) starts a tag. */
-    int open = 0;
-    Py_ssize_t pending = 0;
-    for (Py_ssize_t i = body; i < size; i++) {
-        const unsigned char c = buf[i];
-        if ((c | 2) != '>') {
-            continue;
-        }
-        if (c == '<') {
-            if (i + 1 < size && (buf[i + 1] == '!' || buf[i + 1] == '?')) {
-                unusual = 1;
-                break;
-            }
-            if (open) {
-                unusual = 1;
-                break;
-            }
-            open = 1;
-            pending = i;
-        } else {
-            if (!open || n >= capacity) {
-                unusual = 1;
-                break;
-            }
-            lt[n] = (int32_t)pending;
-            gt[n] = (int32_t)i;
-            n++;
-            open = 0;
-        }
-    }
+    unusual = scan_marks(&marks, body);
+    n = marks.n;
     if (!unusual) {
         /* Pass 2: kinds, levels (int16 arithmetic wraps, as numpy's cumsum does), pairs. */
         uint16_t depth = 0;
