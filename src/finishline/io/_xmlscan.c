@@ -477,6 +477,118 @@ release:
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* fields(lt, gt, closing, empty, ids, opening, closing_of, slots) -> (starts, ends)         */
+
+PyDoc_STRVAR(fields_doc,
+             "fields(lt, gt, closing, empty, ids, point_opening, point_closing, slots)\n--\n\n"
+             "For each name index in slots (a tuple) and each point, the byte range of the text\n"
+             "of the first element of that name with text inside the point (as\n"
+             "xml_points.field_ranges finds it); 0, 0 where there is none. Returns (starts,\n"
+             "ends) as bytearrays of int64, slot-major (len(slots) x points).");
+
+static PyObject *xmlscan_fields(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *objs[7], *slots_obj;
+    if (!PyArg_ParseTuple(args, "OOOOOOOO!", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4],
+                          &objs[5], &objs[6], &PyTuple_Type, &slots_obj)) {
+        return NULL;
+    }
+    static const Py_ssize_t sizes[7] = {4, 4, 1, 1, 1, 8, 8};
+    static const char *what[7] = {"lt", "gt", "closing", "empty", "ids", "point_opening",
+                                  "point_closing"};
+    Py_buffer views[7];
+    int got = 0;
+    PyObject *result = NULL, *starts_obj = NULL, *ends_obj = NULL;
+    int16_t slot_of[256];
+    for (int k = 0; k < 256; k++) {
+        slot_of[k] = -1;
+    }
+    const Py_ssize_t n_slots = PyTuple_GET_SIZE(slots_obj);
+    if (n_slots > MAX_WANTED) {
+        PyErr_SetString(PyExc_ValueError, "too many slots");
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < n_slots; k++) {
+        const long id = PyLong_AsLong(PyTuple_GET_ITEM(slots_obj, k));
+        if (id == -1 && PyErr_Occurred()) {
+            return NULL;
+        }
+        if (id < 0 || id > MAX_WANTED) {
+            PyErr_SetString(PyExc_ValueError, "a slot is not a name index");
+            return NULL;
+        }
+        if (slot_of[id] < 0) {
+            slot_of[id] = (int16_t)k;
+        }
+    }
+    for (; got < 7; got++) {
+        if (get_items(objs[got], &views[got], sizes[got], what[got]) < 0) {
+            goto done;
+        }
+    }
+    const Py_ssize_t n = views[0].len / 4, n_points = views[5].len / 8;
+    if (views[1].len / 4 != n || views[2].len != n || views[3].len != n || views[4].len != n ||
+        views[6].len / 8 != n_points) {
+        PyErr_SetString(PyExc_ValueError, "arrays differ in length");
+        goto done;
+    }
+    const int32_t *lt = views[0].buf, *gt = views[1].buf;
+    const unsigned char *closing = views[2].buf, *empty = views[3].buf;
+    const int8_t *ids = views[4].buf;
+    const int64_t *opening = views[5].buf, *closing_of = views[6].buf;
+    for (Py_ssize_t p = 0; p < n_points; p++) {
+        if (opening[p] < 0 || closing_of[p] < opening[p] || closing_of[p] >= n ||
+            (p > 0 && opening[p] <= closing_of[p - 1])) {
+            PyErr_SetString(PyExc_ValueError, "points do not index the tags in order");
+            goto done;
+        }
+    }
+    if (n_points > PY_SSIZE_T_MAX / (n_slots ? n_slots : 1)) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    char *starts_data, *ends_data;
+    if ((starts_obj = new_array(n_slots * n_points, 8, &starts_data)) == NULL ||
+        (ends_obj = new_array(n_slots * n_points, 8, &ends_data)) == NULL) {
+        goto done;
+    }
+    int64_t *starts = (int64_t *)starts_data, *ends = (int64_t *)ends_data;
+    Py_BEGIN_ALLOW_THREADS
+    memset(starts, 0, (size_t)(n_slots * n_points) * 8);
+    memset(ends, 0, (size_t)(n_slots * n_points) * 8);
+    for (Py_ssize_t p = 0; p < n_points; p++) {
+        for (Py_ssize_t k = opening[p]; k < closing_of[p]; k++) { /* k + 1 < n */
+            if (closing[k] || ids[k] < 0) {
+                continue;
+            }
+            const int16_t slot = slot_of[(uint8_t)ids[k]];
+            if (slot < 0) {
+                continue;
+            }
+            const Py_ssize_t at = slot * n_points + p;
+            if (ends[at] > starts[at]) {
+                continue; /* the first element with text wins */
+            }
+            const int64_t start = (int64_t)gt[k] + 1;
+            const int64_t end = empty[k] ? start : (int64_t)lt[k + 1];
+            if (end > start) {
+                starts[at] = start;
+                ends[at] = end;
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = PyTuple_Pack(2, starts_obj, ends_obj);
+done:
+    Py_XDECREF(starts_obj);
+    Py_XDECREF(ends_obj);
+    while (got > 0) {
+        PyBuffer_Release(&views[--got]);
+    }
+    return result;
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* values: decimals and times of byte ranges                                                 */
 
 /* Status of a value: absent (blank range), converted here, or left to the pure path. */
@@ -819,6 +931,7 @@ done:
 static PyMethodDef xmlscan_methods[] = {
     {"tags", xmlscan_tags, METH_VARARGS, tags_doc},
     {"names", xmlscan_names, METH_VARARGS, names_doc},
+    {"fields", xmlscan_fields, METH_VARARGS, fields_doc},
     {"decimals", xmlscan_decimals, METH_VARARGS, decimals_doc},
     {"times", xmlscan_times, METH_VARARGS, times_doc},
     {NULL, NULL, 0, NULL},
