@@ -72,10 +72,16 @@ static Py_ssize_t count_byte(const unsigned char *buf, Py_ssize_t start, Py_ssiz
 {
     Py_ssize_t count = 0, i = start;
 #if defined(__SSE2__)
-    const __m128i wanted = _mm_set1_epi8((char)byte);
-    for (; i + 16 <= end; i += 16) {
-        const __m128i chunk = _mm_loadu_si128((const __m128i *)(buf + i));
-        count += __builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, wanted)));
+    /* per-byte counters (minus the 0xFF of each hit), summed every 255 blocks */
+    const __m128i wanted = _mm_set1_epi8((char)byte), zero = _mm_setzero_si128();
+    while (i + 16 <= end) {
+        __m128i counters = zero;
+        for (int block = 0; block < 255 && i + 16 <= end; block++, i += 16) {
+            const __m128i chunk = _mm_loadu_si128((const __m128i *)(buf + i));
+            counters = _mm_sub_epi8(counters, _mm_cmpeq_epi8(chunk, wanted));
+        }
+        const __m128i sums = _mm_sad_epu8(counters, zero);
+        count += _mm_cvtsi128_si32(sums) + _mm_cvtsi128_si32(_mm_srli_si128(sums, 8));
     }
 #endif
     for (; i < end; i++) {
@@ -279,9 +285,12 @@ PyDoc_STRVAR(names_doc,
              "prefix_length int32, length int32) as bytearrays and pairs_match; None when a\n"
              "name is left to the pure path (an unpaired name of 32 bytes or more).");
 
+/* The wanted names, chained by length (first[length], then next[w]): the first of them
+ * equal to a name is its index, as xml_names' lookup gives. */
 typedef struct {
     const unsigned char *name[MAX_WANTED];
-    Py_ssize_t length[MAX_WANTED];
+    int8_t first[MAX_LOCAL_NAME + 1];
+    int8_t next[MAX_WANTED];
     Py_ssize_t count;
 } Wanted;
 
@@ -290,9 +299,9 @@ static int8_t match_wanted(const Wanted *wanted, const unsigned char *name, Py_s
     if (length < 1 || length > MAX_LOCAL_NAME) {
         return -1;
     }
-    for (Py_ssize_t w = 0; w < wanted->count; w++) {
-        if (wanted->length[w] == length && memcmp(wanted->name[w], name, (size_t)length) == 0) {
-            return (int8_t)w;
+    for (int8_t w = wanted->first[length]; w >= 0; w = wanted->next[w]) {
+        if (wanted->name[w][0] == name[0] && memcmp(wanted->name[w], name, (size_t)length) == 0) {
+            return w;
         }
     }
     return -1;
@@ -320,7 +329,14 @@ static PyObject *xmlscan_names(PyObject *Py_UNUSED(self), PyObject *args)
             return NULL;
         }
         wanted.name[w] = (const unsigned char *)PyBytes_AS_STRING(item);
-        wanted.length[w] = PyBytes_GET_SIZE(item);
+    }
+    for (Py_ssize_t length = 0; length <= MAX_LOCAL_NAME; length++) {
+        wanted.first[length] = -1;
+    }
+    for (Py_ssize_t w = wanted.count - 1; w >= 0; w--) { /* chained in index order */
+        const Py_ssize_t length = PyBytes_GET_SIZE(PyTuple_GET_ITEM(wanted_obj, w));
+        wanted.next[w] = wanted.first[length];
+        wanted.first[length] = (int8_t)w;
     }
     if (PyObject_GetBuffer(text_obj, &text, PyBUF_SIMPLE) < 0) {
         return NULL;
@@ -410,12 +426,8 @@ static PyObject *xmlscan_names(PyObject *Py_UNUSED(self), PyObject *args)
             } else if (start + end > size || memcmp(buf + start, name, (size_t)end) != 0) {
                 pairs_match = 0;
             }
-            for (Py_ssize_t j = 0; j < end; j++) {
-                if (name[j] == ':') {
-                    colon = j;
-                    break;
-                }
-            }
+            const unsigned char *at = end > 0 ? memchr(name, ':', (size_t)end) : NULL;
+            colon = at ? at - name : -1;
         } else {
             /* delimited in the opening tag: first byte below 0x21, or '>' (or '/>') */
             Py_ssize_t limit = (Py_ssize_t)gt[k] - (empty[k] ? 1 : 0) - start;
@@ -434,12 +446,8 @@ static PyObject *xmlscan_names(PyObject *Py_UNUSED(self), PyObject *args)
                 fallback = 1; /* a long name: xml_names reads it with a regular expression */
                 break;
             }
-            for (Py_ssize_t j = 0; j < end; j++) {
-                if (name[j] == ':') {
-                    colon = j;
-                    break;
-                }
-            }
+            const unsigned char *at = end > 0 ? memchr(name, ':', (size_t)end) : NULL;
+            colon = at ? at - name : -1;
         }
         ids[k] = match_wanted(&wanted, name + colon + 1, end - colon - 1);
         prefix_length[k] = (int32_t)(colon > 0 ? colon : 0);
@@ -594,15 +602,30 @@ done:
 /* Status of a value: absent (blank range), converted here, or left to the pure path. */
 enum { ABSENT = 0, FAST = 1, SLOW = 2 };
 
+/* Byte ranges of values; `rows` > 0 dividing n: n / rows fields of `rows` values each,
+ * visited row by row (the values of a point lie together in the document). */
 typedef struct {
     Py_buffer text, starts, ends;
-    Py_ssize_t n;
+    Py_ssize_t n, rows;
 } Ranges;
+
+/* The layout visited: `fields` groups of `rows` values (one group of n otherwise). */
+static void layout(const Ranges *r, Py_ssize_t *rows, Py_ssize_t *fields)
+{
+    if (r->rows > 0 && r->n % r->rows == 0) {
+        *rows = r->rows;
+        *fields = r->n / r->rows;
+    } else {
+        *rows = r->n;
+        *fields = 1;
+    }
+}
 
 static int get_ranges(PyObject *args, Ranges *r)
 {
     PyObject *starts_obj, *ends_obj;
-    if (!PyArg_ParseTuple(args, "y*OO", &r->text, &starts_obj, &ends_obj)) {
+    r->rows = 0;
+    if (!PyArg_ParseTuple(args, "y*OO|n", &r->text, &starts_obj, &ends_obj, &r->rows)) {
         return -1;
     }
     if (get_items(starts_obj, &r->starts, 8, "starts") < 0) {
@@ -656,49 +679,33 @@ static const double POW10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                  1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-/* An unsigned plain decimal (xml_values._fast_decimals); returns 0 when it is not one. */
+/* An unsigned plain decimal (xml_values._fast_decimals): digits with at most one dot, at
+ * most 18 digits before it; digits after the 18th significant one are dropped (leading zeros
+ * are kept, as zeros). Returns 0 when the text is not one. */
 static int plain_decimal(const unsigned char *s, Py_ssize_t length, double *out)
 {
-    Py_ssize_t n_digits = 0, n_dots = 0, dot_at = length;
-    for (Py_ssize_t j = 0; j < length; j++) {
-        if (s[j] >= '0' && s[j] <= '9') {
-            n_digits++;
-        } else if (s[j] == '.') {
-            if (n_dots == 0) {
-                dot_at = j;
-            }
-            n_dots++;
-        } else {
-            return 0;
-        }
-    }
-    if (n_dots > 1 || n_digits < 1) {
-        return 0;
-    }
-    const Py_ssize_t fraction_chars = n_dots ? length - dot_at - 1 : 0;
-    if (n_digits - fraction_chars > 18) {
-        return 0;
-    }
-    /* digits after the 18th significant one are dropped; leading zeros are kept (value 0) */
     uint64_t mantissa = 0;
-    Py_ssize_t rank = 0, fraction_digits = 0;
-    int significant = 0;
+    Py_ssize_t n_digits = 0, dot_at = -1, rank = 0, fraction_digits = 0;
     for (Py_ssize_t j = 0; j < length; j++) {
-        if (s[j] == '.') {
+        const unsigned digit = (unsigned)s[j] - '0';
+        if (digit > 9) {
+            if (s[j] != '.' || dot_at >= 0) {
+                return 0;
+            }
+            dot_at = j;
             continue;
         }
-        const unsigned digit = (unsigned)(s[j] - '0');
-        significant |= digit > 0;
-        if (significant) {
-            rank++;
-            if (rank > 18) {
+        n_digits++;
+        if (rank || digit) { /* significant */
+            if (++rank > 18) {
                 continue;
             }
         }
         mantissa = mantissa * 10u + digit;
-        fraction_digits += j > dot_at;
+        fraction_digits += dot_at >= 0;
     }
-    if (fraction_digits >= 23) {
+    const Py_ssize_t fraction_chars = dot_at >= 0 ? length - dot_at - 1 : 0;
+    if (n_digits < 1 || n_digits - fraction_chars > 18 || fraction_digits >= 23) {
         return 0;
     }
     *out = (double)(int64_t)mantissa / POW10[fraction_digits];
@@ -706,10 +713,10 @@ static int plain_decimal(const unsigned char *s, Py_ssize_t length, double *out)
 }
 
 PyDoc_STRVAR(decimals_doc,
-             "decimals(text, starts, ends)\n--\n\n"
+             "decimals(text, starts, ends, rows=0)\n--\n\n"
              "Plain decimals of the byte ranges [starts, ends) (int64): (values float64,\n"
              "status int8) as bytearrays; status 0 absent, 1 converted, 2 left to the caller\n"
-             "(values NaN there), as xml_values._decimals decides.");
+             "(values NaN there), as xml_values._decimals decides. rows: see Ranges.");
 
 static PyObject *xmlscan_decimals(PyObject *Py_UNUSED(self), PyObject *args)
 {
@@ -728,24 +735,29 @@ static PyObject *xmlscan_decimals(PyObject *Py_UNUSED(self), PyObject *args)
     const unsigned char *buf = r.text.buf;
     const int64_t *starts = r.starts.buf, *ends = r.ends.buf;
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; i < r.n; i++) {
-        int64_t start = starts[i], end = ends[i];
-        trim(buf, &start, &end);
-        values[i] = Py_NAN;
-        if (start >= end) {
-            status[i] = ABSENT;
-            continue;
-        }
-        const int negative = buf[start] == '-';
-        const int sign = negative || buf[start] == '+';
-        const Py_ssize_t length = (Py_ssize_t)(end - start - sign);
-        double magnitude;
-        if (length >= 1 && length <= MAX_VALUE_BYTES &&
-            plain_decimal(buf + start + sign, length, &magnitude)) {
-            values[i] = negative ? -magnitude : magnitude;
-            status[i] = FAST;
-        } else {
-            status[i] = SLOW;
+    Py_ssize_t rows, fields;
+    layout(&r, &rows, &fields);
+    for (Py_ssize_t row = 0; row < rows; row++) {
+        for (Py_ssize_t field = 0; field < fields; field++) {
+            const Py_ssize_t i = field * rows + row;
+            int64_t start = starts[i], end = ends[i];
+            trim(buf, &start, &end);
+            values[i] = Py_NAN;
+            if (start >= end) {
+                status[i] = ABSENT;
+                continue;
+            }
+            const int negative = buf[start] == '-';
+            const int sign = negative || buf[start] == '+';
+            const Py_ssize_t length = (Py_ssize_t)(end - start - sign);
+            double magnitude;
+            if (length >= 1 && length <= MAX_VALUE_BYTES &&
+                plain_decimal(buf + start + sign, length, &magnitude)) {
+                values[i] = negative ? -magnitude : magnitude;
+                status[i] = FAST;
+            } else {
+                status[i] = SLOW;
+            }
         }
     }
     Py_END_ALLOW_THREADS

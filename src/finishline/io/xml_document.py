@@ -256,7 +256,7 @@ def _convert(
     if numeric:
         starts = np.concatenate([ranges[name][0] for name in numeric])
         ends = np.concatenate([ranges[name][1] for name in numeric])
-        all_values, all_bad = parse_decimals(buf, starts, ends)
+        all_values, all_bad = parse_decimals(buf, starts, ends, rows=n)
         for k, name in enumerate(numeric):
             values[name] = all_values[k * n : (k + 1) * n]
             bad[name] = all_bad[k * n : (k + 1) * n]

@@ -173,7 +173,7 @@ def _chunked(convert, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray):
 
 
 def parse_decimals(
-    buf: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, rows: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Decimal numbers written in ``buf[starts[i]:ends[i]]`` as float64.
 
@@ -183,6 +183,10 @@ def parse_decimals(
         The document as a uint8 array.
     starts, ends
         Byte range of each value; an empty (or blank) range means absent.
+    rows
+        When the ranges are several fields of ``rows`` values each (the fields of the points,
+        one after the other): the compiled scanner reads them point by point, near one
+        another in the document. The result is the same.
 
     Returns
     -------
@@ -194,7 +198,7 @@ def parse_decimals(
     if scanner is None:
         return _chunked(_decimals, buf, starts, ends)
     # The compiled scanner converts the plain decimals; the rest as below, one by one.
-    converted, status = scanner.decimals(buf, _int64(starts), _int64(ends))
+    converted, status = scanner.decimals(buf, _int64(starts), _int64(ends), rows)
     values = np.frombuffer(converted, dtype=np.float64)
     bad = np.zeros(len(values), dtype=bool)
     slow = np.flatnonzero(np.frombuffer(status, dtype=np.int8) == _SLOW)
