@@ -14,6 +14,8 @@ extension ``AvgSpeed`` / ``AvgRunCadence``) are read in one pass over each lap's
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from lxml import etree
@@ -52,7 +54,8 @@ def lap_fields(lap: etree._Element) -> dict[str, str | None]:
     """The text of each lap field, by local name (one pass over the lap's children)."""
     fields: dict[str, str | None] = {}
     for child in lap:
-        name = local_name(child)
+        tag = child.tag
+        name = tag.rpartition("}")[2] if isinstance(tag, str) else ""  # local_name, inlined
         if name in _DIRECT:
             fields.setdefault(name, _text(child))
         elif name in _WITH_VALUE:
@@ -75,7 +78,7 @@ def number(text: str | None) -> float:
         value = float(text)
     except ValueError:
         return np.nan
-    return value if np.isfinite(value) else np.nan
+    return value if math.isfinite(value) else np.nan
 
 
 #: Lap columns, as :func:`laps` gives them.
