@@ -283,7 +283,8 @@ PyDoc_STRVAR(names_doc,
              "names(text, lt, gt, closing, empty, close, wanted)\n--\n\n"
              "Local names of the opening tags as xml_names.local_names finds them: (ids int8,\n"
              "prefix_length int32, length int32) as bytearrays and pairs_match; None when a\n"
-             "name is left to the pure path (an unpaired name of 32 bytes or more).");
+             "name is left to the numpy path (an unpaired name of 32 bytes or more) or tags\n"
+             "overlap (the numpy path's tags of some malformed documents).");
 
 /* The wanted names, chained by length (first[length], then next[w]): the first of them
  * equal to a name is its index, as xml_names' lookup gives. */
@@ -373,13 +374,19 @@ static PyObject *xmlscan_names(PyObject *Py_UNUSED(self), PyObject *args)
     const Py_ssize_t size = text.len;
     const int32_t *lt = lt_view.buf, *gt = gt_view.buf, *close = close_view.buf;
     const unsigned char *closing = closing_view.buf, *empty = empty_view.buf;
-    /* the tags must lie in the text, in order, and close must index tags */
+    /* the tags must lie in the text and close must index tags; tags that overlap (the numpy
+     * path makes them of some malformed documents) are left to the numpy path */
+    int overlapping = 0;
     for (Py_ssize_t k = 0; k < n; k++) {
-        if (lt[k] < 0 || gt[k] <= lt[k] || gt[k] >= size || close[k] < -1 || close[k] >= n ||
-            (k > 0 && lt[k] <= gt[k - 1])) {
+        if (lt[k] < 0 || gt[k] <= lt[k] || gt[k] >= size || close[k] < -1 || close[k] >= n) {
             PyErr_SetString(PyExc_ValueError, "tag arrays do not describe the text");
             goto release;
         }
+        overlapping |= k > 0 && lt[k] <= gt[k - 1];
+    }
+    if (overlapping) {
+        result = Py_NewRef(Py_None);
+        goto release;
     }
     char *ids_data, *prefix_data, *length_data;
     if ((ids_obj = new_array(n, 1, &ids_data)) == NULL ||
@@ -492,7 +499,8 @@ PyDoc_STRVAR(fields_doc,
              "For each name index in slots (a tuple) and each point, the byte range of the text\n"
              "of the first element of that name with text inside the point (as\n"
              "xml_points.field_ranges finds it); 0, 0 where there is none. Returns (starts,\n"
-             "ends) as bytearrays of int64, slot-major (len(slots) x points).");
+             "ends) as bytearrays of int64, slot-major (len(slots) x points); None when tags\n"
+             "or points overlap.");
 
 static PyObject *xmlscan_fields(PyObject *Py_UNUSED(self), PyObject *args)
 {
@@ -544,12 +552,20 @@ static PyObject *xmlscan_fields(PyObject *Py_UNUSED(self), PyObject *args)
     const unsigned char *closing = views[2].buf, *empty = views[3].buf;
     const int8_t *ids = views[4].buf;
     const int64_t *opening = views[5].buf, *closing_of = views[6].buf;
+    int unordered = 0;
     for (Py_ssize_t p = 0; p < n_points; p++) {
-        if (opening[p] < 0 || closing_of[p] < opening[p] || closing_of[p] >= n ||
-            (p > 0 && opening[p] <= closing_of[p - 1])) {
-            PyErr_SetString(PyExc_ValueError, "points do not index the tags in order");
+        if (opening[p] < 0 || closing_of[p] < opening[p] || closing_of[p] >= n) {
+            PyErr_SetString(PyExc_ValueError, "points do not index the tags");
             goto done;
         }
+        unordered |= p > 0 && opening[p] <= closing_of[p - 1];
+    }
+    for (Py_ssize_t k = 1; k < n && !unordered; k++) {
+        unordered |= lt[k] <= gt[k - 1];
+    }
+    if (unordered) { /* overlapping tags or points: left to the numpy path */
+        result = Py_NewRef(Py_None);
+        goto done;
     }
     if (n_points > PY_SSIZE_T_MAX / (n_slots ? n_slots : 1)) {
         PyErr_NoMemory();

@@ -134,9 +134,10 @@ def _leaf_ranges(
             np.ascontiguousarray(points.closing, dtype=np.int64),
             slots,
         )
-        starts = np.frombuffer(found[0], dtype=np.int64).reshape(len(slots), n)
-        ends = np.frombuffer(found[1], dtype=np.int64).reshape(len(slots), n)
-        return {leaf: (starts[k], ends[k]) for k, leaf in enumerate(leaves)}
+        if found is not None:  # None: overlapping tags of a malformed document, read below
+            starts = np.frombuffer(found[0], dtype=np.int64).reshape(len(slots), n)
+            ends = np.frombuffer(found[1], dtype=np.int64).reshape(len(slots), n)
+            return {leaf: (starts[k], ends[k]) for k, leaf in enumerate(leaves)}
     candidates = np.flatnonzero(names.of(*leaves) & tags.opening) if leaves else np.empty(0, int)
     point_lt = tags.lt[points.opening]
     owner = np.searchsorted(point_lt, tags.lt[candidates], side="right") - 1
