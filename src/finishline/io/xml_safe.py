@@ -217,9 +217,9 @@ def local_name(element: etree._Element) -> str:
 
 
 def _children(element: etree._Element, name: str) -> list[etree._Element]:
-    if name == "*":
-        return [child for child in element if isinstance(child.tag, str)]
-    return [child for child in element if isinstance(child.tag, str) and local_name(child) == name]
+    # lxml filters in C: ``{*}name`` is ``name`` in any namespace or none; ``etree.Element``
+    # is every element (not comments, processing instructions or entity references)
+    return list(element.iterchildren(etree.Element if name == "*" else f"{{*}}{name}"))
 
 
 def find_all(element: etree._Element, path: str) -> list[etree._Element]:
