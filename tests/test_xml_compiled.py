@@ -26,6 +26,7 @@ from xml_paths import assert_same_activities, assert_same_arrays, both, require_
 import finishline
 from finishline.io import xml_compiled
 from finishline.io.xml_names import local_names
+from finishline.io.xml_points import field_ranges, find_points
 from finishline.io.xml_scan import prepare, tokenize
 from finishline.io.xml_values import parse_decimals, parse_times
 
@@ -77,22 +78,30 @@ _TOKENS = st.sampled_from(
     ]
 )  # fmt: skip
 _WANTED = ["Trackpoint", "Time", "Value", "LatitudeDegrees", "a", "b", "Value" * 3]
+_FIELDS = {"time": "Time", "value": "Value | b", "lat": "LatitudeDegrees", "x": "@x"}
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_TOKENS, max_size=40))
-def test_tags_and_names_are_the_numpy_ones_on_any_token_soup(tokens):
+def test_tags_names_points_and_fields_are_the_numpy_ones_on_any_token_soup(tokens):
     require_compiled()
     text = ("<root>" + "".join(tokens)).encode("utf-8")
     prepared = prepare(text, None)
 
     def scan():
         tags = tokenize(prepared)
-        return tags, local_names(tags, _WANTED)
+        names = local_names(tags, _WANTED)
+        points = find_points(tags, names, ("Trackpoint", "a"))
+        fields = field_ranges(tags, names, points, _FIELDS)
+        return tags, names, points, fields
 
-    ((compiled_tags, compiled_names), _), ((pure_tags, pure_names), _) = both(scan)
-    assert_same_arrays(compiled_tags, pure_tags)
-    assert_same_arrays(compiled_names, pure_names)
+    (compiled, _), (pure, _) = both(scan)
+    for got, want in zip(compiled[:3], pure[:3], strict=True):
+        assert_same_arrays(got, want)
+    assert compiled[3].keys() == pure[3].keys()
+    for name, (starts, ends) in pure[3].items():
+        assert np.array_equal(compiled[3][name][0], starts), name
+        assert np.array_equal(compiled[3][name][1], ends), name
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -492,6 +492,118 @@ release:
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* points(lt, gt, close, ids, kinds, size) -> (opening, closing, kind, run, run_start)        */
+
+PyDoc_STRVAR(points_doc,
+             "points(lt, gt, close, ids, kinds, size)\n--\n\n"
+             "The complete points that are not inside another point, as xml_points.find_points\n"
+             "finds them: kinds maps a name index to its point kind (a tuple of (index, kind));\n"
+             "size is the document's length. Returns (opening int64, closing int32, kind int64,\n"
+             "run int64, run_start int64) as bytearrays.");
+
+static PyObject *xmlscan_points(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *objs[4], *kinds_obj;
+    Py_ssize_t size;
+    if (!PyArg_ParseTuple(args, "OOOOO!n", &objs[0], &objs[1], &objs[2], &objs[3],
+                          &PyTuple_Type, &kinds_obj, &size)) {
+        return NULL;
+    }
+    static const Py_ssize_t sizes[4] = {4, 4, 4, 1};
+    static const char *what[4] = {"lt", "gt", "close", "ids"};
+    int16_t kind_of[256];
+    for (int k = 0; k < 256; k++) {
+        kind_of[k] = -1;
+    }
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(kinds_obj); k++) {
+        long id, kind;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(kinds_obj, k), "ll", &id, &kind)) {
+            return NULL;
+        }
+        if (id < 0 || id > MAX_WANTED || kind < 0 || kind > MAX_WANTED) {
+            PyErr_SetString(PyExc_ValueError, "a point kind is not a name index");
+            return NULL;
+        }
+        kind_of[id] = (int16_t)kind;
+    }
+    Py_buffer views[4];
+    int got = 0;
+    PyObject *result = NULL, *out[5] = {NULL, NULL, NULL, NULL, NULL};
+    for (; got < 4; got++) {
+        if (get_items(objs[got], &views[got], sizes[got], what[got]) < 0) {
+            goto done;
+        }
+    }
+    const Py_ssize_t n = views[0].len / 4;
+    if (views[1].len / 4 != n || views[2].len / 4 != n || views[3].len != n) {
+        PyErr_SetString(PyExc_ValueError, "arrays differ in length");
+        goto done;
+    }
+    const int32_t *lt = views[0].buf, *gt = views[1].buf, *close = views[2].buf;
+    const int8_t *ids = views[3].buf;
+    Py_ssize_t candidates = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (close[k] < -1 || close[k] >= n) {
+            PyErr_SetString(PyExc_ValueError, "close does not index the tags");
+            goto done;
+        }
+        candidates += ids[k] >= 0 && kind_of[(uint8_t)ids[k]] >= 0;
+    }
+    char *data[5];
+    static const Py_ssize_t out_sizes[5] = {8, 4, 8, 8, 8};
+    for (int j = 0; j < 5; j++) {
+        if ((out[j] = new_array(candidates + (j == 4), out_sizes[j], &data[j])) == NULL) {
+            goto done;
+        }
+    }
+    int64_t *opening = (int64_t *)data[0], *kind = (int64_t *)data[2], *run = (int64_t *)data[3];
+    int64_t *run_start = (int64_t *)data[4];
+    int32_t *closing = (int32_t *)data[1];
+    Py_ssize_t m = 0, runs = 0;
+    Py_BEGIN_ALLOW_THREADS
+    int64_t reach = INT64_MIN; /* the furthest end of the point candidates so far */
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (ids[k] < 0 || kind_of[(uint8_t)ids[k]] < 0) {
+            continue;
+        }
+        const int32_t c = close[k];
+        const int64_t extent_end = c >= 0 ? (int64_t)gt[c] : (int64_t)size;
+        const int inside_previous = (int64_t)lt[k] < reach;
+        if (extent_end > reach) {
+            reach = extent_end;
+        }
+        if (c < 0 || inside_previous) {
+            continue;
+        }
+        const int64_t this_kind = kind_of[(uint8_t)ids[k]];
+        if (m == 0 || k != (Py_ssize_t)closing[m - 1] + 1 || this_kind != kind[m - 1]) {
+            run_start[runs++] = m;
+        }
+        opening[m] = k;
+        closing[m] = c;
+        kind[m] = this_kind;
+        run[m] = runs - 1;
+        m++;
+    }
+    run_start[runs] = m;
+    Py_END_ALLOW_THREADS
+    if (shrink_array(out[0], m, 8) < 0 || shrink_array(out[1], m, 4) < 0 ||
+        shrink_array(out[2], m, 8) < 0 || shrink_array(out[3], m, 8) < 0 ||
+        shrink_array(out[4], runs + 1, 8) < 0) {
+        goto done;
+    }
+    result = PyTuple_Pack(5, out[0], out[1], out[2], out[3], out[4]);
+done:
+    for (int j = 0; j < 5; j++) {
+        Py_XDECREF(out[j]);
+    }
+    while (got > 0) {
+        PyBuffer_Release(&views[--got]);
+    }
+    return result;
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* fields(lt, gt, closing, empty, ids, opening, closing_of, slots) -> (starts, ends)         */
 
 PyDoc_STRVAR(fields_doc,
@@ -959,6 +1071,7 @@ done:
 static PyMethodDef xmlscan_methods[] = {
     {"tags", xmlscan_tags, METH_VARARGS, tags_doc},
     {"names", xmlscan_names, METH_VARARGS, names_doc},
+    {"points", xmlscan_points, METH_VARARGS, points_doc},
     {"fields", xmlscan_fields, METH_VARARGS, fields_doc},
     {"decimals", xmlscan_decimals, METH_VARARGS, decimals_doc},
     {"times", xmlscan_times, METH_VARARGS, times_doc},

@@ -61,6 +61,17 @@ class Points:
 
 def find_points(tags: Tags, names: Names, point_tags: Sequence[str]) -> Points:
     """The complete points that are not inside another point, grouped in runs."""
+    scanner = compiled()
+    if scanner is not None and names.ids.dtype == np.int8:
+        kinds = tuple((names.wanted.index(tag), kind) for kind, tag in enumerate(point_tags))
+        found = scanner.points(tags.lt, tags.gt, tags.close, names.ids, kinds, len(tags.buf))
+        opening, closing, kind, run, run_start = (
+            np.frombuffer(array, dtype=dtype)
+            for array, dtype in zip(
+                found, (np.int64, np.int32, np.int64, np.int64, np.int64), strict=True
+            )
+        )
+        return Points(opening, closing, kind, run, run_start)
     is_point = names.of(*point_tags)
     rows = np.flatnonzero(is_point)
     kind = np.zeros(len(rows), dtype=np.int64)
