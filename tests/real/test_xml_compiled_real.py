@@ -7,8 +7,11 @@ see tests/test_xml_compiled.py for the generated and safety cases. Skips (fails 
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
-from corpus import corpus_files, corpus_path
+from corpus import corpus_files, corpus_path, require_shared
+from fuzz.plan import build, plan, sources
 from xml_paths import assert_same_activities, both, require_compiled
 
 import finishline
@@ -27,3 +30,19 @@ def test_compiled_and_numpy_paths_read_the_file_alike(name):
     path = corpus_path(name)
     assert_same_activities(*both(finishline.read_all, path))
     assert_same_activities(*both(finishline.read, path))
+
+
+@pytest.mark.parametrize("seed", [3, 17])
+def test_mutants_of_corpus_files_read_alike(seed):
+    """Byte and XML mutations of corpus files (the fuzz harness's): same outcome on both paths."""
+    require_compiled()
+    require_shared()
+    files = [name for name in sources() if name.lower().endswith((".gpx", ".tcx"))]
+    for mutant in plan(100, seed, files):
+        data = build(mutant)
+        if data[:2] == b"\x1f\x8b" and mutant.mutation != "gz_truncate":
+            data = gzip.decompress(data)
+        try:
+            assert_same_activities(*both(finishline.read_bytes, data, "mutant.xml"))
+        except AssertionError as exc:
+            raise AssertionError(f"{mutant}: {exc}") from exc
