@@ -114,6 +114,9 @@ def field_ranges(
         found.update((f"@{name}", ranges) for name, ranges in attributes.items())
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name, alternatives in specs.items():
+        if len(alternatives) == 1 and not alternatives[0].startswith("@"):
+            out[name] = found[alternatives[0]]  # (0, 0) where absent, as combined below
+            continue
         starts = np.zeros(n, dtype=np.int64)
         ends = np.zeros(n, dtype=np.int64)
         filled = np.zeros(n, dtype=bool)
