@@ -242,3 +242,37 @@ def test_pairs_levels_and_kinds_on_both_paths():
         assert tags.level.tolist() == [1, 2, 2, 2, 2, 3, 2, 1]
         assert tags.empty.tolist() == [False, False, False, True, False, True, False, False]
         assert tags.nested
+
+
+def test_a_usual_document_is_scanned_by_the_compiled_scanner_alone(monkeypatch):
+    """The numpy passes are not reached for a plain GPX/TCX (the C path is really taken)."""
+    require_compiled()
+    monkeypatch.delenv(PURE, raising=False)
+    from finishline.io import xml_names, xml_scan, xml_values
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the numpy scan ran")
+
+    for module, name in (
+        (xml_scan, "markup_positions"),
+        (xml_names, "_paired_names"),
+        (xml_names, "_names"),
+        (xml_values, "_fast_decimals"),
+        (xml_values, "_fast_times"),
+    ):
+        monkeypatch.setattr(module, name, refuse)
+    tcx = (
+        b'<?xml version="1.0"?><TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/'
+        b'TrainingCenterDatabase/v2"><Activities><Activity Sport="Running"><Id>'
+        b'2020-01-01T00:00:00Z</Id><Lap StartTime="2020-01-01T00:00:00Z"><Track>'
+        + b"".join(
+            b"<Trackpoint><Time>2020-01-01T00:00:%02dZ</Time><DistanceMeters>%d.5"
+            b"</DistanceMeters><HeartRateBpm><Value>%d</Value></HeartRateBpm></Trackpoint>"
+            % (i, 3 * i, 120 + i)
+            for i in range(20)
+        )
+        + b"</Track></Lap></Activity></Activities></TrainingCenterDatabase>"
+    )
+    activity = finishline.read_bytes(tcx, "usual.tcx")
+    assert activity.samples["heart_rate_bpm"].tolist() == [120.0 + i for i in range(20)]
+    assert activity.samples["distance_m"].iloc[-1] == 57.5
