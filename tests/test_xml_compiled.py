@@ -276,3 +276,18 @@ def test_a_usual_document_is_scanned_by_the_compiled_scanner_alone(monkeypatch):
     activity = finishline.read_bytes(tcx, "usual.tcx")
     assert activity.samples["heart_rate_bpm"].tolist() == [120.0 + i for i in range(20)]
     assert activity.samples["distance_m"].iloc[-1] == 57.5
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<a>" * 1000 + b"<b>1</b>" + b"</a>" * 1000,  # deep: the levels' table is allocated
+        b"<r>" + b"</a>" * 700 + b"<a>" * 700 + b"</r>",  # closing first: negative levels
+        b"<a>" * 40000 + b"</a>" * 40000,  # deeper than int16: levels wrap, as numpy's do
+    ],
+    ids=["deep", "negative", "wrapping"],
+)
+def test_deep_and_unbalanced_nesting_pairs_as_numpy_does(body):
+    require_compiled()
+    (compiled, _), (pure, _) = both(tokenize, prepare(body, None))
+    assert_same_arrays(compiled, pure)

@@ -173,7 +173,8 @@ static PyObject *xmlscan_tags(PyObject *Py_UNUSED(self), PyObject *args)
     PyObject *result = NULL;
     PyObject *lt_obj = NULL, *gt_obj = NULL, *closing_obj = NULL, *empty_obj = NULL;
     PyObject *level_obj = NULL, *close_obj = NULL;
-    int32_t *prev = NULL;
+    int32_t small_prev[512], *prev = small_prev;
+    int no_memory = 0;
     if (body < 0 || body > size || size >= ((Py_ssize_t)1 << 31) - 1) {
         result = Py_NewRef(Py_None);
         goto done;
@@ -192,11 +193,6 @@ static PyObject *xmlscan_tags(PyObject *Py_UNUSED(self), PyObject *args)
         (close_obj = new_array(capacity, 4, &close_data)) == NULL) {
         goto done;
     }
-    prev = PyMem_Malloc(sizeof(int32_t) * 65536);
-    if (prev == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
     int32_t *lt = (int32_t *)lt_data, *gt = (int32_t *)gt_data, *close = (int32_t *)close_data;
     int16_t *level = (int16_t *)level_data;
     unsigned char *closing = (unsigned char *)closing_data, *empty = (unsigned char *)empty_data;
@@ -212,20 +208,29 @@ static PyObject *xmlscan_tags(PyObject *Py_UNUSED(self), PyObject *args)
     if (!unusual) {
         /* Pass 2: kinds, levels (int16 arithmetic wraps, as numpy's cumsum does), pairs. */
         uint16_t depth = 0;
+        int16_t low = INT16_MAX, high = INT16_MIN;
         for (Py_ssize_t k = 0; k < n; k++) {
             const Py_ssize_t a = lt[k], b = gt[k]; /* body <= a < b < size */
             closing[k] = buf[a + 1] == '/';
             empty[k] = !closing[k] && buf[b - 1] == '/';
             depth = (uint16_t)(depth + (closing[k] ? 0xFFFFu : (empty[k] ? 0u : 1u)));
             level[k] = (int16_t)(uint16_t)(depth + ((closing[k] || empty[k]) ? 1u : 0u));
+            low = level[k] < low ? level[k] : low;
+            high = level[k] > high ? level[k] : high;
             close[k] = -1;
         }
-        for (Py_ssize_t k = 0; k < 65536; k++) {
+        /* the last tag seen at each level, indexed from the lowest level */
+        const Py_ssize_t span = n ? (Py_ssize_t)high - low + 1 : 0;
+        if (span > 512) {
+            prev = PyMem_RawMalloc(sizeof(int32_t) * (size_t)span);
+            no_memory = prev == NULL;
+        }
+        for (Py_ssize_t k = 0; k < span && !no_memory; k++) {
             prev[k] = -1;
         }
         Py_ssize_t n_closing = 0, n_leaves = 0, n_pairs = 0;
         int after_leaf = 0;
-        for (Py_ssize_t k = 0; k < n; k++) {
+        for (Py_ssize_t k = 0; k < n && !no_memory; k++) {
             n_closing += closing[k];
             if (after_leaf) { /* the closing tag of a leaf */
                 after_leaf = 0;
@@ -241,7 +246,7 @@ static PyObject *xmlscan_tags(PyObject *Py_UNUSED(self), PyObject *args)
                 after_leaf = 1;
                 continue;
             }
-            const uint16_t at = (uint16_t)level[k];
+            const Py_ssize_t at = (Py_ssize_t)level[k] - low; /* 0 <= at < span */
             const int32_t p = prev[at];
             if (p >= 0 && !closing[p] && closing[k]) {
                 close[p] = (int32_t)k;
@@ -253,6 +258,10 @@ static PyObject *xmlscan_tags(PyObject *Py_UNUSED(self), PyObject *args)
     }
     Py_END_ALLOW_THREADS
 
+    if (no_memory) {
+        PyErr_NoMemory();
+        goto done;
+    }
     if (unusual) {
         result = Py_NewRef(Py_None);
         goto done;
@@ -265,7 +274,9 @@ static PyObject *xmlscan_tags(PyObject *Py_UNUSED(self), PyObject *args)
     result = Py_BuildValue("(OOOOOON)", lt_obj, gt_obj, closing_obj, empty_obj, level_obj,
                            close_obj, PyBool_FromLong(nested));
 done:
-    PyMem_Free(prev);
+    if (prev != small_prev) {
+        PyMem_RawFree(prev);
+    }
     Py_XDECREF(lt_obj);
     Py_XDECREF(gt_obj);
     Py_XDECREF(closing_obj);
