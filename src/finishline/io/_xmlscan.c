@@ -1,11 +1,12 @@
 /*
- * Optional compiled scanner for the GPX/TCX readers (finishline.io.xml_scan chooses it).
+ * Optional compiled scanner for the GPX/TCX readers (finishline.io.xml_compiled chooses it).
  *
  * Each function computes, in one C loop, exactly what a sequence of numpy passes of the pure
  * path computes (finishline.io.xml_scan.tokenize, xml_names.local_names,
- * xml_values._decimals/_times); where the input is unusual (comments or processing
- * instructions in the body, '>' in text, names of 32 bytes or more) it returns None and the
- * caller takes the numpy path, so both paths give the same arrays by construction.
+ * xml_points.find_points/_leaf_ranges, xml_values._decimals/_times); where the input is
+ * unusual (comments or processing instructions in the body, '>' in text, names of 32 bytes or
+ * more, overlapping tags) it returns None and the caller takes the numpy path, so both paths
+ * give the same arrays by construction (tests/test_xml_compiled.py checks it).
  *
  * Safety on untrusted bytes: every read of the document is bounds-checked against its length;
  * index arrays given by the caller are checked before use; sizes are checked before any
