@@ -824,6 +824,25 @@ static const double POW10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
  * are kept, as zeros). Returns 0 when the text is not one. */
 static int plain_decimal(const unsigned char *s, Py_ssize_t length, double *out)
 {
+    if (length <= 18) { /* at most 18 digits: every digit kept, no significance to track */
+        uint64_t value = 0;
+        Py_ssize_t dot = -1;
+        for (Py_ssize_t j = 0; j < length; j++) {
+            const unsigned digit = (unsigned)s[j] - '0';
+            if (digit <= 9) {
+                value = value * 10u + digit;
+            } else if (s[j] == '.' && dot < 0) {
+                dot = j;
+            } else {
+                return 0;
+            }
+        }
+        if (length - (dot >= 0) < 1) {
+            return 0;
+        }
+        *out = (double)(int64_t)value / POW10[dot >= 0 ? length - dot - 1 : 0];
+        return 1;
+    }
     uint64_t mantissa = 0;
     Py_ssize_t n_digits = 0, dot_at = -1, rank = 0, fraction_digits = 0;
     for (Py_ssize_t j = 0; j < length; j++) {
