@@ -162,6 +162,18 @@ def test_laps_and_session():
     assert finishline.summarize(act)["timer_s"] == 20.0
 
 
+@pytest.mark.parametrize("start", ["2021-13-01T10:00:20Z", "2021-02-30T10:00:20Z"])
+def test_an_impossible_lap_start_is_missing_not_an_error(start):
+    """A lap start in the usual layout but naming no date reads as NaT (it raised before)."""
+    act = read_tcx(
+        run_two_laps().replace(b'StartTime="2021-03-01T10:00:20Z"', f'StartTime="{start}"'.encode())
+    )
+    laps = act.laps
+    assert laps["start_time"].isna().tolist() == [False, True]
+    assert np.isnan(laps["elapsed_s"]).tolist() == [True, True]  # no start to run to or from
+    assert len(act.samples) == 4
+
+
 def test_multisport_one_session_per_activity_and_distance_keeps_growing():
     bike = activity(
         "Biking",

@@ -14,10 +14,13 @@ extension ``AvgSpeed`` / ``AvgRunCadence``) are read in one pass over each lap's
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from lxml import etree
 
+from finishline.activity import LAP_COLUMNS, SESSION_COLUMNS, Column
 from finishline.io.xml_safe import find_text, local_name, to_utc
 from finishline.io.xml_values import NAT
 
@@ -51,7 +54,8 @@ def lap_fields(lap: etree._Element) -> dict[str, str | None]:
     """The text of each lap field, by local name (one pass over the lap's children)."""
     fields: dict[str, str | None] = {}
     for child in lap:
-        name = local_name(child)
+        tag = child.tag
+        name = tag.rpartition("}")[2] if isinstance(tag, str) else ""  # local_name, inlined
         if name in _DIRECT:
             fields.setdefault(name, _text(child))
         elif name in _WITH_VALUE:
@@ -74,7 +78,7 @@ def number(text: str | None) -> float:
         value = float(text)
     except ValueError:
         return np.nan
-    return value if np.isfinite(value) else np.nan
+    return value if math.isfinite(value) else np.nan
 
 
 #: Lap columns, as :func:`laps` gives them.
@@ -176,31 +180,48 @@ def session(
 
 
 def lap_frame(columns: list[dict[str, np.ndarray]]) -> pd.DataFrame | None:
-    """The laps of several Activities as one frame (``None`` when there is none)."""
+    """The laps of several Activities as one frame (``None`` when there is none).
+
+    The frame has the declared lap columns in order (:data:`finishline.activity.LAP_COLUMNS`,
+    absent ones NaN) and pandas infers the text columns once here, so that
+    :func:`finishline.activity.conform` takes it as it is instead of building it again.
+    """
     if not columns or not sum(len(c["start_time"]) for c in columns):
         return None
-    joined: dict[str, object] = {
-        name: np.concatenate([c[name] for c in columns]) for name in LAP_FIELDS
-    }
+    joined = {name: np.concatenate([c[name] for c in columns]) for name in LAP_FIELDS}
     joined["start_time"] = pd.DatetimeIndex(joined["start_time"].view("M8[ns]")).tz_localize("UTC")
-    # an explicit object Series: no string-type inference (make_activity casts the columns)
-    joined["trigger"] = pd.Series(joined["trigger"], dtype=object, copy=False)
-    return pd.DataFrame(joined)
+    return _declared_frame(joined, LAP_COLUMNS)
 
 
 def session_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
-    """Session rows as a frame; text columns stay plain objects (no string-type inference)."""
-    names = list(dict.fromkeys(name for row in rows for name in row))
-    columns = {}
-    for name in names:
+    """Session rows as a frame with the declared session columns in order (as :func:`lap_frame`)."""
+    columns: dict[str, object] = {}
+    for name in dict.fromkeys(name for row in rows for name in row):
         values = [row.get(name) for row in rows]
         if name == "start_time":
-            columns[name] = pd.DatetimeIndex(values).tz_convert("UTC")
+            columns[name] = pd.DatetimeIndex(values).tz_convert("UTC").as_unit("ns")
         elif name in ("sport", "sub_sport"):
-            columns[name] = pd.Series(values, dtype=object)
+            columns[name] = np.array(values, dtype=object)
         else:
             columns[name] = np.array([np.nan if v is None else v for v in values], dtype=float)
-    return pd.DataFrame(columns)
+    return _declared_frame(columns, SESSION_COLUMNS, len(rows))
+
+
+def _declared_frame(
+    columns: dict[str, object], declared: tuple[Column, ...], n: int | None = None
+) -> pd.DataFrame:
+    """A frame of the ``declared`` columns in order; those absent from ``columns`` missing."""
+    size = len(next(iter(columns.values()))) if n is None else n
+    ordered = {
+        col.name: columns[col.name]
+        if col.name in columns
+        else np.full(size, None, dtype=object)
+        if col.dtype == "object"
+        else np.full(size, np.nan)
+        for col in declared
+    }
+    ordered.update((name, values) for name, values in columns.items() if name not in ordered)
+    return pd.DataFrame(ordered)
 
 
 def _nansum(values: np.ndarray) -> float:

@@ -6,6 +6,8 @@ Opening a document (:func:`open_document`):
 1. the tags are located with numpy (:mod:`~finishline.io.xml_scan`) and named
    (:mod:`~finishline.io.xml_names`); the points and the byte ranges of their fields are found
    (:mod:`~finishline.io.xml_points`) and converted in bulk (:mod:`~finishline.io.xml_values`);
+   where the optional compiled scanner is built, it does each of these steps in one C loop, to
+   the same arrays (:mod:`~finishline.io.xml_compiled`);
 2. the *skeleton* — the document with each run of consecutive points replaced by one marker
    element — is parsed by lxml. It holds the metadata (tracks, laps, activities, names) and
    says which container (``trk/trkseg``, ``Lap/Track``) each run of points belongs to: the
@@ -256,7 +258,7 @@ def _convert(
     if numeric:
         starts = np.concatenate([ranges[name][0] for name in numeric])
         ends = np.concatenate([ranges[name][1] for name in numeric])
-        all_values, all_bad = parse_decimals(buf, starts, ends)
+        all_values, all_bad = parse_decimals(buf, starts, ends, rows=n)
         for k, name in enumerate(numeric):
             values[name] = all_values[k * n : (k + 1) * n]
             bad[name] = all_bad[k * n : (k + 1) * n]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from finishline.io.xml_compiled import compiled
 from finishline.io.xml_scan import Tags
 from finishline.io.xml_values import byte_rows
 
@@ -195,6 +196,22 @@ def local_names(tags: Tags, wanted: Sequence[str]) -> Names:
     encoded = [name.encode("ascii") for name in wanted]
     if any(len(name) > MAX_LOCAL_NAME or not name for name in encoded):
         raise ValueError(f"wanted names must be 1-{MAX_LOCAL_NAME} ASCII bytes: {wanted}")
+    scanner = compiled()
+    if scanner is not None and len(encoded) < 127:
+        found = scanner.names(
+            tags.text, tags.lt, tags.gt, tags.closing, tags.empty, tags.close, tuple(encoded)
+        )
+        if found is not None:  # None: a long unpaired name, read below
+            ids, prefix, length, pairs_match = found
+            prefix_length = np.frombuffer(prefix, dtype=np.int32)
+            return Names(
+                tuple(wanted),
+                np.frombuffer(ids, dtype=np.int8),
+                prefix_length > 0,
+                prefix_length,
+                np.frombuffer(length, dtype=np.int32),
+                pairs_match,
+            )
     n = len(tags.lt)
     ids = np.full(n, -1, dtype=np.int8 if len(encoded) < 127 else np.int64)
     prefix_length = np.zeros(n, dtype=np.int32)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from finishline.io.xml_attributes import attribute_ranges
+from finishline.io.xml_compiled import compiled
 from finishline.io.xml_names import Names
 from finishline.io.xml_scan import Tags
 
@@ -60,6 +61,17 @@ class Points:
 
 def find_points(tags: Tags, names: Names, point_tags: Sequence[str]) -> Points:
     """The complete points that are not inside another point, grouped in runs."""
+    scanner = compiled()
+    if scanner is not None and names.ids.dtype == np.int8:
+        kinds = tuple((names.wanted.index(tag), kind) for kind, tag in enumerate(point_tags))
+        found = scanner.points(tags.lt, tags.gt, tags.close, names.ids, kinds, len(tags.buf))
+        opening, closing, kind, run, run_start = (
+            np.frombuffer(array, dtype=dtype)
+            for array, dtype in zip(
+                found, (np.int64, np.int32, np.int64, np.int64, np.int64), strict=True
+            )
+        )
+        return Points(opening, closing, kind, run, run_start)
     is_point = names.of(*point_tags)
     rows = np.flatnonzero(is_point)
     kind = np.zeros(len(rows), dtype=np.int64)
@@ -95,6 +107,51 @@ def field_ranges(
     n = points.n
     specs = {name: [part.strip() for part in spec.split("|")] for name, spec in fields.items()}
     leaves = sorted({alt for alts in specs.values() for alt in alts if not alt.startswith("@")})
+    found = _leaf_ranges(tags, names, points, leaves)
+    attribute_names = sorted({a[1:] for alts in specs.values() for a in alts if a.startswith("@")})
+    if attribute_names:
+        attributes = attribute_ranges(tags, points.opening, attribute_names)
+        found.update((f"@{name}", ranges) for name, ranges in attributes.items())
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name, alternatives in specs.items():
+        if len(alternatives) == 1 and not alternatives[0].startswith("@"):
+            out[name] = found[alternatives[0]]  # (0, 0) where absent, as combined below
+            continue
+        starts = np.zeros(n, dtype=np.int64)
+        ends = np.zeros(n, dtype=np.int64)
+        filled = np.zeros(n, dtype=bool)
+        for alt in alternatives:
+            alt_starts, alt_ends = found[alt]
+            take = ~filled & (alt_ends > alt_starts)
+            starts[take], ends[take] = alt_starts[take], alt_ends[take]
+            filled |= take
+        out[name] = (starts, ends)
+    return out
+
+
+def _leaf_ranges(
+    tags: Tags, names: Names, points: Points, leaves: Sequence[str]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per local name: the byte range of the text of the first element of that name with text
+    inside each point (0, 0 where there is none)."""
+    n = points.n
+    scanner = compiled()
+    if scanner is not None and leaves and names.ids.dtype == np.int8:
+        slots = tuple(names.wanted.index(leaf) for leaf in leaves)
+        found = scanner.fields(
+            tags.lt,
+            tags.gt,
+            tags.closing,
+            tags.empty,
+            names.ids,
+            np.ascontiguousarray(points.opening, dtype=np.int64),
+            np.ascontiguousarray(points.closing, dtype=np.int64),
+            slots,
+        )
+        if found is not None:  # None: overlapping tags of a malformed document, read below
+            starts = np.frombuffer(found[0], dtype=np.int64).reshape(len(slots), n)
+            ends = np.frombuffer(found[1], dtype=np.int64).reshape(len(slots), n)
+            return {leaf: (starts[k], ends[k]) for k, leaf in enumerate(leaves)}
     candidates = np.flatnonzero(names.of(*leaves) & tags.opening) if leaves else np.empty(0, int)
     point_lt = tags.lt[points.opening]
     owner = np.searchsorted(point_lt, tags.lt[candidates], side="right") - 1
@@ -106,31 +163,16 @@ def field_ranges(
     value_end = np.where(tags.empty[candidates], value_start, tags.lt[following])
     has_text = value_end > value_start
     candidate_ids = names.ids[candidates]
-
-    attribute_names = sorted({a[1:] for alts in specs.values() for a in alts if a.startswith("@")})
-    attributes = attribute_ranges(tags, points.opening, attribute_names) if attribute_names else {}
-    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for name, alternatives in specs.items():
+    out = {}
+    for leaf in leaves:
         starts = np.zeros(n, dtype=np.int64)
         ends = np.zeros(n, dtype=np.int64)
-        filled = np.zeros(n, dtype=bool)
-        for alt in alternatives:
-            if alt.startswith("@"):
-                a_starts, a_ends = attributes[alt[1:]]
-                take = ~filled & (a_ends > a_starts)
-                starts[take], ends[take] = a_starts[take], a_ends[take]
-                filled |= take
-                continue
-            hits = np.flatnonzero((candidate_ids == names.wanted.index(alt)) & has_text)
-            if not len(hits):
-                continue
+        hits = np.flatnonzero((candidate_ids == names.wanted.index(leaf)) & has_text)
+        if len(hits):
             who = owner[hits]
             first = np.r_[True, who[1:] != who[:-1]]
             hits, who = hits[first], who[first]
-            take = ~filled[who]
-            hits, who = hits[take], who[take]
             starts[who] = value_start[hits]
             ends[who] = value_end[hits]
-            filled[who] = True
-        out[name] = (starts, ends)
+        out[leaf] = (starts, ends)
     return out

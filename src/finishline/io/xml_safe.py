@@ -217,9 +217,9 @@ def local_name(element: etree._Element) -> str:
 
 
 def _children(element: etree._Element, name: str) -> list[etree._Element]:
-    if name == "*":
-        return [child for child in element if isinstance(child.tag, str)]
-    return [child for child in element if isinstance(child.tag, str) and local_name(child) == name]
+    # lxml filters in C: ``{*}name`` is ``name`` in any namespace or none; ``etree.Element``
+    # is every element (not comments, processing instructions or entity references)
+    return list(element.iterchildren(etree.Element if name == "*" else f"{{*}}{name}"))
 
 
 def find_all(element: etree._Element, path: str) -> list[etree._Element]:
@@ -269,7 +269,7 @@ def to_utc(values: Sequence[str | None]) -> pd.DatetimeIndex:
     out = []
     for value in values:
         text = (value or "").strip()
-        moment = datetime.fromisoformat(text) if _SIMPLE_TIME.fullmatch(text) else None
+        moment = _iso_moment(text) if _SIMPLE_TIME.fullmatch(text) else None
         if moment is not None and moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         if moment is not None and 1678 <= moment.year < 2262:
@@ -277,6 +277,14 @@ def to_utc(values: Sequence[str | None]) -> pd.DatetimeIndex:
         else:
             out.append(int(_parse_many([value]).asi8[0]) if text else NAT)
     return pd.DatetimeIndex(np.array(out, dtype=np.int64).view("M8[ns]")).tz_localize("UTC")
+
+
+def _iso_moment(text: str) -> datetime | None:
+    """Python's ISO parser, ``None`` for an impossible date or time (``2020-13-01``)."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _parse_many(values: Sequence[str | None]) -> pd.DatetimeIndex:

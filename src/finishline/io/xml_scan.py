@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from finishline.errors import UnsafeFileError
+from finishline.io.xml_compiled import compiled
 
 #: Bytes scanned per numpy pass when locating ``<`` and ``>`` (bounds temporary memory).
 CHUNK_BYTES = 1 << 22
@@ -256,9 +257,27 @@ def tokenize(prepared: Prepared) -> Tags:
     first (removed; CDATA becomes escaped text), as libxml2 does with ``remove_comments`` and
     ``remove_pis``: after that, every ``<`` starts a tag.
 
+    The compiled scanner (:mod:`~finishline.io.xml_compiled`) takes the usual case (no
+    comment, processing instruction or ``>`` in the body's text) in one pass; anything else
+    is done here with numpy, to the same arrays.
     """
     text, body = prepared.text, prepared.body
     buf = np.frombuffer(text, dtype=np.uint8)
+    scanner = compiled()
+    found = scanner.tags(text, body) if scanner is not None else None
+    if found is not None:  # the compiled scanner took the usual case
+        lt, gt, closing, empty, level, close, nested = found
+        return Tags(
+            text,
+            buf,
+            np.frombuffer(lt, dtype=np.int32),
+            np.frombuffer(gt, dtype=np.int32),
+            np.frombuffer(closing, dtype=bool),
+            np.frombuffer(empty, dtype=bool),
+            np.frombuffer(level, dtype=np.int16),
+            np.frombuffer(close, dtype=np.int32),
+            nested,
+        )
     marks = markup_positions(buf, body)
     is_lt = buf[marks] == 60
     after_lt = buf[np.minimum(marks + 1, len(buf) - 1)]  # the byte after each mark

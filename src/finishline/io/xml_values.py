@@ -33,6 +33,8 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import as_strided
 
+from finishline.io.xml_compiled import compiled
+
 #: Values longer than this (bytes) are converted one by one.
 MAX_VALUE_BYTES = 40
 
@@ -171,7 +173,7 @@ def _chunked(convert, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray):
 
 
 def parse_decimals(
-    buf: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, rows: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Decimal numbers written in ``buf[starts[i]:ends[i]]`` as float64.
 
@@ -181,6 +183,10 @@ def parse_decimals(
         The document as a uint8 array.
     starts, ends
         Byte range of each value; an empty (or blank) range means absent.
+    rows
+        When the ranges are several fields of ``rows`` values each (the fields of the points,
+        one after the other): the compiled scanner reads them point by point, near one
+        another in the document. The result is the same.
 
     Returns
     -------
@@ -188,7 +194,45 @@ def parse_decimals(
         float64 array (NaN where absent or not a finite number) and a boolean array marking
         the values that were present but not a finite number.
     """
-    return _chunked(_decimals, buf, starts, ends)
+    scanner = compiled()
+    if scanner is None:
+        return _chunked(_decimals, buf, starts, ends)
+    # The compiled scanner converts the plain decimals; the rest as below, one by one.
+    converted, status = scanner.decimals(buf, _int64(starts), _int64(ends), rows)
+    values = np.frombuffer(converted, dtype=np.float64)
+    bad = np.zeros(len(values), dtype=bool)
+    slow = np.flatnonzero(np.frombuffer(status, dtype=np.int8) == _SLOW)
+    _slow_decimals(buf, *trim(buf, starts[slow], ends[slow]), slow, values, bad)
+    return values, bad
+
+
+#: Status of a value given by the compiled scanner: left to the caller.
+_SLOW = 2
+
+
+def _int64(positions: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(positions, dtype=np.int64)
+
+
+def _slow_decimals(
+    buf: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    rows: np.ndarray,
+    values: np.ndarray,
+    bad: np.ndarray,
+) -> None:
+    """Python's ``float`` for the values ``rows`` (trimmed ranges), into ``values``/``bad``."""
+    for row, start, end in zip(rows.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        try:
+            number = float(_decode(buf, start, end))
+        except ValueError:
+            number = np.nan
+        if np.isfinite(number):
+            values[row] = number
+        else:
+            values[row] = np.nan
+            bad[row] = True
 
 
 def _decimals(
@@ -218,16 +262,8 @@ def _decimals(
         values[rows] = np.where(negative[rows], -magnitude, magnitude)
         fast[rows] = ok
     values[~fast] = np.nan
-
-    for i in np.flatnonzero(present & ~fast):
-        try:
-            number = float(_decode(buf, int(starts[i]), int(ends[i])))
-        except ValueError:
-            number = np.nan
-        if np.isfinite(number):
-            values[i] = number
-        else:
-            bad[i] = True
+    slow = np.flatnonzero(present & ~fast)
+    _slow_decimals(buf, starts[slow], ends[slow], slow, values, bad)
     return values, bad
 
 
@@ -268,7 +304,18 @@ def parse_times(
         int64 nanoseconds since the epoch (:data:`NAT` where absent or unreadable) and a
         boolean array marking the times that were present but unreadable or out of range.
     """
-    return _chunked(_times, buf, starts, ends)
+    scanner = compiled()
+    if scanner is None:
+        return _chunked(_times, buf, starts, ends)
+    # The compiled scanner reads the layout devices write; pandas the others, as below.
+    converted, status = scanner.times(buf, _int64(starts), _int64(ends), _MIN_S, _MAX_S)
+    out = np.frombuffer(converted, dtype=np.int64)
+    status = np.frombuffer(status, dtype=np.int8)
+    bad = (status == 1) & (out == NAT)
+    slow = np.flatnonzero(status == _SLOW)
+    if len(slow):
+        _slow_times(buf, *trim(buf, starts[slow], ends[slow]), slow, out, bad)
+    return out, bad
 
 
 def _times(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -286,11 +333,26 @@ def _times(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.nd
         bad |= fast & (out == NAT)
     slow = np.flatnonzero(present & ~fast)
     if len(slow):
-        texts = [_decode(buf, int(starts[i]), int(ends[i])).strip() for i in slow]
-        parsed = _pandas_times(texts)
-        out[slow] = parsed
-        bad[slow] = parsed == NAT
+        _slow_times(buf, starts[slow], ends[slow], slow, out, bad)
     return out, bad
+
+
+def _slow_times(
+    buf: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    rows: np.ndarray,
+    out: np.ndarray,
+    bad: np.ndarray,
+) -> None:
+    """pandas for the times ``rows`` (trimmed ranges) in other layouts, into ``out``/``bad``."""
+    texts = [
+        _decode(buf, start, end).strip()
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True)
+    ]
+    parsed = _pandas_times(texts)
+    out[rows] = parsed
+    bad[rows] = parsed == NAT
 
 
 def _fast_times(
