@@ -272,7 +272,7 @@ def session_starts_ns(sessions: pd.DataFrame | None) -> np.ndarray | None:
 def session_index(times_ns: np.ndarray, starts_ns: np.ndarray | None) -> np.ndarray:
     """Index of the session each time falls in (the last session started at or before it;
     a missing time falls in the last session)."""
-    if starts_ns is None:
+    if starts_ns is None or len(starts_ns) == 1:  # one session holds every time
         return np.zeros(len(times_ns), dtype=np.int64)
     t = np.where(times_ns == NAT, np.iinfo(np.int64).max, times_ns)
     idx = np.searchsorted(starts_ns, t, side="right") - 1
