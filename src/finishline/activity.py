@@ -7,8 +7,9 @@ kept in :attr:`ActivityMeta.utc_offset_s`. Column names carry their units.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -176,6 +177,29 @@ class Activity:
             f"Activity(format={m.format!r}, sport={m.sport!r}, start={m.start_time}, "
             f"n_samples={len(self.samples)}, laps={len(self.laps)}, sessions={len(self.sessions)})"
         )
+
+
+def column_labels(names: Iterable[str]) -> pd.Index:
+    """Column labels for a table of ``names``, as a frame built from a dict of them has.
+
+    pandas infers a text dtype for a list of names each time (it costs more than building a
+    small frame); the labels of a set of names are built once, and each frame gets its own
+    shallow copy (its ``name`` may be set on one frame only).
+    """
+    return _labels_of(tuple(names)).copy()
+
+
+@lru_cache(maxsize=256)
+def _labels_of(names: tuple[str, ...]) -> pd.Index:
+    return pd.Index(list(names))
+
+
+def table_frame(columns: dict[str, object]) -> pd.DataFrame:
+    """``pandas.DataFrame(columns)`` for a dict of equal-length arrays, with the labels of
+    :func:`column_labels`: the same frame, without inferring the labels' dtype again."""
+    frame = pd.DataFrame(dict(enumerate(columns.values())))
+    frame.columns = column_labels(columns)
+    return frame
 
 
 def empty_frame(kind: str) -> pd.DataFrame:

@@ -12,8 +12,6 @@ step.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 from pandas.arrays import NumpyExtensionArray
@@ -22,6 +20,7 @@ from finishline.activity import (
     SAMPLE_COLUMNS,
     Activity,
     ActivityMeta,
+    column_labels,
     conform,
     empty_frame,
     float_values,
@@ -87,13 +86,6 @@ def _time_order(columns: dict[str, object], t_ns: np.ndarray) -> tuple[dict, np.
     return {name: values[rows] for name, values in columns.items()}, t
 
 
-@lru_cache(maxsize=256)
-def _column_labels(names: tuple[str, ...]) -> pd.Index:
-    """The column labels of a samples frame, built once per set of names: pandas infers a text
-    dtype for a list of names each time, which costs more than the frame itself."""
-    return pd.Index(list(names))
-
-
 def _samples_frame(columns: dict[str, object], t_ns: np.ndarray) -> pd.DataFrame:
     """The samples DataFrame of conformed columns (declared ones first), built once."""
     index = pd.DatetimeIndex(t_ns.view("datetime64[ns]"), name="timestamp").tz_localize("UTC")
@@ -103,9 +95,7 @@ def _samples_frame(columns: dict[str, object], t_ns: np.ndarray) -> pd.DataFrame
         block = np.empty((len(values), t_ns.size))
         for row, column in zip(block, values, strict=True):
             row[:] = column
-        # a fresh shallow copy of the labels: ``columns.name`` may be set on one frame only
-        labels = _column_labels(tuple(names)).copy()
-        return pd.DataFrame(block.T, index=index, columns=labels, copy=False)
+        return pd.DataFrame(block.T, index=index, columns=column_labels(names), copy=False)
     data: dict[str, object] = {}
     for name, column in columns.items():
         if isinstance(column, np.ndarray):

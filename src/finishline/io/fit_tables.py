@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from finishline.activity import normalize_sport
+from finishline.activity import normalize_sport, table_frame
 
 #: A message table: a DataFrame, or the fast engine's columns.
 Table = pd.DataFrame | Mapping[str, np.ndarray]
@@ -232,7 +232,7 @@ def sessions_table(session: Table) -> pd.DataFrame | None:
     rows = np.asarray(keep, dtype=np.int64)
     order = rows[np.argsort(np.where(start[rows] == NAT, np.iinfo(np.int64).max, start[rows]),
                             kind="stable")]  # fmt: skip
-    return pd.DataFrame(
+    return table_frame(
         {
             "start_time": utc_times(start[order]),
             "sport": sport[order],
@@ -294,7 +294,7 @@ def laps_table(lap: Table, sessions: pd.DataFrame | None) -> pd.DataFrame | None
         lap_sport[missing] = from_session[missing]
     foot = foot_cadence(lap_sport, bool(np.isfinite(cols.num("avg_running_cadence")).any()))
     cadence = cols.cadence("avg_running_cadence", "avg_fractional_cadence", "avg_cadence")
-    return pd.DataFrame(
+    return table_frame(
         {
             "start_time": utc_times(start),
             "elapsed_s": cols.num("total_elapsed_time"),
@@ -327,7 +327,7 @@ def events_table(event: Table) -> pd.DataFrame | None:
     t = cols.ns("timestamp")
     rows = np.flatnonzero(t != NAT)
     rows = rows[np.argsort(t[rows], kind="stable")]
-    return pd.DataFrame(
+    return table_frame(
         {
             "timestamp": utc_times(t[rows]),
             "event": label("event")[rows],
