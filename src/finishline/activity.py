@@ -197,7 +197,9 @@ def _labels_of(names: tuple[str, ...]) -> pd.Index:
 def table_frame(columns: dict[str, object]) -> pd.DataFrame:
     """``pandas.DataFrame(columns)`` for a dict of equal-length arrays, with the labels of
     :func:`column_labels`: the same frame, without inferring the labels' dtype again."""
-    frame = pd.DataFrame(dict(enumerate(columns.values())))
+    # an index (times) as its array: pandas would copy the index object first
+    values = (v.array if isinstance(v, pd.Index) else v for v in columns.values())
+    frame = pd.DataFrame(dict(enumerate(values)))
     frame.columns = column_labels(columns)
     return frame
 

@@ -235,9 +235,11 @@ def decode(
             raws[d_id] = [extract(rows, s, definition.big_endian) for s in definition.fields]
     accumulated = accumulate(result.definitions, raws)
     by_name: dict[str, list[tuple[np.ndarray, dict[str, Column]]]] = {}
-    for d_id, layout_raws in raws.items():
+    for d_id in list(raws):
         definition = result.definitions[d_id]
-        cols = decode_layout(definition, layout_raws, accumulated.get(d_id, {}), out)
+        # each layout's raw values are let go once decoded: less memory held at once, so
+        # fewer fresh pages for the allocator to fault in
+        cols = decode_layout(definition, raws.pop(d_id), accumulated.pop(d_id, {}), out)
         if times is not None:
             t = times[definition.rows]
             compressed = t >= 0
@@ -254,8 +256,10 @@ def decode(
             is_file_id[definition.rows] = 1
     file_of = np.maximum(np.cumsum(is_file_id) - 1, 0)
     order = sorted(by_name.items(), key=lambda kv: min(int(rows[0]) for rows, _ in kv[1]))
+    by_name.clear()
     for name, pieces in order:
         _assemble(name, pieces, file_of, out)
+        pieces.clear()
     if "hr" in out.arrays and "record" in out.arrays:
         merged = merge_heart_rates(out.arrays["hr"], out.arrays["record"])
         if merged is not None:
