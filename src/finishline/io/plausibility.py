@@ -130,7 +130,7 @@ def mask_values(columns: dict[str, np.ndarray], notes: list[str]) -> set[str]:
     changed = set()
     for name, ((low, high), what, unit) in VALUE_RANGES.items():
         x = columns.get(name)
-        if x is None:
+        if x is None or _within(x, low, high):
             continue
         with np.errstate(invalid="ignore"):
             bad = (x < low) | (x > high)  # NaN is neither: missing is not out of range
@@ -143,7 +143,7 @@ def mask_values(columns: dict[str, np.ndarray], notes: list[str]) -> set[str]:
                 f"{_plural(n, what + ' value')} outside {_fmt_range(low, high)} {unit} {were} removed"
             )
     lat, lon = columns.get("lat_deg"), columns.get("lon_deg")
-    if lat is not None and lon is not None:
+    if lat is not None and lon is not None and not (_all_nan(lat) and _all_nan(lon)):
         with np.errstate(invalid="ignore"):
             lat_ok = (lat >= LATITUDE_RANGE_DEG[0]) & (lat <= LATITUDE_RANGE_DEG[1])
             lon_ok = (lon >= LONGITUDE_RANGE_DEG[0]) & (lon <= LONGITUDE_RANGE_DEG[1])
@@ -159,6 +159,19 @@ def mask_values(columns: dict[str, np.ndarray], notes: list[str]) -> set[str]:
                 f"{were} removed"
             )
     return changed
+
+
+def _within(x: np.ndarray, low: float, high: float) -> bool:
+    """True when no value of ``x`` lies outside ``low..high`` (NaN is not outside): two
+    reductions, where the masks of :func:`mask_values` take several passes and arrays."""
+    if x.size == 0:
+        return True
+    smallest, largest = np.fmin.reduce(x), np.fmax.reduce(x)  # NaN only when all are NaN
+    return bool(np.isnan(smallest) or (smallest >= low and largest <= high))
+
+
+def _all_nan(x: np.ndarray) -> bool:
+    return x.size == 0 or bool(np.isnan(np.fmax.reduce(x)))
 
 
 def distance_from_positions(
