@@ -247,13 +247,14 @@ def _rebuilt_as_is(dtype: object, declared: str | None, frame: pd.DataFrame, nam
         return dtype == np.int64
     if declared is not None and declared.startswith("datetime"):
         return dtype == _UTC_NS
-    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
-        return declared is None
+    if isinstance(dtype, np.dtype):  # (numpy dtypes first: comparing them to pandas' is slow)
+        if dtype.kind in "fiub":
+            return declared is None
+        # an object column of missing values only stays as it is; text would become ``str``
+        return dtype.kind == "O" and pd.api.types.infer_dtype(frame[name], skipna=True) == "empty"
     if dtype == _TEXT or dtype == _UTC_NS:
         return not frame[name].array.isna().all()
-    # an object column of missing values only stays as it is; text would become ``str``
-    is_object = isinstance(dtype, np.dtype) and dtype.kind == "O"
-    return is_object and pd.api.types.infer_dtype(frame[name], skipna=True) == "empty"
+    return False
 
 
 def _conformed(frame: pd.DataFrame, kind: str) -> bool:
