@@ -180,7 +180,8 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
     file_of = columns.pop("_file")
     if meta.distance_source == "device":
         segment = session_index(t, starts)
-        if "_file" in records:
+        if "_file" in records and file_of.size and (file_of != file_of[0]).any():
+            # (one file: adding its number moves no boundary between legs)
             segment = segment + 1000 * np.nan_to_num(file_of).astype(np.int64)
         columns["distance_m"] = continue_distance_m(columns["distance_m"], segment)
     laps = laps_table(msgs.columns("lap"), sessions)
@@ -248,7 +249,10 @@ def stray_times(times: pd.DatetimeIndex | np.ndarray, gap_s: float = 86_400.0) -
     order = None if ordered else np.argsort(t, kind="stable")
     if order is not None:
         t = t[order]
-    block = np.concatenate(([0], np.cumsum(np.diff(t) > gap_s * 1e9)))
+    gaps = np.diff(t) > gap_s * 1e9
+    if not gaps.any():  # the usual case: one block of records
+        return np.zeros(len(times), dtype=bool)
+    block = np.concatenate(([0], np.cumsum(gaps)))
     size = np.bincount(block)
     if size.size == 1:
         return np.zeros(len(times), dtype=bool)

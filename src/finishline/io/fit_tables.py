@@ -65,8 +65,8 @@ def as_float(col: pd.Series | np.ndarray) -> np.ndarray:
 def as_ns(col: pd.Series | np.ndarray) -> np.ndarray:
     """A column of times as int64 UTC nanoseconds (:data:`NAT` where missing or not a time)."""
     if isinstance(col, np.ndarray):
-        if col.dtype.kind == "M":
-            return col.astype("datetime64[ns]").view(np.int64)
+        if col.dtype.kind == "M":  # (a view of nanosecond times: the callers only read them)
+            return col.astype("datetime64[ns]", copy=False).view(np.int64)
         col = pd.Series(col)
     if isinstance(col.dtype, pd.DatetimeTZDtype) or col.dtype.kind == "M":
         times = col.array  # naive datetimes count as UTC, as pd.to_datetime(utc=True) has it
