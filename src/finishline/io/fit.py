@@ -48,6 +48,7 @@ from finishline.io.fit_tables import (
     session_index,
     session_sports,
     session_starts_ns,
+    tables_in_form,
     text,
 )
 
@@ -188,7 +189,9 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
     events = events_table(msgs.columns("event"))
     _emit(meta.warnings, source)
     table = None if sessions is None else table_frame(sessions)
-    return activity_from_columns(columns, t, meta, laps=laps, sessions=table, events=events)
+    return activity_from_columns(
+        columns, t, meta, laps=laps, sessions=table, events=events, in_form=tables_in_form(sessions)
+    )
 
 
 def stop_sentence(stop: FitStop, records: MessageColumns) -> str:

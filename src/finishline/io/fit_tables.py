@@ -282,6 +282,20 @@ def session_columns(session: Table) -> dict[str, Any] | None:
     }
 
 
+def tables_in_form(sessions: dict[str, Any] | None) -> frozenset[str]:
+    """The tables these builders made in the form :func:`finishline.activity.conform` keeps as
+    it is, given the sessions' columns (:func:`session_columns`).
+
+    Laps and events always are: the declared columns in order with their dtypes, text as
+    ``str`` (or all missing, as objects) and extra columns of numbers. The sessions' extra
+    ``end_time`` column is kept only when it holds a time (conform reads a column of ``NaT``
+    only back as naive times), so the sessions are in form when one of them has an end.
+    """
+    if sessions is None or not n_sessions(sessions) or not sessions["end_time"].isna().all():
+        return frozenset({"laps", "sessions", "events"})
+    return frozenset({"laps", "events"})
+
+
 def session_starts_ns(sessions: Sessions) -> np.ndarray | None:
     """Session start times (ns) with gaps filled from their neighbours, ``None`` when there
     are no sessions or no start time at all."""
