@@ -199,7 +199,7 @@ def table_frame(columns: dict[str, object]) -> pd.DataFrame:
     :func:`column_labels`: the same frame, without inferring the labels' dtype again."""
     # an index (times) as its array: pandas would copy the index object first
     values = (v.array if isinstance(v, pd.Index) else v for v in columns.values())
-    frame = pd.DataFrame(dict(enumerate(values)))
+    frame = pd.DataFrame(dict(enumerate(values)), copy=False)  # (consolidated: new blocks)
     frame.columns = column_labels(columns)
     return frame
 

@@ -115,6 +115,16 @@ def extract(rows: Rows, spec: FieldSpec, big_endian: bool) -> Raw:
         values = np.empty(n, dtype=object)
         values[:] = [_decode_text(row) for row in map(bytes, block)]
         return Raw("str", values, np.equal(values, None), base)
+    if n == 1 and spec.count == 1 and base.invalid is not None and base.size <= 4:
+        # one message (a session, an activity): one integer read in Python, not a numpy view
+        at = rows.start + spec.offset
+        value = int.from_bytes(
+            rows.buffer[at : at + base.size].tobytes(),
+            "big" if big_endian else "little",
+            signed=base.code.startswith("i"),
+        )
+        missing = np.array([value == base.invalid])
+        return Raw("num", np.array([value], dtype=np.int64), missing, base)
     dtype = np.dtype((">" if big_endian else "<") + base.code)
     flat = rows.view(dtype, spec.offset, spec.count)
     if base.invalid is None:
