@@ -162,11 +162,8 @@ def mask_values(columns: dict[str, np.ndarray], notes: list[str]) -> set[str]:
 
 
 def _within(x: np.ndarray, low: float, high: float) -> bool:
-    """True when no value of ``x`` lies outside ``low..high`` (NaN is not outside): two
-    reductions, where the masks of :func:`mask_values` take several passes and arrays."""
-    if x.size == 0:
-        return True
-    smallest, largest = np.fmin.reduce(x), np.fmax.reduce(x)  # NaN only when all are NaN
+    """No value of ``x`` outside ``low..high``: NaN is not (fmin/fmax skip it); no masks."""
+    smallest, largest = (np.fmin.reduce(x), np.fmax.reduce(x)) if x.size else (np.nan, np.nan)
     return bool(np.isnan(smallest) or (smallest >= low and largest <= high))
 
 
@@ -223,6 +220,11 @@ def _order_spikes(d: np.ndarray, tol: float = 1.0) -> np.ndarray:
 
 def repair_distance(d: np.ndarray, t_s: np.ndarray, notes: list[str]) -> np.ndarray:
     """Monotone device distance (see the module rules); ``d`` is in the final time order."""
+    finite = np.flatnonzero(np.isfinite(d))
+    step = np.diff(d[finite])  # the usual case, in order: no spike, restart or step back
+    rate = step / np.maximum(np.diff(t_s[finite]), 1.0)
+    if (step >= 0).all() and not (rate > MAX_SAMPLE_SPEED_MPS).any():
+        return d
     spikes = _order_spikes(d)
     finite = np.flatnonzero(np.isfinite(d) & ~spikes)
     if finite.size < 2:
