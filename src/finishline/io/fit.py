@@ -161,12 +161,13 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
         _emit(meta.warnings, source)
         raise EmptyActivityError(f"the FIT activity holds no timestamped records{detail}", source)
     rows = np.flatnonzero(has_time)
-    stray = stray_times(t_ns[rows])
+    t_rows = t_ns[rows]  # (a copy: the samples' times must not share the decoded array)
+    stray = stray_times(t_rows)
     if stray.any():
         meta.warnings.append(
             f"dropped {int(stray.sum())} records whose timestamps lie days away from the rest"
         )
-        rows = rows[~stray]
+        rows, t_rows = rows[~stray], t_rows[~stray]
 
     starts = session_starts_ns(sessions)
     if not n_sessions(sessions):
@@ -174,10 +175,10 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
         leg = np.zeros(rows.size, dtype=np.int64)
     else:
         sports = session_sports(sessions)
-        leg = session_index(t_ns[rows], starts)
+        leg = session_index(t_rows, starts)
     columns = sample_columns(msgs, records, rows, sports, leg, meta)
     columns["_file"] = records.num("_file")[rows]
-    t, columns = _merge_same_time(t_ns[rows], columns)
+    t, columns = _merge_same_time(t_rows, columns)
     file_of = columns.pop("_file")
     if meta.distance_source == "device":
         segment = session_index(t, starts)
