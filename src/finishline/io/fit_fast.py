@@ -171,7 +171,14 @@ def _assemble(
     position = np.empty(rows.size, dtype=np.int64)
     position[order] = np.arange(rows.size)
     bounds = np.cumsum([0] + [len(r) for r, _ in pieces])
-    places = [position[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+    places: list[np.ndarray] = [
+        position[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+    largest = int(np.argmax(np.diff(bounds)))
+    if (np.diff(places[largest]) > 0).all():  # in file order: a mask places it twice as fast
+        mask = np.zeros(rows.size, dtype=bool)
+        mask[places[largest]] = True
+        places[largest] = mask
     columns = {"_file": file_of[rows[order]]}
     kinds: dict[str, set[str]] = {}
     for _, cols in pieces:
