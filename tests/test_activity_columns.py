@@ -16,7 +16,15 @@ import pytest
 from corpus import corpus_files, corpus_path
 
 from finishline import read
-from finishline.activity import SCHEMA, ActivityMeta, conform, make_activity, rebuild
+from finishline.activity import (
+    SCHEMA,
+    ActivityMeta,
+    column_labels,
+    conform,
+    make_activity,
+    rebuild,
+    table_frame,
+)
 from finishline.io.activity_columns import _samples_frame, _time_order, sample_arrays
 
 T0 = pd.Timestamp("2024-04-15T13:00:00Z")
@@ -178,3 +186,29 @@ def test_the_same_without_pyarrow():
         cwd=here.parents[1],
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+
+def test_table_frame_is_the_frame_pandas_builds_from_the_dict():
+    times = pd.DatetimeIndex([T0, pd.NaT, T0 + pd.Timedelta(seconds=5)])
+    cases = {
+        "mixed": {
+            "start_time": times,
+            "elapsed_s": np.array([1.0, np.nan, 3.0]),
+            "trigger": np.array(["manual", None, "distance"], dtype=object),
+            "sub_sport": np.array([None, None, None], dtype=object),
+            "session_index": np.array([0, 0, 1], dtype=np.int64),
+        },
+        "empty rows": {"timestamp": times[:0], "event": np.array([], dtype=object)},
+    }
+    for name, columns in cases.items():
+        built = table_frame(columns)
+        _same(built, pd.DataFrame(columns))
+        assert built.columns.dtype == pd.DataFrame(columns).columns.dtype, name
+
+
+def test_frames_do_not_share_their_column_labels():
+    columns = {"elapsed_s": np.array([1.0, 2.0]), "event": np.array(["timer", None], object)}
+    first, second = table_frame(columns), table_frame(columns)
+    first.columns.name = "renamed"
+    assert second.columns.name is None and table_frame(columns).columns.name is None
+    assert column_labels(["a", "b"]) is not column_labels(["a", "b"])

@@ -7,8 +7,9 @@ kept in :attr:`ActivityMeta.utc_offset_s`. Column names carry their units.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -178,6 +179,31 @@ class Activity:
         )
 
 
+def column_labels(names: Iterable[str]) -> pd.Index:
+    """Column labels for a table of ``names``, as a frame built from a dict of them has.
+
+    pandas infers a text dtype for a list of names each time (it costs more than building a
+    small frame); the labels of a set of names are built once, and each frame gets its own
+    shallow copy (its ``name`` may be set on one frame only).
+    """
+    return _labels_of(tuple(names)).copy()
+
+
+@lru_cache(maxsize=256)
+def _labels_of(names: tuple[str, ...]) -> pd.Index:
+    return pd.Index(list(names))
+
+
+def table_frame(columns: dict[str, object]) -> pd.DataFrame:
+    """``pandas.DataFrame(columns)`` for a dict of equal-length arrays, with the labels of
+    :func:`column_labels`: the same frame, without inferring the labels' dtype again."""
+    # an index (times) as its array: pandas would copy the index object first
+    values = (v.array if isinstance(v, pd.Index) else v for v in columns.values())
+    frame = pd.DataFrame(dict(enumerate(values)), copy=False)  # (consolidated: new blocks)
+    frame.columns = column_labels(columns)
+    return frame
+
+
 def empty_frame(kind: str) -> pd.DataFrame:
     """An empty DataFrame with the declared columns and dtypes of ``kind``."""
     # Built once per kind (a DataFrame of a dozen typed Series costs ~1 ms), copied per call.
@@ -221,13 +247,14 @@ def _rebuilt_as_is(dtype: object, declared: str | None, frame: pd.DataFrame, nam
         return dtype == np.int64
     if declared is not None and declared.startswith("datetime"):
         return dtype == _UTC_NS
-    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
-        return declared is None
+    if isinstance(dtype, np.dtype):  # (numpy dtypes first: comparing them to pandas' is slow)
+        if dtype.kind in "fiub":
+            return declared is None
+        # an object column of missing values only stays as it is; text would become ``str``
+        return dtype.kind == "O" and pd.api.types.infer_dtype(frame[name], skipna=True) == "empty"
     if dtype == _TEXT or dtype == _UTC_NS:
         return not frame[name].array.isna().all()
-    # an object column of missing values only stays as it is; text would become ``str``
-    is_object = isinstance(dtype, np.dtype) and dtype.kind == "O"
-    return is_object and pd.api.types.infer_dtype(frame[name], skipna=True) == "empty"
+    return False
 
 
 def _conformed(frame: pd.DataFrame, kind: str) -> bool:

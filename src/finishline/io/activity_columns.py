@@ -20,6 +20,7 @@ from finishline.activity import (
     SAMPLE_COLUMNS,
     Activity,
     ActivityMeta,
+    column_labels,
     conform,
     empty_frame,
     float_values,
@@ -94,7 +95,7 @@ def _samples_frame(columns: dict[str, object], t_ns: np.ndarray) -> pd.DataFrame
         block = np.empty((len(values), t_ns.size))
         for row, column in zip(block, values, strict=True):
             row[:] = column
-        return pd.DataFrame(block.T, index=index, columns=names, copy=False)
+        return pd.DataFrame(block.T, index=index, columns=column_labels(names), copy=False)
     data: dict[str, object] = {}
     for name, column in columns.items():
         if isinstance(column, np.ndarray):
@@ -119,6 +120,7 @@ def activity_from_columns(
     events: pd.DataFrame | None = None,
     *,
     require_samples: bool = True,
+    in_form: frozenset[str] = frozenset(),
     _depth: int = 4,
 ) -> Activity:
     """:func:`make_activity` for samples given as columns: arrays of one value per time.
@@ -132,6 +134,10 @@ def activity_from_columns(
         (``numpy.iinfo(numpy.int64).min``) where missing.
     meta, laps, sessions, events, require_samples
         As for :func:`make_activity`; the samples follow :func:`conform`'s rules.
+    in_form
+        The tables (``"laps"``, ``"sessions"``, ``"events"``) the caller built in the form
+        :func:`conform` gives back as it is: taken without checking that again (the FIT
+        reader's builders, :func:`finishline.io.fit_tables.tables_in_form`).
     """
     t_ns = np.asarray(times_ns, dtype=np.int64)
     n = t_ns.size
@@ -146,9 +152,8 @@ def activity_from_columns(
     if require_samples and t_ns.size == 0:
         raise EmptyActivityError("the activity holds no samples", meta.source_path)
     laps, sessions, events = (
-        conform(laps, "laps"),
-        conform(sessions, "sessions"),
-        conform(events, "events"),
+        table if kind in in_form and table is not None else conform(table, kind)
+        for table, kind in ((laps, "laps"), (sessions, "sessions"), (events, "events"))
     )
     if t_ns.size:
         # looked up at call time, so the differential tests can read without the boundary

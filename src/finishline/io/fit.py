@@ -25,7 +25,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from finishline.activity import Activity, ActivityMeta, normalize_sport
+from finishline.activity import Activity, ActivityMeta, normalize_sport, table_frame
 from finishline.errors import (
     EmptyActivityError,
     FinishlineWarning,
@@ -38,13 +38,17 @@ from finishline.io.fit_samples import DEG_PER_SEMICIRCLE, extra_column_name, sam
 from finishline.io.fit_tables import (
     NAT,
     MessageColumns,
+    Sessions,
     Table,
     events_table,
     is_missing,
     laps_table,
+    n_sessions,
+    session_columns,
     session_index,
+    session_sports,
     session_starts_ns,
-    sessions_table,
+    tables_in_form,
     text,
 )
 
@@ -135,7 +139,8 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
     if msgs.stop is not None:
         meta.truncated = True
         meta.warnings.append(stop_sentence(msgs.stop, records))
-    sessions = sessions_table(msgs.columns("session"))
+    # the sessions' columns are read here as arrays; their table is built once, at the end
+    sessions = session_columns(msgs.columns("session"))
     meta.sport, meta.sub_sport = _activity_sport(sessions, msgs.columns("sport"))
     meta.device = _device(msgs.columns("file_id"), msgs.columns("device_info"))
     if file_type == "course":
@@ -156,33 +161,38 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
         _emit(meta.warnings, source)
         raise EmptyActivityError(f"the FIT activity holds no timestamped records{detail}", source)
     rows = np.flatnonzero(has_time)
-    stray = stray_times(t_ns[rows])
+    t_rows = t_ns[rows]  # (a copy: the samples' times must not share the decoded array)
+    stray = stray_times(t_rows)
     if stray.any():
         meta.warnings.append(
             f"dropped {int(stray.sum())} records whose timestamps lie days away from the rest"
         )
-        rows = rows[~stray]
+        rows, t_rows = rows[~stray], t_rows[~stray]
 
     starts = session_starts_ns(sessions)
-    if sessions is None or sessions.empty:
+    if not n_sessions(sessions):
         sports = np.array([meta.sport], dtype=object)
         leg = np.zeros(rows.size, dtype=np.int64)
     else:
-        sports = sessions["sport"].to_numpy(dtype=object)
-        leg = session_index(t_ns[rows], starts)
+        sports = session_sports(sessions)
+        leg = session_index(t_rows, starts)
     columns = sample_columns(msgs, records, rows, sports, leg, meta)
     columns["_file"] = records.num("_file")[rows]
-    t, columns = _merge_same_time(t_ns[rows], columns)
+    t, columns = _merge_same_time(t_rows, columns)
     file_of = columns.pop("_file")
     if meta.distance_source == "device":
         segment = session_index(t, starts)
-        if "_file" in records:
+        if "_file" in records and file_of.size and (file_of != file_of[0]).any():
+            # (one file: adding its number moves no boundary between legs)
             segment = segment + 1000 * np.nan_to_num(file_of).astype(np.int64)
         columns["distance_m"] = continue_distance_m(columns["distance_m"], segment)
     laps = laps_table(msgs.columns("lap"), sessions)
     events = events_table(msgs.columns("event"))
     _emit(meta.warnings, source)
-    return activity_from_columns(columns, t, meta, laps=laps, sessions=sessions, events=events)
+    table = None if sessions is None else table_frame(sessions)
+    return activity_from_columns(
+        columns, t, meta, laps=laps, sessions=table, events=events, in_form=tables_in_form(sessions)
+    )
 
 
 def stop_sentence(stop: FitStop, records: MessageColumns) -> str:
@@ -243,7 +253,10 @@ def stray_times(times: pd.DatetimeIndex | np.ndarray, gap_s: float = 86_400.0) -
     order = None if ordered else np.argsort(t, kind="stable")
     if order is not None:
         t = t[order]
-    block = np.concatenate(([0], np.cumsum(np.diff(t) > gap_s * 1e9)))
+    gaps = np.diff(t) > gap_s * 1e9
+    if not gaps.any():  # the usual case: one block of records
+        return np.zeros(len(times), dtype=bool)
+    block = np.concatenate(([0], np.cumsum(gaps)))
     size = np.bincount(block)
     if size.size == 1:
         return np.zeros(len(times), dtype=bool)
@@ -343,19 +356,17 @@ def _device(file_id: Table, device_info: Table) -> str | None:
     return None
 
 
-def _activity_sport(
-    sessions: pd.DataFrame | None, sport_msg: Table
-) -> tuple[str | None, str | None]:
+def _activity_sport(sessions: Sessions, sport_msg: Table) -> tuple[str | None, str | None]:
     """Sport and sub-sport of the whole activity: one sport, ``multisport`` or ``None``."""
-    if sessions is not None and not sessions.empty:
-        sports = sessions["sport"].tolist()
+    if n_sessions(sessions):
+        sports = session_sports(sessions).tolist()
         distinct = [s for s in dict.fromkeys(sports) if not is_missing(s) and s != "transition"]
         if len(distinct) > 1:
             return "multisport", None
         if distinct:
             subs = [
                 sub
-                for sport, sub in zip(sports, sessions["sub_sport"].tolist(), strict=True)
+                for sport, sub in zip(sports, list(sessions["sub_sport"]), strict=True)
                 if sport == distinct[0] and not is_missing(sub)
             ]
             return distinct[0], (subs[0] if subs else None)

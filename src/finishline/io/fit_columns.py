@@ -115,6 +115,16 @@ def extract(rows: Rows, spec: FieldSpec, big_endian: bool) -> Raw:
         values = np.empty(n, dtype=object)
         values[:] = [_decode_text(row) for row in map(bytes, block)]
         return Raw("str", values, np.equal(values, None), base)
+    if n == 1 and spec.count == 1 and base.invalid is not None and base.size <= 4:
+        # one message (a session, an activity): one integer read in Python, not a numpy view
+        at = rows.start + spec.offset
+        value = int.from_bytes(
+            rows.buffer[at : at + base.size].tobytes(),
+            "big" if big_endian else "little",
+            signed=base.code.startswith("i"),
+        )
+        missing = np.array([value == base.invalid])
+        return Raw("num", np.array([value], dtype=np.int64), missing, base)
     dtype = np.dtype((">" if big_endian else "<") + base.code)
     flat = rows.view(dtype, spec.offset, spec.count)
     if base.invalid is None:
@@ -149,12 +159,25 @@ def component_bits(elements: np.ndarray, elem_bits: int, start: int, bits: int) 
     return out
 
 
+#: Up to this many values, enum names are looked up value by value rather than by
+#: :func:`numpy.unique` (whose sort costs more than a few dictionary lookups).
+_FEW = 64
+
+
 def name_values(values: np.ndarray, names: dict[int, str]) -> tuple[np.ndarray, bool]:
     """Enum value names where the profile names the value, the numbers elsewhere (as the SDK
     converts types to strings); also whether any value was named. The lookup runs on the
     distinct values only."""
     if values.dtype.kind == "f":
         return values.astype(object), False
+    if values.size <= _FEW:  # a lap's or session's few values: no sort needed
+        items = values.tolist()
+        found = [names.get(v) for v in items]
+        if all(name is None for name in found):
+            return values.astype(object), False
+        out = np.empty(len(items), dtype=object)
+        out[:] = [v if name is None else name for v, name in zip(items, found, strict=True)]
+        return out, True
     uniq, inverse = np.unique(values, return_inverse=True)
     distinct = uniq.tolist()
     named = [names.get(u) for u in distinct]
@@ -190,10 +213,13 @@ def _dates(raw: Raw) -> Column:
     if raw.kind != "num":
         return Column("date", np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
     values = raw.values
-    with np.errstate(invalid="ignore"):
+    if values.dtype.kind == "i":  # integers: no NaN to compare
         ok = ~raw.missing & (values >= 0) & (values <= 0xFFFFFFFF)
-    if ok.all() and values.dtype.kind == "i":
-        return Column("date", values, ~ok)
+        if ok.all():
+            return Column("date", values, ~ok)
+    else:
+        with np.errstate(invalid="ignore"):
+            ok = ~raw.missing & (values >= 0) & (values <= 0xFFFFFFFF)
     seconds = np.where(ok, values, 0)
     return Column("date", np.floor(seconds).astype(np.int64), ~ok)
 

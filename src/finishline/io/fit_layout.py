@@ -237,15 +237,23 @@ def decode_layout(
             if expansion is not None:
                 expansion.source = i
                 stack.append(expansion)
+    seen: dict[str, set[int]] = {}
     for spec, raw in zip(definition.fields, raws, strict=True):
         if raw_only or spec.info is None or not spec.info.subfields or spec.dev is not None:
             continue
         for sub in spec.info.subfields:
+            # most subfields' reference values occur in no row: those cost a set lookup only
+            matched = [
+                (ref_name, ref_value)
+                for ref_name, ref_value in sub.refs
+                if ref_value in _values_present(ref_name, refs, seen)
+            ]
+            if not matched:
+                continue
             hit = np.zeros(n, dtype=bool)
-            for ref_name, ref_value in sub.refs:
-                if ref_name in refs:
-                    values, present = refs[ref_name]
-                    hit |= present & (values == ref_value)
+            for ref_name, ref_value in matched:
+                values, present = refs[ref_name]
+                hit |= present & (values == ref_value)
             hit &= ~raw.missing
             if not hit.any():
                 continue
@@ -296,6 +304,20 @@ def decode_layout(
             if dev.units and column not in units:
                 units[column] = dev.units
     return cols
+
+
+def _values_present(
+    name: str, refs: dict[str, tuple[np.ndarray, np.ndarray]], seen: dict[str, set[int]]
+) -> set[int]:
+    """The distinct values reference field ``name`` holds where present (empty when the layout
+    has no such integer field), read once per layout."""
+    if name not in seen:
+        if name in refs:
+            values, present = refs[name]
+            seen[name] = set(np.unique(values[present]).tolist())
+        else:
+            seen[name] = set()
+    return seen[name]
 
 
 def developer_column(field_name: str, native_names: frozenset[str] | set[str]) -> str:

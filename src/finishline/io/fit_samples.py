@@ -168,7 +168,9 @@ def sample_columns(
         """Row-wise first value among native fields ``names``."""
         out = num(names[0])
         for name in names[1:]:
-            out = np.where(np.isnan(out), num(name), out)
+            missing = np.isnan(out)
+            if missing.any():  # (usually none is: the enhanced fields are components)
+                out = np.where(missing, num(name), out)
         return out
 
     lat, lon = positions_deg(records, rows)

@@ -11,11 +11,12 @@ Times are int64 nanoseconds since the Unix epoch (UTC) with :data:`NAT` where mi
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from finishline.activity import normalize_sport
+from finishline.activity import normalize_sport, table_frame
 
 #: A message table: a DataFrame, or the fast engine's columns.
 Table = pd.DataFrame | Mapping[str, np.ndarray]
@@ -64,8 +65,8 @@ def as_float(col: pd.Series | np.ndarray) -> np.ndarray:
 def as_ns(col: pd.Series | np.ndarray) -> np.ndarray:
     """A column of times as int64 UTC nanoseconds (:data:`NAT` where missing or not a time)."""
     if isinstance(col, np.ndarray):
-        if col.dtype.kind == "M":
-            return col.astype("datetime64[ns]").view(np.int64)
+        if col.dtype.kind == "M":  # (a view of nanosecond times: the callers only read them)
+            return col.astype("datetime64[ns]", copy=False).view(np.int64)
         col = pd.Series(col)
     if isinstance(col.dtype, pd.DatetimeTZDtype) or col.dtype.kind == "M":
         times = col.array  # naive datetimes count as UTC, as pd.to_datetime(utc=True) has it
@@ -203,12 +204,42 @@ def _fill_start(start: np.ndarray, end: np.ndarray, elapsed_s: np.ndarray) -> np
     return out
 
 
+#: Session rows: the sessions table, or the columns it is built from (:func:`session_columns`),
+#: which the reader reads without going through pandas.
+Sessions = pd.DataFrame | dict[str, Any] | None
+
+
+def n_sessions(sessions: Sessions) -> int:
+    """How many session rows ``sessions`` holds."""
+    if sessions is None:
+        return 0
+    if isinstance(sessions, pd.DataFrame):
+        return len(sessions)
+    return len(sessions["sport"])
+
+
+def session_sports(sessions: Sessions) -> np.ndarray:
+    """The sessions' sports as objects (missing ones ``None`` or NaN)."""
+    if n_sessions(sessions) == 0:
+        return np.zeros(0, dtype=object)
+    sport = sessions["sport"]  # type: ignore[index]
+    if isinstance(sport, pd.Series):
+        return sport.to_numpy(dtype=object)
+    return np.asarray(sport, dtype=object)
+
+
 def sessions_table(session: Table) -> pd.DataFrame | None:
     """Session rows per the schema, sorted by start time (one per leg of a multisport file).
 
     A chained file that repeats a session (the same activity written twice) counts it once,
     as the samples keep one record per timestamp.
     """
+    columns = session_columns(session)
+    return None if columns is None else table_frame(columns)
+
+
+def session_columns(session: Table) -> dict[str, Any] | None:
+    """The columns of :func:`sessions_table` (``None`` when there is no session)."""
     cols = MessageColumns(session)
     if cols.n == 0:
         return None
@@ -232,33 +263,49 @@ def sessions_table(session: Table) -> pd.DataFrame | None:
     rows = np.asarray(keep, dtype=np.int64)
     order = rows[np.argsort(np.where(start[rows] == NAT, np.iinfo(np.int64).max, start[rows]),
                             kind="stable")]  # fmt: skip
-    return pd.DataFrame(
-        {
-            "start_time": utc_times(start[order]),
-            "sport": sport[order],
-            "sub_sport": sub_sport[order],
-            "elapsed_s": elapsed[order],
-            "timer_s": cols.num("total_timer_time")[order],
-            "distance_m": distance[order],
-            "avg_speed_mps": cols.first("enhanced_avg_speed", "avg_speed")[order],
-            "avg_hr_bpm": cols.num("avg_heart_rate")[order],
-            "max_hr_bpm": cols.num("max_heart_rate")[order],
-            "avg_cadence_spm": np.where(foot, 2.0 * cadence, np.nan)[order],
-            "ascent_m": cols.num("total_ascent")[order],
-            "descent_m": cols.num("total_descent")[order],
-            # the schema's columns first, as make_activity keeps them (no reordering there)
-            "avg_cadence_rpm": np.where(foot, np.nan, cadence)[order],
-            "end_time": utc_times(end[order]),
-        }
-    )
+    return {
+        "start_time": utc_times(start[order]),
+        "sport": sport[order],
+        "sub_sport": sub_sport[order],
+        "elapsed_s": elapsed[order],
+        "timer_s": cols.num("total_timer_time")[order],
+        "distance_m": distance[order],
+        "avg_speed_mps": cols.first("enhanced_avg_speed", "avg_speed")[order],
+        "avg_hr_bpm": cols.num("avg_heart_rate")[order],
+        "max_hr_bpm": cols.num("max_heart_rate")[order],
+        "avg_cadence_spm": np.where(foot, 2.0 * cadence, np.nan)[order],
+        "ascent_m": cols.num("total_ascent")[order],
+        "descent_m": cols.num("total_descent")[order],
+        # the schema's columns first, as make_activity keeps them (no reordering there)
+        "avg_cadence_rpm": np.where(foot, np.nan, cadence)[order],
+        "end_time": utc_times(end[order]),
+    }
 
 
-def session_starts_ns(sessions: pd.DataFrame | None) -> np.ndarray | None:
+def tables_in_form(sessions: dict[str, Any] | None) -> frozenset[str]:
+    """The tables these builders made in the form :func:`finishline.activity.conform` keeps as
+    it is, given the sessions' columns (:func:`session_columns`).
+
+    Laps and events always are: the declared columns in order with their dtypes, text as
+    ``str`` (or all missing, as objects) and extra columns of numbers. The sessions' extra
+    ``end_time`` column is kept only when it holds a time (conform reads a column of ``NaT``
+    only back as naive times), so the sessions are in form when one of them has an end.
+    """
+    if sessions is None or not n_sessions(sessions) or not sessions["end_time"].isna().all():
+        return frozenset({"laps", "sessions", "events"})
+    return frozenset({"laps", "events"})
+
+
+def session_starts_ns(sessions: Sessions) -> np.ndarray | None:
     """Session start times (ns) with gaps filled from their neighbours, ``None`` when there
     are no sessions or no start time at all."""
-    if sessions is None or sessions.empty:
+    if n_sessions(sessions) == 0:
         return None
-    starts = as_ns(sessions["start_time"])
+    column = sessions["start_time"]  # type: ignore[index]
+    if isinstance(column, pd.DatetimeIndex) and column.unit == "ns":
+        starts = column.asi8
+    else:
+        starts = as_ns(column)
     known = np.flatnonzero(starts != NAT)
     if known.size == 0:
         return None
@@ -272,14 +319,14 @@ def session_starts_ns(sessions: pd.DataFrame | None) -> np.ndarray | None:
 def session_index(times_ns: np.ndarray, starts_ns: np.ndarray | None) -> np.ndarray:
     """Index of the session each time falls in (the last session started at or before it;
     a missing time falls in the last session)."""
-    if starts_ns is None:
+    if starts_ns is None or len(starts_ns) == 1:  # one session holds every time
         return np.zeros(len(times_ns), dtype=np.int64)
     t = np.where(times_ns == NAT, np.iinfo(np.int64).max, times_ns)
     idx = np.searchsorted(starts_ns, t, side="right") - 1
     return np.clip(idx, 0, len(starts_ns) - 1).astype(np.int64)
 
 
-def laps_table(lap: Table, sessions: pd.DataFrame | None) -> pd.DataFrame | None:
+def laps_table(lap: Table, sessions: Sessions) -> pd.DataFrame | None:
     """Lap rows per the schema, in file order, each with the index of its session."""
     cols = MessageColumns(lap)
     if cols.n == 0:
@@ -288,13 +335,13 @@ def laps_table(lap: Table, sessions: pd.DataFrame | None) -> pd.DataFrame | None
     start = _fill_start(cols.ns("start_time"), end, cols.num("total_elapsed_time"))
     session_idx = session_index(np.where(start == NAT, end, start), session_starts_ns(sessions))
     lap_sport = cols.labels("sport", sport=True)
-    if sessions is not None and not sessions.empty:
-        from_session = sessions["sport"].to_numpy(dtype=object)[session_idx]
+    if n_sessions(sessions):
+        from_session = session_sports(sessions)[session_idx]
         missing = unknown(lap_sport)
         lap_sport[missing] = from_session[missing]
     foot = foot_cadence(lap_sport, bool(np.isfinite(cols.num("avg_running_cadence")).any()))
     cadence = cols.cadence("avg_running_cadence", "avg_fractional_cadence", "avg_cadence")
-    return pd.DataFrame(
+    return table_frame(
         {
             "start_time": utc_times(start),
             "elapsed_s": cols.num("total_elapsed_time"),
@@ -327,7 +374,7 @@ def events_table(event: Table) -> pd.DataFrame | None:
     t = cols.ns("timestamp")
     rows = np.flatnonzero(t != NAT)
     rows = rows[np.argsort(t[rows], kind="stable")]
-    return pd.DataFrame(
+    return table_frame(
         {
             "timestamp": utc_times(t[rows]),
             "event": label("event")[rows],

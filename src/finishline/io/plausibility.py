@@ -130,7 +130,7 @@ def mask_values(columns: dict[str, np.ndarray], notes: list[str]) -> set[str]:
     changed = set()
     for name, ((low, high), what, unit) in VALUE_RANGES.items():
         x = columns.get(name)
-        if x is None:
+        if x is None or _within(x, low, high):
             continue
         with np.errstate(invalid="ignore"):
             bad = (x < low) | (x > high)  # NaN is neither: missing is not out of range
@@ -143,7 +143,7 @@ def mask_values(columns: dict[str, np.ndarray], notes: list[str]) -> set[str]:
                 f"{_plural(n, what + ' value')} outside {_fmt_range(low, high)} {unit} {were} removed"
             )
     lat, lon = columns.get("lat_deg"), columns.get("lon_deg")
-    if lat is not None and lon is not None:
+    if lat is not None and lon is not None and not (_all_nan(lat) and _all_nan(lon)):
         with np.errstate(invalid="ignore"):
             lat_ok = (lat >= LATITUDE_RANGE_DEG[0]) & (lat <= LATITUDE_RANGE_DEG[1])
             lon_ok = (lon >= LONGITUDE_RANGE_DEG[0]) & (lon <= LONGITUDE_RANGE_DEG[1])
@@ -159,6 +159,16 @@ def mask_values(columns: dict[str, np.ndarray], notes: list[str]) -> set[str]:
                 f"{were} removed"
             )
     return changed
+
+
+def _within(x: np.ndarray, low: float, high: float) -> bool:
+    """No value of ``x`` outside ``low..high``: NaN is not (fmin/fmax skip it); no masks."""
+    smallest, largest = (np.fmin.reduce(x), np.fmax.reduce(x)) if x.size else (np.nan, np.nan)
+    return bool(np.isnan(smallest) or (smallest >= low and largest <= high))
+
+
+def _all_nan(x: np.ndarray) -> bool:
+    return x.size == 0 or bool(np.isnan(np.fmax.reduce(x)))
 
 
 def distance_from_positions(
@@ -210,6 +220,11 @@ def _order_spikes(d: np.ndarray, tol: float = 1.0) -> np.ndarray:
 
 def repair_distance(d: np.ndarray, t_s: np.ndarray, notes: list[str]) -> np.ndarray:
     """Monotone device distance (see the module rules); ``d`` is in the final time order."""
+    finite = np.flatnonzero(np.isfinite(d))
+    step = np.diff(d[finite])  # the usual case, in order: no spike, restart or step back
+    rate = step / np.maximum(np.diff(t_s[finite]), 1.0)
+    if (step >= 0).all() and not (rate > MAX_SAMPLE_SPEED_MPS).any():
+        return d
     spikes = _order_spikes(d)
     finite = np.flatnonzero(np.isfinite(d) & ~spikes)
     if finite.size < 2:

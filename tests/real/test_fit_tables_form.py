@@ -1,0 +1,63 @@
+"""The FIT reader's lap, session and event tables are built in the form conform keeps as it is.
+
+:func:`finishline.io.fit.activity_from_messages` hands them to ``activity_from_columns`` as
+``in_form`` (see :func:`finishline.io.fit_tables.tables_in_form`), which then skips conform's
+check: every table of every FIT file in the corpus, by both engines, must pass that check.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from corpus import corpus_files, corpus_path
+
+from finishline.activity import _conformed, conform, table_frame
+from finishline.errors import FinishlineError
+from finishline.io.fit import decode_fit
+from finishline.io.fit_tables import (
+    events_table,
+    laps_table,
+    session_columns,
+    tables_in_form,
+)
+from finishline.io.source import load_bytes
+
+FIT_FILES = [n for n in corpus_files() if ".fit" in n.lower()] or corpus_files()
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("engine", ["fast", "fitparse"])
+@pytest.mark.parametrize("name", FIT_FILES)
+def test_tables_marked_in_form_pass_conforms_check(name: str, engine: str) -> None:
+    path = corpus_path(name)
+    try:
+        msgs = decode_fit(load_bytes(path), str(path), engine)
+    except FinishlineError:
+        pytest.skip("the file is refused before any table is built (tested in test_corpus_read)")
+    sessions = session_columns(msgs.columns("session"))
+    tables = {
+        "laps": laps_table(msgs.columns("lap"), sessions),
+        "sessions": None if sessions is None else table_frame(sessions),
+        "events": events_table(msgs.columns("event")),
+    }
+    for kind in tables_in_form(sessions):
+        if tables[kind] is not None:
+            assert _conformed(tables[kind], kind), (name, kind)
+
+
+def test_sessions_without_an_end_are_left_to_conform() -> None:
+    session = {
+        "timestamp": np.array(["NaT"], dtype="datetime64[ns]"),
+        "start_time": np.array(["2024-04-21T09:00:00"], dtype="datetime64[ns]"),
+        "sport": np.array(["running"], dtype=object),
+        "total_elapsed_time": np.array([3600.0]),
+    }
+    columns = session_columns(session)
+    assert columns is not None
+    frame = table_frame(columns)
+    assert "sessions" not in tables_in_form(columns)
+    assert not _conformed(frame, "sessions")  # conform rebuilds it: the end becomes naive
+    assert not isinstance(conform(frame, "sessions")["end_time"].dtype, pd.DatetimeTZDtype)
+    columns["end_time"] = columns["end_time"].fillna(pd.Timestamp("2024-04-21 10:00", tz="UTC"))
+    assert "sessions" in tables_in_form(columns) and _conformed(table_frame(columns), "sessions")
