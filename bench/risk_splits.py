@@ -24,19 +24,16 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from wait import REPO, child_times, compile_sources, finishline_command, load
+from wait import REPO, child_times, compile_sources, finishline_command, load, one_blas_thread
 
-# One BLAS thread, as the command sets before it imports numpy: the in-process steps and the
-# numpy/pandas rows then pay for the same threads the command does.
-for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_name, "1")
+# the in-process steps and the numpy/pandas rows pay for the BLAS threads the command does
+one_blas_thread()
 
 DEFAULT = REPO.parent / "shared" / "splits" / "chicago_2023.csv"
 GOAL_S = 0.5

@@ -25,6 +25,16 @@ def compile_sources() -> None:
     compileall.compile_dir(str(REPO / "src" / "finishline"), quiet=1)
 
 
+def one_blas_thread() -> None:
+    """One thread per BLAS pool for this process and its children, as ``finishline`` sets
+    before it imports numpy (``finishline.cli.BLAS_THREADS``, unless the user set them): a row
+    that imports numpy or pandas then pays for the threads the command pays for."""
+    from finishline.cli import BLAS_THREADS
+
+    for name in BLAS_THREADS:
+        os.environ.setdefault(name, "1")
+
+
 def finishline_command() -> list[str]:
     """The ``finishline`` console script beside this interpreter, else its equivalent."""
     script = shutil.which("finishline", path=str(Path(sys.executable).parent))
