@@ -34,6 +34,16 @@ def _jumped_and_long_stops(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray,
     return jumped, starts, ends
 
 
+def long_stops(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Rows where each stop of at least :data:`LONG_PAUSE_S` starts and ends (exclusive):
+    paused seconds, or seconds not moving inside a recording gap. None on a track without
+    ``moving`` or ``in_gap`` (empty arrays)."""
+    if "in_gap" not in track or "moving" not in track:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    _, starts, ends = _jumped_and_long_stops(track)
+    return starts, ends
+
+
 def first_break(track: pd.DataFrame) -> int | None:
     """Position (row) of the first second of the first break in a clean 1 Hz track
     (``moving``, ``in_gap``, ``paused``), or None when the whole track is one race.

@@ -139,3 +139,17 @@ def test_severity_grades():
         "severe",
     ]
     assert severity(float("nan")) == "unknown"
+
+
+@pytest.mark.parametrize(("gap_s", "judged"), [(7200, False), (1200, True)])
+def test_a_final_mile_across_a_stop_of_30_min_or_more_is_not_judged(gap_s, judged):
+    """A file whose last mile runs into a second outing hours later: no final-mile verdict
+    (found by fuzzing a GPX of four outings); a 20-min stop is still part of the race."""
+    speed = np.r_[np.full(3700, 3.0), np.zeros(gap_s), np.full(300, 3.0)]  # stop at 11.1 km
+    fm = final_mile(clean(make_run(speed, drop=np.arange(3701, 3700 + gap_s))))
+    assert fm.start_m < 3700 * 3.0
+    if judged:
+        assert fm.note == "" and fm.failed and fm.stop_s >= gap_s - 2
+    else:
+        assert fm.note == "the final mile holds a stop of 2 h 00 min and is not one effort"
+        assert not fm.failed and fm.outcome == "unknown" and np.isnan(fm.pace_ratio)

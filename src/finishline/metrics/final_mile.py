@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from finishline.breaks import long_stops
 from finishline.definitions import (
     FINAL_SEGMENT_M,
     FMF_PACE_RATIO,
@@ -176,6 +177,19 @@ def _no_ratio_note(enough: bool, ref: pd.Series, fin: pd.Series, reference: str)
     return ""
 
 
+def _long_stop_note(track: pd.DataFrame, lo: int, hi: int) -> str:
+    """Why rows ``lo:hi`` (the final mile) are not one effort: the longest stop of at least
+    :data:`~finishline.breaks.LONG_PAUSE_S` in them (a file holding a second outing hours
+    later, :mod:`finishline.breaks`), or ``""`` when there is none."""
+    starts, ends = long_stops(track)
+    inside = np.minimum(ends, hi) - np.maximum(starts, lo)
+    if not (inside > 0).any():
+        return ""
+    hours, minutes = divmod(round(float((ends - starts)[inside > 0].max()) / 60.0), 60)
+    length = f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    return f"the final mile holds a stop of {length} and is not one effort"
+
+
 def final_mile(
     track: pd.DataFrame,
     race: Race | None = None,
@@ -184,6 +198,10 @@ def final_mile(
     min_walk_s: int = MIN_WALK_S,
 ) -> FinalMile:
     """Final-mile facts of one run.
+
+    A final mile that holds a stop of 30 min or more (:func:`finishline.breaks.long_stops`:
+    a file whose last mile runs into a second outing hours later) is not one effort: it gets
+    no pace ratio and no failure, and ``note`` says why.
 
     Parameters
     ----------
@@ -219,7 +237,10 @@ def final_mile(
     hi = int(np.searchsorted(dist, total - 0.5, side="left")) + 1
     walk_s = _seconds_in_runs(walk_mask(track), min_walk_s, lo, hi)
     stop_s = _seconds_in_runs(stop_mask(track), min_stop_s, lo, hi)
-    failed = bool(
+    broken = _long_stop_note(track, lo, hi)
+    if broken:  # two efforts, not one final mile: no verdict on it
+        note, pace_ratio, gap_ratio = broken, nan, nan
+    failed = not broken and bool(
         (np.isfinite(pace_ratio) and pace_ratio >= FMF_PACE_RATIO - 1e-9)
         or walk_s + stop_s >= WALK_STOP_LIMIT_S
     )
