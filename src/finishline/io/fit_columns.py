@@ -170,22 +170,18 @@ def name_values(values: np.ndarray, names: dict[int, str]) -> tuple[np.ndarray, 
     distinct values only."""
     if values.dtype.kind == "f":
         return values.astype(object), False
+    inverse = None
     if values.size <= _FEW:  # a lap's or session's few values: no sort needed
-        items = values.tolist()
-        found = [names.get(v) for v in items]
-        if all(name is None for name in found):
-            return values.astype(object), False
-        out = np.empty(len(items), dtype=object)
-        out[:] = [v if name is None else name for v, name in zip(items, found, strict=True)]
-        return out, True
-    uniq, inverse = np.unique(values, return_inverse=True)
-    distinct = uniq.tolist()
+        distinct = values.tolist()
+    else:
+        uniq, inverse = np.unique(values, return_inverse=True)
+        distinct = uniq.tolist()
     named = [names.get(u) for u in distinct]
     if all(name is None for name in named):
         return values.astype(object), False
     lookup = np.empty(len(distinct), dtype=object)
     lookup[:] = [u if name is None else name for u, name in zip(distinct, named, strict=True)]
-    return lookup[inverse.reshape(-1)], True
+    return (lookup if inverse is None else lookup[inverse.reshape(-1)]), True
 
 
 def _scaled(values: np.ndarray, scale: float, offset: float) -> np.ndarray:
