@@ -36,8 +36,8 @@ def _jumped_and_long_stops(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray,
 
 def long_stops(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Rows where each stop of at least :data:`LONG_PAUSE_S` starts and ends (exclusive):
-    paused seconds, or seconds not moving inside a recording gap. None on a track without
-    ``moving`` or ``in_gap`` (empty arrays)."""
+    paused seconds, or seconds not moving inside a recording gap. Empty arrays for a track
+    without ``moving`` or ``in_gap``."""
     if "in_gap" not in track or "moving" not in track:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     _, starts, ends = _jumped_and_long_stops(track)
@@ -77,9 +77,9 @@ def judged_part(track: pd.DataFrame) -> tuple[pd.DataFrame, float | None]:
     What the fatigue state and Pa:HR decoupling judge: they follow the runner through time,
     and a long stop ends that (the body recovers; the file may hold a second outing hours
     later). A long wait before the start is kept, as are the stops inside the longest stretch
-    and one that ends the file (the watch left running):
-    moving-time models pass over them. Short jumps do not cut here (per-km values are
-    distance over moving time), unlike :func:`first_break`.
+    and one that ends the file (the watch left running): moving-time models pass over them.
+    Short jumps do not cut here (per-km values are distance over moving time), unlike
+    :func:`first_break`.
     """
     if "in_gap" not in track or "moving" not in track:
         return track, None
