@@ -24,6 +24,8 @@ LONG_PAUSE_S = 1800
 #: 100 m is 2 % of the risk model's 5 km window (under 25 s at 4:10/km). A first GPS fix that
 #: lands 70 m off the start does not end a race's risk timeline; a 300 m jump does.
 JUMP_TOLERANCE_M = 100.0
+#: How every output names a long stop.
+LONG_STOP = f"a stop of {LONG_PAUSE_S // 60} min or more"
 
 
 def _jumped_and_long_stops(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

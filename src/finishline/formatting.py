@@ -29,6 +29,12 @@ def format_hms(seconds: float | None) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
+def format_h_min(seconds: float) -> str:
+    """A long duration in words, to the minute: ``2 h 05 min``, ``40 min``."""
+    hours, minutes = divmod(round(float(seconds) / 60.0), 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
 def parse_duration_s(text: str) -> float:
     """Seconds in ``"H:MM:SS"``, ``"M:SS"`` or plain seconds (``"3:30:00"`` -> 12600).
 

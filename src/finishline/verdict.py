@@ -24,7 +24,7 @@ from collections.abc import Collection, Mapping
 import numpy as np
 import pandas as pd
 
-from finishline.breaks import LONG_PAUSE_S
+from finishline.breaks import LONG_STOP
 from finishline.definitions import FMF_PACE_RATIO, Race
 from finishline.fatigue.composite import (
     ONSET_AFTER_KM,
@@ -98,8 +98,8 @@ def fatigue_sentences(
     cut = ""
     if judged_to_m is not None:
         cut = (
-            f"up to {_km(judged_to_m / 1000.0)}, where a stop of {LONG_PAUSE_S // 60} min or "
-            "more ends the file's longest stretch (what follows is not the same effort)"
+            f"up to {_km(judged_to_m / 1000.0)}, where {LONG_STOP} ends the file's longest "
+            "stretch (what follows is not the same effort)"
         )
     if too_short:
         return (

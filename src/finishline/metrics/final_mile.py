@@ -36,6 +36,7 @@ from finishline.definitions import (
     Race,
     detect_race,
 )
+from finishline.formatting import format_h_min
 from finishline.metrics.splits import crossing_positions, segment_table
 from finishline.metrics.stops import stop_mask, walk_mask
 from finishline.stretches import bounds
@@ -185,8 +186,7 @@ def _long_stop_note(track: pd.DataFrame, lo: int, hi: int) -> str:
     inside = np.minimum(ends, hi) - np.maximum(starts, lo)
     if not (inside > 0).any():
         return ""
-    hours, minutes = divmod(round(float((ends - starts)[inside > 0].max()) / 60.0), 60)
-    length = f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    length = format_h_min(float((ends - starts)[inside > 0].max()))
     return f"the final mile holds a stop of {length} and is not one effort"
 
 

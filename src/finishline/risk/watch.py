@@ -66,7 +66,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from finishline.breaks import JUMP_TOLERANCE_M, LONG_PAUSE_S, first_break
+from finishline.breaks import JUMP_TOLERANCE_M, LONG_STOP, first_break
 from finishline.definitions import Race, detect_race
 from finishline.risk.landmark import MIN_KM, LandmarkRiskModel
 from finishline.risk.logodds import expit, logit
@@ -242,8 +242,8 @@ def watch_risk(
         kms = kms[kms < broken]
         notes.append(
             f"no risk from {broken} km: distance that came in jumps across recording gaps "
-            f"(more than {JUMP_TOLERANCE_M:.0f} m in all), or a stop of "
-            f"{LONG_PAUSE_S // 60} min or more, leaves no race time to judge there"
+            f"(more than {JUMP_TOLERANCE_M:.0f} m in all), or {LONG_STOP}, leaves no race time "
+            "to judge there"
         )
         if not kms.size:
             out = pd.DataFrame(columns=[*columns, "p_splits_hi", "logit_adjustment", "top_signals"])

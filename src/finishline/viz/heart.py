@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from finishline.breaks import LONG_PAUSE_S
+from finishline.breaks import LONG_STOP
 from finishline.definitions import DECOUPLING_LIMIT
 from finishline.metrics.decoupling import Decoupling
 from finishline.stretches import bounds
@@ -187,8 +187,8 @@ def heart_rate_figure(
     elif decoupling is not None and decoupling.judged_to_m is not None:
         to = decoupling.judged_to_m / METERS_PER_UNIT[unit]
         notes.append(
-            f"Efficiency and Pa:HR end at {to:.1f} {unit_label(unit)}: a stop of "
-            f"{LONG_PAUSE_S // 60} min or more follows, and what comes after is not judged."
+            f"Efficiency and Pa:HR end at {to:.1f} {unit_label(unit)}: {LONG_STOP} follows, "
+            "and what comes after is not judged."
         )
     for row, panel in enumerate(panels, start=1):
         fig.add_trace(line(panel.x, panel.y, panel.name, panel.color, panel.hover), row=row, col=1)
