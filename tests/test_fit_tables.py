@@ -100,9 +100,10 @@ def test_sessions_deduplicated_sorted_and_started_from_their_end():
 
 
 def test_session_index_and_laps_take_their_session_sport():
-    sessions = pd.DataFrame(
-        {"start_time": [T0, T0 + pd.Timedelta(hours=1)], "sport": ["running", "cycling"]}
-    )
+    sessions = {  # the columns the reader holds (session_columns)
+        "start_time": pd.DatetimeIndex([T0, T0 + pd.Timedelta(hours=1)]),
+        "sport": np.array(["running", "cycling"], dtype=object),
+    }
     starts = session_starts_ns(sessions)
     times = np.array(
         [T0.value - 1, T0.value, (T0 + pd.Timedelta(hours=2)).value, NAT], dtype=np.int64

@@ -204,28 +204,21 @@ def _fill_start(start: np.ndarray, end: np.ndarray, elapsed_s: np.ndarray) -> np
     return out
 
 
-#: Session rows: the sessions table, or the columns it is built from (:func:`session_columns`),
+#: Session rows as the columns the sessions table is built from (:func:`session_columns`),
 #: which the reader reads without going through pandas.
-Sessions = pd.DataFrame | dict[str, Any] | None
+Sessions = dict[str, Any] | None
 
 
 def n_sessions(sessions: Sessions) -> int:
     """How many session rows ``sessions`` holds."""
-    if sessions is None:
-        return 0
-    if isinstance(sessions, pd.DataFrame):
-        return len(sessions)
-    return len(sessions["sport"])
+    return 0 if sessions is None else len(sessions["sport"])
 
 
 def session_sports(sessions: Sessions) -> np.ndarray:
     """The sessions' sports as objects (missing ones ``None`` or NaN)."""
     if n_sessions(sessions) == 0:
         return np.zeros(0, dtype=object)
-    sport = sessions["sport"]  # type: ignore[index]
-    if isinstance(sport, pd.Series):
-        return sport.to_numpy(dtype=object)
-    return np.asarray(sport, dtype=object)
+    return np.asarray(sessions["sport"], dtype=object)  # type: ignore[index]
 
 
 def sessions_table(session: Table) -> pd.DataFrame | None:
@@ -301,11 +294,7 @@ def session_starts_ns(sessions: Sessions) -> np.ndarray | None:
     are no sessions or no start time at all."""
     if n_sessions(sessions) == 0:
         return None
-    column = sessions["start_time"]  # type: ignore[index]
-    if isinstance(column, pd.DatetimeIndex) and column.unit == "ns":
-        starts = column.asi8
-    else:
-        starts = as_ns(column)
+    starts = as_ns(sessions["start_time"])  # type: ignore[index]
     known = np.flatnonzero(starts != NAT)
     if known.size == 0:
         return None
