@@ -40,7 +40,7 @@ def finishline_command() -> list[str]:
     script = shutil.which("finishline", path=str(Path(sys.executable).parent))
     if script:
         return [script]
-    return [sys.executable, "-c", "import sys; from finishline.cli import main; sys.exit(main())"]
+    return [sys.executable, "-c", "import sys; from finishline.cli import console; sys.exit(console())"]
 
 
 def child_times(argv: list[str], *, check: bool = True) -> tuple[float, float]:

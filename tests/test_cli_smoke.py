@@ -167,3 +167,27 @@ def test_blas_threads_are_one_unless_the_user_set_them():
             [sys.executable, "-c", code, str(run)], capture_output=True, text=True, env=env
         )
         assert done.stdout.strip().splitlines()[-1] == expected, done.stderr
+
+
+def test_the_installed_command_runs_main_then_freezes_the_collector():
+    """``finishline`` is :func:`console`: main's exit code and output, a frozen collector after."""
+    import json
+    import subprocess
+    import sys
+    from importlib.metadata import entry_points
+    from pathlib import Path
+
+    (script,) = entry_points(group="console_scripts", name="finishline")
+    assert script.value == "finishline.cli:console"
+    run = Path(__file__).resolve().parents[1] / "sample_runs" / "Slow10k.gpx"
+    code = (
+        "import gc, sys; from finishline.cli import console; c = console(sys.argv[1:]); "
+        "print('frozen', gc.get_freeze_count(), file=sys.stderr); sys.exit(c)"
+    )
+    for argv, exit_code in ((["summary", str(run), "--json"], 0), (["summary", "nope.fit"], 2)):
+        done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
+        assert done.returncode == exit_code, done.stderr
+        frozen = done.stderr.strip().splitlines()[-1].split()
+        assert frozen[0] == "frozen" and int(frozen[1]) > 0, done.stderr
+        if exit_code == 0:
+            assert json.loads(done.stdout)["distance_m"] > 9_000
