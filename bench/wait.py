@@ -40,7 +40,11 @@ def finishline_command() -> list[str]:
     script = shutil.which("finishline", path=str(Path(sys.executable).parent))
     if script:
         return [script]
-    return [sys.executable, "-c", "import sys; from finishline.cli import console; sys.exit(console())"]
+    return [
+        sys.executable,
+        "-c",
+        "import sys; from finishline.cli import console; sys.exit(console())",
+    ]
 
 
 def child_times(argv: list[str], *, check: bool = True) -> tuple[float, float]:
