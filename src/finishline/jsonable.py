@@ -23,8 +23,7 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, pd.DataFrame):
-        frame = value.reset_index() if value.index.name is not None else value
-        return [jsonable(row) for row in frame.to_dict(orient="records")]
+        return _records(value.reset_index() if value.index.name is not None else value)
     if isinstance(value, pd.Series):
         return [jsonable(v) for v in value.tolist()]
     if isinstance(value, dict):
@@ -47,3 +46,26 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, np.generic):
         return jsonable(value.item())
     return value
+
+
+def _column(column: pd.Series) -> list[Any]:
+    """One column as JSON-safe values: numeric columns in one pass (non-finite floats None)."""
+    kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else "O"
+    if kind in "biu":
+        return column.to_numpy().tolist()
+    if kind == "f":
+        values = column.to_numpy()
+        boxed = values.astype(object)
+        boxed[~np.isfinite(values)] = None
+        return boxed.tolist()
+    return [jsonable(v) for v in column.tolist()]
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A DataFrame as a list of records, built column by column: what ``to_dict(orient=
+    "records")`` and :func:`jsonable` of each row give, without a Python call per number."""
+    if not frame.columns.is_unique or frame.shape[1] == 0:
+        return [jsonable(row) for row in frame.to_dict(orient="records")]
+    names = [str(name) for name in frame.columns]
+    columns = [_column(column) for _, column in frame.items()]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
