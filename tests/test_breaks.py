@@ -10,7 +10,15 @@ import pandas as pd
 import pytest
 from corpus import CORPUS, require_shared
 
-from finishline.breaks import JUMP_TOLERANCE_M, LONG_PAUSE_S, first_break, judged_part
+from finishline.breaks import (
+    JUMP_TOLERANCE_M,
+    LONG_PAUSE_S,
+    SET_OFF_M,
+    START_WAIT_S,
+    first_break,
+    judged_part,
+    race_start,
+)
 
 
 def _track(n: int = 8000, step_m: float = 3.0) -> pd.DataFrame:
@@ -65,6 +73,35 @@ def test_stops_that_do_not_cut(start, seconds, why):
         track = track.iloc[: start + seconds]
     part, to_m = judged_part(track)
     assert to_m is None and len(part) == len(track), why
+
+
+def test_the_race_starts_at_the_last_second_of_a_wait_in_the_pen():
+    assert race_start(_track()) == 0  # the watch started with the run
+    for seconds in (START_WAIT_S, 1200, LONG_PAUSE_S + 600):  # paused or still, 1-40 min
+        for column in ("paused", "in_gap"):
+            track = _stop(_track(8000 + seconds), 0, seconds, column)
+            assert race_start(track) == seconds - 1, (seconds, column)
+    walked = _stop(_track(9000), 30, 1200)  # 90 m to the pen, then a 20 min wait
+    assert race_start(walked) == 1229
+
+
+@pytest.mark.parametrize(
+    ("start", "seconds", "why"),
+    [
+        (0, START_WAIT_S - 1, "under a minute standing is the race's own start"),
+        (200, 1200, "a wait after a 600 m warm-up cannot be told from a stop in the race"),
+    ],
+)
+def test_waits_that_are_not_before_the_start(start, seconds, why):
+    track = _stop(_track(8000 + seconds), start, seconds)
+    assert start * 3.0 > SET_OFF_M or seconds < START_WAIT_S
+    assert race_start(track) == 0, why
+
+
+def test_a_track_that_never_sets_off_starts_at_its_start():
+    track = _track(3000, step_m=0.05)  # 150 m in all, with a 10 min stop
+    track.loc[100:699, ["paused", "moving"]] = [True, False]
+    assert track["distance_m"].max() < SET_OFF_M and race_start(track) == 0
 
 
 def _jump(track: pd.DataFrame, start: int, seconds: int, metres: float) -> pd.DataFrame:

@@ -26,6 +26,11 @@ LONG_PAUSE_S = 1800
 JUMP_TOLERANCE_M = 100.0
 #: How every output names a long stop.
 LONG_STOP = f"a stop of {LONG_PAUSE_S // 60} min or more"
+#: A wait of at least this long (s) before the runner has covered :data:`SET_OFF_M` is the
+#: wait for the gun (a watch started in the start pen), not race time.
+START_WAIT_S = 60
+#: Distance (m) a runner may cover before the wait that ends at the start: a walk to the pen.
+SET_OFF_M = 200.0
 
 
 def _jumped_and_long_stops(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -44,6 +49,26 @@ def long_stops(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     _, starts, ends = _jumped_and_long_stops(track)
     return starts, ends
+
+
+def race_start(track: pd.DataFrame) -> int:
+    """Row where the runner set off, as a chip's clock starts at the start mat: the last row
+    (second) of the last wait of :data:`START_WAIT_S` or more (not moving: standing in the pen, or the watch
+    paused) before the distance first reaches :data:`SET_OFF_M`; 0 for a run that starts with
+    the watch, a track that never covers :data:`SET_OFF_M`, or one without ``moving``.
+
+    A watch started 20 min before the gun would otherwise add 20 min to every clock time the
+    risk timeline reads. A wait after the first :data:`SET_OFF_M` (a warm-up, then the pen)
+    cannot be told from a stop in the race, so it is not moved past.
+    """
+    if "moving" not in track or not len(track):
+        return 0
+    dist = np.fmax.accumulate(np.nan_to_num(track["distance_m"].to_numpy(float), nan=0.0))
+    reach = int(np.searchsorted(dist, dist[0] + SET_OFF_M, side="left"))
+    if reach >= len(track):  # never covered SET_OFF_M: no set-off to find
+        return 0
+    _, ends = bounds(~track["moving"].to_numpy(bool)[:reach], START_WAIT_S)
+    return int(ends[-1]) - 1 if ends.size else 0  # the wait's last second: set off from there
 
 
 def first_break(track: pd.DataFrame) -> int | None:

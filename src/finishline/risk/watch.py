@@ -66,8 +66,9 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from finishline.breaks import JUMP_TOLERANCE_M, LONG_STOP, first_break
+from finishline.breaks import JUMP_TOLERANCE_M, LONG_STOP, first_break, race_start
 from finishline.definitions import Race, detect_race
+from finishline.formatting import format_h_min
 from finishline.risk.landmark import MIN_KM, LandmarkRiskModel
 from finishline.risk.logodds import expit, logit
 from finishline.risk.physiology import (
@@ -107,24 +108,30 @@ def shipped_model() -> LandmarkRiskModel:
     return LandmarkRiskModel.load()
 
 
-def clock_times_at_km(track: pd.DataFrame) -> pd.Series:
+def clock_times_at_km(track: pd.DataFrame, start: int | None = None) -> pd.Series:
     """Cumulative clock time (s) at every whole kilometre of the track, like a chip mat.
 
     Parameters
     ----------
     track
         1 Hz track with ``distance_m`` and ``elapsed_s`` (elapsed time since the start,
-        pauses included).
+        pauses included), and ``moving`` to find where the runner set off.
+    start
+        Row where the runner set off; :func:`finishline.breaks.race_start` by default.
 
     Returns
     -------
     pandas.Series
         Indexed by whole km (1, 2, ... up to the last whole km reached), seconds since the
-        start, linearly interpolated in distance between the samples that bracket each mark.
-        Distance is made non-decreasing first (a device correcting itself backwards).
+        runner set off (:func:`finishline.breaks.race_start`: a chip's clock starts at the
+        start mat, so a wait in the start pen with the watch running is not counted), linearly
+        interpolated in distance between the samples that bracket each mark. Distance is the
+        track's own, made non-decreasing first (a device correcting itself backwards).
     """
+    start = race_start(track) if start is None else start
     dist = np.maximum.accumulate(np.nan_to_num(track["distance_m"].to_numpy(float), nan=0.0))
     elapsed = track["elapsed_s"].to_numpy(float)
+    dist, elapsed = dist[start:], elapsed[start:] - elapsed[start]
     ok = np.isfinite(elapsed)
     dist, elapsed = dist[ok], elapsed[ok]
     n_km = int(dist[-1] // 1000.0) if dist.size else 0
@@ -138,16 +145,19 @@ def clock_times_at_km(track: pd.DataFrame) -> pd.Series:
     return pd.Series(times, index=pd.Index(kms.astype(int), name="km"), name="clock_s")
 
 
-def broken_from_km(track: pd.DataFrame) -> int | None:
+def broken_from_km(track: pd.DataFrame, start: int | None = None) -> int | None:
     """The first whole km whose clock time holds a break (:func:`finishline.breaks.
-    first_break`): jumps across recording gaps that have added more than
-    :data:`~finishline.breaks.JUMP_TOLERANCE_M` of distance, or a stop of at least
-    :data:`~finishline.breaks.LONG_PAUSE_S`. Its clock time is not race time, so no risk is
-    scored from there. None when the whole track is fit to judge."""
-    cut = first_break(track)
+    first_break`) after the runner set off (:func:`finishline.breaks.race_start`): jumps
+    across recording gaps that have added more than :data:`~finishline.breaks.
+    JUMP_TOLERANCE_M` of distance, or a stop of at least :data:`~finishline.breaks.
+    LONG_PAUSE_S`. Its clock time is not race time, so no risk is scored from there. None
+    when the whole track is fit to judge. ``start`` is the row where the runner set off
+    (found by default)."""
+    start = race_start(track) if start is None else start
+    cut = first_break(track.iloc[start:])
     if cut is None:
         return None
-    return int(np.nan_to_num(track["distance_m"].to_numpy(float)[cut]) // 1000.0) + 1
+    return int(np.nan_to_num(track["distance_m"].to_numpy(float)[start + cut]) // 1000.0) + 1
 
 
 def timeline_kms(race: Race, reached_km: int) -> np.ndarray:
@@ -207,20 +217,28 @@ def watch_risk(
         terms with a positive shift, largest first, comma-separated). Empty when the final
         mile starts before 5 km. ``attrs`` hold ``unavailable_signals`` (name -> reason),
         ``notes``, ``race`` (key), ``race_label``, ``calibrated`` (bool), ``calibration``
-        (label to show), ``starts_at_km`` and ``ends_at_km``.
+        (label to show), ``starts_at_km``, ``ends_at_km`` and ``set_off_s`` (elapsed s when
+        the runner set off: where the clock starts, :func:`finishline.breaks.race_start`).
 
     References
     ----------
     See the module docstring.
     """
     model = shipped_model() if model is None else model
-    clock = clock_times_at_km(track)
+    start = race_start(track)
+    clock = clock_times_at_km(track, start)
     total_m = float(np.nanmax(track["distance_m"].to_numpy(float))) if len(track) else 0.0
     race = detect_race(total_m) if race is None else race
     setup = risk_setup(race)
     kms = timeline_kms(race, int(clock.index.max()) if len(clock) else 0)
     end_km = race.final_segment_start_m / 1000.0
     notes = [f"nothing before {MIN_KM:g} km: the model's first window needs {MIN_KM:g} km of race"]
+    set_off_s = float(track["elapsed_s"].iloc[start]) if start else 0.0
+    if set_off_s > 0:
+        notes.append(
+            f"the clock starts when you set off, {format_h_min(set_off_s)} after the watch "
+            "started: a wait before the start is not race time"
+        )
     if setup.mapping:
         notes.append(f"{setup.calibration}: {setup.mapping}")
     info = {
@@ -230,6 +248,7 @@ def watch_risk(
         "calibration": setup.calibration,
         "starts_at_km": MIN_KM,
         "ends_at_km": end_km,
+        "set_off_s": set_off_s,
     }
     columns = ["km", "clock_s", "p_fail", "p_lo", "p_hi", "p_splits", "p_splits_lo"]
     if not kms.size:
@@ -237,7 +256,7 @@ def watch_risk(
         why = f"the final mile of this {race.label} starts at {end_km:.1f} km, before {MIN_KM:g} km"
         out.attrs.update(info, unavailable_signals={}, notes=[*notes, f"no risk: {why}"])
         return out
-    broken = broken_from_km(track)
+    broken = broken_from_km(track, start)
     if broken is not None and kms.size and kms[-1] >= broken:
         kms = kms[kms < broken]
         notes.append(
