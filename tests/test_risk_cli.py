@@ -109,6 +109,8 @@ def test_csv_writer_matches_pandas_formatting():
         {
             "id": ["a", "b,c", 'q"d', None],
             "n": np.array([1, 2, 3, 4], dtype=np.int64),
+            "k": pd.array([7, None, -3, 40], dtype="Int64"),
+            "on": [True, False, True, True],
             "p": [0.12344, np.nan, -1.5, 123456.78907],
             "reason": ["", "x; y", "line\nbreak", "ok"],
         }

@@ -111,42 +111,43 @@ def _lines(names: Sequence[object], blocks: list[np.ndarray], n_rows: int) -> by
     return header + cells[cells != 0].tobytes()
 
 
+def _block(values: np.ndarray, decimals: int) -> np.ndarray:
+    """One column's cells as a byte matrix: floats with ``decimals`` places (NaN empty),
+    integers their digits, anything else its text."""
+    if values.dtype.kind == "f":
+        return _number_bytes(values, decimals)
+    if values.dtype.kind in "iu":
+        return _number_bytes(values.astype(float), 0)
+    return _text_bytes(np.asarray(values, dtype=str))
+
+
 def columns_csv_bytes(columns: Mapping[str, np.ndarray], decimals: int = 4) -> bytes:
     """The CSV text (header, one line per row) of equal-length numpy columns, as bytes.
 
     Float columns get ``decimals`` places (``%.4f`` by default, NaN as an empty cell),
     integer columns their digits, anything else (text, no missing cells) its text.
     """
-    blocks = []
-    for values in columns.values():
-        if values.dtype.kind == "f":
-            blocks.append(_number_bytes(values, decimals))
-        elif values.dtype.kind in "iu":
-            blocks.append(_number_bytes(values.astype(float), 0))
-        else:
-            blocks.append(_text_bytes(np.asarray(values, dtype=str)))
+    blocks = [_block(values, decimals) for values in columns.values()]
     n_rows = len(next(iter(columns.values()))) if columns else 0
     return _lines(list(columns), blocks, n_rows)
 
 
 def csv_bytes(frame: pd.DataFrame, decimals: int = 4) -> bytes:
-    """The CSV text (header, one line per row, no index) of ``frame`` as bytes.
-
-    Float columns get ``decimals`` places (``%.4f`` by default, NaN as an empty cell),
-    integer columns their digits, anything else its text (missing cells empty).
+    """The CSV text (header, one line per row, no index) of ``frame`` as bytes: the layout of
+    :func:`columns_csv_bytes`, with pandas' nullable integers (missing cells empty) and
+    missing text cells empty.
     """
     import pandas as pd
 
     blocks = []
     for name in frame.columns:
         values = frame[name]
-        if pd.api.types.is_float_dtype(values.dtype):
-            blocks.append(_number_bytes(values.to_numpy(dtype=float), decimals))
-        elif pd.api.types.is_integer_dtype(values.dtype):
-            blocks.append(_number_bytes(values.to_numpy(dtype=float), 0))
+        if pd.api.types.is_integer_dtype(values.dtype):  # nullable ones carry NaN as floats
+            blocks.append(_block(values.to_numpy(dtype=float), 0))
+        elif pd.api.types.is_float_dtype(values.dtype):
+            blocks.append(_block(values.to_numpy(dtype=float), decimals))
         else:
-            text = values.astype(object).where(values.notna(), "")
-            blocks.append(_text_bytes(np.asarray(text, dtype=str)))
+            blocks.append(_block(values.astype(object).where(values.notna(), "").to_numpy(), 0))
     return _lines(frame.columns, blocks, len(frame))
 
 
