@@ -2,8 +2,8 @@
 
 The Twin Cities Marathon GPX (sample_runs/) is written again with a wait at the start line
 before its first point (every later time shifted by the wait): 20 min and 40 min, recorded
-every second or every 30 s. A chip's clock starts at the mat, so the risk at every km must be
-what the file gives without the wait. Before ``breaks.race_start``, 20 min of waiting doubled
+every second or every 30 s. A chip's clock starts at the mat, so the risk at every km, and a race plan's
+comparison split by split, must be what the file gives without the wait. Before ``breaks.race_start``, 20 min of waiting doubled
 the risk at 30 km (2 % -> 4 %) and 40 min left no timeline at all.
 """
 
@@ -16,9 +16,11 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from corpus import SAMPLE_RUNS
 
+from finishline import plan
 from finishline.analysis import analyze
 
 pytestmark = pytest.mark.real
@@ -48,10 +50,16 @@ def with_a_wait(tmp: Path, wait_s: int, every_s: int) -> Path:
     return path
 
 
+@cache
+def race_plan() -> dict:
+    """A 4:10 plan made from the course (the same GPX)."""
+    return plan(SOURCE, goal_s=15_000).to_json()
+
+
 def analyze_quietly(path: Path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return analyze(path)
+        return analyze(path, plan=race_plan())
 
 
 @cache
@@ -60,7 +68,7 @@ def without_a_wait():
 
 
 @pytest.mark.parametrize(("wait_s", "every_s"), [(1200, 1), (1200, 30), (2400, 1), (2400, 30)])
-def test_a_wait_in_the_pen_leaves_the_risk_timeline_as_without_it(tmp_path, wait_s, every_s):
+def test_a_wait_in_the_pen_leaves_the_risk_and_the_plan_as_without_it(tmp_path, wait_s, every_s):
     plain = without_a_wait()
     waited = analyze_quietly(with_a_wait(tmp_path, wait_s, every_s))
     a, b = plain.risk.table, waited.risk.table
@@ -72,3 +80,5 @@ def test_a_wait_in_the_pen_leaves_the_risk_timeline_as_without_it(tmp_path, wait
     assert any(f"{wait_s // 60} min after the watch started" in n for n in b.attrs["notes"])
     risk_sentence = plain.verdict[plain.verdict.index("At 30 km") :]
     assert risk_sentence in waited.verdict
+    pd.testing.assert_frame_equal(waited.plan_vs_actual.table, plain.plan_vs_actual.table)
+    assert waited.plan_vs_actual.left_plan_split == plain.plan_vs_actual.left_plan_split

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from finishline.breaks import race_start
 from finishline.errors import InputDataError
 from finishline.jsonable import jsonable
 
@@ -293,11 +294,18 @@ def compare_to_track(
     plan: str | PathLike[str] | dict[str, Any], track: pd.DataFrame, race_distance_m: float
 ) -> PlanVsActual:
     """:func:`plan_vs_actual` of a plan (path or JSON data) and a clean 1 Hz track
-    (``distance_m``, ``elapsed_s``), as ``finishline.analyze(..., plan=)`` calls it."""
+    (``distance_m``, ``elapsed_s``, ``moving``), as ``finishline.analyze(..., plan=)`` calls it.
+
+    The plan is race time, so the clock starts when the runner set off
+    (:func:`finishline.breaks.race_start`): a wait in the start pen with the watch running is
+    not time lost on the plan's first split.
+    """
     data = plan if isinstance(plan, dict) else load_plan(plan)
+    start = race_start(track)
+    elapsed = track["elapsed_s"].to_numpy(dtype=float)
     return plan_vs_actual(
         data,
-        track["distance_m"].to_numpy(dtype=float),
-        track["elapsed_s"].to_numpy(dtype=float),
+        track["distance_m"].to_numpy(dtype=float)[start:],
+        elapsed[start:] - elapsed[start],
         race_distance_m=race_distance_m,
     )
