@@ -205,3 +205,19 @@ def test_a_jump_ends_the_risk_timeline_only_past_the_tolerance(name, cut):
     notes = " ".join(result.risk.notes)
     assert ("no risk from" in notes) == cut
     assert not result.risk.empty  # both runs reach 5 km before any break
+
+
+def test_a_wait_in_the_pen_does_not_make_a_short_race_long_for_the_max_hr_rule():
+    """The >= 90 min max-HR rule reads the run's own time, from where the runner set off."""
+    from finishline.athlete import race_max_hr_bpm
+
+    def with_hr(track: pd.DataFrame) -> pd.DataFrame:
+        n = len(track)
+        return track.assign(
+            elapsed_s=np.arange(n, dtype=float), heart_rate_bpm=140 + np.arange(n) % 30
+        )
+
+    waited = with_hr(_stop(_track(3600 + 2400), 0, 2400))  # 40 min in the pen, a 60 min race
+    assert race_start(waited) == 2399
+    assert "0.88" not in race_max_hr_bpm(waited)[1]
+    assert "0.88" in race_max_hr_bpm(with_hr(_track(6000)))[1]  # a 100 min run is long

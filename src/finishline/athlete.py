@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from finishline import definitions as d
+from finishline.breaks import race_start
 from finishline.errors import EstimateWarning, InputDataError
 from finishline.metrics.zones import estimate_max_hr
 
@@ -282,7 +283,8 @@ def race_max_hr_bpm(track: pd.DataFrame, age: float | None = None) -> tuple[floa
     if age is not None and np.isfinite(age):
         tanaka = d.tanaka_max_hr_bpm(age)
         return max(tanaka, peak), "Tanaka 208 - 0.7 x age (not below the observed peak)"
-    duration = float(track["elapsed_s"].iloc[-1] - track["elapsed_s"].iloc[0])
+    # the run's own time: from when the runner set off (a wait in the start pen is not run)
+    duration = float(track["elapsed_s"].iloc[-1] - track["elapsed_s"].iloc[race_start(track)])
     if duration >= d.LONG_RACE_S:
         all_hr = track["heart_rate_bpm"].to_numpy(float)
         moving = track["moving"].to_numpy(bool) & np.isfinite(all_hr)
