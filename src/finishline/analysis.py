@@ -149,6 +149,7 @@ def _risk(track: pd.DataFrame, fatigue: Any, athlete: Athlete, race: Race) -> Ri
         calibration=table.attrs.get("calibration", ""),
         unavailable_signals=dict(table.attrs.get("unavailable_signals", {})),
         notes=list(table.attrs.get("notes", [])),
+        set_off_s=float(table.attrs.get("set_off_s", 0.0)),
     )
 
 

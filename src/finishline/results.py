@@ -99,7 +99,8 @@ class RiskTimeline:
     Attributes
     ----------
     table
-        One row per whole km from 5 km to the start of the final mile: ``km``, ``clock_s``,
+        One row per whole km from 5 km to the start of the final mile: ``km``, ``clock_s``
+        (clock time since the runner set off, like a chip's),
         ``p_fail`` (combined), ``p_lo``, ``p_hi`` (90 % band), ``p_splits``, ``p_splits_lo``,
         ``p_splits_hi`` (the calibrated split-time model alone), ``logit_adjustment``,
         ``signal_<name>``, ``shift_<name>`` and ``top_signals``.
@@ -111,6 +112,9 @@ class RiskTimeline:
         Physiological signal -> why it has no value.
     notes
         Anything a reader must know (why the timeline is empty, where it ends).
+    set_off_s
+        Elapsed time (s) in the file when the runner set off, where ``clock_s`` starts
+        (:func:`finishline.breaks.race_start`: a wait in the start pen is not race time).
     """
 
     table: pd.DataFrame
@@ -118,6 +122,7 @@ class RiskTimeline:
     calibration: str = ""
     unavailable_signals: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    set_off_s: float = 0.0
 
     @property
     def empty(self) -> bool:
@@ -164,6 +169,7 @@ class RiskTimeline:
             "widened by the shift)",
             "starts_at_km": int(self.table["km"].iloc[0]) if not self.table.empty else None,
             "ends_at_km": int(self.table["km"].iloc[-1]) if not self.table.empty else None,
+            "clock_starts_at_s": self.set_off_s,
             "unavailable_signals": dict(self.unavailable_signals),
             "notes": list(self.notes),
         }

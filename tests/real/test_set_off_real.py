@@ -77,6 +77,8 @@ def test_a_wait_in_the_pen_leaves_the_risk_and_the_plan_as_without_it(tmp_path, 
         np.testing.assert_allclose(b[column], a[column], rtol=1e-9, err_msg=column)
     assert waited.summary.elapsed_s == pytest.approx(plain.summary.elapsed_s + wait_s, abs=1)
     assert b.attrs["set_off_s"] == pytest.approx(wait_s, abs=1)
+    assert waited.to_json()["risk_info"]["clock_starts_at_s"] == b.attrs["set_off_s"]
+    assert plain.risk.set_off_s == 0.0
     assert any(f"{wait_s // 60} min after the watch started" in n for n in b.attrs["notes"])
     risk_sentence = plain.verdict[plain.verdict.index("At 30 km") :]
     assert risk_sentence in waited.verdict
