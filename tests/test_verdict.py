@@ -82,6 +82,12 @@ def test_the_reference_window_is_named():
     assert "than your 4.2-10.5 km pace" in final_mile_sentence(_fm(1.1, reference="4.2-10.5 km"))
 
 
+@pytest.mark.parametrize(("ratio", "stop"), [(1.004, 0), (0.996, 0), (1.002, 72)])
+def test_a_final_mile_at_the_reference_pace_is_not_called_0_percent_slower(ratio, stop):
+    text = final_mile_sentence(_fm(ratio, 0, stop))
+    assert "0 %" not in text and "within 0.5 % of your" in text
+
+
 def test_no_ratio_no_pace_claim():
     text = final_mile_sentence(_fm(float("nan")))
     assert "No final-mile pace verdict" in text and "%" not in text

@@ -64,7 +64,10 @@ def final_mile_sentence(final_mile: FinalMile) -> str:
             return f"{text}; the final mile counts as failed for {pause_text} in it."
         return text + "."
     pct = final_mile.slowdown_pct
-    how = f"{abs(pct):.0f} % {'slower' if pct >= 0 else 'faster'} than {reference}"
+    if round(abs(pct)) == 0:  # "0 % slower" reads as a glitch
+        how = f"within 0.5 % of {reference}"
+    else:
+        how = f"{abs(pct):.0f} % {'slower' if pct >= 0 else 'faster'} than {reference}"
     outcome = final_mile.outcome
     if outcome == "failed" and ratio >= FMF_PACE_RATIO - 1e-9:
         extra = f", with {pause_text}" if pause_text else ""
