@@ -17,6 +17,7 @@ from finishline.breaks import (
     START_WAIT_S,
     first_break,
     judged_part,
+    race_end,
     race_start,
 )
 
@@ -221,3 +222,36 @@ def test_a_wait_in_the_pen_does_not_make_a_short_race_long_for_the_max_hr_rule()
     assert race_start(waited) == 2399
     assert "0.88" not in race_max_hr_bpm(waited)[1]
     assert "0.88" in race_max_hr_bpm(with_hr(_track(6000)))[1]  # a 100 min run is long
+
+
+def _running(n: int = 3000, speed: float = 3.0) -> pd.DataFrame:
+    """A run at ``speed`` (m/s) with the columns :func:`race_end` reads."""
+    return _track(n, speed).assign(
+        speed_mps=speed, cadence_spm=170.0, elapsed_s=np.arange(n, dtype=float)
+    )
+
+
+def _then(track: pd.DataFrame, rows: slice, speed: float, cadence: float = 170.0) -> pd.DataFrame:
+    out = track.copy()
+    out.loc[rows, ["speed_mps", "cadence_spm"]] = [speed, cadence]
+    out.loc[rows, "moving"] = speed >= 0.5
+    return out
+
+
+@pytest.mark.parametrize(
+    ("speed", "cadence", "kind"),
+    [(0.0, 0.0, "standing"), (1.2, 110.0, "walking"), (2.6, 120.0, "walking cadence")],
+)
+def test_the_race_ends_with_the_last_running(speed, cadence, kind):
+    tailed = _then(_running(), slice(2400, None), speed, cadence)  # 10 min past the finish
+    assert race_end(tailed) == 2401, kind  # the row that closes the last running second
+    assert race_end(_running()) == 3000  # a file that ends running is the race
+
+
+def test_a_walk_inside_the_race_and_a_few_running_seconds_at_the_end():
+    walked = _then(_running(), slice(1000, 1300), 1.2, 110.0)  # a walk break, then running
+    assert race_end(walked) == 3000
+    blip = _then(_then(_running(), slice(2400, None), 0.0, 0.0), slice(2700, 2705), 3.0)
+    assert race_end(blip) == 2401  # 5 s of GPS "running" while standing is no running
+    assert race_end(_then(_running(), slice(None), 0.0, 0.0)) == 3000  # no running at all
+    assert race_end(_track()) == 8000  # without speed and cadence: the whole track

@@ -28,6 +28,7 @@ import pandas as pd
 
 from finishline.activity import Activity, normalize_sport
 from finishline.athlete import Athlete, for_race
+from finishline.breaks import race_end
 from finishline.clean import clean
 from finishline.definitions import METRE_PER_MILE, Race, detect_race, not_a_run
 from finishline.errors import AnalysisError, FinishlineError
@@ -182,8 +183,10 @@ def _analyze(
     track = clean(activity, gap_model=gap_model, **clean_options)
     lap("clean")
     check_sport(activity, track, sport)
-    race = detect_race(float(track["distance_m"].iloc[-1]), race_distance_m)
-    athlete = for_race(athlete, track)
+    end = race_end(track)  # the watch left running past the finish is not the race
+    raced = track.iloc[:end] if end < len(track) else track
+    race = detect_race(float(raced["distance_m"].iloc[-1]), race_distance_m)
+    athlete = for_race(athlete, raced)
     lap("athlete")
     splits_km = splits(track, 1000.0)
     splits_mile = splits(track, METRE_PER_MILE)
@@ -204,11 +207,11 @@ def _analyze(
     lap("decoupling")
     stops = stops_and_walks(track)
     lap("stops")
-    fm = final_mile(track, race)
+    fm = final_mile(track, race, end=end)
     lap("final_mile")
-    fatigue = fatigue_state(track, athlete, race)
+    fatigue = fatigue_state(raced, athlete, race)
     lap("fatigue")
-    risk = _risk(track, fatigue, athlete, race)
+    risk = _risk(raced, fatigue, athlete, race)
     lap("risk")
     verdict = race_verdict(fm, fatigue, risk)
     lap("verdict")
@@ -337,5 +340,6 @@ def analyze(
     if plan is not None:  # the plan module loads only when a plan is given
         from finishline.plan.compare import compare_to_track
 
-        result.plan_vs_actual = compare_to_track(plan, result.track, result.race.distance_m)
+        raced = result.track.iloc[: race_end(result.track)]
+        result.plan_vs_actual = compare_to_track(plan, raced, result.race.distance_m)
     return result

@@ -8,6 +8,10 @@ the first break (:func:`first_break`: a long stop, or jumps past :data:`JUMP_TOL
 The fatigue state and Pa:HR decoupling, which follow the runner's moving time, judge the track
 to the end of its longest stretch between long stops (:func:`judged_part`). Distance, splits and
 the final mile are still reported for the whole file.
+
+A race's own clock starts when the runner sets off (:func:`race_start`: not in the start pen)
+and the race ends with the last running (:func:`race_end`: not the walk through the finish area
+with the watch still running).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from finishline.definitions import MIN_WALK_S
+from finishline.metrics.stops import stop_mask, walk_mask
 from finishline.stretches import bounds
 
 #: A pause at least this long (s) inside a run ends the race the time-based models judge.
@@ -69,6 +75,26 @@ def race_start(track: pd.DataFrame) -> int:
         return 0
     _, ends = bounds(~track["moving"].to_numpy(bool)[:reach], START_WAIT_S)
     return int(ends[-1]) - 1 if ends.size else 0  # the wait's last second: set off from there
+
+
+def race_end(track: pd.DataFrame) -> int:
+    """How many rows of ``track`` the race holds (``track.iloc[:race_end(track)]``): up to the
+    row that closes the runner's last stretch of running (at least :data:`~finishline.
+    definitions.MIN_WALK_S` s not walking or stopped, :mod:`finishline.metrics.stops`), when
+    only walking and standing follow it to the end of the file: the watch left running past
+    the finish line, through the finish area. ``len(track)`` when the file ends running, holds
+    no running, or lacks the columns.
+
+    A race ends running: a runner who walked to the line and stopped the watch there has that
+    walk taken as after the finish (:class:`~finishline.metrics.final_mile.FinalMile` says
+    where the race was taken to end and how much was left out).
+    """
+    needed = ("moving", "paused", "in_gap", "speed_mps", "cadence_spm")
+    if not all(name in track for name in needed):
+        return len(track)
+    running = track["moving"].to_numpy(bool) & ~stop_mask(track) & ~walk_mask(track)
+    _, ends = bounds(running, MIN_WALK_S)
+    return min(int(ends[-1]) + 1, len(track)) if ends.size else len(track)
 
 
 def first_break(track: pd.DataFrame) -> int | None:

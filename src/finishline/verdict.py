@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from finishline.breaks import LONG_STOP
-from finishline.definitions import FMF_PACE_RATIO, Race
+from finishline.definitions import FMF_PACE_RATIO, MIN_WALK_S, Race
 from finishline.fatigue.composite import (
     ONSET_AFTER_KM,
     ONSET_MIN_KM,
@@ -34,6 +34,7 @@ from finishline.fatigue.composite import (
     SIGNALS,
 )
 from finishline.fatigue.state import FatigueState
+from finishline.formatting import format_h_min
 from finishline.metrics.final_mile import FinalMile
 from finishline.results import RiskTimeline
 
@@ -81,6 +82,17 @@ def final_mile_sentence(final_mile: FinalMile) -> str:
     if outcome == "slowed":
         return f"Final mile slowed: {how}, short of the 25 % failure line{extra}."
     return f"Final mile held: {how}{extra}."
+
+
+def after_finish_sentence(final_mile: FinalMile) -> str:
+    """Where the race was taken to end when the file goes on past it walking or standing."""
+    after = final_mile.after_finish_s
+    length = format_h_min(after) if after >= 60 else f"{after:.0f} s"
+    return (
+        f"The race is taken to end at {final_mile.finish_m / 1000:.2f} km, where the running "
+        f"stopped: the {length} of walking or standing after it, to the end of the file (the "
+        "watch left running past the finish), are not part of it."
+    )
 
 
 def fatigue_sentences(
@@ -215,6 +227,8 @@ def race_verdict(final_mile: FinalMile, fatigue: FatigueState, risk: RiskTimelin
         A few sentences; every number in them is one of the inputs, rounded.
     """
     parts = [final_mile_sentence(final_mile)]
+    if final_mile.after_finish_s >= MIN_WALK_S:
+        parts.append(after_finish_sentence(final_mile))
     parts.append(
         fatigue_sentences(
             fatigue.onset_km,

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from finishline.breaks import judged_part
+from finishline.breaks import judged_part, race_end
 from finishline.definitions import DECOUPLING_LIMIT, REFERENCE_START_M
 from finishline.metrics.splits import at_positions, crossing_positions
 
@@ -199,9 +199,11 @@ def onset_distance(curve: pd.DataFrame) -> float:
 def decoupling(track: pd.DataFrame, step_m: float = 250.0) -> Decoupling:
     """Pa:HR over [5 km, finish], the cumulative curve and the onset distance.
 
-    The finish is the end of the judged part of the track (:func:`finishline.breaks.
-    judged_part`): nothing after a long stop that ends its longest stretch (a second outing
-    hours later in the same file) enters the halves or the curve.
+    The finish is the end of the race (:func:`finishline.breaks.race_end`: walking and
+    standing after the last running, the watch left running past the finish line, are left
+    out) and of its judged part (:func:`finishline.breaks.judged_part`): nothing after a long
+    stop that ends its longest stretch (a second outing hours later in the same file) enters
+    the halves or the curve.
 
     Parameters
     ----------
@@ -214,7 +216,7 @@ def decoupling(track: pd.DataFrame, step_m: float = 250.0) -> Decoupling:
     ----------
     TrainingPeaks Pa:HR; race convention from 5 km (science.md 2.3).
     """
-    track, judged_to_m = judged_part(track)
+    track, judged_to_m = judged_part(track.iloc[: race_end(track)])
     dist = track["distance_m"].to_numpy(float)
     total = float(dist[-1])
     start = window_start_m(total)

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from finishline.breaks import long_stops
+from finishline.breaks import long_stops, race_end
 from finishline.definitions import (
     FINAL_SEGMENT_M,
     FMF_PACE_RATIO,
@@ -86,6 +86,12 @@ class FinalMile:
         ``none``, ``moderate``, ``failure``, ``severe`` or ``unknown``.
     note
         Why there is no pace ratio (empty when there is one).
+    finish_m
+        Where the race was taken to end (m): the end of the last running
+        (:func:`finishline.breaks.race_end`); the track's end when it ends running.
+    after_finish_s
+        Seconds of the file after ``finish_m``, only walking or standing (the watch left running
+        past the finish line), which no final-mile fact counts.
     """
 
     segment_m: float
@@ -107,6 +113,8 @@ class FinalMile:
     failed: bool
     severity: str
     note: str = ""
+    finish_m: float = float("nan")
+    after_finish_s: float = 0.0
 
     @property
     def slowdown_pct(self) -> float:
@@ -194,21 +202,27 @@ def final_mile(
     track: pd.DataFrame,
     race: Race | None = None,
     *,
+    end: int | None = None,
     min_stop_s: int = MIN_STOP_S,
     min_walk_s: int = MIN_WALK_S,
 ) -> FinalMile:
     """Final-mile facts of one run.
 
-    A final mile that holds a stop of 30 min or more (:func:`finishline.breaks.long_stops`:
-    a file whose last mile runs into a second outing hours later) is not one effort: it gets
-    no pace ratio and no failure, and ``note`` says why.
+    The final mile is the last mile of the race, which ends with the runner's last running
+    (:func:`finishline.breaks.race_end`): walking and standing after it to the end of the file
+    (the watch left running past the finish line) are left out, and ``after_finish_s`` says
+    how long that was. A final mile that holds a stop of 30 min or more
+    (:func:`finishline.breaks.long_stops`: a file whose last mile runs into a second outing
+    hours later) is not one effort: it gets no pace ratio and no failure, and ``note`` says why.
 
     Parameters
     ----------
     track
         Clean 1 Hz track.
     race
-        The race (its reference window); detected from the track's distance when omitted.
+        The race (its reference window); detected from the race's distance when omitted.
+    end
+        How many rows the race holds; :func:`finishline.breaks.race_end` by default.
     min_stop_s, min_walk_s
         Shortest stop / walk stretch (s) that counts.
 
@@ -216,6 +230,9 @@ def final_mile(
     -------
     FinalMile
     """
+    end = race_end(track) if end is None else end
+    after_finish_s = float(track["elapsed_s"].iloc[-1] - track["elapsed_s"].iloc[end - 1])
+    track = track.iloc[:end]
     dist = track["distance_m"].to_numpy(float)
     total = float(dist[-1])
     race = race or detect_race(total)
@@ -264,4 +281,6 @@ def final_mile(
         failed=failed,
         severity=severity(pace_ratio),
         note=note,
+        finish_m=total,
+        after_finish_s=after_finish_s,
     )

@@ -325,6 +325,8 @@ def final_mile_figure(
     scale = METERS_PER_UNIT[unit]
     start_m, end_m = final_mile.start_m, final_mile.start_m + final_mile.segment_m
     window = track[track["distance_m"] >= start_m - context_m]
+    if np.isfinite(final_mile.finish_m):  # not the walk past the finish with the watch running
+        window = window[window["distance_m"] <= final_mile.finish_m]
     binned = downsample_by_distance(window, 10.0, ["speed_mps"])
     x = binned["distance_m"].to_numpy() / scale
     pace = pace_from_speed(smooth(binned["speed_mps"].to_numpy(), int(smooth_m / 10.0)), unit)
