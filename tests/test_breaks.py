@@ -11,6 +11,7 @@ import pytest
 from corpus import CORPUS, require_shared
 
 from finishline.breaks import (
+    FINISHED_SPEED_MPS,
     JUMP_TOLERANCE_M,
     LONG_PAUSE_S,
     SET_OFF_M,
@@ -239,19 +240,26 @@ def _then(track: pd.DataFrame, rows: slice, speed: float, cadence: float = 170.0
 
 
 @pytest.mark.parametrize(
-    ("speed", "cadence", "kind"),
-    [(0.0, 0.0, "standing"), (1.2, 110.0, "walking"), (2.6, 120.0, "walking cadence")],
+    ("speed", "kind"), [(0.0, "standing"), (1.2, "walking"), (1.45, "a brisk walk")]
 )
-def test_the_race_ends_with_the_last_running(speed, cadence, kind):
-    tailed = _then(_running(), slice(2400, None), speed, cadence)  # 10 min past the finish
-    assert race_end(tailed) == 2401, kind  # the row that closes the last running second
-    assert race_end(_running()) == 3000  # a file that ends running is the race
+def test_the_race_ends_with_the_last_going(speed, kind):
+    tailed = _then(_running(), slice(2400, None), speed, 100.0)  # 10 min past the finish
+    assert race_end(tailed) == 2401, kind  # the row that closes the last second going
+    assert race_end(_running()) == 3000  # a file that ends going is the race
 
 
-def test_a_walk_inside_the_race_and_a_few_running_seconds_at_the_end():
+@pytest.mark.parametrize(
+    ("speed", "cadence"), [(1.8, 150.0), (2.6, 120.0), (FINISHED_SPEED_MPS, 0.0)]
+)
+def test_a_slow_finish_is_still_the_race(speed, cadence):
+    """A shuffle home at 1.8 m/s, or a jog at a cadence under 140, is racing, not a walk-off."""
+    assert race_end(_then(_running(), slice(2400, None), speed, cadence)) == 3000
+
+
+def test_a_walk_inside_the_race_and_a_few_fast_seconds_at_the_end():
     walked = _then(_running(), slice(1000, 1300), 1.2, 110.0)  # a walk break, then running
     assert race_end(walked) == 3000
     blip = _then(_then(_running(), slice(2400, None), 0.0, 0.0), slice(2700, 2705), 3.0)
     assert race_end(blip) == 2401  # 5 s of GPS "running" while standing is no running
-    assert race_end(_then(_running(), slice(None), 0.0, 0.0)) == 3000  # no running at all
-    assert race_end(_track()) == 8000  # without speed and cadence: the whole track
+    assert race_end(_then(_running(), slice(None), 0.0, 0.0)) == 3000  # no going at all
+    assert race_end(_track()) == 8000  # without speed: the whole track

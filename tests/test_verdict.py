@@ -228,3 +228,19 @@ def test_a_run_with_three_km_after_5_km_is_judged():
         warnings.simplefilter("ignore")
         run = analyze(make_run(np.full(2700, 3.0)))  # 8.1 km
     assert "too short" not in run.verdict and "Did not set in" in run.verdict
+
+
+@pytest.mark.parametrize(
+    ("after_s", "said"), [(0.0, None), (4.0, None), (9.0, "the 9 s of"), (600.0, "the 10 min of")]
+)
+def test_the_verdict_says_where_the_race_was_taken_to_end(after_s, said):
+    from dataclasses import replace
+
+    fm = replace(_fm(1.0), finish_m=42_531.0, after_finish_s=after_s)
+    fatigue = FatigueState(onset_km=float("nan"), signal_onsets_km={})
+    text = race_verdict(fm, fatigue, RiskTimeline(pd.DataFrame(), MARATHON))
+    if said is None:  # shorter than the shortest stop that counts: nothing left out to speak of
+        assert "taken to end" not in text
+    else:
+        assert f"The race is taken to end at 42.53 km, where the running stopped: {said}" in text
+        assert text.index("taken to end") > text.index("Final mile")

@@ -10,7 +10,7 @@ to the end of its longest stretch between long stops (:func:`judged_part`). Dist
 the final mile are still reported for the whole file.
 
 A race's own clock starts when the runner sets off (:func:`race_start`: not in the start pen)
-and the race ends with the last running (:func:`race_end`: not the walk through the finish area
+and the race ends with the last going (:func:`race_end`: not the walk through the finish area
 with the watch still running).
 """
 
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from finishline.definitions import MIN_WALK_S
-from finishline.metrics.stops import stop_mask, walk_mask
+from finishline.metrics.stops import stop_mask
 from finishline.stretches import bounds
 
 #: A pause at least this long (s) inside a run ends the race the time-based models judge.
@@ -37,6 +37,10 @@ LONG_STOP = f"a stop of {LONG_PAUSE_S // 60} min or more"
 START_WAIT_S = 60
 #: Distance (m) a runner may cover before the wait that ends at the start: a walk to the pen.
 SET_OFF_M = 200.0
+#: Speed (m/s) under which a runner who goes no faster to the end of the file has finished:
+#: above the comfortable walking speed of adults, 1.27-1.46 m/s (Bohannon R. W. (1997) *Age
+#: Ageing* 26:15-19), below any racing shuffle.
+FINISHED_SPEED_MPS = 1.5
 
 
 def _jumped_and_long_stops(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -79,21 +83,23 @@ def race_start(track: pd.DataFrame) -> int:
 
 def race_end(track: pd.DataFrame) -> int:
     """How many rows of ``track`` the race holds (``track.iloc[:race_end(track)]``): up to the
-    row that closes the runner's last stretch of running (at least :data:`~finishline.
-    definitions.MIN_WALK_S` s not walking or stopped, :mod:`finishline.metrics.stops`), when
-    only walking and standing follow it to the end of the file: the watch left running past
-    the finish line, through the finish area. ``len(track)`` when the file ends running, holds
-    no running, or lacks the columns.
+    row that closes the runner's last stretch of going (at least :data:`~finishline.
+    definitions.MIN_WALK_S` s moving at :data:`FINISHED_SPEED_MPS` or faster, not stopped),
+    when only walking and standing follow it to the end of the file: the watch left running
+    past the finish line, through the finish area. ``len(track)`` when the file ends going,
+    holds no such stretch, or lacks the columns.
 
-    A race ends running: a runner who walked to the line and stopped the watch there has that
+    A race ends going: a runner who walked to the line and stopped the watch there has that
     walk taken as after the finish (:class:`~finishline.metrics.final_mile.FinalMile` says
-    where the race was taken to end and how much was left out).
+    where the race was taken to end and how much was left out). Speed alone decides, not
+    cadence: a runner shuffling home at 1.8 m/s, or at a cadence under 140, is still racing.
     """
-    needed = ("moving", "paused", "in_gap", "speed_mps", "cadence_spm")
+    needed = ("moving", "paused", "in_gap", "speed_mps")
     if not all(name in track for name in needed):
         return len(track)
-    running = track["moving"].to_numpy(bool) & ~stop_mask(track) & ~walk_mask(track)
-    _, ends = bounds(running, MIN_WALK_S)
+    fast = np.nan_to_num(track["speed_mps"].to_numpy(float)) >= FINISHED_SPEED_MPS
+    going = track["moving"].to_numpy(bool) & ~stop_mask(track) & fast
+    _, ends = bounds(going, MIN_WALK_S)
     return min(int(ends[-1]) + 1, len(track)) if ends.size else len(track)
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from finishline.breaks import LONG_STOP
-from finishline.definitions import FMF_PACE_RATIO, MIN_WALK_S, Race
+from finishline.definitions import FMF_PACE_RATIO, MIN_STOP_S, Race
 from finishline.fatigue.composite import (
     ONSET_AFTER_KM,
     ONSET_MIN_KM,
@@ -227,7 +227,7 @@ def race_verdict(final_mile: FinalMile, fatigue: FatigueState, risk: RiskTimelin
         A few sentences; every number in them is one of the inputs, rounded.
     """
     parts = [final_mile_sentence(final_mile)]
-    if final_mile.after_finish_s >= MIN_WALK_S:
+    if final_mile.after_finish_s >= MIN_STOP_S:  # as long as the shortest stop that counts
         parts.append(after_finish_sentence(final_mile))
     parts.append(
         fatigue_sentences(
