@@ -10,8 +10,8 @@ to the end of its longest stretch between long stops (:func:`judged_part`). Dist
 the final mile are still reported for the whole file.
 
 A race's own clock starts when the runner sets off (:func:`race_start`: not in the start pen)
-and the race ends with the last going (:func:`race_end`: not the walk through the finish area
-with the watch still running).
+and the race ends with the last running (:func:`race_end`: not the walk through the finish
+area with the watch still running).
 """
 
 from __future__ import annotations
@@ -63,9 +63,10 @@ def long_stops(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def race_start(track: pd.DataFrame) -> int:
     """Row where the runner set off, as a chip's clock starts at the start mat: the last row
-    (second) of the last wait of :data:`START_WAIT_S` or more (not moving: standing in the pen, or the watch
-    paused) before the distance first reaches :data:`SET_OFF_M`; 0 for a run that starts with
-    the watch, a track that never covers :data:`SET_OFF_M`, or one without ``moving``.
+    (second) of the last wait of :data:`START_WAIT_S` or more (not moving: standing in the
+    pen, or the watch paused) before the distance first reaches :data:`SET_OFF_M`; 0 for a run
+    that starts with the watch, a track that never covers :data:`SET_OFF_M`, or one without
+    ``moving``.
 
     A watch started 20 min before the gun would otherwise add 20 min to every clock time the
     risk timeline reads. A wait after the first :data:`SET_OFF_M` (a warm-up, then the pen)
