@@ -256,6 +256,13 @@ def test_a_slow_finish_is_still_the_race(speed, cadence):
     assert race_end(_then(_running(), slice(2400, None), speed, cadence)) == 3000
 
 
+def test_a_hike_up_to_a_summit_finish_is_still_the_race():
+    """1.0 m/s up a 25 % grade is racing effort (grade-adjusted), 1.0 m/s on the flat is not."""
+    hike = _then(_running(), slice(2400, None), 1.0, 100.0)
+    assert race_end(hike.assign(gap_speed_mps=np.where(hike.index >= 2400, 2.4, 3.0))) == 3000
+    assert race_end(hike.assign(gap_speed_mps=hike["speed_mps"])) == 2401
+
+
 def test_a_walk_inside_the_race_and_a_few_fast_seconds_at_the_end():
     walked = _then(_running(), slice(1000, 1300), 1.2, 110.0)  # a walk break, then running
     assert race_end(walked) == 3000

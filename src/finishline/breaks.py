@@ -85,7 +85,8 @@ def race_start(track: pd.DataFrame) -> int:
 def race_end(track: pd.DataFrame) -> int:
     """How many rows of ``track`` the race holds (``track.iloc[:race_end(track)]``): up to the
     row that closes the runner's last stretch of going (at least :data:`~finishline.
-    definitions.MIN_WALK_S` s moving at :data:`FINISHED_SPEED_MPS` or faster, not stopped),
+    definitions.MIN_WALK_S` s moving at :data:`FINISHED_SPEED_MPS` or faster, grade-adjusted
+    where the track has ``gap_speed_mps``: a hike up to a summit finish is racing; not stopped),
     when only walking and standing follow it to the end of the file: the watch left running
     past the finish line, through the finish area. ``len(track)`` when the file ends going,
     holds no such stretch, or lacks the columns.
@@ -98,7 +99,8 @@ def race_end(track: pd.DataFrame) -> int:
     needed = ("moving", "paused", "in_gap", "speed_mps")
     if not all(name in track for name in needed):
         return len(track)
-    fast = np.nan_to_num(track["speed_mps"].to_numpy(float)) >= FINISHED_SPEED_MPS
+    effort = track["gap_speed_mps"] if "gap_speed_mps" in track else track["speed_mps"]
+    fast = np.nan_to_num(effort.to_numpy(float)) >= FINISHED_SPEED_MPS
     going = track["moving"].to_numpy(bool) & ~stop_mask(track) & fast
     _, ends = bounds(going, MIN_WALK_S)
     return min(int(ends[-1]) + 1, len(track)) if ends.size else len(track)

@@ -90,8 +90,8 @@ def after_finish_sentence(final_mile: FinalMile) -> str:
     length = format_h_min(after) if after >= 60 else f"{after:.0f} s"
     return (
         f"The race is taken to end at {final_mile.finish_m / 1000:.2f} km, where the running "
-        f"stopped: the {length} of walking or standing after it, to the end of the file (the "
-        "watch left running past the finish), are not part of it."
+        f"stopped: the {length} of walking or standing after it (the watch left running past "
+        "the finish) are left out."
     )
 
 
