@@ -37,7 +37,7 @@ from finishline.metrics.decoupling import decoupling
 from finishline.metrics.efforts import best_efforts_and_speed_curve
 from finishline.metrics.final_mile import final_mile
 from finishline.metrics.power import power_curve
-from finishline.metrics.splits import jumped_steps, no_pace, splits
+from finishline.metrics.splits import jumped_steps, moving_paced, no_pace, splits
 from finishline.metrics.stops import stops_and_walks
 from finishline.metrics.zones import karvonen_bounds, moving_heart_rate, time_in_zones
 from finishline.results import RaceAnalysis, RaceSummary, RiskTimeline
@@ -107,7 +107,9 @@ def race_summary(
         moving_s=moving,
         device_timer_s=device_timer if timer_fits else None,
         pace_s_per_km=elapsed / distance * 1000.0 if has_pace and elapsed > 0 else None,
-        moving_pace_s_per_km=moving / distance * 1000.0 if has_pace and moving > 0 else None,
+        moving_pace_s_per_km=(
+            moving / distance * 1000.0 if has_pace and moving_paced(distance, moving) else None
+        ),
         gap_pace_s_per_km=float(gap_s.sum() / gap_m * 1000.0) if gap_m > 0 else None,
         avg_hr_bpm=float(hr.mean()) if hr.size else None,
         max_hr_bpm=float(hr.max()) if hr.size else None,

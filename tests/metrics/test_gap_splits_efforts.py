@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from synthetic import make_run, real_track
 
 from finishline.clean import clean
-from finishline.definitions import VEHICLE_SPEED_MPS
+from finishline.definitions import MAX_GPS_SPEED_MPS, VEHICLE_SPEED_MPS
 from finishline.metrics.efforts import (
     VEHICLE_WINDOW_S,
     best_efforts,
@@ -23,7 +23,7 @@ from finishline.metrics.efforts import (
     vehicle_mask,
 )
 from finishline.metrics.gap import STRAVA_POINTS, gap_factor, minetti_factor
-from finishline.metrics.splits import METRE_PER_MILE, splits
+from finishline.metrics.splits import METRE_PER_MILE, moving_paced, splits
 
 
 @pytest.mark.parametrize(("grade", "factor"), STRAVA_POINTS)
@@ -110,6 +110,20 @@ def test_clock_and_moving_time_differ_by_a_stop():
     sp = splits(clean(make_run(speed)))
     # the 5-s speed smoothing trims about 2 s off each end of the standstill
     assert sp["time_s"].iloc[0] - sp["moving_s"].iloc[0] == pytest.approx(60.0, abs=5)
+
+
+def test_no_moving_pace_faster_than_any_runner():
+    """A km whose distance came while the watch was paused has clock time but no moving pace."""
+    track = clean(make_run(np.full(1000, 3.0)))
+    held = track.assign(moving=track["moving"] & (track["elapsed_s"] >= 330))  # km 1: 3 s moving
+    sp = splits(held)
+    assert sp["moving_s"].iloc[0] < 1000.0 / MAX_GPS_SPEED_MPS
+    assert np.isnan(sp["moving_pace_s_per_km"].iloc[0])
+    assert sp["moving_pace_s_per_km"].iloc[1] == pytest.approx(1000.0 / 3.0, rel=0.02)
+    assert moving_paced(np.array([1000.0, 1000.0]), np.array([83.4, 83.3])).tolist() == [
+        True,
+        False,
+    ]
 
 
 def test_fastest_effort_finds_the_fast_kilometre():

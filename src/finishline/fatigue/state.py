@@ -36,6 +36,7 @@ from finishline.metrics.splits import (
     at_positions,
     crossing_positions,
     jumped_steps,
+    moving_paced,
     no_pace,
     require_distance,
 )
@@ -261,8 +262,8 @@ def km_table(track: pd.DataFrame, reference_mps: float) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Index ``km`` (1-based): ``distance_end_m``, ``km_length_m`` (m; the last may be
-        partial), ``moving_time_s`` (s), ``speed_mps`` (distance over moving time),
-        ``gap_speed_mps`` (grade-adjusted) and ``pace_ratio`` (reference speed over the
+        partial), ``moving_time_s`` (s), ``speed_mps`` (distance over moving time; NaN when
+        faster than any runner), ``gap_speed_mps`` (grade-adjusted) and ``pace_ratio`` (reference speed over the
         kilometre's grade-adjusted speed); speeds are NaN for a kilometre without moving
         time or one that came mostly in jumps (:func:`finishline.metrics.splits.no_pace`),
         the pace ratio also for one faster than a vehicle's
@@ -321,7 +322,7 @@ def km_table_of(arrays: TrackArrays, reference_mps: float) -> dict[str, np.ndarr
         pace = np.where(length_m > 0, time_s / length_m * 1000.0, np.nan)
         gap_pace = pace / np.where(flat_m > 0, graded_m / flat_m, np.nan)
         grade_factor = pace / gap_pace
-        speed = length_m / np.where((moving_s > 0) & ~paceless, moving_s, np.nan)
+        speed = length_m / np.where(moving_paced(length_m, moving_s) & ~paceless, moving_s, np.nan)
         gap_speed = speed * np.where(np.isnan(grade_factor), 1.0, grade_factor)
         # a kilometre at a vehicle's speed (a ride in a mislabelled file) has no running pace
         running = (gap_speed > 0) & (gap_speed <= VEHICLE_SPEED_MPS)

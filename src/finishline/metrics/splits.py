@@ -101,6 +101,14 @@ def no_pace(jumped_m: np.ndarray, length_m: np.ndarray) -> np.ndarray:
         return ~(length_m > 0) | (jumped_m >= JUMPED_SHARE_NO_PACE * length_m)
 
 
+def moving_paced(length_m: np.ndarray, moving_s: np.ndarray) -> np.ndarray:
+    """True where ``length_m`` over ``moving_s`` is a pace someone ran: moving time, and no
+    faster than :data:`~finishline.definitions.MAX_GPS_SPEED_MPS` (distance a watch held through
+    paused seconds has no moving time of its own)."""
+    with np.errstate(invalid="ignore"):
+        return (moving_s > 0) & (length_m <= MAX_GPS_SPEED_MPS * moving_s)
+
+
 def _in_gap(track: pd.DataFrame) -> np.ndarray:
     """Seconds inside a recording gap (bridged or a jump: :mod:`finishline.gaps`)."""
     if "in_gap" not in track:
@@ -175,7 +183,9 @@ def segment_table(track: pd.DataFrame, bounds_m: np.ndarray) -> pd.DataFrame:
                 "pace_s_per_km": pace_km,
                 "pace_s_per_mile": pace_km * METRE_PER_MILE / 1000.0,
                 "moving_pace_s_per_km": np.where(
-                    paceless | ~(delta["moving"] > 0), np.nan, delta["moving"] / seg_m * 1000.0
+                    paceless | ~moving_paced(seg_m, delta["moving"]),
+                    np.nan,
+                    delta["moving"] / seg_m * 1000.0,
                 ),
                 "gap_pace_s_per_km": pace_km / gap_ratio,
                 "elev_gain_m": delta["gain"],
