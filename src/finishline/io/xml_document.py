@@ -46,6 +46,7 @@ from finishline.io.xml_names import Names, local_names, prefixes
 from finishline.io.xml_points import Points, field_ranges, find_points
 from finishline.io.xml_safe import _malformed, _parser, check_prolog, validate_xml
 from finishline.io.xml_scan import Tags, prepare, tokenize
+from finishline.io.xml_spare import thread_spare
 from finishline.io.xml_values import NAT, parse_decimals, parse_times
 
 #: Namespace of the run markers of a skeleton: unique per process, so a file cannot forge one.
@@ -277,10 +278,13 @@ def _scan(
     prepared = prepare(data, source)
     if prepared.body < 0:
         return None, None, False
-    tags = tokenize(prepared)
+    # the tags and names are read only while the document is opened: this thread's spare
+    # buffers hold them (xml_spare)
+    spare = thread_spare()
+    tags = tokenize(prepared, spare)
     if not len(tags.lt):
         return None, None, False
-    names = local_names(tags, wanted)
+    names = local_names(tags, wanted, spare)
     complete = (
         tags.nested
         and bool(tags.opening[0])
