@@ -93,6 +93,11 @@ NUMBER_FIELDS: dict[str, str] = {
 }
 
 
+#: The tables :mod:`~finishline.io.tcx_laps` builds in the form
+#: :func:`~finishline.activity.conform` gives back as it is.
+_IN_FORM = frozenset({"laps", "sessions"})
+
+
 @dataclass
 class _Leg:
     """One ``Activity`` element: its sport, trackpoints and their times."""
@@ -320,6 +325,7 @@ def _assemble(legs: list[_Leg], doc: XmlDocument, source: str | None) -> Activit
         meta,
         laps=tcx_laps.lap_frame(lap_columns),
         sessions=tcx_laps.session_frame(sessions),
+        in_form=_IN_FORM,
     )
 
 
