@@ -79,8 +79,11 @@ class PointTable:
 
     def times(self, name: str) -> pd.DatetimeIndex:
         """Field ``name`` as UTC timestamps (ns), NaT where a point lacks it or it is unreadable."""
-        nanoseconds = self.document.values[name][self.index]
-        return pd.DatetimeIndex(nanoseconds.view("M8[ns]")).tz_localize("UTC")
+        return pd.DatetimeIndex(self.nanoseconds(name).view("M8[ns]")).tz_localize("UTC")
+
+    def nanoseconds(self, name: str) -> np.ndarray:
+        """Time field ``name`` as int64 ns since the epoch (NaT as the smallest int64)."""
+        return self.document.values[name][self.index]
 
     def first(self, name: str) -> str | None:
         """The text of the first point that has field ``name``, or ``None``."""
