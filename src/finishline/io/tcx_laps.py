@@ -21,7 +21,7 @@ import pandas as pd
 from lxml import etree
 
 from finishline.activity import LAP_COLUMNS, SESSION_COLUMNS, Column, table_frame
-from finishline.io.xml_safe import find_text, local_name, to_utc
+from finishline.io.xml_safe import find_text, local_name, to_utc_ns
 from finishline.io.xml_values import NAT
 
 TRIGGERS = {
@@ -128,7 +128,7 @@ def laps(
     else:
         cadence = 2.0 * cadence
     triggers = [(f.get("TriggerMethod") or "").lower() for f in fields]
-    starts = to_utc([lap.get("StartTime") for lap in laps_of_activity]).asi8
+    starts = to_utc_ns([lap.get("StartTime") for lap in laps_of_activity])
     following = np.r_[starts[1:], end.value if end is not None else NAT]
     valid = (starts != NAT) & (following != NAT)
     elapsed = np.where(valid, (following - starts) / 1e9, np.nan)
@@ -160,7 +160,7 @@ def session(
     ``start_time`` is int64 nanoseconds since the epoch (NaT as the smallest int64); the
     columns of the laps' totals are there only when the Activity has laps.
     """
-    start = int(to_utc([find_text(activity, "Id")]).asi8[0])
+    start = int(to_utc_ns([find_text(activity, "Id")])[0])
     lap_starts = lap_columns["start_time"]
     known = lap_starts[lap_starts != NAT]
     if start == NAT and len(known):
