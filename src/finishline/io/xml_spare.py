@@ -19,9 +19,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-#: Most bytes of spare buffers kept per thread and kind (tags, names): 16 MiB, the arrays of
-#: documents up to about a million tags.
-KEEP_BYTES = 16 << 20
+#: Most bytes of spare buffers kept per thread and kind (tags, names): 8 MiB, the arrays of
+#: documents up to about half a million tags (a 15 MB TCX); at most 16 MiB per thread.
+KEEP_BYTES = 8 << 20
 
 _LOCAL = threading.local()
 
