@@ -13,7 +13,8 @@
  * allocation; no recursion. The loops run without the GIL (the buffers are held).
  *
  * Results are bytearrays that the caller views with numpy.frombuffer (no numpy headers are
- * needed to build this module).
+ * needed to build this module); tags and names write into the caller's spare bytearrays
+ * (those of its previous document) where they are large enough (finishline.io.xml_spare).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

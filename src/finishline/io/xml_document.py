@@ -27,7 +27,9 @@ replace).
 
 Peak memory is the document plus a few arrays per tag and per point, the passes over tags and
 values going in chunks: no tree of the points is ever built (lxml's tree of a GPX takes about
-five times the file).
+five times the file). The arrays per tag are needed only while a document is opened: the
+compiled scanner writes them into those of the thread's previous document
+(:mod:`~finishline.io.xml_spare`).
 """
 
 from __future__ import annotations
