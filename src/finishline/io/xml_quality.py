@@ -45,6 +45,8 @@ def report(
 
 def report_bad_numbers(table: PointTable, fields: Mapping[str, str], meta: ActivityMeta) -> None:
     """One sentence for the values of ``fields`` (field -> what it is) that are not numbers."""
+    if not any(table.document.bad[field].any() for field in fields):
+        return  # (none in the whole document: the usual case, without indexing each field)
     counts = {label: int(table.bad(field).sum()) for field, label in fields.items()}
     counts = {label: n for label, n in counts.items() if n}
     if not counts:
