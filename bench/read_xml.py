@@ -137,22 +137,40 @@ def read_numpy_path(path: Path) -> object:
         del os.environ[PURE_PYTHON_ENV]
 
 
-def reads_in_a_row(path: Path, repeat: int) -> tuple[float, float]:
-    """Median CPU time (ms) and mean minor page faults of ``repeat`` reads in a row.
-
-    As a batch reads its files (nothing else allocating between reads): memory the allocator
-    maps afresh for every read shows up here as page faults, which the interleaved ratios,
-    with the baselines' allocations between reads, do not see.
-    """
+_IN_A_ROW = """
+import resource, statistics, sys, time
+import finishline
+path, repeat = sys.argv[1], int(sys.argv[2])
+finishline.read(path)
+cpu = []
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(repeat):
+    start = time.process_time()
     finishline.read(path)
-    cpu = []
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    for _ in range(repeat):
-        start = time.process_time()
-        finishline.read(path)
-        cpu.append(time.process_time() - start)
-    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-    return statistics.median(cpu) * 1e3, faults / repeat
+    cpu.append(time.process_time() - start)
+faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+print(statistics.median(cpu) * 1e3, faults / repeat)
+"""
+
+
+def reads_in_a_row(path: Path, repeat: int) -> tuple[float, float]:
+    """Median CPU time (ms) and mean minor page faults of ``repeat`` reads in a row, in a fresh
+    interpreter that reads nothing else (as a batch reads its files).
+
+    Memory the allocator maps afresh for every read shows up here as page faults (kernel
+    time, in the CPU time); the interleaved ratios do not see them, the baselines'
+    allocations between reads leaving the allocator holding more memory.
+    """
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    out = subprocess.run(
+        [sys.executable, "-c", _IN_A_ROW, str(path), str(repeat)],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return float(out[0]), float(out[1])
 
 
 def _rss_kib() -> int:
