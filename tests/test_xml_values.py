@@ -168,3 +168,23 @@ def test_exact_binary_expansions_read_within_one_ulp(numbers):
     got, bad = parse_decimals(buf, starts, ends)
     assert not bad.any()
     assert all(_close(v, x) for v, x in zip(got, numbers, strict=True))
+
+
+@settings(max_examples=300)
+@given(
+    st.datetimes(datetime(1678, 1, 2), datetime(2261, 12, 30)),
+    st.integers(-14 * 60, 14 * 60),
+    st.sampled_from(["", ".5", ".123", ".123456", "Z"]),
+)
+def test_few_iso_times_are_the_nanoseconds_pandas_gives(moment, offset_min, suffix):
+    """xml_safe.to_utc_ns (Python's ISO parser for lap starts) against pandas, to the ns."""
+    from finishline.io.xml_safe import to_utc, to_utc_ns
+
+    sign = "+" if offset_min >= 0 else "-"
+    zone = "" if suffix == "Z" else f"{sign}{abs(offset_min) // 60:02d}:{abs(offset_min) % 60:02d}"
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S") + suffix + zone
+    expected = pd.Timestamp(text)
+    expected = expected.tz_localize("UTC") if expected.tzinfo is None else expected
+    got = to_utc_ns([text, None, "not a time"])
+    assert got.tolist() == [expected.value, NAT, NAT]
+    assert to_utc([text]).asi8.tolist() == [expected.value]

@@ -13,7 +13,8 @@
  * allocation; no recursion. The loops run without the GIL (the buffers are held).
  *
  * Results are bytearrays that the caller views with numpy.frombuffer (no numpy headers are
- * needed to build this module).
+ * needed to build this module); tags and names write into the caller's spare bytearrays
+ * (those of its previous document) where they are large enough (finishline.io.xml_spare).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -24,7 +25,7 @@
 #endif
 
 /* Bumped whenever the behaviour of a function changes: xml_scan.py refuses another value. */
-#define XMLSCAN_VERSION 1
+#define XMLSCAN_VERSION 2
 
 #define MAX_VALUE_BYTES 40
 #define MAX_LOCAL_NAME 16
@@ -45,6 +46,55 @@ static PyObject *new_array(Py_ssize_t count, Py_ssize_t itemsize, char **data)
         *data = PyByteArray_AS_STRING(out);
     }
     return out;
+}
+
+/* `spare` when it is a tuple of `count` distinct bytearrays, else NULL (not used). A caller's
+ * spare arrays hold the results of an earlier call it no longer uses: writing them again saves
+ * mapping fresh memory for every document. */
+static PyObject *usable_spare(PyObject *spare, Py_ssize_t count)
+{
+    if (spare == Py_None || !PyTuple_CheckExact(spare) || PyTuple_GET_SIZE(spare) != count) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *item = PyTuple_GET_ITEM(spare, i);
+        if (!PyByteArray_CheckExact(item)) {
+            return NULL;
+        }
+        for (Py_ssize_t j = 0; j < i; j++) {
+            if (PyTuple_GET_ITEM(spare, j) == item) {
+                return NULL; /* one array for two results would mix them */
+            }
+        }
+    }
+    return spare;
+}
+
+/* The bytes of spare[index] (a usable_spare) when it holds `size` bytes or more, else NULL. */
+static char *spare_bytes(PyObject *spare, Py_ssize_t index, Py_ssize_t size)
+{
+    if (spare == NULL) {
+        return NULL;
+    }
+    PyObject *item = PyTuple_GET_ITEM(spare, index);
+    return PyByteArray_GET_SIZE(item) < size ? NULL : PyByteArray_AS_STRING(item);
+}
+
+/* An array of count items: spare[index] when it is large enough (a new reference to it),
+ * else a new bytearray; NULL with an exception set when memory runs out. */
+static PyObject *array_or_spare(PyObject *spare, Py_ssize_t index, Py_ssize_t count,
+                                Py_ssize_t itemsize, char **data, int *reused)
+{
+    if (count >= 0 && count <= PY_SSIZE_T_MAX / (itemsize ? itemsize : 1)) {
+        char *bytes = spare_bytes(spare, index, count * itemsize);
+        if (bytes != NULL) {
+            *data = bytes;
+            *reused = 1;
+            return Py_NewRef(PyTuple_GET_ITEM(spare, index));
+        }
+    }
+    *reused = 0;
+    return new_array(count, itemsize, data);
 }
 
 /* Shrink a bytearray made by new_array to count items (in place). */
@@ -153,22 +203,26 @@ static int scan_marks(Marks *m, Py_ssize_t start)
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* tags(text, body) -> (lt, gt, closing, empty, level, close, nested) or None               */
+/* tags(text, body, spare) -> (lt, gt, closing, empty, level, close, nested, n) or None     */
 
 PyDoc_STRVAR(tags_doc,
-             "tags(text, body)\n--\n\n"
+             "tags(text, body, spare=None)\n--\n\n"
              "Tags of a document body from offset body, as xml_scan.tokenize gives them:\n"
-             "(lt int32, gt int32, closing bool, empty bool, level int16, close int32, nested)\n"
-             "as bytearrays and a bool; None when the body holds '<!' or '<?', when '<' and '>'\n"
-             "do not alternate, or when the document is 2 GiB or more.");
+             "(lt int32, gt int32, closing bool, empty bool, level int16, close int32, nested, n)\n"
+             "as bytearrays (their first n items), a bool and the number of tags n; None when\n"
+             "the body holds '<!' or '<?', when '<' and '>' do not alternate, or when the\n"
+             "document is 2 GiB or more. spare: None or a tuple of six distinct bytearrays,\n"
+             "written and given back instead of new ones where they are large enough.");
 
 static PyObject *xmlscan_tags(PyObject *Py_UNUSED(self), PyObject *args)
 {
     Py_buffer text;
     Py_ssize_t body;
-    if (!PyArg_ParseTuple(args, "y*n", &text, &body)) {
+    PyObject *spare = Py_None;
+    if (!PyArg_ParseTuple(args, "y*n|O", &text, &body, &spare)) {
         return NULL;
     }
+    spare = usable_spare(spare, 6);
     const unsigned char *buf = (const unsigned char *)text.buf;
     const Py_ssize_t size = text.len;
     PyObject *result = NULL;
@@ -186,12 +240,13 @@ static PyObject *xmlscan_tags(PyObject *Py_UNUSED(self), PyObject *args)
     capacity = count_byte(buf, body, size, '<');
     Py_END_ALLOW_THREADS
     char *lt_data, *gt_data, *closing_data, *empty_data, *level_data, *close_data;
-    if ((lt_obj = new_array(capacity, 4, &lt_data)) == NULL ||
-        (gt_obj = new_array(capacity, 4, &gt_data)) == NULL ||
-        (closing_obj = new_array(capacity, 1, &closing_data)) == NULL ||
-        (empty_obj = new_array(capacity, 1, &empty_data)) == NULL ||
-        (level_obj = new_array(capacity, 2, &level_data)) == NULL ||
-        (close_obj = new_array(capacity, 4, &close_data)) == NULL) {
+    int reused[6];
+    if ((lt_obj = array_or_spare(spare, 0, capacity, 4, &lt_data, &reused[0])) == NULL ||
+        (gt_obj = array_or_spare(spare, 1, capacity, 4, &gt_data, &reused[1])) == NULL ||
+        (closing_obj = array_or_spare(spare, 2, capacity, 1, &closing_data, &reused[2])) == NULL ||
+        (empty_obj = array_or_spare(spare, 3, capacity, 1, &empty_data, &reused[3])) == NULL ||
+        (level_obj = array_or_spare(spare, 4, capacity, 2, &level_data, &reused[4])) == NULL ||
+        (close_obj = array_or_spare(spare, 5, capacity, 4, &close_data, &reused[5])) == NULL) {
         goto done;
     }
     int32_t *lt = (int32_t *)lt_data, *gt = (int32_t *)gt_data, *close = (int32_t *)close_data;
@@ -267,13 +322,17 @@ static PyObject *xmlscan_tags(PyObject *Py_UNUSED(self), PyObject *args)
         result = Py_NewRef(Py_None);
         goto done;
     }
-    if (shrink_array(lt_obj, n, 4) < 0 || shrink_array(gt_obj, n, 4) < 0 ||
-        shrink_array(closing_obj, n, 1) < 0 || shrink_array(empty_obj, n, 1) < 0 ||
-        shrink_array(level_obj, n, 2) < 0 || shrink_array(close_obj, n, 4) < 0) {
+    /* new arrays are cut to n items; spare ones keep their size (the caller reads n items) */
+    if ((!reused[0] && shrink_array(lt_obj, n, 4) < 0) ||
+        (!reused[1] && shrink_array(gt_obj, n, 4) < 0) ||
+        (!reused[2] && shrink_array(closing_obj, n, 1) < 0) ||
+        (!reused[3] && shrink_array(empty_obj, n, 1) < 0) ||
+        (!reused[4] && shrink_array(level_obj, n, 2) < 0) ||
+        (!reused[5] && shrink_array(close_obj, n, 4) < 0)) {
         goto done;
     }
-    result = Py_BuildValue("(OOOOOON)", lt_obj, gt_obj, closing_obj, empty_obj, level_obj,
-                           close_obj, PyBool_FromLong(nested));
+    result = Py_BuildValue("(OOOOOONn)", lt_obj, gt_obj, closing_obj, empty_obj, level_obj,
+                           close_obj, PyBool_FromLong(nested), n);
 done:
     if (prev != small_prev) {
         PyMem_RawFree(prev);
@@ -289,14 +348,17 @@ done:
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* names(text, lt, gt, closing, empty, close, wanted) -> (ids, prefix_length, length, match) */
+/* names(text, lt, gt, closing, empty, close, wanted, spare) -> (ids, prefix_length, length,
+ * match) */
 
 PyDoc_STRVAR(names_doc,
-             "names(text, lt, gt, closing, empty, close, wanted)\n--\n\n"
+             "names(text, lt, gt, closing, empty, close, wanted, spare=None)\n--\n\n"
              "Local names of the opening tags as xml_names.local_names finds them: (ids int8,\n"
-             "prefix_length int32, length int32) as bytearrays and pairs_match; None when a\n"
-             "name is left to the numpy path (an unpaired name of 32 bytes or more) or tags\n"
-             "overlap (the numpy path's tags of some malformed documents).");
+             "prefix_length int32, length int32) as bytearrays (their first n items, one per\n"
+             "tag) and pairs_match; None when a name is left to the numpy path (an unpaired\n"
+             "name of 32 bytes or more) or tags overlap (the numpy path's tags of some\n"
+             "malformed documents). spare: None or a tuple of three distinct bytearrays,\n"
+             "written and given back instead of new ones where they are large enough.");
 
 /* The wanted names, chained by length (first[length], then next[w]): the first of them
  * equal to a name is its index, as xml_names' lookup gives. */
@@ -324,10 +386,12 @@ static PyObject *xmlscan_names(PyObject *Py_UNUSED(self), PyObject *args)
 {
     Py_buffer text, lt_view, gt_view, closing_view, empty_view, close_view;
     PyObject *text_obj, *lt_obj, *gt_obj, *closing_obj, *empty_obj, *close_obj, *wanted_obj;
-    if (!PyArg_ParseTuple(args, "OOOOOOO!", &text_obj, &lt_obj, &gt_obj, &closing_obj,
-                          &empty_obj, &close_obj, &PyTuple_Type, &wanted_obj)) {
+    PyObject *spare = Py_None;
+    if (!PyArg_ParseTuple(args, "OOOOOOO!|O", &text_obj, &lt_obj, &gt_obj, &closing_obj,
+                          &empty_obj, &close_obj, &PyTuple_Type, &wanted_obj, &spare)) {
         return NULL;
     }
+    spare = usable_spare(spare, 3);
     Wanted wanted;
     wanted.count = PyTuple_GET_SIZE(wanted_obj);
     if (wanted.count > MAX_WANTED) {
@@ -401,9 +465,10 @@ static PyObject *xmlscan_names(PyObject *Py_UNUSED(self), PyObject *args)
         goto release;
     }
     char *ids_data, *prefix_data, *length_data;
-    if ((ids_obj = new_array(n, 1, &ids_data)) == NULL ||
-        (prefix_obj = new_array(n, 4, &prefix_data)) == NULL ||
-        (length_obj = new_array(n, 4, &length_data)) == NULL) {
+    int reused; /* (spare arrays keep their size: the caller reads n items) */
+    if ((ids_obj = array_or_spare(spare, 0, n, 1, &ids_data, &reused)) == NULL ||
+        (prefix_obj = array_or_spare(spare, 1, n, 4, &prefix_data, &reused)) == NULL ||
+        (length_obj = array_or_spare(spare, 2, n, 4, &length_data, &reused)) == NULL) {
         goto release;
     }
     int8_t *ids = (int8_t *)ids_data;

@@ -59,8 +59,8 @@ from finishline.io.xml_quality import (
     label,
     report,
     report_bad_numbers,
+    report_bad_times,
     report_positions,
-    valid_times,
 )
 from finishline.io.xml_safe import find_all, find_text, local_name, utc_offset_s
 
@@ -93,6 +93,11 @@ NUMBER_FIELDS: dict[str, str] = {
 }
 
 
+#: The tables :mod:`~finishline.io.tcx_laps` builds in the form
+#: :func:`~finishline.activity.conform` gives back as it is.
+_IN_FORM = frozenset({"laps", "sessions"})
+
+
 @dataclass
 class _Leg:
     """One ``Activity`` element: its sport, trackpoints and their times."""
@@ -100,7 +105,7 @@ class _Leg:
     element: etree._Element
     sport: str | None
     table: PointTable
-    times: pd.DatetimeIndex
+    nanoseconds: np.ndarray
     span: Span
 
 
@@ -133,9 +138,9 @@ def _legs(doc: XmlDocument, unit: list[etree._Element]) -> list[_Leg]:
     legs = []
     for element in unit:
         table = doc.points(find_all(element, "Lap/Track"), "Trackpoint")
-        times = table.times("time")
+        times = table.nanoseconds("time")
         legs.append(
-            _Leg(element, normalize_sport(element.get("Sport")), table, times, Span.of(times))
+            _Leg(element, normalize_sport(element.get("Sport")), table, times, Span.of_ns(times))
         )
     return legs
 
@@ -265,7 +270,7 @@ def _assemble(legs: list[_Leg], doc: XmlDocument, source: str | None) -> Activit
     meta = ActivityMeta(source_path=source, format="tcx")
     everything = _union([leg.table for leg in legs], doc)
     report_bad_numbers(everything, NUMBER_FIELDS, meta)
-    valid_times(everything, "time", meta, "trackpoint")
+    report_bad_times(everything, "time", meta, "trackpoint")
 
     parts: list[dict[str, np.ndarray]] = []
     lap_columns: list[dict[str, np.ndarray]] = []
@@ -275,7 +280,9 @@ def _assemble(legs: list[_Leg], doc: XmlDocument, source: str | None) -> Activit
     impossible = 0
     tracks = 0
     for session_index, leg in enumerate(legs):
-        part, device_distance, n_impossible = tcx_samples.columns(leg.table, leg.times, leg.sport)
+        part, device_distance, n_impossible = tcx_samples.columns(
+            leg.table, leg.nanoseconds, leg.sport
+        )
         impossible += n_impossible
         part["_track"] += tracks
         tracks += int(leg.table.group.max()) + 1 if leg.table.n else 0
@@ -320,6 +327,7 @@ def _assemble(legs: list[_Leg], doc: XmlDocument, source: str | None) -> Activit
         meta,
         laps=tcx_laps.lap_frame(lap_columns),
         sessions=tcx_laps.session_frame(sessions),
+        in_form=_IN_FORM,
     )
 
 

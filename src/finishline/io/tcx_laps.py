@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from lxml import etree
 
-from finishline.activity import LAP_COLUMNS, SESSION_COLUMNS, Column
-from finishline.io.xml_safe import find_text, local_name, to_utc
+from finishline.activity import LAP_COLUMNS, SESSION_COLUMNS, Column, table_frame
+from finishline.io.xml_safe import find_text, local_name, to_utc_ns
 from finishline.io.xml_values import NAT
 
 TRIGGERS = {
@@ -31,6 +31,9 @@ TRIGGERS = {
     "time": "time",
     "heartrate": "heart_rate",
 }
+
+#: The dtype pandas infers for text (Python strings) in a frame: ``str``, NaN where missing.
+_TEXT = pd.StringDtype(na_value=np.nan)
 
 _DIRECT = {
     "TotalTimeSeconds",
@@ -125,7 +128,7 @@ def laps(
     else:
         cadence = 2.0 * cadence
     triggers = [(f.get("TriggerMethod") or "").lower() for f in fields]
-    starts = to_utc([lap.get("StartTime") for lap in laps_of_activity]).asi8
+    starts = to_utc_ns([lap.get("StartTime") for lap in laps_of_activity])
     following = np.r_[starts[1:], end.value if end is not None else NAT]
     valid = (starts != NAT) & (following != NAT)
     elapsed = np.where(valid, (following - starts) / 1e9, np.nan)
@@ -153,20 +156,25 @@ def session(
 ) -> dict[str, object]:
     """The session row of one Activity, from its laps (TCX has no session totals).
 
-    ``first`` and ``end`` are the activity's first and last sample times.
+    ``first`` and ``end`` are the activity's first and last sample times. The row's
+    ``start_time`` is int64 nanoseconds since the epoch (NaT as the smallest int64); the
+    columns of the laps' totals are there only when the Activity has laps.
     """
-    start = to_utc([find_text(activity, "Id")])[0]
+    start = int(to_utc_ns([find_text(activity, "Id")])[0])
     lap_starts = lap_columns["start_time"]
-    if pd.isna(start) and (lap_starts != NAT).any():
-        start = pd.Timestamp(int(lap_starts[lap_starts != NAT].min()), unit="ns", tz="UTC")
-    if pd.isna(start) and first is not None:
-        start = first
-    row: dict[str, object] = {"start_time": start, "sport": sport, "sub_sport": None}
+    known = lap_starts[lap_starts != NAT]
+    if start == NAT and len(known):
+        start = int(known.min())
+    if start == NAT and first is not None:
+        start = first.value
+    row: dict[str, object] = {"start_time": start, "sport": sport}
     if not len(lap_starts):
         return row
     timer = lap_columns["timer_s"]
     row["elapsed_s"] = (
-        (end - start).total_seconds() if end is not None and pd.notna(start) else None
+        (end - pd.Timestamp(start, unit="ns", tz="UTC")).total_seconds()
+        if end is not None and start != NAT
+        else np.nan
     )
     row["timer_s"] = _nansum(timer)
     row["distance_m"] = _nansum(lap_columns["distance_m"])
@@ -183,28 +191,41 @@ def lap_frame(columns: list[dict[str, np.ndarray]]) -> pd.DataFrame | None:
     """The laps of several Activities as one frame (``None`` when there is none).
 
     The frame has the declared lap columns in order (:data:`finishline.activity.LAP_COLUMNS`,
-    absent ones NaN) and pandas infers the text columns once here, so that
-    :func:`finishline.activity.conform` takes it as it is instead of building it again.
+    absent ones NaN), text as ``str`` (or objects when all missing): the form
+    :func:`finishline.activity.conform` gives back as it is (``in_form``).
     """
     if not columns or not sum(len(c["start_time"]) for c in columns):
         return None
     joined = {name: np.concatenate([c[name] for c in columns]) for name in LAP_FIELDS}
-    joined["start_time"] = pd.DatetimeIndex(joined["start_time"].view("M8[ns]")).tz_localize("UTC")
+    joined["start_time"] = _utc(joined["start_time"])
+    joined["trigger"] = _text_column(joined["trigger"])
     return _declared_frame(joined, LAP_COLUMNS)
 
 
 def session_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
-    """Session rows as a frame with the declared session columns in order (as :func:`lap_frame`)."""
-    columns: dict[str, object] = {}
-    for name in dict.fromkeys(name for row in rows for name in row):
-        values = [row.get(name) for row in rows]
-        if name == "start_time":
-            columns[name] = pd.DatetimeIndex(values).tz_convert("UTC").as_unit("ns")
-        elif name in ("sport", "sub_sport"):
-            columns[name] = np.array(values, dtype=object)
-        else:
-            columns[name] = np.array([np.nan if v is None else v for v in values], dtype=float)
+    """Session rows (:func:`session`) as a frame with the declared session columns in order,
+    in the form of :func:`lap_frame`."""
+    columns: dict[str, object] = {
+        "start_time": _utc(np.array([row["start_time"] for row in rows], dtype=np.int64)),
+        "sport": _text_column(np.array([row["sport"] for row in rows], dtype=object)),
+    }
+    for col in SESSION_COLUMNS[3:]:
+        if any(col.name in row for row in rows):
+            columns[col.name] = np.array([row.get(col.name, np.nan) for row in rows], dtype=float)
     return _declared_frame(columns, SESSION_COLUMNS, len(rows))
+
+
+def _utc(nanoseconds: np.ndarray) -> pd.arrays.DatetimeArray:
+    """int64 ns since the epoch (NaT the smallest int64) as UTC times."""
+    return pd.DatetimeIndex(nanoseconds.view("M8[ns]")).tz_localize("UTC").array
+
+
+def _text_column(values: np.ndarray) -> object:
+    """Strings and ``None`` as pandas infers them in a frame: ``str`` (NaN for ``None``), or
+    the objects as they are when every one is missing."""
+    if all(value is None for value in values):
+        return values
+    return pd.array(values, dtype=_TEXT)
 
 
 def _declared_frame(
@@ -221,7 +242,7 @@ def _declared_frame(
         for col in declared
     }
     ordered.update((name, values) for name, values in columns.items() if name not in ordered)
-    return pd.DataFrame(ordered)
+    return table_frame(ordered)
 
 
 def _nansum(values: np.ndarray) -> float:

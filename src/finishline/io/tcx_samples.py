@@ -12,24 +12,25 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from finishline.geo import cumulative_distance_m
 from finishline.io.xml_document import PointTable
 from finishline.io.xml_quality import impossible_positions
+from finishline.io.xml_values import NAT
 
 
 def columns(
-    table: PointTable, times: pd.DatetimeIndex, sport: str | None
+    table: PointTable, nanoseconds: np.ndarray, sport: str | None
 ) -> tuple[dict[str, np.ndarray], bool, int]:
     """Sample columns of one Activity in time order (rows without a valid time are dropped).
+
+    ``nanoseconds`` are the points' times (int64 ns since the epoch, NaT the smallest int64).
 
     Returns the columns (with ``_time``, int64 ns, and ``_track``, the track of each sample),
     whether the trackpoints carry the device's distance, and the number of impossible
     positions read as missing.
     """
-    nanoseconds = times.asi8
-    keep = np.flatnonzero(~times.isna())
+    keep = np.flatnonzero(nanoseconds != NAT)
     order = keep[np.argsort(nanoseconds[keep], kind="stable")]
     distance = table.floats("dist")[order]
     device_distance = bool(np.isfinite(distance).any())

@@ -27,7 +27,9 @@ replace).
 
 Peak memory is the document plus a few arrays per tag and per point, the passes over tags and
 values going in chunks: no tree of the points is ever built (lxml's tree of a GPX takes about
-five times the file).
+five times the file). The arrays per tag are needed only while a document is opened: the
+compiled scanner writes them into those of the thread's previous document
+(:mod:`~finishline.io.xml_spare`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from finishline.io.xml_names import Names, local_names, prefixes
 from finishline.io.xml_points import Points, field_ranges, find_points
 from finishline.io.xml_safe import _malformed, _parser, check_prolog, validate_xml
 from finishline.io.xml_scan import Tags, prepare, tokenize
+from finishline.io.xml_spare import thread_spare
 from finishline.io.xml_values import NAT, parse_decimals, parse_times
 
 #: Namespace of the run markers of a skeleton: unique per process, so a file cannot forge one.
@@ -78,8 +81,11 @@ class PointTable:
 
     def times(self, name: str) -> pd.DatetimeIndex:
         """Field ``name`` as UTC timestamps (ns), NaT where a point lacks it or it is unreadable."""
-        nanoseconds = self.document.values[name][self.index]
-        return pd.DatetimeIndex(nanoseconds.view("M8[ns]")).tz_localize("UTC")
+        return pd.DatetimeIndex(self.nanoseconds(name).view("M8[ns]")).tz_localize("UTC")
+
+    def nanoseconds(self, name: str) -> np.ndarray:
+        """Time field ``name`` as int64 ns since the epoch (NaT as the smallest int64)."""
+        return self.document.values[name][self.index]
 
     def first(self, name: str) -> str | None:
         """The text of the first point that has field ``name``, or ``None``."""
@@ -277,10 +283,13 @@ def _scan(
     prepared = prepare(data, source)
     if prepared.body < 0:
         return None, None, False
-    tags = tokenize(prepared)
+    # the tags and names are read only while the document is opened: this thread's spare
+    # buffers hold them (xml_spare)
+    spare = thread_spare()
+    tags = tokenize(prepared, spare)
     if not len(tags.lt):
         return None, None, False
-    names = local_names(tags, wanted)
+    names = local_names(tags, wanted, spare)
     complete = (
         tags.nested
         and bool(tags.opening[0])

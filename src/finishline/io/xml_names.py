@@ -21,6 +21,7 @@ import numpy as np
 
 from finishline.io.xml_compiled import compiled
 from finishline.io.xml_scan import Tags
+from finishline.io.xml_spare import Spare
 from finishline.io.xml_values import byte_rows
 
 #: Wanted local names may be at most this long (bytes): two words.
@@ -177,7 +178,7 @@ class Names:
 CHUNK_TAGS = 1 << 18
 
 
-def local_names(tags: Tags, wanted: Sequence[str]) -> Names:
+def local_names(tags: Tags, wanted: Sequence[str], spare: Spare | None = None) -> Names:
     """Identify the opening tags whose local name is one of ``wanted``.
 
     An element's name is read from its closing tag, whose length is known (``</name>``), and
@@ -192,6 +193,9 @@ def local_names(tags: Tags, wanted: Sequence[str]) -> Names:
         The tags of a document (:func:`~finishline.io.xml_scan.tokenize`).
     wanted
         Local names (ASCII, at most :data:`MAX_LOCAL_NAME` bytes).
+    spare
+        Buffers the compiled scanner may write the arrays into
+        (:mod:`~finishline.io.xml_spare`).
     """
     encoded = [name.encode("ascii") for name in wanted]
     if any(len(name) > MAX_LOCAL_NAME or not name for name in encoded):
@@ -199,17 +203,27 @@ def local_names(tags: Tags, wanted: Sequence[str]) -> Names:
     scanner = compiled()
     if scanner is not None and len(encoded) < 127:
         found = scanner.names(
-            tags.text, tags.lt, tags.gt, tags.closing, tags.empty, tags.close, tuple(encoded)
+            tags.text,
+            tags.lt,
+            tags.gt,
+            tags.closing,
+            tags.empty,
+            tags.close,
+            tuple(encoded),
+            None if spare is None else spare.names,
         )
         if found is not None:  # None: a long unpaired name, read below
             ids, prefix, length, pairs_match = found
-            prefix_length = np.frombuffer(prefix, dtype=np.int32)
+            if spare is not None:
+                spare.keep_names((ids, prefix, length))
+            n = len(tags.lt)
+            prefix_length = np.frombuffer(prefix, dtype=np.int32, count=n)
             return Names(
                 tuple(wanted),
-                np.frombuffer(ids, dtype=np.int8),
+                np.frombuffer(ids, dtype=np.int8, count=n),
                 prefix_length > 0,
                 prefix_length,
-                np.frombuffer(length, dtype=np.int32),
+                np.frombuffer(length, dtype=np.int32, count=n),
                 pairs_match,
             )
     n = len(tags.lt)

@@ -24,6 +24,7 @@ import pandas as pd
 from finishline.activity import ActivityMeta
 from finishline.errors import FinishlineWarning
 from finishline.io.xml_document import PointTable
+from finishline.io.xml_values import NAT
 
 #: Two recordings overlap when one starts more than this before the other ends (ns): a leg that
 #: starts on the last second of the previous one (a multisport transition) does not.
@@ -44,6 +45,8 @@ def report(
 
 def report_bad_numbers(table: PointTable, fields: Mapping[str, str], meta: ActivityMeta) -> None:
     """One sentence for the values of ``fields`` (field -> what it is) that are not numbers."""
+    if not any(table.document.bad[field].any() for field in fields):
+        return  # (none in the whole document: the usual case, without indexing each field)
     counts = {label: int(table.bad(field).sum()) for field, label in fields.items()}
     counts = {label: n for label, n in counts.items() if n}
     if not counts:
@@ -57,6 +60,14 @@ def report_bad_numbers(table: PointTable, fields: Mapping[str, str], meta: Activ
 def valid_times(table: PointTable, field: str, meta: ActivityMeta, what: str) -> pd.DatetimeIndex:
     """The times of ``field``, reporting those that are unreadable or impossible (NaT)."""
     times = table.times(field)
+    report_bad_times(table, field, meta, what, stacklevel=4)
+    return times
+
+
+def report_bad_times(
+    table: PointTable, field: str, meta: ActivityMeta, what: str, stacklevel: int = 3
+) -> None:
+    """One sentence for the times of ``field`` that are unreadable or impossible (dropped)."""
     bad = table.bad(field)
     if bad.any():
         example = table.document.text_of(field, int(table.index[np.argmax(bad)]))
@@ -65,8 +76,8 @@ def valid_times(table: PointTable, field: str, meta: ActivityMeta, what: str) ->
             meta,
             f"{n} {what}{'s' if n > 1 else ''} with an unreadable or impossible time "
             f"(e.g. {example!r}) {'were' if n > 1 else 'was'} dropped",
+            stacklevel=stacklevel,
         )
-    return times
 
 
 def impossible_positions(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -94,7 +105,12 @@ class Span:
 
     @classmethod
     def of(cls, times: pd.DatetimeIndex) -> Span:
-        valid = times.asi8[~times.isna()]
+        return cls.of_ns(times.asi8)
+
+    @classmethod
+    def of_ns(cls, nanoseconds: np.ndarray) -> Span:
+        """The span of times given as int64 ns (NaT, the smallest int64, left out)."""
+        valid = nanoseconds[nanoseconds != NAT]
         if not len(valid):
             return cls(None, None, 0)
         return cls(int(valid.min()), int(valid.max()), len(valid))

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -261,8 +261,20 @@ def to_utc(values: Sequence[str | None]) -> pd.DatetimeIndex:
     """ISO 8601 strings (``Z``, offsets, fractional seconds, naive = UTC) to a UTC index (ns).
 
     Unparseable or empty strings, and times outside what ``datetime64[ns]`` holds, become
-    ``NaT`` (see :func:`~finishline.io.xml_values.parse_times`). A few values (lap starts) in
-    the usual layout go through Python's ISO parser, which costs less than a vectorised pass.
+    ``NaT`` (see :func:`~finishline.io.xml_values.parse_times`).
+    """
+    return pd.DatetimeIndex(to_utc_ns(values).view("M8[ns]")).tz_localize("UTC")
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def to_utc_ns(values: Sequence[str | None]) -> np.ndarray:
+    """:func:`to_utc` as int64 nanoseconds since the epoch (NaT as the smallest int64).
+
+    A few values (lap starts) in the usual layout go through Python's ISO parser, which costs
+    less than a vectorised pass; its microseconds are exact in nanoseconds.
     """
     if len(values) > 64:
         return _parse_many(values)
@@ -273,10 +285,10 @@ def to_utc(values: Sequence[str | None]) -> pd.DatetimeIndex:
         if moment is not None and moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         if moment is not None and 1678 <= moment.year < 2262:
-            out.append(pd.Timestamp(moment).value)
+            out.append((moment - _EPOCH) // _MICROSECOND * 1000)
         else:
-            out.append(int(_parse_many([value]).asi8[0]) if text else NAT)
-    return pd.DatetimeIndex(np.array(out, dtype=np.int64).view("M8[ns]")).tz_localize("UTC")
+            out.append(int(_parse_many([value])[0]) if text else NAT)
+    return np.array(out, dtype=np.int64)
 
 
 def _iso_moment(text: str) -> datetime | None:
@@ -287,13 +299,13 @@ def _iso_moment(text: str) -> datetime | None:
         return None
 
 
-def _parse_many(values: Sequence[str | None]) -> pd.DatetimeIndex:
+def _parse_many(values: Sequence[str | None]) -> np.ndarray:
     encoded = [(value or "").encode("utf-8") for value in values]
     lengths = np.array([len(e) for e in encoded], dtype=np.int64)
     ends = np.cumsum(lengths + 1) - 1
     buf = np.frombuffer(b"\n".join(encoded) + b"\n", dtype=np.uint8)
     nanoseconds, _ = parse_times(buf, ends - lengths, ends)
-    return pd.DatetimeIndex(nanoseconds.view("M8[ns]")).tz_localize("UTC")
+    return nanoseconds
 
 
 _OFFSET = re.compile(r"(?:[Zz]|([+-])(\d{2}):?(\d{2}))\s*$")

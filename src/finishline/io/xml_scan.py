@@ -28,6 +28,7 @@ import numpy as np
 
 from finishline.errors import UnsafeFileError
 from finishline.io.xml_compiled import compiled
+from finishline.io.xml_spare import Spare
 
 #: Bytes scanned per numpy pass when locating ``<`` and ``>`` (bounds temporary memory).
 CHUNK_BYTES = 1 << 22
@@ -250,7 +251,7 @@ class Tags:
         return ~self.closing
 
 
-def tokenize(prepared: Prepared) -> Tags:
+def tokenize(prepared: Prepared, spare: Spare | None = None) -> Tags:
     """Locate every complete tag of the document element and pair opening with closing tags.
 
     Comments, processing instructions and CDATA sections in the document element are resolved
@@ -259,25 +260,25 @@ def tokenize(prepared: Prepared) -> Tags:
 
     The compiled scanner (:mod:`~finishline.io.xml_compiled`) takes the usual case (no
     comment, processing instruction or ``>`` in the body's text) in one pass; anything else
-    is done here with numpy, to the same arrays.
+    is done here with numpy, to the same arrays. With a ``spare``, the compiled scanner writes
+    the arrays into those of the previous document (:mod:`~finishline.io.xml_spare`).
     """
     text, body = prepared.text, prepared.body
     buf = np.frombuffer(text, dtype=np.uint8)
     scanner = compiled()
-    found = scanner.tags(text, body) if scanner is not None else None
+    found = None
+    if scanner is not None:
+        found = scanner.tags(text, body, None if spare is None else spare.tags)
     if found is not None:  # the compiled scanner took the usual case
-        lt, gt, closing, empty, level, close, nested = found
-        return Tags(
-            text,
-            buf,
-            np.frombuffer(lt, dtype=np.int32),
-            np.frombuffer(gt, dtype=np.int32),
-            np.frombuffer(closing, dtype=bool),
-            np.frombuffer(empty, dtype=bool),
-            np.frombuffer(level, dtype=np.int16),
-            np.frombuffer(close, dtype=np.int32),
-            nested,
+        *arrays, nested, n = found
+        if spare is not None:
+            spare.keep_tags(tuple(arrays))
+        dtypes = (np.int32, np.int32, bool, bool, np.int16, np.int32)
+        lt, gt, closing, empty, level, close = (
+            np.frombuffer(array, dtype=dtype, count=n)
+            for array, dtype in zip(arrays, dtypes, strict=True)
         )
+        return Tags(text, buf, lt, gt, closing, empty, level, close, nested)
     marks = markup_positions(buf, body)
     is_lt = buf[marks] == 60
     after_lt = buf[np.minimum(marks + 1, len(buf) - 1)]  # the byte after each mark

@@ -202,7 +202,8 @@ def parse_decimals(
     values = np.frombuffer(converted, dtype=np.float64)
     bad = np.zeros(len(values), dtype=bool)
     slow = np.flatnonzero(np.frombuffer(status, dtype=np.int8) == _SLOW)
-    _slow_decimals(buf, *trim(buf, starts[slow], ends[slow]), slow, values, bad)
+    if len(slow):
+        _slow_decimals(buf, *trim(buf, starts[slow], ends[slow]), slow, values, bad)
     return values, bad
 
 
