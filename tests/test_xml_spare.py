@@ -139,3 +139,25 @@ def test_threads_reading_at_once_keep_their_own_buffers(n_threads):
     for thread in threads:
         thread.join()
     assert not failures
+
+
+def test_a_spare_buffer_that_something_still_views_is_not_written():
+    """The scanner checks that no array views a spare before writing it (not only the caller):
+    an earlier document's array kept alive keeps its values, and the scan gets fresh memory."""
+    require_compiled()
+    spare = Spare()
+    tokenize(prepare(gpx(50), None), spare)
+    held = np.frombuffer(spare.tags[0], dtype=np.int32)  # an earlier document's lt, still read
+    before = held.copy()
+    second = prepare(gpx(20, shift=7), None)
+    tags = tokenize(second, spare)
+    np.testing.assert_array_equal(held, before)
+    assert not np.shares_memory(tags.lt, held)
+    assert_same_arrays(tags, tokenize(second))
+    kept = spare.tags  # the second document's own arrays, viewed by its tags
+    busy = tokenize(prepare(gpx(10, shift=3), None), spare)
+    assert not np.shares_memory(busy.lt, np.frombuffer(kept[0], dtype=np.uint8))
+    del held, tags, busy
+    kept = spare.tags
+    third = tokenize(prepare(gpx(10, shift=5), None), spare)  # no view left: written again
+    assert np.shares_memory(third.lt, np.frombuffer(kept[0], dtype=np.uint8))

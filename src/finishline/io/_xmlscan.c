@@ -25,7 +25,7 @@
 #endif
 
 /* Bumped whenever the behaviour of a function changes: xml_scan.py refuses another value. */
-#define XMLSCAN_VERSION 2
+#define XMLSCAN_VERSION 3
 
 #define MAX_VALUE_BYTES 40
 #define MAX_LOCAL_NAME 16
@@ -70,14 +70,19 @@ static PyObject *usable_spare(PyObject *spare, Py_ssize_t count)
     return spare;
 }
 
-/* The bytes of spare[index] (a usable_spare) when it holds `size` bytes or more, else NULL. */
+/* The bytes of spare[index] (a usable_spare) when it holds `size` bytes or more and nothing
+ * views it (no buffer export: no numpy array of an earlier document still reads it), else
+ * NULL: a spare is only ever written when no one can see the write. */
 static char *spare_bytes(PyObject *spare, Py_ssize_t index, Py_ssize_t size)
 {
     if (spare == NULL) {
         return NULL;
     }
     PyObject *item = PyTuple_GET_ITEM(spare, index);
-    return PyByteArray_GET_SIZE(item) < size ? NULL : PyByteArray_AS_STRING(item);
+    if (((PyByteArrayObject *)item)->ob_exports > 0 || PyByteArray_GET_SIZE(item) < size) {
+        return NULL;
+    }
+    return PyByteArray_AS_STRING(item);
 }
 
 /* An array of count items: spare[index] when it is large enough (a new reference to it),

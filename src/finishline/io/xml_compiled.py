@@ -25,7 +25,7 @@ from types import ModuleType
 from finishline.errors import FinishlineWarning
 
 #: The compiled module's ``VERSION`` this code was written for.
-VERSION = 2
+VERSION = 3
 
 #: Environment variable that forces the numpy path when set to ``1``.
 PURE_PYTHON_ENV = "FINISHLINE_PURE_PYTHON"
