@@ -231,23 +231,16 @@ def _column_blocks(columns: dict[str, object]) -> list[tuple[object, np.ndarray]
     for i, values in enumerate(columns.values()):
         if isinstance(values, pd.DatetimeIndex):
             values = values.array
+        block = None
         if isinstance(values, np.ndarray) and values.ndim == 1:
             if values.dtype in _PLAIN_NUMBERS:
                 block = values.reshape(1, -1)
             elif values.dtype == object:
                 block = _object_block(values)
-                if block is None:
-                    return None
-            else:
-                return None
         elif isinstance(values, pd.arrays.DatetimeArray) and values.tz is not None:
             block = values
-        else:
-            return None
-        size = block.shape[-1]
-        if n is not None and size != n:
-            return None  # pandas says what is wrong
-        n = size
+        if block is None or block.shape[-1] != (n := block.shape[-1] if n is None else n):
+            return None  # (pandas infers it, or says what is wrong)
         blocks.append((block, np.array([i], dtype=np.intp)))
     return blocks
 
