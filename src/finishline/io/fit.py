@@ -273,14 +273,14 @@ def continue_distance_m(distance_m: np.ndarray, segment: np.ndarray) -> np.ndarr
 
     Multisport devices restart ``distance`` at each leg and a chained file restarts it at each
     file; a leg (``segment`` value, contiguous runs in time order) whose first distance is below
-    the last distance of the previous leg is shifted up by that last distance.
+    the last distance of the previous leg is shifted up by that last distance (a copy; the
+    column itself when there is one leg).
     """
-    out = np.asarray(distance_m, dtype=float).copy()
-    if out.size == 0:
-        return out
+    out = np.asarray(distance_m, dtype=float)
     starts = np.flatnonzero(np.concatenate(([True], segment[1:] != segment[:-1])))
-    if starts.size < 2:
-        return out
+    if out.size == 0 or starts.size < 2:
+        return out  # one leg (the usual case): nothing moves
+    out = out.copy()
     ends = np.append(starts[1:], out.size)
     offset = 0.0
     last = np.nan

@@ -91,7 +91,7 @@ from finishline.definitions import (
 from finishline.errors import FinishlineWarning
 from finishline.geo import step_distance_m
 from finishline.io.clock_gaps import TimeRepair, repair_clock
-from finishline.io.record_order import DISTANCE_BACK_TOL_M
+from finishline.io.record_order import DISTANCE_BACK_TOL_M, take_rows
 from finishline.io.timer_events import drop_broken_timer
 
 
@@ -420,7 +420,7 @@ def enforce(
             in_order = bool((np.diff(repair.rows) > 0).all())
             if from_positions and "distance_m" in cols and "lat_deg" in cols:
                 breaks = _segment_breaks(cols["distance_m"], cols["lat_deg"], cols["lon_deg"])
-            cols = {name: values[repair.rows] for name, values in cols.items()}
+            cols = {name: take_rows(values, repair.rows) for name, values in cols.items()}
             t_ns = repair.t_ns
             t_s = (t_ns - t_ns[0]) / 1e9 if t_ns.size else t_ns.astype(float)
             if from_positions and "distance_m" in cols and "lat_deg" in cols:

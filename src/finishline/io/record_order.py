@@ -163,3 +163,11 @@ def _median_of_few(values: np.ndarray) -> float:
     if values.size % 2 == 0:
         return float(np.median(values))
     return sorted(values.tolist())[values.size // 2]
+
+
+def take_rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``values[rows]``: a column with no value at all (a channel the file lacks) is made
+    anew rather than gathered."""
+    if values.dtype == np.float64 and values.size and np.isnan(np.fmax.reduce(values)):
+        return np.full(rows.size, np.nan)
+    return values[rows]
