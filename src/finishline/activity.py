@@ -196,12 +196,9 @@ def _labels_of(names: tuple[str, ...]) -> pd.Index:
 
 def table_frame(columns: dict[str, object]) -> pd.DataFrame:
     """``pandas.DataFrame(columns)`` for a dict of equal-length arrays, with the labels of
-    :func:`column_labels`: the same frame, without inferring the labels' dtype again.
-
-    Columns of the kinds the readers build (numbers, tz-aware times, text as ``str`` or
-    ``None``) are placed one block each, as that constructor places them, without its
-    per-column inference (a third of a lap table's cost); anything else goes through it.
-    """
+    :func:`column_labels`: the same frame, without inferring the labels' dtype again. Columns
+    of the kinds the readers build (numbers, tz-aware times, text as ``str`` or ``None``) are
+    placed in blocks without the constructor's per-column inference; others go through it."""
     blocks = _column_blocks(columns) if _from_blocks is not None else None
     if blocks is None:
         # an index (times) as its array: pandas would copy the index object first
@@ -227,6 +224,7 @@ def _column_blocks(columns: dict[str, object]) -> list[tuple[object, np.ndarray]
     """One (values, placement) block per column as ``pandas.DataFrame(columns)`` makes it, or
     ``None`` when a column is of a kind left to pandas' inference."""
     blocks: list[tuple[object, np.ndarray]] = []
+    floats: dict[int, np.ndarray] = {}  # one block of them all (a copy), as pandas < 3 has it
     n = None
     for i, values in enumerate(columns.values()):
         if isinstance(values, pd.DatetimeIndex):
@@ -241,7 +239,12 @@ def _column_blocks(columns: dict[str, object]) -> list[tuple[object, np.ndarray]
             block = values
         if block is None or block.shape[-1] != (n := block.shape[-1] if n is None else n):
             return None  # (pandas infers it, or says what is wrong)
-        blocks.append((block, np.array([i], dtype=np.intp)))
+        if block.dtype == np.float64:
+            floats[i] = block
+        else:
+            blocks.append((block, np.array([i], dtype=np.intp)))
+    if floats:
+        blocks.append((np.concatenate(list(floats.values())), np.array(list(floats), np.intp)))
     return blocks
 
 
