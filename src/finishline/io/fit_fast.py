@@ -141,7 +141,8 @@ def _finished(col: Column, kind: str | None = None) -> np.ndarray:
         if not col.missing.any():
             return col.values
         return np.where(col.missing, np.nan, col.values)
-    stamps = (col.values + FIT_EPOCH_S) * 1_000_000_000
+    stamps = col.values + FIT_EPOCH_S
+    stamps *= 1_000_000_000  # (in place: one new array, not two)
     if col.missing.any():
         stamps = np.where(col.missing, _NAT, stamps)
     return stamps.view("datetime64[ns]")

@@ -232,7 +232,7 @@ def decode_layout(
     fields = definition.info.fields if definition.info else {}
     raw_only = definition.global_num in RAW_MESSAGES
     cols: dict[str, Column] = {}
-    refs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    refs: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # integer fields: values, missing
     stack: list[_Expansion] = []
     devs: list[tuple[DevField, Raw]] = []
     for i, (spec, raw) in enumerate(zip(definition.fields, raws, strict=True)):
@@ -248,8 +248,8 @@ def decode_layout(
         if info is not None and info.units and field_name not in units:
             units[field_name] = info.units
         if raw.kind == "num" and raw.values.dtype.kind != "f":
-            refs[field_name] = (raw.values, ~raw.missing)
-        if info is not None:
+            refs[field_name] = (raw.values, raw.missing)
+        if info is not None and info.elem_bits:  # (a field with components)
             expansion = _expandable(raw, info, ~raw.missing)
             if expansion is not None:
                 expansion.source = i
@@ -269,8 +269,8 @@ def decode_layout(
                 continue
             hit = np.zeros(n, dtype=bool)
             for ref_name, ref_value in matched:
-                values, present = refs[ref_name]
-                hit |= present & (values == ref_value)
+                values, missing = refs[ref_name]
+                hit |= ~missing & (values == ref_value)
             hit &= ~raw.missing
             if not hit.any():
                 continue
@@ -331,8 +331,8 @@ def _values_present(
     has no such integer field), read once per layout."""
     if name not in seen:
         if name in refs:
-            values, present = refs[name]
-            seen[name] = set(np.unique(values[present]).tolist())
+            values, missing = refs[name]
+            seen[name] = set(np.unique(values[~missing]).tolist())
         else:
             seen[name] = set()
     return seen[name]
