@@ -182,10 +182,8 @@ class Activity:
 def column_labels(names: Iterable[str]) -> pd.Index:
     """Column labels for a table of ``names``, as a frame built from a dict of them has.
 
-    pandas infers a text dtype for a list of names each time (it costs more than building a
-    small frame); the labels of a set of names are built once, and each frame gets its own
-    shallow copy (its ``name`` may be set on one frame only).
-    """
+    pandas infers a text dtype for a list of names each time; the labels of a set of names
+    are built once, each frame gets a shallow copy (its ``name`` may be set on one only)."""
     return _labels_of(tuple(names)).copy()
 
 
@@ -201,8 +199,7 @@ def table_frame(columns: dict[str, object]) -> pd.DataFrame:
     placed in blocks without the constructor's per-column inference; others go through it."""
     blocks = _column_blocks(columns) if _from_blocks is not None else None
     if blocks is None:
-        # an index (times) as its array: pandas would copy the index object first
-        values = (v.array if isinstance(v, pd.Index) else v for v in columns.values())
+        values = (v.array if isinstance(v, pd.Index) else v for v in columns.values())  # (no copy)
         frame = pd.DataFrame(dict(enumerate(values)), copy=False)  # (consolidated: new blocks)
         frame.columns = column_labels(columns)
         return frame
@@ -210,12 +207,10 @@ def table_frame(columns: dict[str, object]) -> pd.DataFrame:
     return _from_blocks(blocks, index=pd.RangeIndex(n), columns=column_labels(columns))
 
 
-try:  # pandas >= 3.0
-    from pandas.api.internals import create_dataframe_from_blocks as _from_blocks
-except ImportError:  # pragma: no cover - older pandas: the constructor
-    _from_blocks = None
+#: ``pandas.api.internals.create_dataframe_from_blocks`` (pandas >= 3.0), else ``None``.
+_from_blocks = getattr(getattr(pd.api, "internals", None), "create_dataframe_from_blocks", None)
 
-#: The dtype pandas infers for an object column of text (``str``; ``object`` before pandas 3).
+#: The dtype pandas infers for an object column of text (``str`` in pandas 3).
 _INFERRED_TEXT = pd.Series(["text"]).dtype
 _PLAIN_NUMBERS = frozenset({np.dtype(np.float64), np.dtype(np.int64), np.dtype(np.bool_)})
 
@@ -227,8 +222,7 @@ def _column_blocks(columns: dict[str, object]) -> list[tuple[object, np.ndarray]
     floats: dict[int, np.ndarray] = {}  # one block of them all (a copy), as pandas < 3 has it
     n = None
     for i, values in enumerate(columns.values()):
-        if isinstance(values, pd.DatetimeIndex):
-            values = values.array
+        values = values.array if isinstance(values, pd.DatetimeIndex) else values
         block = None
         if isinstance(values, np.ndarray) and values.ndim == 1:
             if values.dtype in _PLAIN_NUMBERS:
@@ -256,9 +250,15 @@ def _object_block(values: np.ndarray) -> object | None:
         return values.reshape(1, -1) if items and all(v is None for v in items) else None
     if not all(v is None or type(v) is str for v in items):
         return None
-    if _INFERRED_TEXT == np.dtype(object):
-        return values.reshape(1, -1)
-    return pd.array(values, dtype=_INFERRED_TEXT)
+    if len(items) > 16:
+        return pd.array(values, dtype=_INFERRED_TEXT)
+    return _few_texts(tuple(items)).copy()  # (a new array on the same immutable data)
+
+
+@lru_cache(maxsize=1024)
+def _few_texts(items: tuple[str | None, ...]) -> object:
+    """A short text column (a session's sport, timer events) as pandas infers it, built once."""
+    return pd.array(np.array(items, dtype=object), dtype=_INFERRED_TEXT)
 
 
 def empty_frame(kind: str) -> pd.DataFrame:
