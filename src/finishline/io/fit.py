@@ -249,11 +249,12 @@ def stray_times(times: pd.DatetimeIndex | np.ndarray, gap_s: float = 86_400.0) -
     if len(times) < 4:
         return np.zeros(len(times), dtype=bool)
     t = times.asi8 if isinstance(times, pd.DatetimeIndex) else np.asarray(times, dtype=np.int64)
-    ordered = bool((np.diff(t) >= 0).all())  # the usual case: no sort needed
-    order = None if ordered else np.argsort(t, kind="stable")
+    steps = np.diff(t)
+    order = None if (steps >= 0).all() else np.argsort(t, kind="stable")  # (usually in order)
     if order is not None:
         t = t[order]
-    gaps = np.diff(t) > gap_s * 1e9
+        steps = np.diff(t)
+    gaps = steps > gap_s * 1e9
     if not gaps.any():  # the usual case: one block of records
         return np.zeros(len(times), dtype=bool)
     block = np.concatenate(([0], np.cumsum(gaps)))
