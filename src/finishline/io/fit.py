@@ -190,8 +190,10 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
     events = events_table(msgs.columns("event"))
     _emit(meta.warnings, source)
     table = None if sessions is None else table_frame(sessions)
+    # the samples' times are sorted, distinct and all there (above): "samples" in form too
+    in_form = tables_in_form(sessions) | {"samples"}
     return activity_from_columns(
-        columns, t, meta, laps=laps, sessions=table, events=events, in_form=tables_in_form(sessions)
+        columns, t, meta, laps=laps, sessions=table, events=events, in_form=in_form
     )
 
 
