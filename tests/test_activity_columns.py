@@ -212,3 +212,38 @@ def test_frames_do_not_share_their_column_labels():
     first.columns.name = "renamed"
     assert second.columns.name is None and table_frame(columns).columns.name is None
     assert column_labels(["a", "b"]) is not column_labels(["a", "b"])
+
+
+def test_table_frames_of_the_same_short_text_are_independent():
+    """Short text columns are built once and copied: writing one frame changes no other."""
+    columns = {"event": np.array(["timer", "timer"], object), "data": np.array([1.0, 2.0])}
+    first, second = table_frame(columns), table_frame(columns)
+    _same(first, pd.DataFrame(columns))
+    first.loc[0, "event"] = "lap"
+    first.loc[1, "data"] = 5.0
+    assert second["event"].tolist() == ["timer", "timer"] and second["data"].tolist() == [1.0, 2.0]
+    assert table_frame(columns)["event"].tolist() == ["timer", "timer"]
+    assert columns["data"].tolist() == [1.0, 2.0]  # the float block is a copy
+
+
+def test_table_frame_without_block_placement_builds_the_same_frame(monkeypatch):
+    """The constructor route (pandas < 3, or a column kind pandas must infer) gives the frame
+    the block route gives."""
+    import finishline.activity as activity
+
+    times = pd.DatetimeIndex([T0, pd.NaT, T0 + pd.Timedelta(seconds=5)])
+    columns = {
+        "start_time": times,
+        "elapsed_s": np.array([1.0, np.nan, 3.0]),
+        "sport": np.array(["running", None, "running"], dtype=object),
+        "sub_sport": np.array([None, None, None], dtype=object),
+        "session_index": np.array([0, 0, 1], dtype=np.int64),
+        "ascent_m": np.array([4.0, 5.0, 6.0]),
+    }
+    by_blocks = table_frame(columns)
+    monkeypatch.setattr(activity, "_from_blocks", None)
+    _same(table_frame(columns), by_blocks)
+    # a column pandas must infer (numbers as objects) sends the whole table through it
+    mixed = dict(columns, extra=np.array([1, None, 2.5], dtype=object))
+    monkeypatch.undo()
+    _same(table_frame(mixed), pd.DataFrame({k: getattr(v, "array", v) for k, v in mixed.items()}))

@@ -182,10 +182,8 @@ class Activity:
 def column_labels(names: Iterable[str]) -> pd.Index:
     """Column labels for a table of ``names``, as a frame built from a dict of them has.
 
-    pandas infers a text dtype for a list of names each time (it costs more than building a
-    small frame); the labels of a set of names are built once, and each frame gets its own
-    shallow copy (its ``name`` may be set on one frame only).
-    """
+    pandas infers a text dtype for a list of names each time; the labels of a set of names
+    are built once, each frame gets a shallow copy (its ``name`` may be set on one only)."""
     return _labels_of(tuple(names)).copy()
 
 
@@ -196,12 +194,71 @@ def _labels_of(names: tuple[str, ...]) -> pd.Index:
 
 def table_frame(columns: dict[str, object]) -> pd.DataFrame:
     """``pandas.DataFrame(columns)`` for a dict of equal-length arrays, with the labels of
-    :func:`column_labels`: the same frame, without inferring the labels' dtype again."""
-    # an index (times) as its array: pandas would copy the index object first
-    values = (v.array if isinstance(v, pd.Index) else v for v in columns.values())
-    frame = pd.DataFrame(dict(enumerate(values)), copy=False)  # (consolidated: new blocks)
-    frame.columns = column_labels(columns)
-    return frame
+    :func:`column_labels`: the same frame, without inferring the labels' dtype again. Columns
+    of the kinds the readers build (numbers, tz-aware times, text as ``str`` or ``None``) are
+    placed in blocks without the constructor's per-column inference; others go through it."""
+    blocks = _column_blocks(columns) if _from_blocks is not None else None
+    if blocks is None:
+        values = (v.array if isinstance(v, pd.Index) else v for v in columns.values())  # (no copy)
+        frame = pd.DataFrame(dict(enumerate(values)), copy=False)  # (consolidated: new blocks)
+        frame.columns = column_labels(columns)
+        return frame
+    n = blocks[0][0].shape[-1] if blocks else 0
+    return _from_blocks(blocks, index=pd.RangeIndex(n), columns=column_labels(columns))
+
+
+#: ``pandas.api.internals.create_dataframe_from_blocks`` (pandas >= 3.0), else ``None``.
+_from_blocks = getattr(getattr(pd.api, "internals", None), "create_dataframe_from_blocks", None)
+
+#: The dtype pandas infers for an object column of text (``str`` in pandas 3).
+_INFERRED_TEXT = pd.Series(["text"]).dtype
+_PLAIN_NUMBERS = frozenset({np.dtype(np.float64), np.dtype(np.int64), np.dtype(np.bool_)})
+
+
+def _column_blocks(columns: dict[str, object]) -> list[tuple[object, np.ndarray]] | None:
+    """One (values, placement) block per column as ``pandas.DataFrame(columns)`` makes it, or
+    ``None`` when a column is of a kind left to pandas' inference."""
+    blocks: list[tuple[object, np.ndarray]] = []
+    floats: dict[int, np.ndarray] = {}  # one block of them all (a copy), as pandas < 3 has it
+    n = None
+    for i, values in enumerate(columns.values()):
+        values = values.array if isinstance(values, pd.DatetimeIndex) else values
+        block = None
+        if isinstance(values, np.ndarray) and values.ndim == 1:
+            if values.dtype in _PLAIN_NUMBERS:
+                block = values.reshape(1, -1)
+            elif values.dtype == object:
+                block = _object_block(values)
+        elif isinstance(values, pd.arrays.DatetimeArray) and values.tz is not None:
+            block = values
+        if block is None or block.shape[-1] != (n := block.shape[-1] if n is None else n):
+            return None  # (pandas infers it, or says what is wrong)
+        if block.dtype == np.float64:
+            floats[i] = block
+        else:
+            blocks.append((block, np.array([i], dtype=np.intp)))
+    if floats:
+        blocks.append((np.concatenate(list(floats.values())), np.array(list(floats), np.intp)))
+    return blocks
+
+
+def _object_block(values: np.ndarray) -> object | None:
+    """An object column of text (``str`` or ``None``, one text at least) as pandas infers it,
+    one of ``None`` only as it is; ``None`` for other contents."""
+    items = values.tolist()
+    if not any(type(v) is str for v in items):
+        return values.reshape(1, -1) if items and all(v is None for v in items) else None
+    if not all(v is None or type(v) is str for v in items):
+        return None
+    if len(items) > 16:
+        return pd.array(values, dtype=_INFERRED_TEXT)
+    return _few_texts(tuple(items)).copy()  # (a new array on the same immutable data)
+
+
+@lru_cache(maxsize=1024)
+def _few_texts(items: tuple[str | None, ...]) -> object:
+    """A short text column (a session's sport, timer events) as pandas infers it, built once."""
+    return pd.array(np.array(items, dtype=object), dtype=_INFERRED_TEXT)
 
 
 def empty_frame(kind: str) -> pd.DataFrame:

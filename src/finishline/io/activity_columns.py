@@ -137,7 +137,8 @@ def activity_from_columns(
     in_form
         The tables (``"laps"``, ``"sessions"``, ``"events"``) the caller built in the form
         :func:`conform` gives back as it is: taken without checking that again (the FIT
-        reader's builders, :func:`finishline.io.fit_tables.tables_in_form`).
+        reader's builders, :func:`finishline.io.fit_tables.tables_in_form`); ``"samples"``:
+        ``times_ns`` are already increasing, distinct and never NaT (the FIT reader's).
     """
     t_ns = np.asarray(times_ns, dtype=np.int64)
     n = t_ns.size
@@ -148,7 +149,7 @@ def activity_from_columns(
             np.full(n, np.nan) if values is None else np.asarray(values, dtype=np.float64)
         )
     ordered.update((k, v) for k, v in columns.items() if k not in _DECLARED_SAMPLES)
-    columns, t_ns = _time_order(ordered, t_ns)
+    columns, t_ns = (ordered, t_ns) if "samples" in in_form else _time_order(ordered, t_ns)
     if require_samples and t_ns.size == 0:
         raise EmptyActivityError("the activity holds no samples", meta.source_path)
     laps, sessions, events = (
@@ -160,7 +161,8 @@ def activity_from_columns(
         columns, t_ns, laps, sessions, events = plausibility.enforce(
             columns, t_ns, meta, laps, sessions, events, stacklevel=_depth
         )
-    if meta.power_source is None and (~np.isnan(columns["power_w"])).any():
+    power = columns["power_w"]
+    if meta.power_source is None and power.size and not np.isnan(np.fmax.reduce(power)):
         meta.power_source = "native"  # the file's own power field (TCX Watts, GPX power)
     if t_ns.size and not meta.is_course:
         columns["elapsed_s"] = (t_ns - t_ns[0]) / 1e9

@@ -190,8 +190,10 @@ def activity_from_messages(msgs: FitMessages, source: str | None = None) -> Acti
     events = events_table(msgs.columns("event"))
     _emit(meta.warnings, source)
     table = None if sessions is None else table_frame(sessions)
+    # the samples' times are sorted, distinct and all there (above): "samples" in form too
+    in_form = tables_in_form(sessions) | {"samples"}
     return activity_from_columns(
-        columns, t, meta, laps=laps, sessions=table, events=events, in_form=tables_in_form(sessions)
+        columns, t, meta, laps=laps, sessions=table, events=events, in_form=in_form
     )
 
 
@@ -249,11 +251,12 @@ def stray_times(times: pd.DatetimeIndex | np.ndarray, gap_s: float = 86_400.0) -
     if len(times) < 4:
         return np.zeros(len(times), dtype=bool)
     t = times.asi8 if isinstance(times, pd.DatetimeIndex) else np.asarray(times, dtype=np.int64)
-    ordered = bool((np.diff(t) >= 0).all())  # the usual case: no sort needed
-    order = None if ordered else np.argsort(t, kind="stable")
+    steps = np.diff(t)
+    order = None if (steps >= 0).all() else np.argsort(t, kind="stable")  # (usually in order)
     if order is not None:
         t = t[order]
-    gaps = np.diff(t) > gap_s * 1e9
+        steps = np.diff(t)
+    gaps = steps > gap_s * 1e9
     if not gaps.any():  # the usual case: one block of records
         return np.zeros(len(times), dtype=bool)
     block = np.concatenate(([0], np.cumsum(gaps)))
@@ -273,14 +276,14 @@ def continue_distance_m(distance_m: np.ndarray, segment: np.ndarray) -> np.ndarr
 
     Multisport devices restart ``distance`` at each leg and a chained file restarts it at each
     file; a leg (``segment`` value, contiguous runs in time order) whose first distance is below
-    the last distance of the previous leg is shifted up by that last distance.
+    the last distance of the previous leg is shifted up by that last distance (a copy; the
+    column itself when there is one leg).
     """
-    out = np.asarray(distance_m, dtype=float).copy()
-    if out.size == 0:
-        return out
+    out = np.asarray(distance_m, dtype=float)
     starts = np.flatnonzero(np.concatenate(([True], segment[1:] != segment[:-1])))
-    if starts.size < 2:
-        return out
+    if out.size == 0 or starts.size < 2:
+        return out  # one leg (the usual case): nothing moves
+    out = out.copy()
     ends = np.append(starts[1:], out.size)
     offset = 0.0
     last = np.nan

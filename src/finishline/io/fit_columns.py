@@ -185,9 +185,8 @@ def name_values(values: np.ndarray, names: dict[int, str]) -> tuple[np.ndarray, 
 
 
 def _scaled(values: np.ndarray, scale: float, offset: float) -> np.ndarray:
-    out = values.astype(np.float64)  # a new array: scaled in place
-    if scale != 1.0:
-        out /= scale
+    # a new float64 array (the division converts as it goes): the offset comes off in place
+    out = np.true_divide(values, scale) if scale != 1.0 else values.astype(np.float64)
     if offset:
         out -= offset
     return out

@@ -141,7 +141,8 @@ def _finished(col: Column, kind: str | None = None) -> np.ndarray:
         if not col.missing.any():
             return col.values
         return np.where(col.missing, np.nan, col.values)
-    stamps = (col.values + FIT_EPOCH_S) * 1_000_000_000
+    stamps = col.values + FIT_EPOCH_S
+    stamps *= 1_000_000_000  # (in place: one new array, not two)
     if col.missing.any():
         stamps = np.where(col.missing, _NAT, stamps)
     return stamps.view("datetime64[ns]")
@@ -257,11 +258,14 @@ def decode(
                 values = np.where(compressed, t, native.values)
                 cols["timestamp"] = Column("date", values, native.missing & ~compressed)
         by_name.setdefault(definition.name, []).append((definition.rows, cols))
-    is_file_id = np.zeros(result.n_messages, dtype=np.int64)
-    for definition in result.definitions:
-        if definition.global_num == 0:
-            is_file_id[definition.rows] = 1
-    file_of = np.maximum(np.cumsum(is_file_id) - 1, 0)
+    file_ids = [d.rows for d in result.definitions if d.global_num == 0 and d.rows.size]
+    if sum(rows.size for rows in file_ids) <= 1:  # one file (the usual case): all file 0
+        file_of = np.zeros(result.n_messages, dtype=np.int64)
+    else:
+        is_file_id = np.zeros(result.n_messages, dtype=np.int64)
+        for rows in file_ids:
+            is_file_id[rows] = 1
+        file_of = np.maximum(np.cumsum(is_file_id) - 1, 0)
     order = sorted(by_name.items(), key=lambda kv: min(int(rows[0]) for rows, _ in kv[1]))
     by_name.clear()
     for name, pieces in order:

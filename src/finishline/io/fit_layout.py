@@ -161,21 +161,38 @@ def accumulate(definitions: list[Definition], raws: dict[int, list[Raw]]) -> Acc
 
 
 def _component_column(
-    values: np.ndarray, comp: Component, target: FieldInfo
-) -> tuple[Column, np.ndarray]:
+    values: np.ndarray, comp: Component, target: FieldInfo, need_raw: bool = True
+) -> tuple[Column, np.ndarray | None]:
     """A component's value in its target (the SDK: ``bits / scale - offset``, invalid when the
-    target's raw form is the target's invalid value, enum names), and that raw form."""
+    target's raw form is the target's invalid value, enum names), and that raw form (``None``
+    when not ``need_raw`` and no value can be invalid)."""
     value = values
     if comp.scale != 1 or comp.offset:
         value = values / comp.scale  # a new array: the offset comes off in place
         value -= comp.offset
-    raw_target = (value + target.offset) * target.scale
-    invalid = raw_target == target.invalid
+    if need_raw or not _never_invalid(value, target):
+        raw_target = (value + target.offset) * target.scale
+        invalid = raw_target == target.invalid
+    else:
+        raw_target, invalid = None, np.zeros(value.shape, dtype=bool)
     if target.enum and value.dtype.kind != "f":
         named, any_named = name_values(value, target.enum)
         if any_named:
             return Column("obj", named, invalid), raw_target
     return Column("float", value.astype(np.float64, copy=False), invalid), raw_target
+
+
+def _never_invalid(value: np.ndarray, target: FieldInfo) -> bool:
+    """Whether no raw form ``(value + offset) * scale`` can be the target's invalid value: with
+    a positive scale the raw form grows with the value (rounding keeps the order), so that of
+    the smallest and the largest value bound all others; NaN tells nothing. (A few values:
+    their raw forms cost less than the bounds.)"""
+    if value.size < 1000 or not target.scale > 0:
+        return False
+    if value.dtype.kind != "f" and (target.scale != 1 or target.offset):
+        return False  # (integer arithmetic could wrap)
+    low, high = (np.array([value.min(), value.max()], value.dtype) + target.offset) * target.scale
+    return bool(low <= high) and not low <= target.invalid <= high
 
 
 def _combine(native: Column | None, parts: list[tuple[Column, np.ndarray]], n: int) -> Column:
@@ -215,7 +232,7 @@ def decode_layout(
     fields = definition.info.fields if definition.info else {}
     raw_only = definition.global_num in RAW_MESSAGES
     cols: dict[str, Column] = {}
-    refs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    refs: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # integer fields: values, missing
     stack: list[_Expansion] = []
     devs: list[tuple[DevField, Raw]] = []
     for i, (spec, raw) in enumerate(zip(definition.fields, raws, strict=True)):
@@ -231,8 +248,8 @@ def decode_layout(
         if info is not None and info.units and field_name not in units:
             units[field_name] = info.units
         if raw.kind == "num" and raw.values.dtype.kind != "f":
-            refs[field_name] = (raw.values, ~raw.missing)
-        if info is not None:
+            refs[field_name] = (raw.values, raw.missing)
+        if info is not None and info.elem_bits:  # (a field with components)
             expansion = _expandable(raw, info, ~raw.missing)
             if expansion is not None:
                 expansion.source = i
@@ -252,8 +269,8 @@ def decode_layout(
                 continue
             hit = np.zeros(n, dtype=bool)
             for ref_name, ref_value in matched:
-                values, present = refs[ref_name]
-                hit |= present & (values == ref_value)
+                values, missing = refs[ref_name]
+                hit |= ~missing & (values == ref_value)
             hit &= ~raw.missing
             if not hit.any():
                 continue
@@ -280,11 +297,12 @@ def decode_layout(
                 values = acc
             else:
                 values = component_bits(expansion.elements, expansion.elem_bits, start, comp.bits)
-            col, raw_target = _component_column(values, comp, target)
+            nested = bool(target.components and target.elem_bits)
+            col, raw_target = _component_column(values, comp, target, need_raw=nested)
             expanded.setdefault(target.name, []).append((col, expansion.valid))
             if target.units and target.name not in units:
                 units[target.name] = target.units
-            if target.components and target.elem_bits:
+            if nested:
                 as_int = np.clip(np.nan_to_num(raw_target), -(2**62), 2**62).astype(np.int64)
                 as_int = as_int[:, None]
                 valid = expansion.valid & ~col.missing
@@ -313,8 +331,8 @@ def _values_present(
     has no such integer field), read once per layout."""
     if name not in seen:
         if name in refs:
-            values, present = refs[name]
-            seen[name] = set(np.unique(values[present]).tolist())
+            values, missing = refs[name]
+            seen[name] = set(np.unique(values[~missing]).tolist())
         else:
             seen[name] = set()
     return seen[name]

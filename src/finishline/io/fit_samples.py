@@ -177,7 +177,9 @@ def sample_columns(
     if "position_lat" in dev_fields or "position_long" in dev_fields:
         lat, lon = num("position_lat"), num("position_long")
     hint = any(np.isfinite(num(f)).any() for f in _RUNNING_DYNAMICS if f in records)
-    foot = foot_cadence(sports, hint)[leg]
+    foot = foot_cadence(sports, hint)
+    every_foot = bool(foot.all())  # (the usual case: one foot sport, no cadence in 1/min)
+    foot = foot if every_foot else foot[leg]
     fraction = num("fractional_cadence") if "fractional_cadence" in records else 0.0
     cadence = num("cadence") + np.nan_to_num(fraction)
     columns: dict[str, np.ndarray] = {
@@ -187,12 +189,12 @@ def sample_columns(
         "lon_deg": lon,
         "altitude_m": first("enhanced_altitude", "altitude"),
         "heart_rate_bpm": num("heart_rate"),
-        "cadence_spm": np.where(foot, 2.0 * cadence, np.nan),
+        "cadence_spm": 2.0 * cadence if every_foot else np.where(foot, 2.0 * cadence, np.nan),
         "power_w": num("power"),
         "temperature_c": num("temperature"),
     }
-    rpm = np.where(foot, np.nan, cadence)
-    if np.isfinite(rpm).any():
+    rpm = None if every_foot else np.where(foot, np.nan, cadence)
+    if rpm is not None and np.isfinite(rpm).any():
         columns["cadence_rpm"] = rpm
         meta.units["cadence_rpm"] = "1/min"
 

@@ -91,7 +91,7 @@ from finishline.definitions import (
 from finishline.errors import FinishlineWarning
 from finishline.geo import step_distance_m
 from finishline.io.clock_gaps import TimeRepair, repair_clock
-from finishline.io.record_order import DISTANCE_BACK_TOL_M
+from finishline.io.record_order import DISTANCE_BACK_TOL_M, take_rows
 from finishline.io.timer_events import drop_broken_timer
 
 
@@ -220,7 +220,7 @@ def _order_spikes(d: np.ndarray, tol: float = 1.0) -> np.ndarray:
 
 def repair_distance(d: np.ndarray, t_s: np.ndarray, notes: list[str]) -> np.ndarray:
     """Monotone device distance (see the module rules); ``d`` is in the final time order."""
-    finite = np.flatnonzero(np.isfinite(d))
+    finite = slice(None) if np.isfinite(d).all() else np.flatnonzero(np.isfinite(d))  # (views)
     step = np.diff(d[finite])  # the usual case, in order: no spike, restart or step back
     rate = step / np.maximum(np.diff(t_s[finite]), 1.0)
     if (step >= 0).all() and not (rate > MAX_SAMPLE_SPEED_MPS).any():
@@ -275,8 +275,8 @@ def _distance_checks(
     """Distance after the clock repairs: discarded when garbled, else made monotone."""
     d = cols["distance_m"]
     lat, lon = cols.get("lat_deg"), cols.get("lon_deg")
-    has_positions = lat is not None and lon is not None and int(np.isfinite(lat).sum()) >= 2
-    finite = d[np.isfinite(d)]
+    has_positions = lat is not None and lon is not None and np.count_nonzero(np.isfinite(lat)) >= 2
+    finite = d if np.isfinite(d).all() else d[np.isfinite(d)]
     if from_positions and has_positions:
         step = np.diff(d)
         with np.errstate(invalid="ignore"):
@@ -316,7 +316,7 @@ def _distance_checks(
             meta.distance_source = None  # type: ignore[attr-defined]
             return np.full(d.shape, np.nan)
     d = repair_distance(d, t_s, notes)
-    start = d[np.isfinite(d)][:1]
+    start = d[:1] if d.size and np.isfinite(d[0]) else d[np.isfinite(d)][:1]
     if start.size and start[0] > DISTANCE_RESTART_M:  # an odometer or a corrupt value
         notes.append(f"distance starts at {start[0]:,.0f} m: counted from the first record")
         d = d - start[0]
@@ -420,7 +420,7 @@ def enforce(
             in_order = bool((np.diff(repair.rows) > 0).all())
             if from_positions and "distance_m" in cols and "lat_deg" in cols:
                 breaks = _segment_breaks(cols["distance_m"], cols["lat_deg"], cols["lon_deg"])
-            cols = {name: values[repair.rows] for name, values in cols.items()}
+            cols = {name: take_rows(values, repair.rows) for name, values in cols.items()}
             t_ns = repair.t_ns
             t_s = (t_ns - t_ns[0]) / 1e9 if t_ns.size else t_ns.astype(float)
             if from_positions and "distance_m" in cols and "lat_deg" in cols:
