@@ -263,7 +263,7 @@ def km_table(track: pd.DataFrame, reference_mps: float) -> pd.DataFrame:
     pandas.DataFrame
         Index ``km`` (1-based): ``distance_end_m``, ``km_length_m`` (m; the last may be
         partial), ``moving_time_s`` (s), ``speed_mps`` (distance over moving time; NaN when
-        faster than any runner), ``gap_speed_mps`` (grade-adjusted) and ``pace_ratio``
+        faster than anything moves), ``gap_speed_mps`` (grade-adjusted) and ``pace_ratio``
         (reference speed over the kilometre's grade-adjusted speed); speeds are NaN for a
         kilometre without moving time or one that came mostly in jumps
         (:func:`finishline.metrics.splits.no_pace`), the pace ratio also for one faster than a

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from finishline.definitions import MAX_GPS_SPEED_MPS, METRE_PER_MILE
+from finishline.definitions import MAX_GPS_SPEED_MPS, MAX_SAMPLE_SPEED_MPS, METRE_PER_MILE
 from finishline.errors import AnalysisError
 
 __all__ = [
@@ -102,11 +102,11 @@ def no_pace(jumped_m: np.ndarray, length_m: np.ndarray) -> np.ndarray:
 
 
 def moving_paced(length_m: np.ndarray, moving_s: np.ndarray) -> np.ndarray:
-    """True where ``length_m`` over ``moving_s`` is a pace someone ran: moving time, and no
-    faster than :data:`~finishline.definitions.MAX_GPS_SPEED_MPS` (distance a watch held through
-    paused seconds has no moving time of its own)."""
+    """True where ``length_m`` over ``moving_s`` is a pace something moved at: moving time,
+    and no faster than :data:`~finishline.definitions.MAX_SAMPLE_SPEED_MPS`, which no activity
+    goes (distance a watch held through paused seconds has no moving time of its own)."""
     with np.errstate(invalid="ignore"):
-        return (moving_s > 0) & (length_m <= MAX_GPS_SPEED_MPS * moving_s)
+        return (moving_s > 0) & (length_m <= MAX_SAMPLE_SPEED_MPS * moving_s)
 
 
 def _in_gap(track: pd.DataFrame) -> np.ndarray:
