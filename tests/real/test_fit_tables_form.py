@@ -2,7 +2,9 @@
 
 :func:`finishline.io.fit.activity_from_messages` hands them to ``activity_from_columns`` as
 ``in_form`` (see :func:`finishline.io.fit_tables.tables_in_form`), which then skips conform's
-check: every table of every FIT file in the corpus, by both engines, must pass that check.
+check: every table of every FIT file in the corpus, by both engines, must pass that check. It
+also marks its samples ``in_form`` (their times increasing, distinct and present, so conform's
+row rules are skipped): every FIT file's times must be so.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from corpus import corpus_files, corpus_path
 
 from finishline.activity import _conformed, conform, table_frame
 from finishline.errors import FinishlineError
+from finishline.io.activity_columns import activity_from_columns
 from finishline.io.fit import decode_fit
 from finishline.io.fit_tables import (
     events_table,
@@ -44,6 +47,32 @@ def test_tables_marked_in_form_pass_conforms_check(name: str, engine: str) -> No
     for kind in tables_in_form(sessions):
         if tables[kind] is not None:
             assert _conformed(tables[kind], kind), (name, kind)
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("engine", ["fast", "fitparse"])
+@pytest.mark.parametrize("name", FIT_FILES)
+def test_samples_marked_in_form_have_increasing_distinct_times(name, engine, monkeypatch):
+    import finishline.io.fit as fit
+    from finishline.io import read
+
+    handed = []
+
+    def spy(columns, times_ns, meta, **kwargs):
+        handed.append((np.asarray(times_ns, dtype=np.int64).copy(), kwargs.get("in_form", ())))
+        return activity_from_columns(columns, times_ns, meta, **kwargs)
+
+    monkeypatch.setattr(fit, "activity_from_columns", spy)
+    try:
+        act = read(corpus_path(name), engine=engine)
+    except FinishlineError:
+        act = None  # refused files are tested in test_corpus_read; what was handed on is checked
+    if act is not None and not act.meta.is_course:  # (a course is read by fit_course)
+        assert any("samples" in in_form for _, in_form in handed), name
+    for times, in_form in handed:
+        if "samples" in in_form:
+            assert times.min(initial=0) > np.iinfo(np.int64).min, (name, "a missing time")
+            assert (np.diff(times) > 0).all(), (name, "times not increasing and distinct")
 
 
 def test_sessions_without_an_end_are_left_to_conform() -> None:
