@@ -205,7 +205,7 @@ def _analyze(
         bounds = karvonen_bounds(max_hr, rest_hr) if has_reserve else None
     zones = time_in_zones(track, bounds) if bounds is not None else pd.DataFrame()
     lap("zones")
-    dec = decoupling(track)
+    dec = decoupling(track, end=end)
     lap("decoupling")
     stops = stops_and_walks(track)
     lap("stops")
@@ -342,6 +342,5 @@ def analyze(
     if plan is not None:  # the plan module loads only when a plan is given
         from finishline.plan.compare import compare_to_track
 
-        raced = result.track.iloc[: race_end(result.track)]
-        result.plan_vs_actual = compare_to_track(plan, raced, result.race.distance_m)
+        result.plan_vs_actual = compare_to_track(plan, result.track, result.race.distance_m)
     return result

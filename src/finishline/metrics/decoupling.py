@@ -196,7 +196,7 @@ def onset_distance(curve: pd.DataFrame) -> float:
     return float("nan")
 
 
-def decoupling(track: pd.DataFrame, step_m: float = 250.0) -> Decoupling:
+def decoupling(track: pd.DataFrame, step_m: float = 250.0, *, end: int | None = None) -> Decoupling:
     """Pa:HR over [5 km, finish], the cumulative curve and the onset distance.
 
     The finish is the end of the race (:func:`finishline.breaks.race_end`: walking and
@@ -211,12 +211,15 @@ def decoupling(track: pd.DataFrame, step_m: float = 250.0) -> Decoupling:
         Clean 1 Hz track (``distance_m``, ``gap_speed_mps``, ``heart_rate_bpm``, ``moving``).
     step_m
         Spacing (m) of the cumulative curve.
+    end
+        How many rows the race holds; :func:`finishline.breaks.race_end` by default.
 
     References
     ----------
     TrainingPeaks Pa:HR; race convention from 5 km (science.md 2.3).
     """
-    track, judged_to_m = judged_part(track.iloc[: race_end(track)])
+    end = race_end(track) if end is None else end
+    track, judged_to_m = judged_part(track.iloc[:end])
     dist = track["distance_m"].to_numpy(float)
     total = float(dist[-1])
     start = window_start_m(total)
