@@ -61,6 +61,12 @@ def long_stops(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return starts, ends
 
 
+def distance_reached(distance_m: np.ndarray) -> np.ndarray:
+    """The distance (m) reached by each row: missing as 0, never going back (a device
+    correcting itself backwards)."""
+    return np.maximum.accumulate(np.nan_to_num(np.asarray(distance_m, dtype=float), nan=0.0))
+
+
 def race_start(track: pd.DataFrame) -> int:
     """Row where the runner set off, as a chip's clock starts at the start mat: the last row
     (second) of the last wait of :data:`START_WAIT_S` or more (not moving: standing in the
@@ -74,7 +80,7 @@ def race_start(track: pd.DataFrame) -> int:
     """
     if "moving" not in track or not len(track):
         return 0
-    dist = np.fmax.accumulate(np.nan_to_num(track["distance_m"].to_numpy(float), nan=0.0))
+    dist = distance_reached(track["distance_m"].to_numpy(float))
     reach = int(np.searchsorted(dist, dist[0] + SET_OFF_M, side="left"))
     if reach >= len(track):  # never covered SET_OFF_M: no set-off to find
         return 0
@@ -122,7 +128,7 @@ def first_break(track: pd.DataFrame) -> int | None:
     jumped, starts, _ = _jumped_and_long_stops(track)
     first = [int(s) for s in starts[:1]]
     if jumped.any():  # each jump adds what the distance gained from before it to after it
-        dist = np.fmax.accumulate(np.nan_to_num(track["distance_m"].to_numpy(float), nan=0.0))
+        dist = distance_reached(track["distance_m"].to_numpy(float))
         j_starts, j_ends = bounds(jumped)
         added = dist[np.minimum(j_ends, dist.size - 1)] - dist[np.maximum(j_starts - 1, 0)]
         past = np.cumsum(added) > JUMP_TOLERANCE_M

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from finishline.breaks import race_start
+from finishline.breaks import distance_reached, race_end, race_start
 from finishline.errors import InputDataError
 from finishline.jsonable import jsonable
 
@@ -192,7 +192,7 @@ def _planned_table(plan: dict[str, Any], source: str | None) -> pd.DataFrame:
 def time_at_distance(distance_m: np.ndarray, elapsed_s: np.ndarray, at_m: np.ndarray) -> np.ndarray:
     """Clock time (s) when the track first reached each distance of ``at_m`` (NaN beyond it),
     linearly interpolated between samples."""
-    d = np.maximum.accumulate(np.nan_to_num(np.asarray(distance_m, dtype=float), nan=0.0))
+    d = distance_reached(distance_m)
     t = np.asarray(elapsed_s, dtype=float)
     first = np.r_[True, np.diff(d) > 0]  # a stop repeats a distance: keep its first time
     out = np.interp(at_m, d[first], t[first])
@@ -298,14 +298,15 @@ def compare_to_track(
 
     The plan is race time, so the clock starts when the runner set off
     (:func:`finishline.breaks.race_start`): a wait in the start pen with the watch running is
-    not time lost on the plan's first split.
+    not time lost on the plan's first split; and the race ends with the last running
+    (:func:`finishline.breaks.race_end`): a walk past the finish is no split's time.
     """
     data = plan if isinstance(plan, dict) else load_plan(plan)
-    start = race_start(track)
+    start, end = race_start(track), race_end(track)
     elapsed = track["elapsed_s"].to_numpy(dtype=float)
     return plan_vs_actual(
         data,
-        track["distance_m"].to_numpy(dtype=float)[start:],
-        elapsed[start:] - elapsed[start],
+        track["distance_m"].to_numpy(dtype=float)[start:end],
+        elapsed[start:end] - elapsed[start],
         race_distance_m=race_distance_m,
     )

@@ -66,7 +66,13 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from finishline.breaks import JUMP_TOLERANCE_M, LONG_STOP, first_break, race_start
+from finishline.breaks import (
+    JUMP_TOLERANCE_M,
+    LONG_STOP,
+    distance_reached,
+    first_break,
+    race_start,
+)
 from finishline.definitions import Race, detect_race
 from finishline.formatting import format_h_min
 from finishline.risk.landmark import MIN_KM, LandmarkRiskModel
@@ -129,7 +135,7 @@ def clock_times_at_km(track: pd.DataFrame, start: int | None = None) -> pd.Serie
         track's own, made non-decreasing first (a device correcting itself backwards).
     """
     start = race_start(track) if start is None else start
-    dist = np.maximum.accumulate(np.nan_to_num(track["distance_m"].to_numpy(float), nan=0.0))
+    dist = distance_reached(track["distance_m"].to_numpy(float))
     elapsed = track["elapsed_s"].to_numpy(float)
     dist, elapsed = dist[start:], elapsed[start:] - elapsed[start]
     ok = np.isfinite(elapsed)
