@@ -32,9 +32,6 @@ TRIGGERS = {
     "heartrate": "heart_rate",
 }
 
-#: The dtype pandas infers for text (Python strings) in a frame: ``str``, NaN where missing.
-_TEXT = pd.StringDtype(na_value=np.nan)
-
 _DIRECT = {
     "TotalTimeSeconds",
     "DistanceMeters",
@@ -198,7 +195,6 @@ def lap_frame(columns: list[dict[str, np.ndarray]]) -> pd.DataFrame | None:
         return None
     joined = {name: np.concatenate([c[name] for c in columns]) for name in LAP_FIELDS}
     joined["start_time"] = _utc(joined["start_time"])
-    joined["trigger"] = _text_column(joined["trigger"])
     return _declared_frame(joined, LAP_COLUMNS)
 
 
@@ -207,7 +203,7 @@ def session_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     in the form of :func:`lap_frame`."""
     columns: dict[str, object] = {
         "start_time": _utc(np.array([row["start_time"] for row in rows], dtype=np.int64)),
-        "sport": _text_column(np.array([row["sport"] for row in rows], dtype=object)),
+        "sport": np.array([row["sport"] for row in rows], dtype=object),
     }
     for col in SESSION_COLUMNS[3:]:
         if any(col.name in row for row in rows):
@@ -218,14 +214,6 @@ def session_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
 def _utc(nanoseconds: np.ndarray) -> pd.arrays.DatetimeArray:
     """int64 ns since the epoch (NaT the smallest int64) as UTC times."""
     return pd.DatetimeIndex(nanoseconds.view("M8[ns]")).tz_localize("UTC").array
-
-
-def _text_column(values: np.ndarray) -> object:
-    """Strings and ``None`` as pandas infers them in a frame: ``str`` (NaN for ``None``), or
-    the objects as they are when every one is missing."""
-    if all(value is None for value in values):
-        return values
-    return pd.array(values, dtype=_TEXT)
 
 
 def _declared_frame(
