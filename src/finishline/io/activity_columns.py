@@ -170,3 +170,10 @@ def activity_from_columns(
     if t_ns.size and not meta.is_course and meta.start_time is None:
         meta.start_time = samples.index[0]
     return Activity(samples=samples, laps=laps, sessions=sessions, events=events, meta=meta)
+
+
+def utc_times(nanoseconds: np.ndarray) -> pd.DatetimeIndex:
+    """int64 nanoseconds since the epoch (NaT as the smallest int64) as UTC times."""
+    return pd.DatetimeIndex(np.asarray(nanoseconds, dtype=np.int64).view("M8[ns]")).tz_localize(
+        "UTC"
+    )

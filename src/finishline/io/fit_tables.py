@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from finishline.activity import normalize_sport, table_frame
+from finishline.io.activity_columns import utc_times
 
 #: A message table: a DataFrame, or the fast engine's columns.
 Table = pd.DataFrame | Mapping[str, np.ndarray]
@@ -82,13 +83,6 @@ def text(value: object) -> str | None:
     if isinstance(value, str) and value.strip():
         return value.strip().lower()
     return None
-
-
-def utc_times(ns: np.ndarray) -> pd.DatetimeIndex:
-    """int64 UTC nanoseconds as a tz-aware ``datetime64[ns, UTC]`` index."""
-    return pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]")).tz_localize(
-        "UTC"
-    )
 
 
 class MessageColumns:

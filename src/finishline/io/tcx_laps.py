@@ -21,6 +21,7 @@ import pandas as pd
 from lxml import etree
 
 from finishline.activity import LAP_COLUMNS, SESSION_COLUMNS, Column, table_frame
+from finishline.io.activity_columns import utc_times
 from finishline.io.xml_safe import find_text, local_name, to_utc_ns
 from finishline.io.xml_values import NAT
 
@@ -194,7 +195,7 @@ def lap_frame(columns: list[dict[str, np.ndarray]]) -> pd.DataFrame | None:
     if not columns or not sum(len(c["start_time"]) for c in columns):
         return None
     joined = {name: np.concatenate([c[name] for c in columns]) for name in LAP_FIELDS}
-    joined["start_time"] = _utc(joined["start_time"])
+    joined["start_time"] = utc_times(joined["start_time"]).array
     return _declared_frame(joined, LAP_COLUMNS)
 
 
@@ -202,18 +203,13 @@ def session_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     """Session rows (:func:`session`) as a frame with the declared session columns in order,
     in the form of :func:`lap_frame`."""
     columns: dict[str, object] = {
-        "start_time": _utc(np.array([row["start_time"] for row in rows], dtype=np.int64)),
+        "start_time": utc_times([row["start_time"] for row in rows]).array,
         "sport": np.array([row["sport"] for row in rows], dtype=object),
     }
     for col in SESSION_COLUMNS[3:]:
         if any(col.name in row for row in rows):
             columns[col.name] = np.array([row.get(col.name, np.nan) for row in rows], dtype=float)
     return _declared_frame(columns, SESSION_COLUMNS, len(rows))
-
-
-def _utc(nanoseconds: np.ndarray) -> pd.arrays.DatetimeArray:
-    """int64 ns since the epoch (NaT the smallest int64) as UTC times."""
-    return pd.DatetimeIndex(nanoseconds.view("M8[ns]")).tz_localize("UTC").array
 
 
 def _declared_frame(

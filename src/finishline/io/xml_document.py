@@ -44,6 +44,7 @@ import pandas as pd
 from lxml import etree
 
 from finishline.errors import FileFormatError
+from finishline.io.activity_columns import utc_times
 from finishline.io.xml_names import Names, local_names, prefixes
 from finishline.io.xml_points import Points, field_ranges, find_points
 from finishline.io.xml_safe import _malformed, _parser, check_prolog, validate_xml
@@ -81,7 +82,7 @@ class PointTable:
 
     def times(self, name: str) -> pd.DatetimeIndex:
         """Field ``name`` as UTC timestamps (ns), NaT where a point lacks it or it is unreadable."""
-        return pd.DatetimeIndex(self.nanoseconds(name).view("M8[ns]")).tz_localize("UTC")
+        return utc_times(self.nanoseconds(name))
 
     def nanoseconds(self, name: str) -> np.ndarray:
         """Time field ``name`` as int64 ns since the epoch (NaT as the smallest int64)."""

@@ -32,6 +32,7 @@ import pandas as pd
 from lxml import etree
 
 from finishline.errors import FileFormatError, UnsafeFileError
+from finishline.io.activity_columns import utc_times
 from finishline.io.xml_values import NAT, parse_times
 
 #: How much of the document is scanned for a DOCTYPE with entity declarations before parsing.
@@ -263,7 +264,7 @@ def to_utc(values: Sequence[str | None]) -> pd.DatetimeIndex:
     Unparseable or empty strings, and times outside what ``datetime64[ns]`` holds, become
     ``NaT`` (see :func:`~finishline.io.xml_values.parse_times`).
     """
-    return pd.DatetimeIndex(to_utc_ns(values).view("M8[ns]")).tz_localize("UTC")
+    return utc_times(to_utc_ns(values))
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
