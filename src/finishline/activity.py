@@ -210,8 +210,6 @@ def table_frame(columns: dict[str, object]) -> pd.DataFrame:
 #: ``pandas.api.internals.create_dataframe_from_blocks`` (pandas >= 3.0), else ``None``.
 _from_blocks = getattr(getattr(pd.api, "internals", None), "create_dataframe_from_blocks", None)
 
-#: The dtype pandas infers for an object column of text (``str`` in pandas 3).
-_INFERRED_TEXT = pd.Series(["text"]).dtype
 _PLAIN_NUMBERS = frozenset({np.dtype(np.float64), np.dtype(np.int64), np.dtype(np.bool_)})
 
 
@@ -251,14 +249,14 @@ def _object_block(values: np.ndarray) -> object | None:
     if not all(v is None or type(v) is str for v in items):
         return None
     if len(items) > 16:
-        return pd.array(values, dtype=_INFERRED_TEXT)
+        return pd.array(values, dtype=_TEXT)
     return _few_texts(tuple(items)).copy()  # (a new array on the same immutable data)
 
 
 @lru_cache(maxsize=1024)
 def _few_texts(items: tuple[str | None, ...]) -> object:
     """A short text column (a session's sport, timer events) as pandas infers it, built once."""
-    return pd.array(np.array(items, dtype=object), dtype=_INFERRED_TEXT)
+    return pd.array(np.array(items, dtype=object), dtype=_TEXT)
 
 
 def empty_frame(kind: str) -> pd.DataFrame:
