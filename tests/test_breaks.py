@@ -11,11 +11,15 @@ import pytest
 from corpus import CORPUS, require_shared
 
 from finishline.breaks import (
+    COOL_DOWN_SPEED_SHARE,
+    FINISH_STOP_S,
     FINISHED_SPEED_MPS,
     JUMP_TOLERANCE_M,
     LONG_PAUSE_S,
     SET_OFF_M,
     START_WAIT_S,
+    cool_down,
+    finish,
     first_break,
     judged_part,
     race_end,
@@ -270,3 +274,63 @@ def test_a_walk_inside_the_race_and_a_few_fast_seconds_at_the_end():
     assert race_end(blip) == 2401  # 5 s of GPS "running" while standing is no running
     assert race_end(_then(_running(), slice(None), 0.0, 0.0)) == 3000  # no going at all
     assert race_end(_track()) == 8000  # without speed: the whole track
+
+
+def _legs(*legs: tuple[int, float]) -> pd.DataFrame:
+    """A 1 Hz track of ``(seconds, speed m/s)`` legs, a speed of 0 standing still."""
+    speed = np.concatenate([np.full(n, v, float) for n, v in legs])
+    n = speed.size
+    return pd.DataFrame(
+        {
+            "distance_m": np.cumsum(speed),
+            "speed_mps": speed,
+            "moving": speed >= 0.5,
+            "in_gap": np.zeros(n, bool),
+            "paused": np.zeros(n, bool),
+            "elapsed_s": np.arange(n, dtype=float),
+        }
+    )
+
+
+def test_a_cool_down_after_a_5_km_race_is_not_the_race():
+    """5 km at 4.0 m/s, 2 min in the finish area, 2.4 km jogged at 2.8 m/s (0.70)."""
+    track = _legs((1250, 4.0), (120, 0.0), (857, 2.8))
+    cool = cool_down(track)
+    assert cool is not None
+    assert (cool.stop_row, cool.race_m, cool.stop_s) == (1250, 5000.0, 120.0)
+    dist = track["distance_m"]
+    assert cool.finish_m == dist[1250] - dist[0] and cool.distance_m == dist.iloc[-1] - dist[1370]
+    assert cool.speed_share == pytest.approx(0.7, rel=1e-3)  # the first second gains no distance
+    assert finish(track) == (1250, cool) and race_end(track) == 1250
+    walked = _legs((1250, 4.0), (120, 1.2), (857, 2.8))  # walking through the finish area
+    assert race_end(walked) == 1250 and cool_down(walked).stop_s == 120.0
+
+
+@pytest.mark.parametrize(
+    ("legs", "why"),
+    [
+        (((1250, 4.0), (120, 0.0), (857, 3.6)), "jogged at 0.9 of the race's speed"),
+        (((1200, 4.0), (120, 0.0), (857, 2.8)), "stopped at 4.8 km, short of 5 km"),
+        (((1250, 4.0), (FINISH_STOP_S - 1, 0.0), (857, 2.8)), "a stop under a minute"),
+        (((1250, 4.0), (120, 0.0), (300, 2.8)), "840 m after it: under 1 km"),
+        (((1250, 4.0), (120, 0.0), (4000, 2.8)), "11.2 km after it: a second run"),
+        (((1600, 4.0), (120, 0.0), (857, 2.8)), "stopped at 6.4 km: no race distance"),
+        (((1250, 4.0), (120, 0.0)), "the stop ends the file: a walk-off"),
+    ],
+)
+def test_no_cool_down(legs, why):
+    track = _legs(*legs)
+    assert cool_down(track) is None, why
+    assert finish(track).cool is None
+
+
+def test_a_given_race_distance_decides_the_cool_down():
+    """A 50 km ultra's aid station just past the marathon distance is no finish once the
+    distance is given; a cool-down jogged at the race's speed is cut once it is."""
+    ultra = _legs((14065, 3.0), (300, 0.0), (2600, 2.3))  # 42.2 km, 5 min, 6.0 km at 0.77
+    assert cool_down(ultra).race_m == 42195.0
+    assert cool_down(ultra, race_distance_m=50_000.0) is None
+    assert race_end(ultra, 50_000.0) == len(ultra)
+    at_race_pace = _legs((14065, 3.0), (300, 0.0), (700, 3.0))  # 2.1 km at the race's speed
+    assert 1.0 > COOL_DOWN_SPEED_SHARE and cool_down(at_race_pace) is None
+    assert cool_down(at_race_pace, race_distance_m=42_195.0).stop_row == 14065

@@ -28,7 +28,7 @@ import pandas as pd
 
 from finishline.activity import Activity, normalize_sport
 from finishline.athlete import Athlete, for_race
-from finishline.breaks import race_end
+from finishline.breaks import finish
 from finishline.clean import clean
 from finishline.definitions import METRE_PER_MILE, Race, detect_race, not_a_run
 from finishline.errors import AnalysisError, FinishlineError
@@ -185,7 +185,8 @@ def _analyze(
     track = clean(activity, gap_model=gap_model, **clean_options)
     lap("clean")
     check_sport(activity, track, sport)
-    end = race_end(track)  # the watch left running past the finish is not the race
+    # the watch left running past the finish, or a cool-down after it, is not the race
+    end, cool = finish(track, race_distance_m)
     raced = track.iloc[:end] if end < len(track) else track
     race = detect_race(float(raced["distance_m"].iloc[-1]), race_distance_m)
     athlete = for_race(athlete, raced)
@@ -209,7 +210,7 @@ def _analyze(
     lap("decoupling")
     stops = stops_and_walks(track)
     lap("stops")
-    fm = final_mile(track, race, end=end)
+    fm = final_mile(track, race, end=end, cool=cool)
     lap("final_mile")
     fatigue = fatigue_state(raced, athlete, race)
     lap("fatigue")
@@ -342,5 +343,7 @@ def analyze(
     if plan is not None:  # the plan module loads only when a plan is given
         from finishline.plan.compare import compare_to_track
 
-        result.plan_vs_actual = compare_to_track(plan, result.track, result.race.distance_m)
+        result.plan_vs_actual = compare_to_track(
+            plan, result.track, result.race.distance_m, given_m=race_distance_m
+        )
     return result

@@ -11,15 +11,18 @@ the final mile are still reported for the whole file.
 
 A race's own clock starts when the runner sets off (:func:`race_start`: not in the start pen)
 and the race ends with the last running (:func:`race_end`: not the walk through the finish
-area with the watch still running).
+area with the watch still running, nor a cool-down jog after it, :func:`cool_down`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
-from finishline.definitions import MIN_WALK_S
+from finishline.definitions import MIN_WALK_S, STANDARD_RACES
 from finishline.metrics.stops import stop_mask
 from finishline.stretches import bounds
 
@@ -41,6 +44,50 @@ SET_OFF_M = 200.0
 #: above the comfortable walking speed of adults, 1.27-1.46 m/s (Bohannon R. W. (1997) *Age
 #: Ageing* 26:15-19), below any racing shuffle.
 FINISHED_SPEED_MPS = 1.5
+#: A stop (s) that follows a race distance and comes before a cool-down: the finish area.
+FINISH_STOP_S = 60
+#: Share of a standard race distance a track must have covered before the stop that may be
+#: the finish: a GPS watch measures a course long, rarely short (``STANDARD_RACES``). Tight,
+#: so that a runner who stops with the last kilometre still ahead is never taken as finished.
+FINISHED_SHARE = 0.995
+#: Running after the finish stop is a cool-down when it covers at least this distance (m) and
+#: this share of the race distance, more than a course measured long leaves to run after a
+#: stop at :data:`FINISHED_SHARE` of it (up to 2.5 % long: Twin Cities 2014 read 0.8 % long) ...
+COOL_DOWN_MIN_M = 1000.0
+COOL_DOWN_MIN_SHARE = 0.03
+#: ... and at most this distance (m): more is a second run, not a cool-down ...
+COOL_DOWN_MAX_M = 10000.0
+#: ... at this share of the race's moving speed or less: a jog (a 5:30-6:00 /km cool-down
+#: after a 4:00-4:30 /km race is 0.67-0.82), not a runner racing on after an aid station.
+COOL_DOWN_SPEED_SHARE = 0.80
+
+
+@dataclass(frozen=True)
+class CoolDown:
+    """Running after the finish (:func:`cool_down`), left out of the race.
+
+    Attributes
+    ----------
+    stop_row
+        First row of the stop after the race distance (the finish area).
+    finish_m
+        Distance (m) covered when that stop began.
+    race_m
+        The standard (or given) race distance the stop follows (m).
+    stop_s
+        How long the stop lasted (s).
+    distance_m
+        Distance (m) covered after the stop, to the end of the file.
+    speed_share
+        Its moving speed over the race's (both over the seconds going).
+    """
+
+    stop_row: int
+    finish_m: float
+    race_m: float
+    stop_s: float
+    distance_m: float
+    speed_share: float
 
 
 def _jumped_and_long_stops(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -88,28 +135,122 @@ def race_start(track: pd.DataFrame) -> int:
     return int(ends[-1]) - 1 if ends.size else 0  # the wait's last second: set off from there
 
 
-def race_end(track: pd.DataFrame) -> int:
-    """How many rows of ``track`` the race holds (``track.iloc[:race_end(track)]``): up to the
-    row that closes the runner's last stretch of going (at least :data:`~finishline.
-    definitions.MIN_WALK_S` s moving at :data:`FINISHED_SPEED_MPS` or faster, grade-adjusted
-    where the track has ``gap_speed_mps``: a hike up to a summit finish is racing; not stopped),
-    when only walking and standing follow it to the end of the file: the watch left running
-    past the finish line, through the finish area. ``len(track)`` when the file ends going,
-    holds no such stretch, or lacks the columns.
+def race_end(track: pd.DataFrame, race_distance_m: float | None = None) -> int:
+    """How many rows of ``track`` the race holds (``track.iloc[:race_end(track)]``)."""
+    return finish(track, race_distance_m).rows
+
+
+class Finish(NamedTuple):
+    """Where the race in a track ends (:func:`finish`)."""
+
+    #: How many rows the race holds.
+    rows: int
+    #: The cool-down after the finish, when the file holds one (:func:`cool_down`).
+    cool: CoolDown | None
+
+
+def finish(track: pd.DataFrame, race_distance_m: float | None = None) -> Finish:
+    """Where the race ends: at the row that closes the runner's last stretch going (at least
+    :data:`~finishline.definitions.MIN_WALK_S` s moving at :data:`FINISHED_SPEED_MPS` or
+    faster, grade-adjusted where the track has ``gap_speed_mps``: a hike up to a summit finish
+    is racing; not stopped) before the finish stop of a cool-down (:func:`cool_down`; its race
+    distance is ``race_distance_m`` when given), or else before the end of the file, when only
+    walking and standing follow it: the watch left running past the finish line, through the
+    finish area. ``len(track)`` rows when the file ends going, holds no such stretch, or lacks
+    the columns.
 
     A race ends going: a runner who walked to the line and stopped the watch there has that
     walk taken as after the finish (:class:`~finishline.metrics.final_mile.FinalMile` says
     where the race was taken to end and how much was left out). Speed alone decides, not
     cadence: a runner shuffling home at 1.8 m/s, or at a cadence under 140, is still racing.
     """
-    needed = ("moving", "paused", "in_gap", "speed_mps")
-    if not all(name in track for name in needed):
-        return len(track)
+    going = _going(track)
+    if going is None:
+        return Finish(len(track), None)
+    cool = _cool_down(track, going, race_distance_m)
+    return Finish(_end_before(going, len(track) if cool is None else cool.stop_row), cool)
+
+
+def _going(track: pd.DataFrame) -> np.ndarray | None:
+    """Seconds going (moving, not stopped, at :data:`FINISHED_SPEED_MPS` or faster, grade-
+    adjusted where the track has ``gap_speed_mps``); None without the columns this needs."""
+    if not all(name in track for name in ("moving", "paused", "in_gap", "speed_mps")):
+        return None
     effort = track["gap_speed_mps"] if "gap_speed_mps" in track else track["speed_mps"]
     fast = np.nan_to_num(effort.to_numpy(float)) >= FINISHED_SPEED_MPS
-    going = track["moving"].to_numpy(bool) & ~stop_mask(track) & fast
-    _, ends = bounds(going, MIN_WALK_S)
-    return min(int(ends[-1]) + 1, len(track)) if ends.size else len(track)
+    return track["moving"].to_numpy(bool) & ~stop_mask(track) & fast
+
+
+def _end_before(going: np.ndarray, stop: int) -> int:
+    """Rows up to the one that closes the last stretch going before row ``stop``; ``stop``
+    when there is none (no going at all: the whole track)."""
+    _, ends = bounds(going[:stop], MIN_WALK_S)
+    return min(int(ends[-1]) + 1, stop) if ends.size else stop
+
+
+def cool_down(track: pd.DataFrame, race_distance_m: float | None = None) -> CoolDown | None:
+    """The cool-down after the finish, when the file holds one; None otherwise.
+
+    The finish is taken to be a stop of :data:`FINISH_STOP_S` or more (standing or walking,
+    or the watch paused: the finish area) that begins once the track has covered
+    :data:`FINISHED_SHARE` of a standard race distance, within that distance's upper GPS
+    tolerance (``STANDARD_RACES``), or of ``race_distance_m`` when the race's distance is
+    given. Running after it is a cool-down when it covers :data:`COOL_DOWN_MIN_M` and
+    :data:`COOL_DOWN_MIN_SHARE` of the race or more, at most :data:`COOL_DOWN_MAX_M`, at
+    :data:`COOL_DOWN_SPEED_SHARE` of the race's moving speed or slower (at any speed when the
+    race's distance is given: nothing past it is the race). The latest such stop wins.
+
+    An estimate from distance and speed alone: a run of a non-standard length whose last part
+    is this much slower after such a stop is taken as a race and a cool-down (and says so:
+    :func:`finishline.verdict.after_finish_sentence`), and a cool-down jogged at race pace is
+    taken as part of the race; giving the race's distance settles both.
+    """
+    going = _going(track)
+    return None if going is None else _cool_down(track, going, race_distance_m)
+
+
+def _cool_down(
+    track: pd.DataFrame, going: np.ndarray, race_distance_m: float | None
+) -> CoolDown | None:
+    dist = distance_reached(track["distance_m"].to_numpy(float))
+    if dist.size < 2:
+        return None
+    starts, ends = bounds(~going, FINISH_STOP_S)
+    covered = dist - dist[0]
+    time_s = track["elapsed_s"].to_numpy(float) if "elapsed_s" in track else None
+    going_s = np.r_[0, np.cumsum(going)]
+    going_m = np.r_[0.0, np.cumsum(np.where(going, np.diff(dist, prepend=dist[0]), 0.0))]
+    for start, end in zip(starts[::-1], ends[::-1], strict=True):
+        start, end = int(start), int(end)
+        if end >= dist.size:  # the stop ends the file: a walk-off, not a cool-down
+            continue
+        race_m = _race_finished(float(covered[start]), race_distance_m)
+        after_m = float(dist[-1] - dist[end])
+        if race_m is None or not (
+            max(COOL_DOWN_MIN_M, COOL_DOWN_MIN_SHARE * race_m) <= after_m <= COOL_DOWN_MAX_M
+        ):
+            continue
+        race_s, after_s = going_s[start], going_s[-1] - going_s[end]
+        if race_s <= 0 or after_s <= 0:
+            continue
+        share = float((going_m[-1] - going_m[end]) / after_s / (going_m[start] / race_s))
+        if share <= COOL_DOWN_SPEED_SHARE or race_distance_m is not None:
+            stop_s = end - start if time_s is None else float(time_s[end] - time_s[start])
+            return CoolDown(start, float(covered[start]), race_m, stop_s, after_m, share)
+    return None
+
+
+def _race_finished(covered_m: float, race_distance_m: float | None) -> float | None:
+    """The race distance (m) ``covered_m`` completes (:func:`cool_down`), or None."""
+    races = (
+        [(race_distance_m, 0.06)]
+        if race_distance_m is not None
+        else [(nominal, above) for _, _, nominal, _, above in STANDARD_RACES]
+    )
+    for nominal, above in races:
+        if FINISHED_SHARE * nominal <= covered_m <= (1.0 + above) * nominal:
+            return float(nominal)
+    return None
 
 
 def first_break(track: pd.DataFrame) -> int | None:

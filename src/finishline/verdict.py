@@ -85,13 +85,25 @@ def final_mile_sentence(final_mile: FinalMile) -> str:
 
 
 def after_finish_sentence(final_mile: FinalMile) -> str:
-    """Where the race was taken to end when the file goes on past it walking or standing."""
+    """Where the race was taken to end when the file goes on past it: walking or standing, or
+    a cool-down run after a stop at the race distance."""
     after = final_mile.after_finish_s
     length = format_h_min(after) if after >= 60 else f"{after:.0f} s"
+    where = f"The race is taken to end at {final_mile.finish_m / 1000:.2f} km"
+    cool = final_mile.cool_down
+    if cool is None:
+        return (
+            f"{where}, where the running stopped: the {length} of walking or standing after it "
+            "(the watch left running past the finish) are left out."
+        )
+    stop = format_h_min(cool.stop_s) if cool.stop_s >= 60 else f"{cool.stop_s:.0f} s"
+    pace = 1.0 / cool.speed_share - 1.0
     return (
-        f"The race is taken to end at {final_mile.finish_m / 1000:.2f} km, where the running "
-        f"stopped: the {length} of walking or standing after it (the watch left running past "
-        "the finish) are left out."
+        f"{where}, where you stopped for {stop} once past the race distance "
+        f"({cool.race_m / 1000:g} km): the {cool.distance_m / 1000:.1f} km run after that "
+        f"stop, at a pace {pace * 100:.0f} % slower than the race's, is taken as a cool-down "
+        f"and left out with the stop ({length} in all); give race_distance_m "
+        "(--race-distance) if it was part of the race."
     )
 
 

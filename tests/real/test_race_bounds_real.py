@@ -12,6 +12,11 @@ The Twin Cities Marathon GPX (sample_runs/) is written again:
   the plain file's, and the verdict must say where the race was taken to end. Before
   ``breaks.race_end``, 5 min standing turned "held, 13 % faster" into "failed, 39 % slower",
   and 10 min walking into "failed, 49 % slower, with 600 s walking".
+- with a cool-down after the finish: standing 5 min or walking 10 min in the finish area, then
+  jogging 2-3 km at 2.0-2.2 m/s (the race ran at 2.77 m/s), recorded every 7 s as the device
+  recorded the race (or 4 s): 30 min of 1 s points would change the file's sampling interval,
+  which clean's gap interpolation and elevation source are judged on. Before
+  ``breaks.cool_down``, the file was a "45 km ultra (measured)" whose final mile was the jog.
 """
 
 from __future__ import annotations
@@ -51,6 +56,30 @@ def with_a_tail(tmp: Path, tail_s: int, speed_mps: float, every_s: int) -> Path:
     )
     end = text.rindex("</trkseg>")
     path = tmp / f"tail_{tail_s}_{speed_mps}.gpx"
+    path.write_text(text[:end] + points + text[end:])
+    return path
+
+
+def with_a_cool_down(
+    tmp: Path, stop_s: int, stop_mps: float, jog_m: float, jog_mps: float, every_s: int
+) -> Path:
+    """The source GPX going on after its last point: ``stop_s`` standing or walking at
+    ``stop_mps``, then ``jog_m`` jogged at ``jog_mps``, recorded every ``every_s``."""
+    jog_s = int(round(jog_m / jog_mps))
+    text = SOURCE.read_text()
+    last = re.findall(r'<trkpt lon="([^"]+)" lat="([^"]+)">.*?<time>([^<]+)</time>', text, re.S)[-1]
+    lon, lat, t_end = float(last[0]), float(last[1]), datetime.strptime(last[2], STAMP)
+
+    def north_m(s: int) -> float:
+        return stop_mps * min(s, stop_s) + jog_mps * max(s - stop_s, 0)
+
+    points = "".join(
+        f'<trkpt lon="{lon}" lat="{lat + north_m(s) / 111_195.0}"><ele>259.2</ele>'
+        f"<time>{(t_end + timedelta(seconds=s)).strftime(STAMP)}</time></trkpt>"
+        for s in range(every_s, stop_s + jog_s + 1, every_s)
+    )
+    end = text.rindex("</trkseg>")
+    path = tmp / f"cool_{stop_s}_{stop_mps}_{jog_m}_{jog_mps}.gpx"
     path.write_text(text[:end] + points + text[end:])
     return path
 
@@ -137,3 +166,58 @@ def test_the_watch_left_running_past_the_finish_changes_no_race_number(
     sentence = f"The race is taken to end at {b.finish_m / 1000:.2f} km, where the running stopped"
     assert sentence in tailed.verdict and "The race is taken to end" not in plain.verdict
     assert tailed.verdict.startswith(plain.verdict[: plain.verdict.index(".") + 1])
+
+
+@pytest.mark.parametrize(
+    ("stop_s", "stop_mps", "jog_m", "jog_mps", "every_s"),
+    [(300, 0.0, 3000.0, 2.2, 7), (600, 1.2, 2000.0, 2.1, 7), (600, 1.2, 2000.0, 2.0, 4)],
+)
+def test_a_cool_down_after_the_finish_changes_no_race_number(
+    tmp_path, stop_s, stop_mps, jog_m, jog_mps, every_s
+):
+    plain = without_a_wait()
+    cooled = analyze_quietly(with_a_cool_down(tmp_path, stop_s, stop_mps, jog_m, jog_mps, every_s))
+    assert cooled.summary.distance_m > plain.summary.distance_m + jog_m * 0.95
+    assert cooled.race.key == plain.race.key == "marathon"
+    a, b = plain.final_mile, cooled.final_mile
+    assert (b.failed, b.walk_s, b.stop_s) == (a.failed, a.walk_s, a.stop_s) == (False, 0.0, 0.0)
+    assert b.time_s == pytest.approx(a.time_s, abs=5)
+    assert b.finish_m == pytest.approx(a.finish_m, abs=5 * 1.5)
+    cool = b.cool_down
+    assert a.cool_down is None and cool is not None and cool.race_m == 42_195.0
+    assert cool.stop_s == pytest.approx(stop_s, abs=every_s + 5)
+    assert cool.distance_m == pytest.approx(jog_m, rel=0.03)
+    assert cool.speed_share == pytest.approx(jog_mps / 2.77, rel=0.05)
+    np.testing.assert_equal(cooled.fatigue.onset_km, plain.fatigue.onset_km)
+    assert cooled.fatigue.signal_onsets_km == plain.fatigue.signal_onsets_km
+    assert cooled.decoupling.pa_hr == pytest.approx(plain.decoupling.pa_hr, abs=2e-3)
+    np.testing.assert_allclose(cooled.risk.table["p_fail"], plain.risk.table["p_fail"], rtol=1e-3)
+    # the plan's splits: the race's distance is where the last second going ends, which
+    # clean's 5 s speed window at the file's edge may move by a second
+    pd.testing.assert_frame_equal(
+        cooled.plan_vs_actual.table, plain.plan_vs_actual.table, check_exact=False, atol=1.0
+    )
+    sentence = (
+        f"The race is taken to end at {b.finish_m / 1000:.2f} km, where you stopped for "
+        f"{round(cool.stop_s / 60)} min once past the race distance (42.195 km): the "
+        f"{cool.distance_m / 1000:.1f} km run after that stop"
+    )
+    assert sentence in cooled.verdict
+    assert cooled.verdict.startswith(plain.verdict[: plain.verdict.index(".") + 1])
+
+
+def test_a_jog_at_the_race_pace_after_the_finish_is_cut_only_when_the_distance_is_given(tmp_path):
+    """2 km at the race's own speed after 5 min standing: from distance and speed alone that
+    could be the rest of a longer race (an aid station), so it is kept; given "marathon", it
+    is past the race."""
+    path = with_a_cool_down(tmp_path, 300, 0.0, 2000.0, 2.8, 7)
+    plain = without_a_wait()
+    kept = analyze_quietly(path)
+    assert kept.final_mile.cool_down is None
+    assert kept.final_mile.finish_m > plain.final_mile.finish_m + 1900
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        given = analyze(path, race_distance_m=42_195.0)
+    assert given.race.key == "marathon" and given.final_mile.cool_down is not None
+    assert given.final_mile.finish_m == pytest.approx(plain.final_mile.finish_m, abs=5 * 1.5)
+    assert given.final_mile.pace_ratio == pytest.approx(plain.final_mile.pace_ratio, rel=2e-3)

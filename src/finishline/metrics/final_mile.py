@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from finishline.breaks import long_stops, race_end
+from finishline.breaks import CoolDown, finish, long_stops
 from finishline.definitions import (
     FINAL_SEGMENT_M,
     FMF_PACE_RATIO,
@@ -90,8 +90,10 @@ class FinalMile:
         Where the race was taken to end (m): the end of the last running
         (:func:`finishline.breaks.race_end`); the track's end when it ends running.
     after_finish_s
-        Seconds of the file after ``finish_m``, only walking or standing (the watch left running
-        past the finish line), which no final-mile fact counts.
+        Seconds of the file after ``finish_m``, which no final-mile fact counts: walking or
+        standing (the watch left running past the finish line), and a cool-down.
+    cool_down
+        The cool-down run after the finish (:func:`finishline.breaks.cool_down`), or None.
     """
 
     segment_m: float
@@ -115,6 +117,7 @@ class FinalMile:
     note: str = ""
     finish_m: float = float("nan")
     after_finish_s: float = 0.0
+    cool_down: CoolDown | None = None
 
     @property
     def slowdown_pct(self) -> float:
@@ -203,15 +206,16 @@ def final_mile(
     race: Race | None = None,
     *,
     end: int | None = None,
+    cool: CoolDown | None = None,
     min_stop_s: int = MIN_STOP_S,
     min_walk_s: int = MIN_WALK_S,
 ) -> FinalMile:
     """Final-mile facts of one run.
 
     The final mile is the last mile of the race, which ends with the runner's last running
-    (:func:`finishline.breaks.race_end`): walking and standing after it to the end of the file
-    (the watch left running past the finish line) are left out, and ``after_finish_s`` says
-    how long that was. A final mile that holds a stop of 30 min or more
+    (:func:`finishline.breaks.finish`): walking and standing after it to the end of the file
+    (the watch left running past the finish line), and a cool-down run after a stop at the
+    race distance, are left out, and ``after_finish_s`` says how long that was. A final mile that holds a stop of 30 min or more
     (:func:`finishline.breaks.long_stops`: a file whose last mile runs into a second outing
     hours later) is not one effort: it gets no pace ratio and no failure, and ``note`` says why.
 
@@ -221,8 +225,9 @@ def final_mile(
         Clean 1 Hz track.
     race
         The race (its reference window); detected from the race's distance when omitted.
-    end
-        How many rows the race holds; :func:`finishline.breaks.race_end` by default.
+    end, cool
+        How many rows the race holds, and the cool-down after it;
+        :func:`finishline.breaks.finish` by default (both or neither).
     min_stop_s, min_walk_s
         Shortest stop / walk stretch (s) that counts.
 
@@ -230,7 +235,8 @@ def final_mile(
     -------
     FinalMile
     """
-    end = race_end(track) if end is None else end
+    if end is None:
+        end, cool = finish(track)
     after_finish_s = float(track["elapsed_s"].iloc[-1] - track["elapsed_s"].iloc[end - 1])
     track = track.iloc[:end]
     dist = track["distance_m"].to_numpy(float)
@@ -283,4 +289,5 @@ def final_mile(
         note=note,
         finish_m=total,
         after_finish_s=after_finish_s,
+        cool_down=cool,
     )

@@ -291,7 +291,10 @@ def first_behind_run(behind: np.ndarray, run: int = BEHIND_RUN) -> int | None:
 
 
 def compare_to_track(
-    plan: str | PathLike[str] | dict[str, Any], track: pd.DataFrame, race_distance_m: float
+    plan: str | PathLike[str] | dict[str, Any],
+    track: pd.DataFrame,
+    race_distance_m: float,
+    given_m: float | None = None,
 ) -> PlanVsActual:
     """:func:`plan_vs_actual` of a plan (path or JSON data) and a clean 1 Hz track
     (``distance_m``, ``elapsed_s``, ``moving``), as ``finishline.analyze(..., plan=)`` calls it.
@@ -299,10 +302,12 @@ def compare_to_track(
     The plan is race time, so the clock starts when the runner set off
     (:func:`finishline.breaks.race_start`): a wait in the start pen with the watch running is
     not time lost on the plan's first split; and the race ends with the last running
-    (:func:`finishline.breaks.race_end`): a walk past the finish is no split's time.
+    (:func:`finishline.breaks.race_end`): a walk past the finish, or a cool-down after it, is
+    no split's time. ``given_m``: the race's distance when the runner gave it (m), which
+    decides the cool-down as for the analysis; detected from the track when None.
     """
     data = plan if isinstance(plan, dict) else load_plan(plan)
-    start, end = race_start(track), race_end(track)
+    start, end = race_start(track), race_end(track, given_m)
     elapsed = track["elapsed_s"].to_numpy(dtype=float)
     return plan_vs_actual(
         data,
