@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from synthetic import make_run
 
 from finishline.clean import clean
-from finishline.metrics.decoupling import decoupling, efficiency_factor
+from finishline.metrics.decoupling import decoupling, efficiency_factor, onset_distance
 from finishline.metrics.final_mile import final_mile, severity
 from finishline.metrics.splits import METRE_PER_MILE
 from finishline.metrics.stops import stops_and_walks
@@ -65,6 +66,23 @@ def test_drift_after_25km_is_found():
     curve = dec.curve
     assert curve["pa_hr"].iloc[-1] == pytest.approx(dec.pa_hr, abs=0.01)
     assert (curve.loc[curve["distance_m"] < 25000, "pa_hr"].abs() < 1e-6).all()
+
+
+@pytest.mark.parametrize(
+    ("pa_hr", "onset_m"),
+    [
+        ([0.11, 0.09, 0.07, 0.06, 0.05, 0.04, 0.03, 0.03], float("nan")),  # falls back below
+        ([0.01, 0.06, 0.02, 0.05, 0.06, 0.07, 0.08, 0.09], 13000.0),  # held from 13 km on
+        ([0.01, 0.02, 0.02, 0.02, 0.02, 0.03, 0.06, 0.07], float("nan")),  # the last 1 km only
+        ([0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06], 10000.0),
+        ([0.06, 0.06, np.nan, 0.06, 0.06, 0.06, 0.06, 0.06], 13000.0),  # no value: not held
+    ],
+)
+def test_an_onset_holds_to_the_finish(pa_hr, onset_m):
+    """The onset is where the cumulative Pa:HR stays >= 5 % to the end of the race (2 km or
+    more), not the first 2 km above it: the report draws "Pa:HR >= 5 % from X km"."""
+    curve = pd.DataFrame({"distance_m": np.arange(10000.0, 18000.0, 1000.0), "pa_hr": pa_hr})
+    np.testing.assert_equal(onset_distance(curve), onset_m)
 
 
 def test_stops_and_walks_are_found_with_their_place():

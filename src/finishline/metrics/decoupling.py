@@ -36,7 +36,7 @@ from finishline.metrics.splits import at_positions, crossing_positions
 
 #: Decoupling threshold (fraction) of the onset rule.
 ONSET_THRESHOLD = DECOUPLING_LIMIT
-#: How long (m) the curve must stay above the threshold.
+#: How long (m) the curve must stay above the threshold (to the finish) for an onset.
 ONSET_SUSTAIN_M = 2000.0
 #: Where the race window starts (m): after the first kilometres, as the reference window does.
 WINDOW_START_M = REFERENCE_START_M
@@ -185,15 +185,20 @@ def cumulative_pa_hr(
 
 
 def onset_distance(curve: pd.DataFrame) -> float:
-    """Distance (m) where the cumulative Pa:HR first crosses and holds the threshold."""
+    """Distance (m) from which the cumulative Pa:HR stays at or above the threshold to the end
+    of the curve, when that is :data:`ONSET_SUSTAIN_M` or more; NaN otherwise.
+
+    What the report draws ("Pa:HR >= 5 % from 10.0 km") holds from there to the finish: a
+    curve that crosses early on a few noisy kilometres and falls back below the threshold later
+    has no onset there.
+    """
     d = curve["distance_m"].to_numpy(float)
-    above = curve["pa_hr"].to_numpy(float) >= ONSET_THRESHOLD
     eligible = d >= WINDOW_START_M + MIN_WINDOW_M
-    for i in np.flatnonzero(above & eligible):  # candidates only: a few dozen at most
-        ahead = (d >= d[i]) & (d <= d[i] + ONSET_SUSTAIN_M)
-        if above[ahead].all():
-            return float(d[i])
-    return float("nan")
+    below = np.flatnonzero(eligible & ~(curve["pa_hr"].to_numpy(float) >= ONSET_THRESHOLD))
+    first = int(below[-1]) + 1 if below.size else int(np.argmax(eligible))
+    if not eligible.any() or first >= d.size or d[-1] - d[first] < ONSET_SUSTAIN_M:
+        return float("nan")
+    return float(d[first])
 
 
 def decoupling(track: pd.DataFrame, step_m: float = 250.0, *, end: int | None = None) -> Decoupling:
