@@ -11,9 +11,9 @@ import pytest
 from corpus import CORPUS, require_shared
 
 from finishline.breaks import (
-    COOL_DOWN_SPEED_SHARE,
     FINISH_STOP_S,
     FINISHED_SPEED_MPS,
+    JOG_SPEED_SHARE,
     JUMP_TOLERANCE_M,
     LONG_PAUSE_S,
     SET_OFF_M,
@@ -21,9 +21,11 @@ from finishline.breaks import (
     cool_down,
     finish,
     first_break,
+    from_set_off,
     judged_part,
     race_end,
     race_start,
+    warm_up,
 )
 
 
@@ -332,5 +334,59 @@ def test_a_given_race_distance_decides_the_cool_down():
     assert cool_down(ultra, race_distance_m=50_000.0) is None
     assert race_end(ultra, 50_000.0) == len(ultra)
     at_race_pace = _legs((14065, 3.0), (300, 0.0), (700, 3.0))  # 2.1 km at the race's speed
-    assert 1.0 > COOL_DOWN_SPEED_SHARE and cool_down(at_race_pace) is None
+    assert 1.0 > JOG_SPEED_SHARE and cool_down(at_race_pace) is None
     assert cool_down(at_race_pace, race_distance_m=42_195.0).stop_row == 14065
+
+
+def test_a_warm_up_and_a_wait_before_a_5_km_race_are_not_the_race():
+    """2 km jogged at 2.8 m/s (0.70), 5 min in the pen, 5 km at 4.0 m/s."""
+    track = _legs((715, 2.8), (300, 0.0), (1250, 4.0))
+    warm = warm_up(track)
+    assert warm is not None
+    assert (warm.set_off_row, warm.race_m, warm.wait_s, warm.set_off_s) == (
+        1014,
+        5000.0,
+        299.0,
+        1014.0,
+    )
+    assert warm.distance_m == pytest.approx(714 * 2.8) and warm.set_off_m == warm.distance_m
+    assert warm.speed_share == pytest.approx(0.7, rel=2e-3)  # the first second gains no distance
+    race = from_set_off(track, warm.set_off_row)
+    assert race["distance_m"].iloc[0] == 0.0 and race["elapsed_s"].iloc[0] == 0.0
+    assert race["distance_m"].iloc[-1] == pytest.approx(5000.0) and len(race) == 1251
+    assert race_start(race) == 0 and race_end(race) == len(race)
+    strides = _legs((715, 2.8), (120, 0.0), (100, 4.0), (300, 0.0), (1250, 4.0))
+    assert warm_up(strides).set_off_row == 715 + 120 + 100 + 299  # the last wait before it
+    both = _legs((715, 2.8), (300, 0.0), (1250, 4.0), (120, 0.0), (857, 2.8))  # and a cool-down
+    assert warm_up(both).set_off_row == 1014
+    assert cool_down(from_set_off(both, 1014)).stop_row == 1251
+
+
+@pytest.mark.parametrize(
+    ("legs", "why"),
+    [
+        (((715, 3.6), (300, 0.0), (1250, 4.0)), "jogged at 0.9 of the race's speed"),
+        (((250, 2.8), (300, 0.0), (1250, 4.0)), "700 m before it: under 1 km"),
+        (((715, 2.8), (300, 0.0), (1500, 4.0)), "6 km after it: no race distance"),
+        (((400, 3.2), (120, 0.0), (2125, 4.0)), "a stop at 1.3 km of a 9.8 km 10 km race"),
+        (((715, 2.8), (300, 0.0)), "the wait ends the file"),
+    ],
+)
+def test_no_warm_up(legs, why):
+    assert warm_up(_legs(*legs)) is None, why
+
+
+def test_a_race_holds_no_break():
+    """Two outings in one file (a 30 min pause between them) are no warm-up and race."""
+    track = _legs((715, 2.8), (300, 0.0), (600, 4.0), (LONG_PAUSE_S, 0.0), (650, 4.0))
+    assert warm_up(track) is not None  # standing with the watch running: one outing
+    track.loc[1615 : 1615 + LONG_PAUSE_S - 1, "paused"] = True
+    assert warm_up(track) is None
+
+
+def test_a_given_race_distance_decides_the_warm_up():
+    """A warm-up jogged at the race's speed is cut once the race's distance is given."""
+    track = _legs((715, 4.0), (300, 0.0), (1250, 4.0))
+    assert warm_up(track) is None
+    assert warm_up(track, race_distance_m=5000.0).set_off_row == 1014
+    assert warm_up(track, race_distance_m=10_000.0) is None

@@ -28,7 +28,7 @@ import pandas as pd
 
 from finishline.activity import Activity, normalize_sport
 from finishline.athlete import Athlete, for_race
-from finishline.breaks import finish
+from finishline.breaks import finish, from_set_off, warm_up
 from finishline.clean import clean
 from finishline.definitions import METRE_PER_MILE, Race, detect_race, not_a_run
 from finishline.errors import AnalysisError, FinishlineError
@@ -185,6 +185,9 @@ def _analyze(
     track = clean(activity, gap_model=gap_model, **clean_options)
     lap("clean")
     check_sport(activity, track, sport)
+    warm = warm_up(track, race_distance_m)  # a warm-up and the wait for the gun: not the race
+    if warm is not None:
+        track = from_set_off(track, warm.set_off_row)
     # the watch left running past the finish, or a cool-down after it, is not the race
     end, cool = finish(track, race_distance_m)
     raced = track.iloc[:end] if end < len(track) else track
@@ -216,7 +219,7 @@ def _analyze(
     lap("fatigue")
     risk = _risk(raced, fatigue, athlete, race)
     lap("risk")
-    verdict = race_verdict(fm, fatigue, risk)
+    verdict = race_verdict(fm, fatigue, risk, warm)
     lap("verdict")
     summary = race_summary(activity, track, splits_km, stops)
     lap("summary")
@@ -240,6 +243,7 @@ def _analyze(
         warnings=data_warnings(activity, track, athlete),
         stage_times=times,
         power_curve=powers,
+        warm_up=warm,
     )
 
 

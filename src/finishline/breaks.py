@@ -50,16 +50,48 @@ FINISH_STOP_S = 60
 #: the finish: a GPS watch measures a course long, rarely short (``STANDARD_RACES``). Tight,
 #: so that a runner who stops with the last kilometre still ahead is never taken as finished.
 FINISHED_SHARE = 0.995
-#: Running after the finish stop is a cool-down when it covers at least this distance (m) and
-#: this share of the race distance, more than a course measured long leaves to run after a
-#: stop at :data:`FINISHED_SHARE` of it (up to 2.5 % long: Twin Cities 2014 read 0.8 % long) ...
-COOL_DOWN_MIN_M = 1000.0
-COOL_DOWN_MIN_SHARE = 0.03
-#: ... and at most this distance (m): more is a second run, not a cool-down ...
-COOL_DOWN_MAX_M = 10000.0
-#: ... at this share of the race's moving speed or less: a jog (a 5:30-6:00 /km cool-down
-#: after a 4:00-4:30 /km race is 0.67-0.82), not a runner racing on after an aid station.
-COOL_DOWN_SPEED_SHARE = 0.80
+#: Running before the race's start wait or after its finish stop is a jog outside the race (a
+#: warm-up, a cool-down) when it covers at least this distance (m) and this share of the race
+#: distance, more than a course measured long leaves outside a race that covers
+#: :data:`FINISHED_SHARE` of it (up to 2.5 % long: Twin Cities 2014 read 0.8 % long) ...
+JOG_MIN_M = 1000.0
+JOG_MIN_SHARE = 0.03
+#: ... and at most this distance (m): more is a second run, not a warm-up or cool-down ...
+JOG_MAX_M = 10000.0
+#: ... at this share of the race's moving speed or less: a jog (a 5:30-6:00 /km warm-up or
+#: cool-down around a 4:00-4:30 /km race is 0.67-0.82), not a runner racing on after an aid
+#: station, or a slow first kilometre in a crowded start.
+JOG_SPEED_SHARE = 0.80
+
+
+@dataclass(frozen=True)
+class WarmUp:
+    """Running before the race (:func:`warm_up`), left out of it.
+
+    Attributes
+    ----------
+    set_off_row
+        The last row (second) of the wait before the race: where the race's distance and
+        clock start (:func:`from_set_off`).
+    set_off_m, set_off_s
+        Distance (m) and time (s) into the file there.
+    distance_m
+        Distance (m) run before the wait: the warm-up.
+    wait_s
+        How long the wait lasted (s).
+    speed_share
+        The warm-up's moving speed over the race's.
+    race_m
+        The standard (or given) race distance the rest of the file covers (m).
+    """
+
+    set_off_row: int
+    set_off_m: float
+    set_off_s: float
+    distance_m: float
+    wait_s: float
+    speed_share: float
+    race_m: float
 
 
 @dataclass(frozen=True)
@@ -167,6 +199,10 @@ def finish(track: pd.DataFrame, race_distance_m: float | None = None) -> Finish:
     going = _going(track)
     if going is None:
         return Finish(len(track), None)
+    return _finish(track, going, race_distance_m)
+
+
+def _finish(track: pd.DataFrame, going: np.ndarray, race_distance_m: float | None) -> Finish:
     cool = _cool_down(track, going, race_distance_m)
     return Finish(_end_before(going, len(track) if cool is None else cool.stop_row), cool)
 
@@ -195,9 +231,9 @@ def cool_down(track: pd.DataFrame, race_distance_m: float | None = None) -> Cool
     or the watch paused: the finish area) that begins once the track has covered
     :data:`FINISHED_SHARE` of a standard race distance, within that distance's upper GPS
     tolerance (``STANDARD_RACES``), or of ``race_distance_m`` when the race's distance is
-    given. Running after it is a cool-down when it covers :data:`COOL_DOWN_MIN_M` and
-    :data:`COOL_DOWN_MIN_SHARE` of the race or more, at most :data:`COOL_DOWN_MAX_M`, at
-    :data:`COOL_DOWN_SPEED_SHARE` of the race's moving speed or slower (at any speed when the
+    given. Running after it is a cool-down when it covers :data:`JOG_MIN_M` and
+    :data:`JOG_MIN_SHARE` of the race or more, at most :data:`JOG_MAX_M`, at
+    :data:`JOG_SPEED_SHARE` of the race's moving speed or slower (at any speed when the
     race's distance is given: nothing past it is the race). The latest such stop wins.
 
     An estimate from distance and speed alone: a run of a non-standard length whose last part
@@ -217,27 +253,115 @@ def _cool_down(
         return None
     starts, ends = bounds(~going, FINISH_STOP_S)
     covered = dist - dist[0]
-    time_s = track["elapsed_s"].to_numpy(float) if "elapsed_s" in track else None
-    going_s = np.r_[0, np.cumsum(going)]
-    going_m = np.r_[0.0, np.cumsum(np.where(going, np.diff(dist, prepend=dist[0]), 0.0))]
+    speed = _GoingSpeed(dist, going)
     for start, end in zip(starts[::-1], ends[::-1], strict=True):
         start, end = int(start), int(end)
         if end >= dist.size:  # the stop ends the file: a walk-off, not a cool-down
             continue
         race_m = _race_finished(float(covered[start]), race_distance_m)
         after_m = float(dist[-1] - dist[end])
-        if race_m is None or not (
-            max(COOL_DOWN_MIN_M, COOL_DOWN_MIN_SHARE * race_m) <= after_m <= COOL_DOWN_MAX_M
-        ):
+        if race_m is None or not _a_jog(after_m, race_m):
             continue
-        race_s, after_s = going_s[start], going_s[-1] - going_s[end]
-        if race_s <= 0 or after_s <= 0:
-            continue
-        share = float((going_m[-1] - going_m[end]) / after_s / (going_m[start] / race_s))
-        if share <= COOL_DOWN_SPEED_SHARE or race_distance_m is not None:
-            stop_s = end - start if time_s is None else float(time_s[end] - time_s[start])
-            return CoolDown(start, float(covered[start]), race_m, stop_s, after_m, share)
+        share = speed.share((end, dist.size), (0, start))
+        if share <= JOG_SPEED_SHARE or (race_distance_m is not None and np.isfinite(share)):
+            return CoolDown(
+                start, float(covered[start]), race_m, _seconds(track, start, end), after_m, share
+            )
     return None
+
+
+def _a_jog(distance_m: float, race_m: float) -> bool:
+    """Whether ``distance_m`` run before or after a race of ``race_m`` is as long as a warm-up
+    or cool-down is, and more than a course measured long leaves outside it."""
+    return max(JOG_MIN_M, JOG_MIN_SHARE * race_m) <= distance_m <= JOG_MAX_M
+
+
+def _seconds(track: pd.DataFrame, start: int, end: int) -> float:
+    """Seconds from row ``start`` to row ``end`` (rows are seconds without ``elapsed_s``)."""
+    if "elapsed_s" not in track:
+        return float(end - start)
+    elapsed = track["elapsed_s"].to_numpy(float)
+    return float(elapsed[min(end, elapsed.size - 1)] - elapsed[start])
+
+
+class _GoingSpeed:
+    """Moving speed over the seconds going of any span of rows of one track."""
+
+    def __init__(self, dist: np.ndarray, going: np.ndarray) -> None:
+        self.s = np.r_[0, np.cumsum(going)]
+        self.m = np.r_[0.0, np.cumsum(np.where(going, np.diff(dist, prepend=dist[0]), 0.0))]
+
+    def share(self, part: tuple[int, int], race: tuple[int, int]) -> float:
+        """Speed over rows ``part`` (start, end exclusive) / speed over rows ``race``; NaN
+        when either holds no second going."""
+        (a, b), (c, d) = part, race
+        part_s, race_s = self.s[b] - self.s[a], self.s[d] - self.s[c]
+        if part_s <= 0 or race_s <= 0 or self.m[d] - self.m[c] <= 0:
+            return float("nan")
+        return float((self.m[b] - self.m[a]) / part_s / ((self.m[d] - self.m[c]) / race_s))
+
+
+def warm_up(track: pd.DataFrame, race_distance_m: float | None = None) -> WarmUp | None:
+    """The warm-up before the race, when the file holds one; None otherwise.
+
+    The race is taken to start after a wait of :data:`START_WAIT_S` or more (standing or
+    walking, or the watch paused: the start pen) when the rest of the file, to the race's end
+    (:func:`finish`, a cool-down left out), covers :data:`FINISHED_SHARE` of a standard race
+    distance within its upper GPS tolerance (``STANDARD_RACES``), or of ``race_distance_m``
+    when given, holding no break (:func:`first_break`), and the running before the wait is a jog (:data:`JOG_MIN_M` and
+    :data:`JOG_MIN_SHARE` of the race or more, at most :data:`JOG_MAX_M`, at
+    :data:`JOG_SPEED_SHARE` of the race's moving speed or slower; at any speed when the race's
+    distance is given). Of several such waits the last wins (strides after the warm-up jog).
+
+    An estimate from distance and speed alone: a race of a standard length run after a stop
+    in its first kilometres, that slow before it, would be taken as a warm-up and a race (and
+    says so: :func:`finishline.verdict.warm_up_sentence`); giving the race's distance settles it
+    when the whole file covers it.
+    """
+    going = _going(track)
+    if going is None or len(track) < 2:
+        return None
+    dist = distance_reached(track["distance_m"].to_numpy(float))
+    speed = _GoingSpeed(dist, going)
+    starts, ends = bounds(~going, START_WAIT_S)
+    found = None
+    for start, end in zip(starts, ends, strict=True):
+        start, set_off = int(start), int(end) - 1  # set off from the wait's last second
+        before_m = float(dist[start] - dist[0])
+        if not JOG_MIN_M <= before_m <= JOG_MAX_M or set_off >= dist.size - 1:
+            continue
+        rest = track.iloc[set_off:]
+        rows = _finish(rest, going[set_off:], race_distance_m).rows
+        race_m = _race_finished(float(dist[set_off + rows - 1] - dist[set_off]), race_distance_m)
+        if (
+            race_m is None
+            or not _a_jog(before_m, race_m)
+            or first_break(rest.iloc[:rows]) is not None
+        ):
+            continue  # (a race holds no break: two outings in one file are not a warm-up)
+        share = speed.share((0, start), (set_off, set_off + rows))
+        if share <= JOG_SPEED_SHARE or (race_distance_m is not None and np.isfinite(share)):
+            found = WarmUp(
+                set_off_row=set_off,
+                set_off_m=float(dist[set_off] - dist[0]),
+                set_off_s=_seconds(track, 0, set_off),
+                distance_m=before_m,
+                wait_s=_seconds(track, start, set_off),
+                speed_share=share,
+                race_m=race_m,
+            )
+    return found
+
+
+def from_set_off(track: pd.DataFrame, row: int) -> pd.DataFrame:
+    """``track`` from ``row`` on (a copy), its ``distance_m`` and ``elapsed_s`` counted from
+    there: the race after a warm-up (:attr:`WarmUp.set_off_row`)."""
+    out = track.iloc[row:].copy()
+    dist = distance_reached(track["distance_m"].to_numpy(float))
+    out["distance_m"] = out["distance_m"] - dist[row]
+    if "elapsed_s" in out:
+        out["elapsed_s"] = out["elapsed_s"] - float(out["elapsed_s"].iloc[0])
+    return out
 
 
 def _race_finished(covered_m: float, race_distance_m: float | None) -> float | None:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from finishline.activity import Activity
 from finishline.athlete import Athlete
+from finishline.breaks import WarmUp
 from finishline.definitions import Race
 from finishline.display import Tables, card_html
 from finishline.fatigue.state import FatigueState
@@ -226,6 +227,10 @@ class RaceAnalysis(Tables):
         The race against a plan (``analyze(..., plan=)``): per split the planned and actual
         times, time banked or lost, where the runner left the plan
         (:class:`~finishline.plan.compare.PlanVsActual`; empty without a plan).
+    warm_up
+        The warm-up before the race, left out (:func:`finishline.breaks.warm_up`), or None.
+        With one, ``track`` and every figure from it start where the runner set off after the
+        wait, at 0 m and 0 s; ``activity`` is the whole file.
     """
 
     activity: Activity
@@ -248,6 +253,7 @@ class RaceAnalysis(Tables):
     stage_times: dict[str, float] = field(default_factory=dict)
     power_curve: pd.DataFrame = field(default_factory=pd.DataFrame)
     plan_vs_actual: PlanVsActual = field(default_factory=PlanVsActual)
+    warm_up: WarmUp | None = None
 
     TABLES: ClassVar[dict[str, str]] = {
         "splits": "splits_km",
@@ -338,6 +344,7 @@ class RaceAnalysis(Tables):
                 "splits": self.splits_km,
                 "splits_mile": self.splits_mile,
                 "final_mile": fm,
+                "warm_up": self.warm_up,
                 "verdict": self.verdict,
                 "risk": self.risk.records(),
                 "risk_info": self.risk.info(),

@@ -24,7 +24,7 @@ from collections.abc import Collection, Mapping
 import numpy as np
 import pandas as pd
 
-from finishline.breaks import LONG_STOP
+from finishline.breaks import LONG_STOP, WarmUp
 from finishline.definitions import FMF_PACE_RATIO, MIN_STOP_S, Race
 from finishline.fatigue.composite import (
     ONSET_AFTER_KM,
@@ -104,6 +104,20 @@ def after_finish_sentence(final_mile: FinalMile) -> str:
         f"stop, at a pace {pace * 100:.0f} % slower than the race's, is taken as a cool-down "
         f"and left out with the stop ({length} in all); give race_distance_m "
         "(--race-distance) if it was part of the race."
+    )
+
+
+def warm_up_sentence(warm: WarmUp) -> str:
+    """Where the race was taken to start when the file holds a warm-up and a wait before it."""
+    wait = format_h_min(warm.wait_s) if warm.wait_s >= 60 else f"{warm.wait_s:.0f} s"
+    pace = 1.0 / warm.speed_share - 1.0
+    return (
+        f"The race is taken to start {format_h_min(warm.set_off_s)} into the file, "
+        f"{warm.set_off_m / 1000:.1f} km in, where you set off after a {wait} wait: the "
+        f"{warm.distance_m / 1000:.1f} km run before it, at a pace {pace * 100:.0f} % slower "
+        "than the race's, is taken as a warm-up and left out with the wait, and every distance "
+        "counts from the start; give race_distance_m (--race-distance) if it was part of the "
+        "race."
     )
 
 
@@ -230,8 +244,14 @@ def risk_sentence(risk: RiskTimeline) -> str:
     return text + "."
 
 
-def race_verdict(final_mile: FinalMile, fatigue: FatigueState, risk: RiskTimeline) -> str:
-    """The verdict: final mile, fatigue onset, order of signals, risk at the checkpoints.
+def race_verdict(
+    final_mile: FinalMile,
+    fatigue: FatigueState,
+    risk: RiskTimeline,
+    warm: WarmUp | None = None,
+) -> str:
+    """The verdict: final mile, fatigue onset, order of signals, risk at the checkpoints; where
+    the race was taken to start (after a warm-up, ``warm``) and end, when not with the file.
 
     Returns
     -------
@@ -239,6 +259,8 @@ def race_verdict(final_mile: FinalMile, fatigue: FatigueState, risk: RiskTimelin
         A few sentences; every number in them is one of the inputs, rounded.
     """
     parts = [final_mile_sentence(final_mile)]
+    if warm is not None:
+        parts.append(warm_up_sentence(warm))
     if final_mile.after_finish_s >= MIN_STOP_S:  # as long as the shortest stop that counts
         parts.append(after_finish_sentence(final_mile))
     parts.append(

@@ -17,6 +17,10 @@ The Twin Cities Marathon GPX (sample_runs/) is written again:
   recorded the race (or 4 s): 30 min of 1 s points would change the file's sampling interval,
   which clean's gap interpolation and elevation source are judged on. Before
   ``breaks.cool_down``, the file was a "45 km ultra (measured)" whose final mile was the jog.
+- with a warm-up before the start: 3 km jogged at 2.2 m/s, out and back, then 15 min standing
+  at the start (and the cool-down above after it). Every race number, and every split, must be
+  the plain file's, counted from the start. Before ``breaks.warm_up``, the file was a "46 km
+  ultra (measured)" with cardiac drift "at 5 km" and a 30-min-longer first 3 km.
 """
 
 from __future__ import annotations
@@ -61,12 +65,18 @@ def with_a_tail(tmp: Path, tail_s: int, speed_mps: float, every_s: int) -> Path:
 
 
 def with_a_cool_down(
-    tmp: Path, stop_s: int, stop_mps: float, jog_m: float, jog_mps: float, every_s: int
+    tmp: Path,
+    stop_s: int,
+    stop_mps: float,
+    jog_m: float,
+    jog_mps: float,
+    every_s: int,
+    source: Path = SOURCE,
 ) -> Path:
-    """The source GPX going on after its last point: ``stop_s`` standing or walking at
+    """The ``source`` GPX going on after its last point: ``stop_s`` standing or walking at
     ``stop_mps``, then ``jog_m`` jogged at ``jog_mps``, recorded every ``every_s``."""
     jog_s = int(round(jog_m / jog_mps))
-    text = SOURCE.read_text()
+    text = source.read_text()
     last = re.findall(r'<trkpt lon="([^"]+)" lat="([^"]+)">.*?<time>([^<]+)</time>', text, re.S)[-1]
     lon, lat, t_end = float(last[0]), float(last[1]), datetime.strptime(last[2], STAMP)
 
@@ -81,6 +91,35 @@ def with_a_cool_down(
     end = text.rindex("</trkseg>")
     path = tmp / f"cool_{stop_s}_{stop_mps}_{jog_m}_{jog_mps}.gpx"
     path.write_text(text[:end] + points + text[end:])
+    return path
+
+
+def with_a_warm_up(tmp: Path, warm_m: float, warm_mps: float, wait_s: int, every_s: int) -> Path:
+    """The source GPX with ``warm_m`` jogged at ``warm_mps`` (north and back to the start),
+    then ``wait_s`` standing at the start, before its first point, recorded every ``every_s``
+    (every later time shifted)."""
+    text = SOURCE.read_text()
+    head, body = text.split("<trkseg>", 1)
+    first = re.search(r'<trkpt lon="([^"]+)" lat="([^"]+)">', body)
+    lon, lat = first.group(1), float(first.group(2))
+    t0 = datetime.strptime(re.search(r"<time>([^<]+)</time>", body).group(1), STAMP)
+    warm_s = int(warm_m / warm_mps)
+
+    def north_m(s: int) -> float:
+        out = warm_mps * min(s, warm_s)
+        return out if out < warm_m / 2 else max(warm_m - out, 0.0)
+
+    def later(match: re.Match) -> str:
+        moved = datetime.strptime(match.group(1), STAMP) + timedelta(seconds=warm_s + wait_s)
+        return f"<time>{moved.strftime(STAMP)}</time>"
+
+    before = "".join(
+        f'<trkpt lon="{lon}" lat="{lat + north_m(s) / 111_195.0}"><ele>259.2</ele>'
+        f"<time>{(t0 + timedelta(seconds=s)).strftime(STAMP)}</time></trkpt>"
+        for s in range(0, warm_s + wait_s, every_s)
+    )
+    path = tmp / f"warm_{warm_m}_{warm_mps}_{wait_s}.gpx"
+    path.write_text(f"{head}<trkseg>{before}{re.sub(r'<time>([^<]+)</time>', later, body)}")
     return path
 
 
@@ -220,4 +259,66 @@ def test_a_jog_at_the_race_pace_after_the_finish_is_cut_only_when_the_distance_i
         given = analyze(path, race_distance_m=42_195.0)
     assert given.race.key == "marathon" and given.final_mile.cool_down is not None
     assert given.final_mile.finish_m == pytest.approx(plain.final_mile.finish_m, abs=5 * 1.5)
+    assert given.final_mile.pace_ratio == pytest.approx(plain.final_mile.pace_ratio, rel=2e-3)
+
+
+@pytest.mark.parametrize("cool", [False, True])
+def test_a_warm_up_before_the_start_changes_no_race_number(tmp_path, cool):
+    plain = without_a_wait()
+    path = with_a_warm_up(tmp_path, 3000.0, 2.2, 900, 7)
+    if cool:  # and a cool-down after the finish
+        path = with_a_cool_down(tmp_path, 600, 1.2, 2000.0, 2.1, 7, source=path)
+    warm = analyze_quietly(path)
+    assert warm.warm_up is not None and warm.warm_up.race_m == 42_195.0
+    assert warm.warm_up.distance_m == pytest.approx(3000.0, rel=0.03)
+    assert warm.warm_up.wait_s == pytest.approx(900, abs=8)
+    assert warm.race.key == plain.race.key == "marathon"
+    if not cool:  # the summary and splits run from the start to the end of the file
+        assert warm.summary.distance_m == pytest.approx(plain.summary.distance_m, abs=3.0)
+        assert warm.summary.elapsed_s == pytest.approx(plain.summary.elapsed_s, abs=2.0)
+    whole_km = len(plain.splits_km) - 1
+    np.testing.assert_allclose(
+        warm.splits_km["time_s"][:whole_km],
+        plain.splits_km["time_s"][:whole_km],
+        atol=2.0,
+        err_msg="splits",
+    )
+    a, b = plain.final_mile, warm.final_mile
+    assert (b.failed, b.walk_s, b.stop_s) == (a.failed, a.walk_s, a.stop_s)
+    assert b.pace_ratio == pytest.approx(a.pace_ratio, rel=2e-3)
+    assert b.finish_m == pytest.approx(a.finish_m, abs=5 * 1.5)
+    assert (b.cool_down is not None) == cool
+    np.testing.assert_equal(warm.fatigue.onset_km, plain.fatigue.onset_km)
+    assert warm.fatigue.signal_onsets_km == plain.fatigue.signal_onsets_km
+    assert warm.decoupling.pa_hr == pytest.approx(plain.decoupling.pa_hr, abs=2e-3)
+    # the clock starts at the wait's last second, the plain file's at its first point: the
+    # clock at each km moves by under a second, the risk by under 0.1 point (shown to 1 point)
+    a_risk, b_risk = plain.risk.table, warm.risk.table
+    assert b_risk["km"].tolist() == a_risk["km"].tolist()
+    np.testing.assert_allclose(b_risk["clock_s"], a_risk["clock_s"], atol=1.0)
+    np.testing.assert_allclose(b_risk["p_fail"], a_risk["p_fail"], atol=1e-3)
+    assert (
+        warm.verdict[warm.verdict.index("At 30 km") :]
+        == plain.verdict[plain.verdict.index("At 30 km") :]
+    )
+    pd.testing.assert_frame_equal(
+        warm.plan_vs_actual.table, plain.plan_vs_actual.table, check_exact=False, atol=2.0
+    )
+    sentence = (
+        f"The race is taken to start {round(warm.warm_up.set_off_s / 60)} min into the file, "
+        f"{warm.warm_up.set_off_m / 1000:.1f} km in, where you set off after a 15 min wait: the "
+        f"{warm.warm_up.distance_m / 1000:.1f} km run before it"
+    )
+    assert sentence in warm.verdict and "taken to start" not in plain.verdict
+    assert warm.to_json()["warm_up"]["set_off_row"] == warm.warm_up.set_off_row
+
+
+def test_a_warm_up_at_the_race_pace_is_cut_only_when_the_distance_is_given(tmp_path):
+    path = with_a_warm_up(tmp_path, 3000.0, 2.8, 900, 7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert analyze(path).warm_up is None
+        given = analyze(path, race_distance_m=42_195.0)
+    assert given.warm_up is not None and given.race.key == "marathon"
+    plain = without_a_wait()
     assert given.final_mile.pace_ratio == pytest.approx(plain.final_mile.pace_ratio, rel=2e-3)
