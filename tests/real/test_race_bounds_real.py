@@ -322,3 +322,22 @@ def test_a_warm_up_at_the_race_pace_is_cut_only_when_the_distance_is_given(tmp_p
     assert given.warm_up is not None and given.race.key == "marathon"
     plain = without_a_wait()
     assert given.final_mile.pace_ratio == pytest.approx(plain.final_mile.pace_ratio, rel=2e-3)
+
+
+def test_the_command_says_how_far_the_race_ran(tmp_path, capsys):
+    """``finishline analyze`` gives the distance from the start to the end of the file and,
+    when a cool-down or walk-off follows the race, the distance raced."""
+    from finishline.cli import main
+
+    path = with_a_cool_down(tmp_path, 600, 1.2, 2000.0, 2.1, 7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = analyze(path)
+        assert main(["analyze", str(path)]) == 0
+        out = capsys.readouterr().out
+        assert main(["analyze", str(SOURCE)]) == 0
+        plain = capsys.readouterr().out
+    raced, whole = result.race.measured_m / 1000, result.summary.distance_m / 1000
+    assert whole > raced + 2.0
+    assert f"distance              {whole:.2f} km ({raced:.2f} km raced)\n" in out
+    assert "km raced" not in plain

@@ -104,7 +104,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     fm = result.final_mile
     s = result.summary
     print(f"{'race':<22}{result.race.label} ({result.race.source})")
-    print(f"{'distance':<22}{s.distance_m / 1000:.2f} km")
+    raced = result.race.measured_m  # to the race's end: not a walk-off or cool-down after it
+    extra = f" ({raced / 1000:.2f} km raced)" if abs(raced - s.distance_m) >= 10.0 else ""
+    print(f"{'distance':<22}{s.distance_m / 1000:.2f} km{extra}")
     print(f"{'elapsed / moving':<22}{format_hms(s.elapsed_s)} / {format_hms(s.moving_s)}")
     ratio = "-" if not math.isfinite(fm.pace_ratio) else f"{fm.pace_ratio:.3f}"
     gap = "-" if not math.isfinite(fm.gap_pace_ratio) else f"{fm.gap_pace_ratio:.3f}"
