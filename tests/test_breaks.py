@@ -303,7 +303,7 @@ def test_a_cool_down_after_a_5_km_race_is_not_the_race():
     dist = track["distance_m"]
     assert cool.finish_m == dist[1250] - dist[0] and cool.distance_m == dist.iloc[-1] - dist[1370]
     assert cool.speed_share == pytest.approx(0.7, rel=1e-3)  # the first second gains no distance
-    assert finish(track) == (1250, cool) and race_end(track) == 1250
+    assert finish(track) == (1250, cool, False) and race_end(track) == 1250
     walked = _legs((1250, 4.0), (120, 1.2), (857, 2.8))  # walking through the finish area
     assert race_end(walked) == 1250 and cool_down(walked).stop_s == 120.0
 
@@ -390,3 +390,20 @@ def test_a_given_race_distance_decides_the_warm_up():
     assert warm_up(track) is None
     assert warm_up(track, race_distance_m=5000.0).set_off_row == 1014
     assert warm_up(track, race_distance_m=10_000.0) is None
+
+
+def test_a_runner_who_walked_in_ends_the_race_at_the_race_distance():
+    """4.6 km running, then walking: the walk to 5 km is the race's end, not after it."""
+    past = _legs((1150, 4.0), (500, 1.3))  # walked on 250 m past the line, the watch running
+    end = finish(past)
+    covered = past["distance_m"] - past["distance_m"][0]
+    assert end.walked_in and end.cool is None
+    assert covered[end.rows - 1] >= 5000.0 > covered[end.rows - 2]
+    stopped = _legs((1150, 4.0), (311, 1.3))  # the watch stopped on the line
+    assert finish(stopped) == (len(stopped), None, True)
+    # a walk from 5.0 km is after the finish, as is one without a race distance ahead (from
+    # 9.0 km), or one that comes short of it (the watch stopped at 4.9 km)
+    for legs in (((1251, 4.0), (60, 1.3)), ((2250, 4.0), (500, 1.3)), ((1150, 4.0), (200, 1.3))):
+        end = finish(_legs(*legs))
+        assert not end.walked_in and end.rows == legs[0][0] + 1, legs
+    assert finish(past, race_distance_m=4800.0).walked_in is False  # given: 4.8 km, finished

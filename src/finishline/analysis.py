@@ -189,7 +189,8 @@ def _analyze(
     if warm is not None:
         track = from_set_off(track, warm.set_off_row)
     # the watch left running past the finish, or a cool-down after it, is not the race
-    end, cool = finish(track, race_distance_m)
+    fin = finish(track, race_distance_m)
+    end = fin.rows
     raced = track.iloc[:end] if end < len(track) else track
     race = detect_race(float(raced["distance_m"].iloc[-1]), race_distance_m)
     athlete = for_race(athlete, raced)
@@ -213,7 +214,7 @@ def _analyze(
     lap("decoupling")
     stops = stops_and_walks(track)
     lap("stops")
-    fm = final_mile(track, race, end=end, cool=cool)
+    fm = final_mile(track, race, end=fin)
     lap("final_mile")
     fatigue = fatigue_state(raced, athlete, race)
     lap("fatigue")

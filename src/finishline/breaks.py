@@ -178,7 +178,9 @@ class Finish(NamedTuple):
     #: How many rows the race holds.
     rows: int
     #: The cool-down after the finish, when the file holds one (:func:`cool_down`).
-    cool: CoolDown | None
+    cool: CoolDown | None = None
+    #: The runner walked the last of the race: the race ends walking, at the race distance.
+    walked_in: bool = False
 
 
 def finish(track: pd.DataFrame, race_distance_m: float | None = None) -> Finish:
@@ -191,10 +193,15 @@ def finish(track: pd.DataFrame, race_distance_m: float | None = None) -> Finish:
     finish area. ``len(track)`` rows when the file ends going, holds no such stretch, or lacks
     the columns.
 
-    A race ends going: a runner who walked to the line and stopped the watch there has that
-    walk taken as after the finish (:class:`~finishline.metrics.final_mile.FinalMile` says
-    where the race was taken to end and how much was left out). Speed alone decides, not
-    cadence: a runner shuffling home at 1.8 m/s, or at a cadence under 140, is still racing.
+    A race ends going, unless the runner walked in: when the last going ends short of a
+    standard race distance (or of ``race_distance_m``) that the walking after it reaches (to
+    :data:`FINISHED_SHARE` of it or more), the walk is the end of the race, which ends where
+    the track first reaches that distance (``walked_in``: hitting the wall with the line in
+    sight is the failure the final mile is about). A course the watch measured long puts the
+    line past that distance: the walk beyond it is left out, as a walk to the line of a race of
+    no standard distance is; :class:`~finishline.metrics.final_mile.FinalMile` says where the
+    race was taken to end and how much was left out. Speed alone decides, not cadence: a
+    runner shuffling home at 1.8 m/s, or at a cadence under 140, is still racing.
     """
     going = _going(track)
     if going is None:
@@ -204,7 +211,27 @@ def finish(track: pd.DataFrame, race_distance_m: float | None = None) -> Finish:
 
 def _finish(track: pd.DataFrame, going: np.ndarray, race_distance_m: float | None) -> Finish:
     cool = _cool_down(track, going, race_distance_m)
-    return Finish(_end_before(going, len(track) if cool is None else cool.stop_row), cool)
+    stop = len(track) if cool is None else cool.stop_row
+    end = _end_before(going, stop)
+    if cool is None and 0 < end < stop:
+        walked = _walked_in(track, end, stop, race_distance_m)
+        if walked is not None:
+            return Finish(walked, None, walked_in=True)
+    return Finish(end, cool)
+
+
+def _walked_in(
+    track: pd.DataFrame, end: int, stop: int, race_distance_m: float | None
+) -> int | None:
+    """Rows the race holds when the runner walked its last part (:func:`finish`): from the
+    last going (row ``end``) the track goes on to reach a race distance that it had not
+    reached; None when it had (or reaches none)."""
+    covered = distance_reached(track["distance_m"].to_numpy(float))
+    covered = covered - covered[0]
+    race_m = _race_finished(float(covered[stop - 1]), race_distance_m)
+    if race_m is None or covered[end - 1] >= race_m:
+        return None
+    return min(int(np.searchsorted(covered, race_m, side="left")) + 1, stop)
 
 
 def _going(track: pd.DataFrame) -> np.ndarray | None:

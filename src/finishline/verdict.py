@@ -92,6 +92,11 @@ def after_finish_sentence(final_mile: FinalMile) -> str:
     where = f"The race is taken to end at {final_mile.finish_m / 1000:.2f} km"
     cool = final_mile.cool_down
     if cool is None:
+        if final_mile.walked_in:  # the line may lie past the race distance (GPS reads long)
+            return (
+                f"{where}, the race distance, which you reached walking: the {length} of "
+                "walking or standing the file holds after it are left out."
+            )
         return (
             f"{where}, where the running stopped: the {length} of walking or standing after it "
             "(the watch left running past the finish) are left out."

@@ -21,6 +21,11 @@ The Twin Cities Marathon GPX (sample_runs/) is written again:
   at the start (and the cool-down above after it). Every race number, and every split, must be
   the plain file's, counted from the start. Before ``breaks.warm_up``, the file was a "46 km
   ultra (measured)" with cardiac drift "at 5 km" and a 30-min-longer first 3 km.
+- with the last 800 m walked (the runner hit the wall with the line in sight), the watch
+  stopped on the line or left running 5 min more. The walk to 42.195 km is the race's end:
+  the final mile fails on walking. Before ``breaks.finish`` took it in, the walk was "after
+  the finish" and the final mile "held, 12 % faster". The watch measured this course 0.8 %
+  long, so the walk's last 335 m, past 42.195 km, are left out.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ import pandas as pd
 import pytest
 from corpus import SAMPLE_RUNS
 
-from finishline import plan
+from finishline import plan, read
 from finishline.analysis import analyze
 
 pytestmark = pytest.mark.real
@@ -121,6 +126,35 @@ def with_a_warm_up(tmp: Path, warm_m: float, warm_mps: float, wait_s: int, every
     path = tmp / f"warm_{warm_m}_{warm_mps}_{wait_s}.gpx"
     path.write_text(f"{head}<trkseg>{before}{re.sub(r'<time>([^<]+)</time>', later, body)}")
     return path
+
+
+def with_a_walk_in(tmp: Path, walk_m: float, walk_mps: float, after_s: int) -> Path:
+    """The source GPX with its last ``walk_m`` walked at ``walk_mps`` (north from where the
+    running stopped), then ``after_s`` more standing at the end, recorded every 7 s."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        samples = read(SOURCE).samples
+    dist = samples["distance_m"].to_numpy(float)
+    stop_at = samples.index[int(np.searchsorted(dist, dist[-1] - walk_m))].tz_localize(None)
+    text = SOURCE.read_text()
+    head, body = text.split("<trkseg>", 1)
+    points = re.findall(r"<trkpt .*?</trkpt>", body, re.S)
+    kept = [p for p in points if datetime.strptime(_time(p), STAMP) <= stop_at]
+    last = re.search(r'<trkpt lon="([^"]+)" lat="([^"]+)">', kept[-1])
+    lon, lat, t_end = last.group(1), float(last.group(2)), datetime.strptime(_time(kept[-1]), STAMP)
+    walk_s = int(walk_m / walk_mps)
+    walked = "".join(
+        f'<trkpt lon="{lon}" lat="{lat + walk_mps * min(s, walk_s) / 111_195.0}">'
+        f"<ele>259.2</ele><time>{(t_end + timedelta(seconds=s)).strftime(STAMP)}</time></trkpt>"
+        for s in range(7, walk_s + after_s + 1, 7)
+    )
+    path = tmp / f"walk_in_{walk_m}_{after_s}.gpx"
+    path.write_text(f"{head}<trkseg>{''.join(kept)}{walked}</trkseg></trk></gpx>")
+    return path
+
+
+def _time(point: str) -> str:
+    return re.search(r"<time>([^<]+)</time>", point).group(1)
 
 
 def with_a_wait(tmp: Path, wait_s: int, every_s: int) -> Path:
@@ -341,3 +375,21 @@ def test_the_command_says_how_far_the_race_ran(tmp_path, capsys):
     assert whole > raced + 2.0
     assert f"distance              {whole:.2f} km ({raced:.2f} km raced)\n" in out
     assert "km raced" not in plain
+
+
+@pytest.mark.parametrize("after_s", [0, 300])
+def test_a_walk_to_the_line_is_the_end_of_the_race(tmp_path, after_s):
+    plain = without_a_wait()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        walked = analyze(with_a_walk_in(tmp_path, 800.0, 1.2, after_s))
+    fm = walked.final_mile
+    assert walked.race.key == "marathon" and fm.walked_in and fm.cool_down is None
+    assert fm.finish_m == pytest.approx(42_195.0, abs=2.0)
+    # walked from 42.53 - 0.80 = 41.73 km to 42.195 km at 1.2 m/s: 385 s
+    assert fm.failed and fm.walked and fm.walk_s == pytest.approx(385.0, abs=15.0)
+    assert fm.after_finish_s == pytest.approx(after_s + (42_527.0 - 42_195.0) / 1.2, abs=15)
+    assert walked.verdict.startswith("Final mile failed")
+    assert not plain.final_mile.failed and not plain.final_mile.walked_in
+    said = "km, the race distance, which you reached walking: the"
+    assert said in walked.verdict

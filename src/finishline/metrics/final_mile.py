@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from finishline.breaks import CoolDown, finish, long_stops
+from finishline.breaks import CoolDown, Finish, finish, long_stops
 from finishline.definitions import (
     FINAL_SEGMENT_M,
     FMF_PACE_RATIO,
@@ -94,6 +94,9 @@ class FinalMile:
         standing (the watch left running past the finish line), and a cool-down.
     cool_down
         The cool-down run after the finish (:func:`finishline.breaks.cool_down`), or None.
+    walked_in
+        The runner walked the last of the race, to the race distance
+        (:func:`finishline.breaks.finish`): the race ends there, walking.
     """
 
     segment_m: float
@@ -118,6 +121,7 @@ class FinalMile:
     finish_m: float = float("nan")
     after_finish_s: float = 0.0
     cool_down: CoolDown | None = None
+    walked_in: bool = False
 
     @property
     def slowdown_pct(self) -> float:
@@ -205,8 +209,7 @@ def final_mile(
     track: pd.DataFrame,
     race: Race | None = None,
     *,
-    end: int | None = None,
-    cool: CoolDown | None = None,
+    end: Finish | None = None,
     min_stop_s: int = MIN_STOP_S,
     min_walk_s: int = MIN_WALK_S,
 ) -> FinalMile:
@@ -225,9 +228,8 @@ def final_mile(
         Clean 1 Hz track.
     race
         The race (its reference window); detected from the race's distance when omitted.
-    end, cool
-        How many rows the race holds, and the cool-down after it;
-        :func:`finishline.breaks.finish` by default (both or neither).
+    end
+        Where the race ends (:func:`finishline.breaks.finish`, found when omitted).
     min_stop_s, min_walk_s
         Shortest stop / walk stretch (s) that counts.
 
@@ -235,8 +237,7 @@ def final_mile(
     -------
     FinalMile
     """
-    if end is None:
-        end, cool = finish(track)
+    end, cool, walked_in = finish(track) if end is None else end
     after_finish_s = float(track["elapsed_s"].iloc[-1] - track["elapsed_s"].iloc[end - 1])
     track = track.iloc[:end]
     dist = track["distance_m"].to_numpy(float)
@@ -290,4 +291,5 @@ def final_mile(
         finish_m=total,
         after_finish_s=after_finish_s,
         cool_down=cool,
+        walked_in=walked_in,
     )
