@@ -7,6 +7,11 @@ Pa:HR decoupling and every best effort: both come from the same clean track and 
 metric functions. ``finishline summary`` of the file gives the same distance and moving time
 too (it reads them off the same track). With running power they agree too on Pw:HR
 decoupling and the mean-maximal power curve.
+
+A file that holds a warm-up and a wait before the race (``finishline.breaks.warm_up``) is
+analysed from where the runner set off, and its season record keeps the warm-up: no corpus
+file holds one, which the test checks, so that a new one is looked at
+(``tests/real/test_race_bounds_real.py`` tests the warm-up itself).
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ def test_race_and_season_give_the_same_numbers(name: str) -> None:
             assert record["status"] == "skipped", f"season analysed what analyze refused: {exc}"
             return
     assert record["status"] == "ok", f"analyze took what a season skips: {record['detail']}"
+    assert race.warm_up is None  # else the race starts after it: see the module docstring
     summary = race.summary
     quick = summarize(race.activity)
     assert quick["distance_m"] == pytest.approx(summary.distance_m, rel=0.01)
