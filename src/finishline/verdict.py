@@ -84,11 +84,25 @@ def final_mile_sentence(final_mile: FinalMile) -> str:
     return f"Final mile held: {how}{extra}."
 
 
+#: How a runner keeps a warm-up or cool-down taken from a file in the race.
+_GIVE_DISTANCE = "give race_distance_m (--race-distance) if it was part of the race."
+
+
+def _duration(seconds: float) -> str:
+    """A stop or wait in words: ``40 s``, ``12 min``, ``1 h 05 min``."""
+    return format_h_min(seconds) if seconds >= 60 else f"{seconds:.0f} s"
+
+
+def _slower(speed_share: float) -> str:
+    """A jog's pace against the race's, from its speed over the race's (``0.75``: "at a pace
+    33 % slower than the race's")."""
+    return f"at a pace {(1.0 / speed_share - 1.0) * 100:.0f} % slower than the race's"
+
+
 def after_finish_sentence(final_mile: FinalMile) -> str:
     """Where the race was taken to end when the file goes on past it: walking or standing, or
     a cool-down run after a stop at the race distance."""
-    after = final_mile.after_finish_s
-    length = format_h_min(after) if after >= 60 else f"{after:.0f} s"
+    length = _duration(final_mile.after_finish_s)
     where = f"The race is taken to end at {final_mile.finish_m / 1000:.2f} km"
     cool = final_mile.cool_down
     if cool is None:
@@ -101,28 +115,22 @@ def after_finish_sentence(final_mile: FinalMile) -> str:
             f"{where}, where the running stopped: the {length} of walking or standing after it "
             "(the watch left running past the finish) are left out."
         )
-    stop = format_h_min(cool.stop_s) if cool.stop_s >= 60 else f"{cool.stop_s:.0f} s"
-    pace = 1.0 / cool.speed_share - 1.0
     return (
-        f"{where}, where you stopped for {stop} once past the race distance "
+        f"{where}, where you stopped for {_duration(cool.stop_s)} once past the race distance "
         f"({cool.race_m / 1000:g} km): the {cool.distance_m / 1000:.1f} km run after that "
-        f"stop, at a pace {pace * 100:.0f} % slower than the race's, is taken as a cool-down "
-        f"and left out with the stop ({length} in all); give race_distance_m "
-        "(--race-distance) if it was part of the race."
+        f"stop, {_slower(cool.speed_share)}, is taken as a cool-down and left out with the "
+        f"stop ({length} in all); {_GIVE_DISTANCE}"
     )
 
 
 def warm_up_sentence(warm: WarmUp) -> str:
     """Where the race was taken to start when the file holds a warm-up and a wait before it."""
-    wait = format_h_min(warm.wait_s) if warm.wait_s >= 60 else f"{warm.wait_s:.0f} s"
-    pace = 1.0 / warm.speed_share - 1.0
     return (
         f"The race is taken to start {format_h_min(warm.set_off_s)} into the file, "
-        f"{warm.set_off_m / 1000:.1f} km in, where you set off after a {wait} wait: the "
-        f"{warm.distance_m / 1000:.1f} km run before it, at a pace {pace * 100:.0f} % slower "
-        "than the race's, is taken as a warm-up and left out with the wait, and every distance "
-        "counts from the start; give race_distance_m (--race-distance) if it was part of the "
-        "race."
+        f"{warm.set_off_m / 1000:.1f} km in, where you set off after a {_duration(warm.wait_s)} "
+        f"wait: the {warm.distance_m / 1000:.1f} km run before it, "
+        f"{_slower(warm.speed_share)}, is taken as a warm-up and left out with the wait, and "
+        f"every distance counts from the start; {_GIVE_DISTANCE}"
     )
 
 
