@@ -20,11 +20,11 @@ The Twin Cities Marathon GPX (sample_runs/) is written again:
 - with a warm-up before the start: 3 km jogged at 2.2 m/s, out and back, then 15 min standing
   at the start (and the cool-down above after it). Every race number, and every split, must be
   the plain file's, counted from the start. Before ``breaks.warm_up``, the file was a "46 km
-  ultra (measured)" with cardiac drift "at 5 km" and a 30-min-longer first 3 km.
+  ultra (measured)" with cardiac drift "at 5 km", and the wait in its third km's split.
 - with the last 800 m walked (the runner hit the wall with the line in sight), the watch
   stopped on the line or left running 5 min more. The walk to 42.195 km is the race's end:
   the final mile fails on walking. Before ``breaks.finish`` took it in, the walk was "after
-  the finish" and the final mile "held, 12 % faster". The watch measured this course 0.8 %
+  the finish" and the final mile "held, 5 % faster". The watch measured this course 0.8 %
   long, so the walk's last 335 m, past 42.195 km, are left out.
 """
 
