@@ -392,3 +392,26 @@ def test_a_walk_to_the_line_is_the_end_of_the_race(tmp_path, after_s):
     assert not plain.final_mile.failed and not plain.final_mile.walked_in
     said = "km, the race distance, which you reached walking: the"
     assert said in walked.verdict
+
+
+def test_a_plan_made_from_a_run_file_takes_only_its_race_as_the_course(tmp_path):
+    """Last year's race file with a warm-up, a wait and a cool-down plans as the plain file
+    does: its course is the race (``plan.course.race_part``), and the plan says what it left
+    out of the file."""
+    path = with_a_warm_up(tmp_path, 3000.0, 2.2, 900, 7)
+    path = with_a_cool_down(tmp_path, 600, 1.2, 2000.0, 2.1, 7, source=path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        made = plan(path, goal_s=15_000).to_json()
+    plain = race_plan()
+    for key in ("race", "targets_km", "targets_mile", "risk", "planned_finish_s"):
+        assert made[key] == plain[key], key
+    for key in ("course_length_m", "distance_scale", "elevation_gain_m", "elevation_loss_m"):
+        assert made["course"][key] == plain["course"][key], key
+    said = [
+        str(w.message) for w in caught if "the course is the race in this run" in str(w.message)
+    ]
+    assert (
+        len(said) == 1
+        and "the warm-up and the wait before it and what follows its finish" in said[0]
+    )

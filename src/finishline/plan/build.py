@@ -29,7 +29,7 @@ from finishline.definitions import MARATHON_M, Race, detect_race
 from finishline.errors import InputDataError
 from finishline.formatting import format_hms
 from finishline.plan.conditions import heat_risk_logit_shift
-from finishline.plan.course import course_profile
+from finishline.plan.course import course_profile, race_part
 from finishline.plan.result import PlanConditions, RacePlan
 from finishline.plan.risk import plan_risk
 from finishline.plan.targets import pacing_targets
@@ -145,7 +145,9 @@ def fastest_goal_under(risk_of: Callable[[float], float], predicted_s: float, li
 
 
 def _profile(activity: Activity, race_distance_m: float | None) -> tuple[Any, Race]:
-    """The course profile scaled to the race, and the race (given or detected)."""
+    """The course profile scaled to the race, and the race (given or detected): of the race
+    part of a recorded run (:func:`~finishline.plan.course.race_part`)."""
+    activity = race_part(activity, race_distance_m)
     measured = course_profile(activity)
     length = float(measured.attrs["course_length_m"])
     race = detect_race(length, race_distance_m)

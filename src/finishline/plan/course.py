@@ -32,12 +32,14 @@ Rules
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from finishline.activity import Activity
-from finishline.clean import gps_spike_mask
+from finishline.breaks import finish, warm_up
+from finishline.clean import clean, gps_spike_mask
 from finishline.elevation import (
     PROFILE_STEP_M,
     altitude_profile,
@@ -45,7 +47,7 @@ from finishline.elevation import (
     elevation_gain_loss,
     grade_from_altitude,
 )
-from finishline.errors import AnalysisError, FinishlineWarning
+from finishline.errors import AnalysisError, FinishlineError, FinishlineWarning
 from finishline.geo import cumulative_distance_m
 
 #: Columns of a course profile, in order.
@@ -57,6 +59,10 @@ COURSE_NOTIONAL_SPEED_MPS = 3.0
 #: Shortest course (m) a plan is made for.
 MIN_COURSE_M = 100.0
 
+#: Distance (m) after a recorded race's finish (a walk-off) below which the course is the
+#: whole file: standing or a few steps past the line change no profile.
+COURSE_LEFT_OUT_M = 50.0
+
 #: A race distance further than this (fraction) from the measured course is refused.
 MAX_SCALE_REFUSE = 0.25
 
@@ -67,6 +73,52 @@ class CourseDistanceWarning(FinishlineWarning):
 
 class FlatCourseWarning(FinishlineWarning):
     """The course has no altitude: it is planned as flat."""
+
+
+class CoursePartWarning(FinishlineWarning):
+    """Only part of a recorded run is the race course (a warm-up or a cool-down left out)."""
+
+
+def race_part(activity: Activity, race_distance_m: float | None = None) -> Activity:
+    """A recorded run restricted to its race, as ``finishline.analyze`` finds it: from where
+    the runner set off after a warm-up (:func:`finishline.breaks.warm_up`) to the race's end
+    (:func:`finishline.breaks.finish`: a walk-off or cool-down after the finish left out), so
+    that a plan made from last year's race file has the race's course, not the jog to the
+    start. A course (no times), a run that is all race, or one that cannot be cleaned is
+    returned as it is; otherwise what was left out is a sentence in ``meta.warnings`` (and a
+    :class:`CoursePartWarning`).
+    """
+    samples = activity.samples
+    if activity.meta.is_course or len(samples) < 3 or not samples.index.notna().all():
+        return activity
+    try:
+        track = clean(activity)
+    except FinishlineError:
+        return activity
+    warm = warm_up(track, race_distance_m)
+    start = 0 if warm is None else warm.set_off_row
+    rows = finish(track.iloc[start:], race_distance_m).rows
+    dist = track["distance_m"].to_numpy(float)
+    after_m = float(np.nanmax(dist) - np.nanmax(dist[: start + rows]))
+    if warm is None and after_m < COURSE_LEFT_OUT_M:  # standing after the line: no course
+        return activity
+    t0, t1 = track.index[start], track.index[start + rows - 1]
+    _note(
+        activity,
+        f"the course is the race in this run, from {np.nan_to_num(dist[start]) / 1000:.2f} km "
+        f"to {np.nanmax(dist[: start + rows]) / 1000:.2f} km of the file: "
+        + " and ".join(
+            part
+            for part, left in (
+                ("the warm-up and the wait before it", warm is not None),
+                ("what follows its finish", after_m >= COURSE_LEFT_OUT_M),
+            )
+            if left
+        )
+        + " are left out",
+        CoursePartWarning,
+    )
+    return replace(activity, samples=samples[(samples.index >= t0) & (samples.index <= t1)])
 
 
 def _note(activity: Activity, message: str, category: type[FinishlineWarning]) -> str:
