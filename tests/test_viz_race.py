@@ -181,6 +181,34 @@ def test_splits_bars_from_the_given_reference(analysis, unit: str) -> None:
     assert np.asarray(bar.marker.opacity)[-1] < 1.0
 
 
+def test_what_follows_the_finish_is_marked_as_not_the_race(analysis) -> None:
+    """A file that goes on past the race's finish (a walk-off, a cool-down): its splits that
+    reach 50 m or more past the finish are grey and say so, in a band "after the finish"; the
+    pace figure shades the same stretch. A finish at the end of the file marks nothing."""
+    splits = analysis.splits_km
+    ends = np.cumsum(splits["distance_m"].to_numpy(float))
+    finish = float(ends[-1]) - 2500.0
+    fig = pace.splits_figure(splits, "km", reference_pace_s_per_km=300.0, finish_m=finish)
+    bar = fig.data[0]
+    grey = np.asarray(bar.marker.color) == pace.AFTER_FINISH_BAR
+    np.testing.assert_array_equal(grey, ends - finish >= 50.0)
+    assert 2 <= grey.sum() <= 4 and not grey[: len(grey) - 4].any()
+    assert all("after the finish" in str(c[1]) for c in np.asarray(bar.customdata)[grey])
+    band = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert len(band) == 1 and band[0].x0 == float(splits["split"][grey].iloc[0]) - 0.5
+    assert any(a.text == "after the finish" for a in fig.layout.annotations)
+    plain = pace.splits_figure(splits, "km", reference_pace_s_per_km=300.0, finish_m=ends[-1])
+    assert pace.AFTER_FINISH_BAR not in list(plain.data[0].marker.color)
+    assert not [s for s in plain.layout.shapes if s.type == "rect"]
+    fm = replace(analysis.final_mile, finish_m=finish)
+    shaded = pace.pace_elevation_figure(analysis.track, "km", final_mile=fm)
+    rects = [s for s in shaded.layout.shapes if s.type == "rect"]
+    assert len(rects) == 1 and rects[0].x0 == pytest.approx(finish / 1000.0)
+    fm_end = replace(analysis.final_mile, finish_m=float(analysis.track["distance_m"].max()))
+    unshaded = pace.pace_elevation_figure(analysis.track, "km", final_mile=fm_end)
+    assert not [s for s in unshaded.layout.shapes if s.type == "rect"]
+
+
 def test_heart_figure_draws_the_analysis_efficiency_and_decoupling(analysis) -> None:
     per_km = analysis.fatigue.per_km.assign(efficiency_m_per_beat=1.234)
     curve = pd.DataFrame({"distance_m": [10000.0, 20000.0, 40000.0], "pa_hr": [0.0, 0.02, 0.08]})

@@ -116,8 +116,31 @@ def pace_elevation_figure(
             showarrow=False,
         )
         fig.update_yaxes(visible=False, row=2, col=1)
-    distance_axis(fig, unit, 0.0, float(np.nanmax(x)), rows=2)
+    end = float(np.nanmax(x))
+    if final_mile is not None and _after_finish(final_mile.finish_m, end * METERS_PER_UNIT[unit]):
+        fig.add_vrect(
+            x0=final_mile.finish_m / METERS_PER_UNIT[unit],
+            x1=end,
+            row=1,
+            fillcolor=AFTER_FINISH_FILL,
+            line_width=0,
+            layer="below",
+            annotation_text="after the finish",
+            annotation_position="top right",
+        )
+    distance_axis(fig, unit, 0.0, end, rows=2)
     return fig
+
+
+#: Fill of what a file holds after the race's finish (a walk-off, a cool-down): not the race.
+AFTER_FINISH_FILL = "rgba(140, 140, 140, 0.15)"
+#: Bar colour of a split after the race's finish.
+AFTER_FINISH_BAR = "#BDBDBD"
+
+
+def _after_finish(finish_m: float | None, end_m: float) -> bool:
+    """Whether the drawing goes on past the race's finish (``finish_m``) by 50 m or more."""
+    return finish_m is not None and np.isfinite(finish_m) and end_m - finish_m >= 50.0
 
 
 def _ratio_colors(ratio: np.ndarray) -> list[str]:
@@ -164,7 +187,7 @@ def _split_hover(
     return np.column_stack(
         [
             pace_strings(pace),
-            [f"{100 * (r - 1):+.1f} %" if np.isfinite(r) else "-" for r in ratio],
+            [f"{100 * (r - 1):+.1f} % vs reference" if np.isfinite(r) else "-" for r in ratio],
             [f"{h:.0f} bpm" if np.isfinite(h) else "-" for h in hr],
             [
                 f"{d:.2f} {u}" + (" (partial)" if p else "")
@@ -181,13 +204,17 @@ def splits_figure(
     *,
     reference_pace_s_per_km: float | None = None,
     reference_label: str = "reference",
+    finish_m: float | None = None,
 ) -> FigureSpec:
     """Split paces as bars from a reference pace, coloured by how far from it they are.
 
     A bar rises above the reference line for a split faster than the reference and hangs below
     it for a slower one (the pace axis is reversed). Colour runs from blue (faster) through
     grey (on reference) to vermillion (slower), capped at +/-15 %. A partial last split is
-    drawn lighter.
+    drawn lighter. Splits that reach 50 m or more past ``finish_m`` (the race's finish,
+    :attr:`~finishline.metrics.final_mile.FinalMile.finish_m`: a walk-off or cool-down the
+    file holds after it), whose pace is not the race's, are plain grey, in a band labelled
+    "after the finish".
 
     Parameters
     ----------
@@ -200,6 +227,8 @@ def splits_figure(
         The analysis' reference pace (s/km), or another pace of the analysis to compare with.
     reference_label
         What the reference is, in words ("5-20 km reference", "average pace").
+    finish_m
+        Where the race ended (m); None: the splits are all race.
     """
     unit = check_unit(unit)
     u = unit_label(unit)
@@ -213,6 +242,12 @@ def splits_figure(
     number = splits["split"].to_numpy(dtype="int64")
     partial = splits.get("partial", pd.Series(False, index=splits.index)).to_numpy(dtype=bool)
     customdata = _split_hover(splits, pace, ratio, unit)
+    ends_m = np.cumsum(splits["distance_m"].to_numpy(dtype="float64"))
+    after = np.zeros(len(splits), bool)
+    if _after_finish(finish_m, float(ends_m[-1])):  # a split that holds 50 m past the finish
+        after = ends_m - finish_m >= 50.0
+    colors = np.where(after, AFTER_FINISH_BAR, np.array(_ratio_colors(ratio), dtype=object))
+    customdata[after, 1] = "holds time after the finish: not the race's pace"
     fig = new_figure(f"{title} ({format_pace(ref, unit)})", height=460)
     fig.add_trace(
         {
@@ -222,19 +257,29 @@ def splits_figure(
             "base": ref,
             "name": "split",
             "marker": {
-                "color": _ratio_colors(ratio),
+                "color": colors.tolist(),
                 "line": {"width": 0},
                 "opacity": np.where(partial, 0.45, 1.0),
             },
             "customdata": customdata,
             "hovertemplate": (
                 f"{u} %{{x}}: %{{customdata[3]}}<br>pace %{{customdata[0]}} /{u}"
-                " (%{customdata[1]} vs reference)<br>heart rate %{customdata[2]}<extra></extra>"
+                " (%{customdata[1]})<br>heart rate %{customdata[2]}<extra></extra>"
             ),
         }
     )
     fig.add_trace(_ratio_key(float(number[0]), ref))
     fig.add_hline(y=ref, line={"color": COLORS["reference"], "width": 1.2})
+    if after.any():
+        fig.add_vrect(
+            x0=float(number[after][0]) - 0.5,
+            x1=float(number.max()) + 0.6,
+            fillcolor=AFTER_FINISH_FILL,
+            line_width=0,
+            layer="below",
+            annotation_text="after the finish",
+            annotation_position="top right",
+        )
     finite = pace[np.isfinite(pace)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (ref, ref + 60)
     fig.update_yaxes(pace_axis(min(lo, ref), max(hi, ref), unit))

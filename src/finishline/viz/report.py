@@ -84,7 +84,11 @@ def race_figure_specs(analysis: RaceAnalysis, unit: Unit = "km") -> dict[str, Fi
     figures = {
         "pace": pace_elevation_figure.spec(track, unit, final_mile=fm),
         "splits": splits_figure.spec(
-            splits, unit, reference_pace_s_per_km=reference, reference_label=label
+            splits,
+            unit,
+            reference_pace_s_per_km=reference,
+            reference_label=label,
+            finish_m=fm.finish_m,
         ),
         "heart": heart_rate_figure.spec(
             track, unit, decoupling=analysis.decoupling, efficiency=analysis.fatigue.per_km
