@@ -407,3 +407,5 @@ def test_a_runner_who_walked_in_ends_the_race_at_the_race_distance():
         end = finish(_legs(*legs))
         assert not end.walked_in and end.rows == legs[0][0] + 1, legs
     assert finish(past, race_distance_m=4800.0).walked_in is False  # given: 4.8 km, finished
+    drift = _legs((1150, 4.0), (1200, 0.35))  # standing 20 min, the GPS drifting 420 m
+    assert not finish(drift).walked_in and finish(drift).rows == 1151

@@ -44,6 +44,9 @@ SET_OFF_M = 200.0
 #: above the comfortable walking speed of adults, 1.27-1.46 m/s (Bohannon R. W. (1997) *Age
 #: Ageing* 26:15-19), below any racing shuffle.
 FINISHED_SPEED_MPS = 1.5
+#: Slowest average speed (m/s) of a walk to the line (:func:`finish`): half a slow walk;
+#: slower is standing with the distance drifting (GPS jitter), not walking in.
+WALKED_IN_MPS = 0.6
 #: A stop (s) that follows a race distance and comes before a cool-down: the finish area.
 FINISH_STOP_S = 60
 #: Share of a standard race distance a track must have covered before the stop that may be
@@ -231,7 +234,11 @@ def _walked_in(
     race_m = _race_finished(float(covered[stop - 1]), race_distance_m)
     if race_m is None or covered[end - 1] >= race_m:
         return None
-    return min(int(np.searchsorted(covered, race_m, side="left")) + 1, stop)
+    rows = min(int(np.searchsorted(covered, race_m, side="left")) + 1, stop)
+    walked_m = float(covered[rows - 1] - covered[end - 1])
+    if walked_m < WALKED_IN_MPS * _seconds(track, end - 1, rows - 1):
+        return None  # slower than any walk: standing with the GPS drifting, not walking in
+    return rows
 
 
 def _going(track: pd.DataFrame) -> np.ndarray | None:
