@@ -157,12 +157,12 @@ def race_start(track: pd.DataFrame) -> int:
     ``moving``.
 
     A watch started 20 min before the gun would otherwise add 20 min to every clock time the
-    risk timeline reads. A wait after the first :data:`SET_OFF_M` (a warm-up, then the pen)
-    cannot be told from a stop in the race, so it is not moved past.
+    risk timeline reads. A wait after the first :data:`SET_OFF_M` is a stop in the race here;
+    one after a warm-up jog is found by :func:`warm_up`, which the analysis cuts first.
     """
     if "moving" not in track or not len(track):
         return 0
-    dist = distance_reached(track["distance_m"].to_numpy(float))
+    dist = _reached(track)
     reach = int(np.searchsorted(dist, dist[0] + SET_OFF_M, side="left"))
     if reach >= len(track):  # never covered SET_OFF_M: no set-off to find
         return 0
@@ -209,28 +209,35 @@ def finish(track: pd.DataFrame, race_distance_m: float | None = None) -> Finish:
     going = _going(track)
     if going is None:
         return Finish(len(track), None)
-    return _finish(track, going, race_distance_m)
+    return _finish(track, going, _reached(track), race_distance_m)
 
 
-def _finish(track: pd.DataFrame, going: np.ndarray, race_distance_m: float | None) -> Finish:
-    cool = _cool_down(track, going, race_distance_m)
+def _reached(track: pd.DataFrame) -> np.ndarray:
+    """:func:`distance_reached` of the track's ``distance_m``."""
+    return distance_reached(track["distance_m"].to_numpy(float))
+
+
+def _finish(
+    track: pd.DataFrame, going: np.ndarray, dist: np.ndarray, race_distance_m: float | None
+) -> Finish:
+    """:func:`finish`, given the seconds going and the distance reached (m) of ``track``."""
+    cool = _cool_down(track, going, dist, race_distance_m)
     stop = len(track) if cool is None else cool.stop_row
     end = _end_before(going, stop)
     if cool is None and 0 < end < stop:
-        walked = _walked_in(track, end, stop, race_distance_m)
+        walked = _walked_in(track, dist, end, stop, race_distance_m)
         if walked is not None:
             return Finish(walked, None, walked_in=True)
     return Finish(end, cool)
 
 
 def _walked_in(
-    track: pd.DataFrame, end: int, stop: int, race_distance_m: float | None
+    track: pd.DataFrame, dist: np.ndarray, end: int, stop: int, race_distance_m: float | None
 ) -> int | None:
     """Rows the race holds when the runner walked its last part (:func:`finish`): from the
     last going (row ``end``) the track goes on to reach a race distance that it had not
     reached; None when it had (or reaches none)."""
-    covered = distance_reached(track["distance_m"].to_numpy(float))
-    covered = covered - covered[0]
+    covered = dist - dist[0]
     race_m = _race_finished(float(covered[stop - 1]), race_distance_m)
     if race_m is None or covered[end - 1] >= race_m:
         return None
@@ -276,13 +283,12 @@ def cool_down(track: pd.DataFrame, race_distance_m: float | None = None) -> Cool
     taken as part of the race; giving the race's distance settles both.
     """
     going = _going(track)
-    return None if going is None else _cool_down(track, going, race_distance_m)
+    return None if going is None else _cool_down(track, going, _reached(track), race_distance_m)
 
 
 def _cool_down(
-    track: pd.DataFrame, going: np.ndarray, race_distance_m: float | None
+    track: pd.DataFrame, going: np.ndarray, dist: np.ndarray, race_distance_m: float | None
 ) -> CoolDown | None:
-    dist = distance_reached(track["distance_m"].to_numpy(float))
     if dist.size < 2:
         return None
     starts, ends = bounds(~going, FINISH_STOP_S)
@@ -297,11 +303,19 @@ def _cool_down(
         if race_m is None or not _a_jog(after_m, race_m):
             continue
         share = speed.share((end, dist.size), (0, start))
-        if share <= JOG_SPEED_SHARE or (race_distance_m is not None and np.isfinite(share)):
+        if _jogged(share, race_distance_m):
             return CoolDown(
                 start, float(covered[start]), race_m, _seconds(track, start, end), after_m, share
             )
     return None
+
+
+def _jogged(speed_share: float, race_distance_m: float | None) -> bool:
+    """Whether running at ``speed_share`` of the race's speed is a jog outside the race: at
+    :data:`JOG_SPEED_SHARE` or slower, or at any speed when the race's distance is given."""
+    return speed_share <= JOG_SPEED_SHARE or (
+        race_distance_m is not None and bool(np.isfinite(speed_share))
+    )
 
 
 def _a_jog(distance_m: float, race_m: float) -> bool:
@@ -342,20 +356,21 @@ def warm_up(track: pd.DataFrame, race_distance_m: float | None = None) -> WarmUp
     walking, or the watch paused: the start pen) when the rest of the file, to the race's end
     (:func:`finish`, a cool-down left out), covers :data:`FINISHED_SHARE` of a standard race
     distance within its upper GPS tolerance (``STANDARD_RACES``), or of ``race_distance_m``
-    when given, holding no break (:func:`first_break`), and the running before the wait is a jog (:data:`JOG_MIN_M` and
-    :data:`JOG_MIN_SHARE` of the race or more, at most :data:`JOG_MAX_M`, at
-    :data:`JOG_SPEED_SHARE` of the race's moving speed or slower; at any speed when the race's
-    distance is given). Of several such waits the last wins (strides after the warm-up jog).
+    when given, holding no break (:func:`first_break`), and the running before the wait is a
+    jog (:data:`JOG_MIN_M` and :data:`JOG_MIN_SHARE` of the race or more, at most
+    :data:`JOG_MAX_M`, at :data:`JOG_SPEED_SHARE` of the race's moving speed or slower; at any
+    speed when the race's distance is given). Of several such waits the last wins (strides
+    after the warm-up jog).
 
     An estimate from distance and speed alone: a race of a standard length run after a stop
     in its first kilometres, that slow before it, would be taken as a warm-up and a race (and
-    says so: :func:`finishline.verdict.warm_up_sentence`); giving the race's distance settles it
-    when the whole file covers it.
+    says so: :func:`finishline.verdict.warm_up_sentence`); a race of another length with a
+    jog before it is found once its distance is given.
     """
     going = _going(track)
     if going is None or len(track) < 2:
         return None
-    dist = distance_reached(track["distance_m"].to_numpy(float))
+    dist = _reached(track)
     speed = _GoingSpeed(dist, going)
     starts, ends = bounds(~going, START_WAIT_S)
     found = None
@@ -365,7 +380,7 @@ def warm_up(track: pd.DataFrame, race_distance_m: float | None = None) -> WarmUp
         if not JOG_MIN_M <= before_m <= JOG_MAX_M or set_off >= dist.size - 1:
             continue
         rest = track.iloc[set_off:]
-        rows = _finish(rest, going[set_off:], race_distance_m).rows
+        rows = _finish(rest, going[set_off:], dist[set_off:], race_distance_m).rows
         race_m = _race_finished(float(dist[set_off + rows - 1] - dist[set_off]), race_distance_m)
         if (
             race_m is None
@@ -374,7 +389,7 @@ def warm_up(track: pd.DataFrame, race_distance_m: float | None = None) -> WarmUp
         ):
             continue  # (a race holds no break: two outings in one file are not a warm-up)
         share = speed.share((0, start), (set_off, set_off + rows))
-        if share <= JOG_SPEED_SHARE or (race_distance_m is not None and np.isfinite(share)):
+        if _jogged(share, race_distance_m):
             found = WarmUp(
                 set_off_row=set_off,
                 set_off_m=float(dist[set_off] - dist[0]),
@@ -391,8 +406,7 @@ def from_set_off(track: pd.DataFrame, row: int) -> pd.DataFrame:
     """``track`` from ``row`` on (a copy), its ``distance_m`` and ``elapsed_s`` counted from
     there: the race after a warm-up (:attr:`WarmUp.set_off_row`)."""
     out = track.iloc[row:].copy()
-    dist = distance_reached(track["distance_m"].to_numpy(float))
-    out["distance_m"] = out["distance_m"] - dist[row]
+    out["distance_m"] = out["distance_m"] - _reached(track)[row]
     if "elapsed_s" in out:
         out["elapsed_s"] = out["elapsed_s"] - float(out["elapsed_s"].iloc[0])
     return out
@@ -427,7 +441,7 @@ def first_break(track: pd.DataFrame) -> int | None:
     jumped, starts, _ = _jumped_and_long_stops(track)
     first = [int(s) for s in starts[:1]]
     if jumped.any():  # each jump adds what the distance gained from before it to after it
-        dist = distance_reached(track["distance_m"].to_numpy(float))
+        dist = _reached(track)
         j_starts, j_ends = bounds(jumped)
         added = dist[np.minimum(j_ends, dist.size - 1)] - dist[np.maximum(j_starts - 1, 0)]
         past = np.cumsum(added) > JUMP_TOLERANCE_M

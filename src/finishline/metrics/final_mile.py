@@ -218,9 +218,11 @@ def final_mile(
     The final mile is the last mile of the race, which ends with the runner's last running
     (:func:`finishline.breaks.finish`): walking and standing after it to the end of the file
     (the watch left running past the finish line), and a cool-down run after a stop at the
-    race distance, are left out, and ``after_finish_s`` says how long that was. A final mile that holds a stop of 30 min or more
-    (:func:`finishline.breaks.long_stops`: a file whose last mile runs into a second outing
-    hours later) is not one effort: it gets no pace ratio and no failure, and ``note`` says why.
+    race distance, are left out, and ``after_finish_s`` says how long that was; a walk to the
+    line ends the race walking (``walked_in``). A final mile that holds a stop of 30 min or
+    more (:func:`finishline.breaks.long_stops`: a file whose last mile runs into a second
+    outing hours later) is not one effort: it gets no pace ratio and no failure, and ``note``
+    says why.
 
     Parameters
     ----------
