@@ -1,4 +1,5 @@
-"""Where a recording stops being one race (finishline.breaks) and what the time-based models
+"""Where a recording stops being one race (finishline.breaks), where the race lies in it
+(finishline.race_bounds: warm-up, walk-off, walk-in, cool-down), and what the time-based models
 judge: synthetic tracks for the rules, and a real file holding several outings hours apart."""
 
 from __future__ import annotations
@@ -11,20 +12,22 @@ import pytest
 from corpus import CORPUS, require_shared
 
 from finishline.breaks import (
-    FINISH_STOP_S,
-    FINISHED_SPEED_MPS,
-    JOG_SPEED_SHARE,
     JUMP_TOLERANCE_M,
     LONG_PAUSE_S,
     SET_OFF_M,
     START_WAIT_S,
+    first_break,
+    judged_part,
+    race_start,
+)
+from finishline.race_bounds import (
+    FINISH_STOP_S,
+    FINISHED_SPEED_MPS,
+    JOG_SPEED_SHARE,
     cool_down,
     finish,
-    first_break,
     from_set_off,
-    judged_part,
     race_end,
-    race_start,
     warm_up,
 )
 

@@ -28,7 +28,6 @@ import pandas as pd
 
 from finishline.activity import Activity, normalize_sport
 from finishline.athlete import Athlete, for_race
-from finishline.breaks import finish, from_set_off, warm_up
 from finishline.clean import clean
 from finishline.definitions import METRE_PER_MILE, Race, detect_race, not_a_run
 from finishline.errors import AnalysisError, FinishlineError
@@ -40,6 +39,7 @@ from finishline.metrics.power import power_curve
 from finishline.metrics.splits import jumped_steps, moving_paced, no_pace, splits
 from finishline.metrics.stops import stops_and_walks
 from finishline.metrics.zones import karvonen_bounds, moving_heart_rate, time_in_zones
+from finishline.race_bounds import finish, from_set_off, warm_up
 from finishline.results import RaceAnalysis, RaceSummary, RiskTimeline
 from finishline.risk.watch import watch_risk
 from finishline.summary import TIMER_SLACK_S, TIMER_SPAN_SHARE

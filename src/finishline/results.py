@@ -18,7 +18,6 @@ import pandas as pd
 
 from finishline.activity import Activity
 from finishline.athlete import Athlete
-from finishline.breaks import WarmUp
 from finishline.definitions import Race
 from finishline.display import Tables, card_html
 from finishline.fatigue.state import FatigueState
@@ -27,6 +26,7 @@ from finishline.jsonable import jsonable
 from finishline.metrics.decoupling import Decoupling
 from finishline.metrics.final_mile import FinalMile
 from finishline.plan.compare import PlanVsActual
+from finishline.race_bounds import WarmUp
 
 #: Splits columns a notebook card shows.
 SPLIT_SHOWN = ["split", "distance_m", "time_s", "pace_s_per_km", "gap_pace_s_per_km", "avg_hr_bpm"]
@@ -228,7 +228,7 @@ class RaceAnalysis(Tables):
         times, time banked or lost, where the runner left the plan
         (:class:`~finishline.plan.compare.PlanVsActual`; empty without a plan).
     warm_up
-        The warm-up before the race, left out (:func:`finishline.breaks.warm_up`), or None.
+        The warm-up before the race, left out (:func:`finishline.race_bounds.warm_up`), or None.
         With one, ``track`` and every figure from it start where the runner set off after the
         wait, at 0 m and 0 s; ``activity`` is the whole file.
     """

@@ -24,7 +24,7 @@ from collections.abc import Collection, Mapping
 import numpy as np
 import pandas as pd
 
-from finishline.breaks import LONG_STOP, WarmUp
+from finishline.breaks import LONG_STOP
 from finishline.definitions import FMF_PACE_RATIO, MIN_STOP_S, Race
 from finishline.fatigue.composite import (
     ONSET_AFTER_KM,
@@ -36,6 +36,7 @@ from finishline.fatigue.composite import (
 from finishline.fatigue.state import FatigueState
 from finishline.formatting import format_h_min
 from finishline.metrics.final_mile import FinalMile
+from finishline.race_bounds import WarmUp
 from finishline.results import RiskTimeline
 
 

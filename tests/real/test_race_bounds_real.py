@@ -10,20 +10,20 @@ The Twin Cities Marathon GPX (sample_runs/) is written again:
 - with the watch left running after its last point: standing 5 or 20 min, or walking on at
   1.0-1.2 m/s for 10 or 15 min. The final mile, the fatigue state, Pa:HR and the risk must be
   the plain file's, and the verdict must say where the race was taken to end. Before
-  ``breaks.race_end``, 5 min standing turned "held, 13 % faster" into "failed, 39 % slower",
+  ``race_bounds.race_end``, 5 min standing turned "held, 13 % faster" into "failed, 39 % slower",
   and 10 min walking into "failed, 49 % slower, with 600 s walking".
 - with a cool-down after the finish: standing 5 min or walking 10 min in the finish area, then
   jogging 2-3 km at 2.0-2.2 m/s (the race ran at 2.77 m/s), recorded every 7 s as the device
   recorded the race (or 4 s): 30 min of 1 s points would change the file's sampling interval,
   which clean's gap interpolation and elevation source are judged on. Before
-  ``breaks.cool_down``, the file was a "45 km ultra (measured)" whose final mile was the jog.
+  ``race_bounds.cool_down``, the file was a "45 km ultra (measured)" whose final mile was the jog.
 - with a warm-up before the start: 3 km jogged at 2.2 m/s, out and back, then 15 min standing
   at the start (and the cool-down above after it). Every race number, and every split, must be
-  the plain file's, counted from the start. Before ``breaks.warm_up``, the file was a "46 km
+  the plain file's, counted from the start. Before ``race_bounds.warm_up``, the file was a "46 km
   ultra (measured)" with cardiac drift "at 5 km", and the wait in its third km's split.
 - with the last 800 m walked (the runner hit the wall with the line in sight), the watch
   stopped on the line or left running 5 min more. The walk to 42.195 km is the race's end:
-  the final mile fails on walking. Before ``breaks.finish`` took it in, the walk was "after
+  the final mile fails on walking. Before ``race_bounds.finish`` took it in, the walk was "after
   the finish" and the final mile "held, 5 % faster". The watch measured this course 0.8 %
   long, so the walk's last 335 m, past 42.195 km, are left out.
 """

@@ -8,7 +8,7 @@ metric functions. ``finishline summary`` of the file gives the same distance and
 too (it reads them off the same track). With running power they agree too on Pw:HR
 decoupling and the mean-maximal power curve.
 
-A file that holds a warm-up and a wait before the race (``finishline.breaks.warm_up``) is
+A file that holds a warm-up and a wait before the race (``finishline.race_bounds.warm_up``) is
 analysed from where the runner set off, and its season record keeps the warm-up: no corpus
 file holds one, which the test checks, so that a new one is looked at
 (``tests/real/test_race_bounds_real.py`` tests the warm-up itself).

@@ -144,7 +144,7 @@ def fatigue_state(
     The track is judged from its start to the end of its longest stretch between long stops
     (:func:`finishline.breaks.judged_part`): what follows a long stop after it (a second outing
     hours later in the same file) is not judged, and ``judged_to_m`` says where it stopped.
-    Pass the race's own rows (``track.iloc[:finishline.breaks.race_end(track)]``, as
+    Pass the race's own rows (``track.iloc[:finishline.race_bounds.race_end(track)]``, as
     :func:`finishline.analyze` does) to leave out a walk past the finish with the watch running.
 
     Parameters

@@ -30,9 +30,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from finishline.breaks import judged_part, race_end
+from finishline.breaks import judged_part
 from finishline.definitions import DECOUPLING_LIMIT, REFERENCE_START_M
 from finishline.metrics.splits import at_positions, crossing_positions
+from finishline.race_bounds import race_end
 
 #: Decoupling threshold (fraction) of the onset rule.
 ONSET_THRESHOLD = DECOUPLING_LIMIT
@@ -204,7 +205,7 @@ def onset_distance(curve: pd.DataFrame) -> float:
 def decoupling(track: pd.DataFrame, step_m: float = 250.0, *, end: int | None = None) -> Decoupling:
     """Pa:HR over [5 km, finish], the cumulative curve and the onset distance.
 
-    The finish is the end of the race (:func:`finishline.breaks.race_end`: walking and
+    The finish is the end of the race (:func:`finishline.race_bounds.race_end`: walking and
     standing after the last running, the watch left running past the finish line, are left
     out) and of its judged part (:func:`finishline.breaks.judged_part`): nothing after a long
     stop that ends its longest stretch (a second outing hours later in the same file) enters
@@ -217,7 +218,7 @@ def decoupling(track: pd.DataFrame, step_m: float = 250.0, *, end: int | None = 
     step_m
         Spacing (m) of the cumulative curve.
     end
-        How many rows the race holds; :func:`finishline.breaks.race_end` by default.
+        How many rows the race holds; :func:`finishline.race_bounds.race_end` by default.
 
     References
     ----------

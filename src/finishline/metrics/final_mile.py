@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from finishline.breaks import CoolDown, Finish, finish, long_stops
+from finishline.breaks import long_stops
 from finishline.definitions import (
     FINAL_SEGMENT_M,
     FMF_PACE_RATIO,
@@ -39,6 +39,7 @@ from finishline.definitions import (
 from finishline.formatting import format_h_min
 from finishline.metrics.splits import crossing_positions, segment_table
 from finishline.metrics.stops import stop_mask, walk_mask
+from finishline.race_bounds import CoolDown, Finish, finish
 from finishline.stretches import bounds
 
 #: A reference window moving for less than this share of its clock time (a long stop, a
@@ -88,15 +89,15 @@ class FinalMile:
         Why there is no pace ratio (empty when there is one).
     finish_m
         Where the race was taken to end (m): the end of the last running
-        (:func:`finishline.breaks.race_end`); the track's end when it ends running.
+        (:func:`finishline.race_bounds.race_end`); the track's end when it ends running.
     after_finish_s
         Seconds of the file after ``finish_m``, which no final-mile fact counts: walking or
         standing (the watch left running past the finish line), and a cool-down.
     cool_down
-        The cool-down run after the finish (:func:`finishline.breaks.cool_down`), or None.
+        The cool-down run after the finish (:func:`finishline.race_bounds.cool_down`), or None.
     walked_in
         The runner walked the last of the race, to the race distance
-        (:func:`finishline.breaks.finish`): the race ends there, walking.
+        (:func:`finishline.race_bounds.finish`): the race ends there, walking.
     """
 
     segment_m: float
@@ -216,7 +217,7 @@ def final_mile(
     """Final-mile facts of one run.
 
     The final mile is the last mile of the race, which ends with the runner's last running
-    (:func:`finishline.breaks.finish`): walking and standing after it to the end of the file
+    (:func:`finishline.race_bounds.finish`): walking and standing after it to the end of the file
     (the watch left running past the finish line), and a cool-down run after a stop at the
     race distance, are left out, and ``after_finish_s`` says how long that was; a walk to the
     line ends the race walking (``walked_in``). A final mile that holds a stop of 30 min or
@@ -231,7 +232,7 @@ def final_mile(
     race
         The race (its reference window); detected from the race's distance when omitted.
     end
-        Where the race ends (:func:`finishline.breaks.finish`, found when omitted).
+        Where the race ends (:func:`finishline.race_bounds.finish`, found when omitted).
     min_stop_s, min_walk_s
         Shortest stop / walk stretch (s) that counts.
 

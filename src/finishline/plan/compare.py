@@ -31,9 +31,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from finishline.breaks import distance_reached, race_end, race_start
+from finishline.breaks import distance_reached, race_start
 from finishline.errors import InputDataError
 from finishline.jsonable import jsonable
+from finishline.race_bounds import race_end
 
 #: Version tag of the plan JSON (``finishline plan --json`` writes it, ``--plan`` reads it).
 PLAN_FORMAT = "finishline-plan/1"
@@ -302,7 +303,7 @@ def compare_to_track(
     The plan is race time, so the clock starts when the runner set off
     (:func:`finishline.breaks.race_start`): a wait in the start pen with the watch running is
     not time lost on the plan's first split; and the race ends with the last running
-    (:func:`finishline.breaks.race_end`): a walk past the finish, or a cool-down after it, is
+    (:func:`finishline.race_bounds.race_end`): a walk past the finish, or a cool-down after it, is
     no split's time. ``given_m``: the race's distance when the runner gave it (m), which
     decides the cool-down as for the analysis; detected from the track when None.
     """

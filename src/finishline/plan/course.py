@@ -38,7 +38,6 @@ import numpy as np
 import pandas as pd
 
 from finishline.activity import Activity
-from finishline.breaks import finish, warm_up
 from finishline.clean import clean, gps_spike_mask
 from finishline.elevation import (
     PROFILE_STEP_M,
@@ -49,6 +48,7 @@ from finishline.elevation import (
 )
 from finishline.errors import AnalysisError, FinishlineError, FinishlineWarning
 from finishline.geo import cumulative_distance_m
+from finishline.race_bounds import finish, warm_up
 
 #: Columns of a course profile, in order.
 PROFILE_COLUMNS = ("distance_m", "altitude_m", "grade", "lat_deg", "lon_deg")
@@ -81,8 +81,8 @@ class CoursePartWarning(FinishlineWarning):
 
 def race_part(activity: Activity, race_distance_m: float | None = None) -> Activity:
     """A recorded run restricted to its race, as ``finishline.analyze`` finds it: from where
-    the runner set off after a warm-up (:func:`finishline.breaks.warm_up`) to the race's end
-    (:func:`finishline.breaks.finish`: a walk-off or cool-down after the finish left out), so
+    the runner set off after a warm-up (:func:`finishline.race_bounds.warm_up`) to the race's end
+    (:func:`finishline.race_bounds.finish`: a walk-off or cool-down after the finish left out), so
     that a plan made from last year's race file has the race's course, not the jog to the
     start. A course (no times), a run that is all race, or one that cannot be cleaned is
     returned as it is; otherwise what was left out is a sentence in ``meta.warnings`` (and a

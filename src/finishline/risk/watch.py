@@ -66,13 +66,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from finishline.breaks import (
-    JUMP_TOLERANCE_M,
-    LONG_STOP,
-    distance_reached,
-    first_break,
-    race_start,
-)
+from finishline.breaks import JUMP_TOLERANCE_M, LONG_STOP, distance_reached, first_break, race_start
 from finishline.definitions import Race, detect_race
 from finishline.formatting import format_h_min
 from finishline.risk.landmark import MIN_KM, LandmarkRiskModel
